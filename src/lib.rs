@@ -1,0 +1,8 @@
+//! smtptui: tells a person, on site and in seconds, why mail submission from this
+//! network to that server works or fails, and shows the proof.
+//!
+//! The engine (`model`, `smtp`, `tls`, `dns`, `classify`, `probe`, `export`) builds
+//! without any terminal crate; the TUI lives behind the default `tui` feature.
+
+pub mod model;
+pub mod settings;

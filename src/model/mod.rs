@@ -1,0 +1,21 @@
+//! Plain data shared by every layer: transcript entries, endpoints, phases, verdicts,
+//! certificate summaries, probe events and the run report. No I/O and no tokio here;
+//! serde derives give the JSON export its shape (the JSON schema is a contract).
+
+pub mod cert;
+pub mod class;
+pub mod endpoint;
+pub mod escape;
+pub mod event;
+pub mod report;
+pub mod secret;
+pub mod transcript;
+
+pub use cert::{CertProblem, CertSummary, TlsInfo};
+pub use class::{Class, Verdict};
+pub use endpoint::{Endpoint, EndpointId, Family, Mode, Phase, PhaseTiming, PortSpec, RunId};
+pub use escape::{escape_bytes, escape_str};
+pub use event::ProbeEvent;
+pub use report::{EndpointReport, Finding, RunReport, SCHEMA_VERSION};
+pub use secret::Secret;
+pub use transcript::{Direction, TranscriptEntry};

@@ -1,0 +1,138 @@
+//! The report of a run: per-endpoint results and matrix-level findings. Serialised as
+//! the versioned JSON document of `smtptui check --format json`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Class, Endpoint, Mode, PhaseTiming, TlsInfo, TranscriptEntry, Verdict};
+
+/// Version of the JSON document. Bump on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything learned about one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointReport {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Phase timings in order.
+    pub timings: Vec<PhaseTiming>,
+    /// Local address the connection used, when connected.
+    pub local_addr: Option<String>,
+    /// The greeting line(s), escaped.
+    pub banner: Option<String>,
+    /// Raw EHLO reply lines of the last EHLO (inside TLS when TLS was used), escaped.
+    pub ehlo: Vec<String>,
+    /// Capability keywords, upper-case.
+    pub capabilities: Vec<String>,
+    /// AUTH mechanisms offered.
+    pub auth_mechanisms: Vec<String>,
+    /// TLS details, when a handshake happened.
+    pub tls: Option<TlsInfo>,
+    /// The endpoint's transcript.
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+/// A matrix-level inference, e.g. "outbound port 25 is blocked on this network".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable snake_case code (`port25_blocked`, `ipv6_broken`, `ipv4_broken`, ...).
+    pub code: String,
+    /// One line in plain words.
+    pub summary: String,
+    /// Which endpoints show it.
+    pub evidence: String,
+    /// What to do next.
+    pub advice: String,
+}
+
+/// The JSON document: one run against one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The target as given.
+    pub target: String,
+    /// Wall-clock start (RFC 3339, UTC).
+    pub started_at: String,
+    /// Total duration of the run in milliseconds.
+    pub duration_ms: f64,
+    /// Run-level transcript lines (DNS answers, planning).
+    pub run_transcript: Vec<TranscriptEntry>,
+    /// Per-endpoint results, in matrix order.
+    pub endpoints: Vec<EndpointJson>,
+    /// Matrix-level inferences.
+    pub findings: Vec<Finding>,
+}
+
+/// An endpoint as it appears in the JSON document (flat, names are the contract).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointJson {
+    /// Host name as given.
+    pub host: String,
+    /// Address (no brackets).
+    pub address: String,
+    /// Port.
+    pub port: u16,
+    /// Mode.
+    pub mode: Mode,
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    /// Classification code.
+    pub class: Class,
+    /// One-line summary.
+    pub summary: String,
+    /// Evidence.
+    pub evidence: String,
+    /// Advice.
+    pub advice: String,
+    /// Local address used.
+    pub local_addr: Option<String>,
+    /// Duration per phase, milliseconds.
+    pub timings_ms: BTreeMap<String, f64>,
+    /// Phases with start offsets (for waterfalls).
+    pub timeline: Vec<PhaseTiming>,
+    /// Greeting.
+    pub banner: Option<String>,
+    /// Raw EHLO lines.
+    pub ehlo: Vec<String>,
+    /// Capability keywords.
+    pub capabilities: Vec<String>,
+    /// AUTH mechanisms.
+    pub auth_mechanisms: Vec<String>,
+    /// TLS details.
+    pub tls: Option<TlsInfo>,
+    /// Transcript.
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+impl From<&EndpointReport> for EndpointJson {
+    fn from(r: &EndpointReport) -> Self {
+        let mut timings_ms = BTreeMap::new();
+        for t in &r.timings {
+            *timings_ms.entry(t.phase.as_str().to_string()).or_insert(0.0) += t.dur_ms;
+        }
+        Self {
+            host: r.endpoint.host.clone(),
+            address: r.endpoint.address.to_string(),
+            port: r.endpoint.port,
+            mode: r.endpoint.mode,
+            family: if r.endpoint.address.is_ipv4() { "ipv4" } else { "ipv6" }.into(),
+            class: r.verdict.class,
+            summary: r.verdict.summary.clone(),
+            evidence: r.verdict.evidence.clone(),
+            advice: r.verdict.advice.clone(),
+            local_addr: r.local_addr.clone(),
+            timings_ms,
+            timeline: r.timings.clone(),
+            banner: r.banner.clone(),
+            ehlo: r.ehlo.clone(),
+            capabilities: r.capabilities.clone(),
+            auth_mechanisms: r.auth_mechanisms.clone(),
+            tls: r.tls.clone(),
+            transcript: r.transcript.clone(),
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Validated settings for a run, independent of clap. The CLI, the TUI's target form
+//! and the demo build a [`Settings`]; the probe engine reads it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::model::{PortSpec, Secret};
+
+/// Which address families to probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FamilyFilter {
+    /// IPv4 and IPv6.
+    #[default]
+    Any,
+    /// IPv4 only (`-4`).
+    V4,
+    /// IPv6 only (`-6`).
+    V6,
+}
+
+/// Per-phase timeouts plus an overall deadline per endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// TCP connect.
+    pub connect: Duration,
+    /// Waiting for the 220 greeting.
+    pub banner: Duration,
+    /// Each command's reply.
+    pub command: Duration,
+    /// The TLS handshake.
+    pub tls: Duration,
+    /// The whole endpoint, all phases together.
+    pub overall: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            banner: Duration::from_secs(15),
+            command: Duration::from_secs(15),
+            tls: Duration::from_secs(10),
+            overall: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Timeouts {
+    /// Every phase set to `d`; the overall deadline becomes 4 × `d`.
+    pub fn uniform(d: Duration) -> Self {
+        Self { connect: d, banner: d, command: d, tls: d, overall: d * 4 }
+    }
+}
+
+/// AUTH mechanism to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthMech {
+    /// RFC 4616.
+    Plain,
+    /// The de-facto LOGIN mechanism.
+    Login,
+    /// RFC 2195.
+    CramMd5,
+    /// Google/Microsoft XOAUTH2 (bearer token).
+    XOAuth2,
+}
+
+impl AuthMech {
+    /// Name as in EHLO.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plain => "PLAIN",
+            Self::Login => "LOGIN",
+            Self::CramMd5 => "CRAM-MD5",
+            Self::XOAuth2 => "XOAUTH2",
+        }
+    }
+
+    /// Parses a mechanism name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_uppercase().as_str() {
+            "PLAIN" => Some(Self::Plain),
+            "LOGIN" => Some(Self::Login),
+            "CRAM-MD5" => Some(Self::CramMd5),
+            "XOAUTH2" => Some(Self::XOAuth2),
+            _ => None,
+        }
+    }
+}
+
+/// Credentials for SMTP AUTH.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// User name.
+    pub user: String,
+    /// Password, or the OAuth token for XOAUTH2.
+    pub secret: Secret,
+    /// Forced mechanism (`--auth`), otherwise chosen from EHLO.
+    pub mech: Option<AuthMech>,
+}
+
+/// Where to stop the session (`--quit-after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// After the TCP connect.
+    Connect,
+    /// After the greeting.
+    Banner,
+    /// After the (last) EHLO.
+    Ehlo,
+    /// After the TLS handshake.
+    Starttls,
+    /// After AUTH.
+    Auth,
+    /// After MAIL FROM.
+    Mail,
+    /// After RCPT TO.
+    Rcpt,
+    /// After DATA (the message is sent only with `--send`).
+    Data,
+}
+
+impl Stage {
+    /// Parses a `--quit-after` value.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "connect" => Self::Connect,
+            "banner" => Self::Banner,
+            "ehlo" | "helo" => Self::Ehlo,
+            "starttls" | "tls" => Self::Starttls,
+            "auth" => Self::Auth,
+            "mail" | "from" => Self::Mail,
+            "rcpt" | "to" => Self::Rcpt,
+            "data" => Self::Data,
+            _ => return None,
+        })
+    }
+}
+
+/// TLS options.
+#[derive(Debug, Clone, Default)]
+pub struct TlsSettings {
+    /// Extra trust anchors (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Name to send in SNI and check the certificate against (default: the host).
+    pub server_name: Option<String>,
+    /// Proceed (AUTH, envelope) even when the certificate failed verification.
+    pub insecure: bool,
+    /// Do not load the system trust store (webpki roots + `ca_file` only).
+    pub no_system_roots: bool,
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Host name or IP literal.
+    pub target: String,
+    /// Ports and modes.
+    pub ports: Vec<PortSpec>,
+    /// Address family filter.
+    pub family: FamilyFilter,
+    /// Static name → address overrides (`--resolve HOST:ADDR`).
+    pub resolve: Vec<(String, IpAddr)>,
+    /// DNS server to ask instead of the system's.
+    pub dns_server: Option<SocketAddr>,
+    /// Timeouts.
+    pub timeouts: Timeouts,
+    /// TLS options.
+    pub tls: TlsSettings,
+    /// Name sent in EHLO.
+    pub ehlo_name: String,
+    /// Credentials.
+    pub auth: Option<AuthSettings>,
+    /// Allow AUTH over an unencrypted connection.
+    pub allow_plaintext_auth: bool,
+    /// Envelope sender.
+    pub from: Option<String>,
+    /// Envelope recipients.
+    pub to: Vec<String>,
+    /// Send a generated test message through DATA.
+    pub send: bool,
+    /// Where to stop (None: the default for the given options).
+    pub quit_after: Option<Stage>,
+    /// Maximum endpoints probed at once.
+    pub concurrency: usize,
+}
+
+impl Settings {
+    /// Settings for `target` with every default.
+    pub fn new(target: impl Into<String>) -> Self {
+        Self {
+            target: target.into(),
+            ports: PortSpec::defaults(),
+            family: FamilyFilter::Any,
+            resolve: Vec::new(),
+            dns_server: None,
+            timeouts: Timeouts::default(),
+            tls: TlsSettings::default(),
+            ehlo_name: default_ehlo_name(),
+            auth: None,
+            allow_plaintext_auth: false,
+            from: None,
+            to: Vec::new(),
+            send: false,
+            quit_after: None,
+            concurrency: 32,
+        }
+    }
+
+    /// The stage where the session stops: `--quit-after`, else the furthest the given
+    /// options reach (DATA with `--send`, RCPT with `--to`, MAIL with `--from`, AUTH
+    /// with credentials, otherwise the EHLO after TLS).
+    pub fn effective_quit_after(&self) -> Stage {
+        if let Some(s) = self.quit_after {
+            return s;
+        }
+        if self.send {
+            Stage::Data
+        } else if !self.to.is_empty() {
+            Stage::Rcpt
+        } else if self.from.is_some() {
+            Stage::Mail
+        } else if self.auth.is_some() {
+            Stage::Auth
+        } else {
+            Stage::Ehlo
+        }
+    }
+}
+
+/// The EHLO name: `smtptui.invalid` is a safe default that reveals nothing local.
+pub fn default_ehlo_name() -> String {
+    "smtptui.invalid".to_string()
+}
