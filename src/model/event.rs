@@ -3,8 +3,21 @@
 
 use super::{
     Endpoint, EndpointId, EndpointReport, Finding, Phase, PhaseTiming, RunId, TlsInfo,
-    TranscriptEntry,
+    TranscriptEntry, Verdict,
 };
+
+/// The next step of an interactive session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    /// The phase it belongs to.
+    pub phase: Phase,
+    /// What the step does, in words ("send EHLO", "TLS handshake").
+    pub label: String,
+    /// The command line it will send (empty for connect, banner and TLS handshake).
+    pub command: String,
+    /// Whether the user may edit `command` before it is sent.
+    pub editable: bool,
+}
 
 /// Something the engine observed. Every event carries its run id.
 #[derive(Debug, Clone)]
@@ -75,6 +88,20 @@ pub enum ProbeEvent {
         /// The report.
         report: Box<EndpointReport>,
     },
+    /// Interactive stepping: the session is waiting for the user; `next` is the step
+    /// the next key press runs (None when the session has ended).
+    StepReady {
+        /// Run id.
+        run: RunId,
+        /// Which endpoint.
+        endpoint: EndpointId,
+        /// The next step, with its editable command line.
+        next: Option<NextStep>,
+        /// Whether the session is inside TLS now.
+        in_tls: bool,
+        /// The verdict so far (updated after every step).
+        verdict: Verdict,
+    },
     /// The whole run finished: matrix-level findings.
     RunDone {
         /// Run id.
@@ -96,6 +123,7 @@ impl ProbeEvent {
             | Self::PhaseDone { run, .. }
             | Self::Tls { run, .. }
             | Self::EndpointDone { run, .. }
+            | Self::StepReady { run, .. }
             | Self::RunDone { run, .. } => *run,
         }
     }

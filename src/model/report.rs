@@ -108,6 +108,33 @@ pub struct EndpointJson {
     pub transcript: Vec<TranscriptEntry>,
 }
 
+impl RunReport {
+    /// Assembles the document from the parts a consumer collected.
+    pub fn new(
+        target: String,
+        started_at: String,
+        duration_ms: f64,
+        run_transcript: Vec<TranscriptEntry>,
+        reports: &[EndpointReport],
+        findings: Vec<Finding>,
+    ) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            target,
+            started_at,
+            duration_ms,
+            run_transcript,
+            endpoints: reports.iter().map(EndpointJson::from).collect(),
+            findings,
+        }
+    }
+
+    /// Whether at least one endpoint is ok (exit code 0).
+    pub fn any_ok(&self) -> bool {
+        self.endpoints.iter().any(|e| e.class.is_ok())
+    }
+}
+
 impl From<&EndpointReport> for EndpointJson {
     fn from(r: &EndpointReport) -> Self {
         let mut timings_ms = BTreeMap::new();
