@@ -6,3 +6,5 @@
 
 pub mod model;
 pub mod settings;
+#[cfg(feature = "tui")]
+pub mod tui;
