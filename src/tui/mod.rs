@@ -21,7 +21,7 @@ pub mod view;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
-mod snapshots;
+mod render_tests;
 
 use std::path::PathBuf;
 

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-use crate::model::{Endpoint, ProbeEvent, RunId, RunReport};
+use crate::model::{Direction, Endpoint, ProbeEvent, RunId, RunReport, TranscriptEntry};
 use crate::settings::Settings;
 
-use super::app::{App, Confirm, Pane, Prompt, PromptKind, Screen, SideView, StepState, Status};
+use super::app::{App, Confirm, LineRef, Pane, Prompt, PromptKind, Screen, SideView, StepState, Status};
 use super::input::LineInput;
 use super::keys::{Action, Context, Key, action_for, types_text};
 use super::layout::{self, MainLayout};
@@ -499,10 +499,19 @@ fn start_step(app: &mut App) -> Vec<Cmd> {
     };
     let endpoint = ep.endpoint.clone();
     let id = endpoint.id;
+    let t_ms = app.last_ms;
     if let Some(ep) = app.endpoints.get_mut(id.0) {
         ep.timings.clear();
         ep.live_phase = None;
         ep.tls = None;
+        // Our own text (nothing from the network): marks where the session starts.
+        ep.transcript.push(TranscriptEntry::new(
+            t_ms,
+            Direction::Info,
+            "interactive session: new connection (times restart at 0)",
+        ));
+        let index = ep.transcript.len() - 1;
+        app.all_lines.push(LineRef { endpoint: Some(id), index });
     }
     app.step = Some(StepState {
         endpoint: id,

@@ -145,7 +145,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let tls = ep.and_then(|e| e.tls.as_ref());
     let mut title = vec![Span::styled(" Certificate ", t.heading())];
     if tls.is_some_and(|i| !i.verified) {
-        title.push(Span::styled(format!(" {UNTRUSTED} "), t.tone(Tone::Bad)));
+        // The full label when it fits; the body always carries it in full.
+        let label = if area.width as usize >= UNTRUSTED.chars().count() + 18 { UNTRUSTED } else { "UNTRUSTED" };
+        title.push(Span::styled(format!(" {label} "), t.tone(Tone::Bad)));
     }
     let block = Block::default()
         .borders(Borders::ALL)

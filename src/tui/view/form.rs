@@ -98,6 +98,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
+        .padding(ratatui::widgets::Padding::horizontal(1))
         .title(Span::styled(" smtptui — what should I probe? ", t.heading()));
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(block), r);

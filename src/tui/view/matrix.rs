@@ -42,7 +42,7 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
     let widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(1),
-            Constraint::Length(15),
+            Constraint::Length(16),
             Constraint::Length(22),
             Constraint::Length(10),
             Constraint::Length(7),
@@ -54,7 +54,7 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
     } else {
         vec![
             Constraint::Length(1),
-            Constraint::Length(15),
+            Constraint::Length(16),
             Constraint::Length(9),
             Constraint::Length(6),
             Constraint::Length(3),
