@@ -34,7 +34,7 @@ pub fn visible_lines(app: &App, height: usize) -> Vec<Line<'static>> {
             let mut spans = vec![Span::styled(format!("{:>9.3} ", entry.t_ms / 1000.0), t.dim())];
             if app.transcript.all {
                 let tag = ep.map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint));
-                spans.push(Span::styled(format!("{tag:<15} "), t.dim()));
+                spans.push(Span::styled(format!("{tag:<16} "), t.dim()));
             }
             let style = t.direction(entry.dir);
             spans.push(Span::styled(format!("{:<3} ", entry.dir.marker()), style));

@@ -107,10 +107,12 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
                 first.push(Span::styled("  (edited)", t.tone(Tone::Warn)));
             }
         }
-        (None, None) if step.busy => {
+        (None, None) if step.ended => {
+            first.push(Span::styled("session ended — Esc leaves", t.dim()));
+        }
+        (None, None) => {
             first.push(Span::styled(format!("{} working…", spinner(app.tick)), t.tone(Tone::Busy)));
         }
-        (None, None) => first.push(Span::styled("session ended — Esc leaves", t.dim())),
     }
     let mut lines = vec![Line::from(first)];
     match ep.and_then(|e| e.step_verdict.as_ref()) {
