@@ -6,5 +6,6 @@
 
 pub mod classify;
 pub mod dns;
+pub mod export;
 pub mod model;
 pub mod settings;
