@@ -8,4 +8,5 @@ pub mod classify;
 pub mod dns;
 pub mod export;
 pub mod model;
+pub mod probe;
 pub mod settings;
