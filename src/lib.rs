@@ -5,8 +5,10 @@
 //! without any terminal crate; the TUI lives behind the default `tui` feature.
 
 pub mod classify;
+pub mod cli;
 pub mod dns;
 pub mod export;
+pub mod headless;
 pub mod model;
 pub mod probe;
 pub mod settings;
