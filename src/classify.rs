@@ -137,7 +137,10 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
             "The server or a middlebox dropped the session. Look at the last lines of the \
              transcript; an IPS or a connection limit can do this.",
         ),
-        O::NoReply { phase: Phase::Banner, secs } => v(
+        O::NoReply {
+            phase: Phase::Banner,
+            secs,
+        } => v(
             Class::BannerTimeout,
             format!("connected, but no greeting within {secs:.0} s"),
             "TCP connect succeeded; the server sent nothing".into(),
@@ -153,13 +156,18 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
         ),
         O::Protocol { phase, detail } => v(
             Class::ProtocolViolation,
-            format!("the server broke the SMTP protocol during {}", phase.label()),
+            format!(
+                "the server broke the SMTP protocol during {}",
+                phase.label()
+            ),
             (*detail).to_string(),
             "What answered is not a conforming SMTP server (or a middlebox mangled it). \
              Check that the port is really SMTP.",
         ),
         O::Greeting(r) => greeting(r),
-        O::StarttlsNotOffered { masked: Some(m), .. } => v(
+        O::StarttlsNotOffered {
+            masked: Some(m), ..
+        } => v(
             Class::StarttlsStripped,
             "a middlebox masked STARTTLS (e.g. Cisco ASA SMTP inspection)".into(),
             format!("EHLO shows `{m}` where STARTTLS should be"),
@@ -194,7 +202,10 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
             format!("no plaintext greeting; a TLS handshake succeeded ({version})"),
             "Use mode tls on this port (e.g. -p PORT/tls); 465 is the implicit-TLS port.",
         ),
-        O::TlsFailed { error, version_mismatch } => tls_failed(error, *version_mismatch),
+        O::TlsFailed {
+            error,
+            version_mismatch,
+        } => tls_failed(error, *version_mismatch),
         O::CertRejected(info) => cert_rejected(info),
         O::AuthNotOffered { in_tls, offered } => v(
             Class::AuthNotOffered,
@@ -219,12 +230,22 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
 }
 
 fn v(class: Class, summary: String, evidence: String, advice: &str) -> Verdict {
-    Verdict { class, summary, evidence, advice: advice.to_string() }
+    Verdict {
+        class,
+        summary,
+        evidence,
+        advice: advice.to_string(),
+    }
 }
 
 fn completed(last: Phase, tls: Option<&TlsInfo>, note: Option<&str>) -> Verdict {
     let mut summary = match tls {
-        Some(t) => format!("works: reached {} over {} ({})", last.label(), t.version, t.cipher),
+        Some(t) => format!(
+            "works: reached {} over {} ({})",
+            last.label(),
+            t.version,
+            t.cipher
+        ),
         None => format!("works: reached {} (no TLS)", last.label()),
     };
     if let Some(n) = note {
@@ -277,7 +298,12 @@ fn connect_failed(kind: ErrorKind, error: &str) -> Verdict {
             } else {
                 Class::Refused
             };
-            v(class, format!("connect failed: {error}"), error.to_string(), "Check the network path.")
+            v(
+                class,
+                format!("connect failed: {error}"),
+                error.to_string(),
+                "Check the network path.",
+            )
         }
     }
 }
@@ -299,8 +325,22 @@ fn greeting(r: &ReplyFacts<'_>) -> Verdict {
 /// Greylisting and rate limits, recognised in any phase.
 fn temporary_policy(r: &ReplyFacts<'_>) -> Option<Verdict> {
     let t = r.text.to_ascii_lowercase();
-    let rate = ["rate limit", "too many", "try again later, closing", "exceeded", "throttl", "4.7.28", "limit"];
-    if (r.code == 421 || r.code == 450 || r.code == 451 || r.code == 452 || r.code == 454 || r.code == 550 || r.code == 554)
+    let rate = [
+        "rate limit",
+        "too many",
+        "try again later, closing",
+        "exceeded",
+        "throttl",
+        "4.7.28",
+        "limit",
+    ];
+    if (r.code == 421
+        || r.code == 450
+        || r.code == 451
+        || r.code == 452
+        || r.code == 454
+        || r.code == 550
+        || r.code == 554)
         && rate.iter().any(|k| t.contains(k) || r.enhanced == Some(k))
     {
         return Some(v(
@@ -311,7 +351,9 @@ fn temporary_policy(r: &ReplyFacts<'_>) -> Option<Verdict> {
              retry; lower the sending rate; check the provider's limits.",
         ));
     }
-    let grey = t.contains("greylist") || t.contains("graylist") || t.contains("grey-list")
+    let grey = t.contains("greylist")
+        || t.contains("graylist")
+        || t.contains("grey-list")
         || (r.code / 100 == 4 && (t.contains("try again later") || t.contains("please retry")));
     if r.code / 100 == 4 && grey {
         return Some(v(
@@ -342,7 +384,10 @@ fn tls_failed(error: &str, version_mismatch: bool) -> Verdict {
 }
 
 fn cert_rejected(info: &TlsInfo) -> Verdict {
-    let reason = info.error.clone().unwrap_or_else(|| "verification failed".into());
+    let reason = info
+        .error
+        .clone()
+        .unwrap_or_else(|| "verification failed".into());
     let (class, summary, advice) = match &info.problem {
         Some(CertProblem::Expired) => (
             Class::CertExpired,
@@ -368,21 +413,31 @@ fn cert_rejected(info: &TlsInfo) -> Verdict {
             "Connect with the name on the certificate (see SANs), fix the DNS name, or \
              set --tls-server-name to the name the server's certificate carries.",
         ),
-        Some(CertProblem::UnknownIssuer | CertProblem::BadSignature | CertProblem::Other(_)) | None => (
+        Some(CertProblem::UnknownIssuer | CertProblem::BadSignature | CertProblem::Other(_))
+        | None => (
             Class::CertUntrusted,
             "the certificate chain is not trusted",
             "The server may be missing its intermediate certificate, or uses a private CA \
              (pass it with --ca-file). A TLS-intercepting middlebox also looks like this.",
         ),
     };
-    v(class, summary.into(), format!("{reason} (checked name: {})", info.checked_name), advice)
+    v(
+        class,
+        summary.into(),
+        format!("{reason} (checked name: {})", info.checked_name),
+        advice,
+    )
 }
 
 fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
     let t = r.text.to_ascii_lowercase();
     let enh = r.enhanced.unwrap_or("");
     if phase == Phase::Auth {
-        if r.code == 534 || enh == "5.7.9" || t.contains("application-specific password") || t.contains("app password") {
+        if r.code == 534
+            || enh == "5.7.9"
+            || t.contains("application-specific password")
+            || t.contains("app password")
+        {
             return v(
                 Class::AuthAppPasswordRequired,
                 "the account needs an app password for SMTP".into(),
@@ -392,8 +447,10 @@ fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
                  password, or use OAuth (XOAUTH2).",
             );
         }
-        if enh == "5.7.139" || t.contains("smtpclientauthentication is disabled")
-            || t.contains("basic authentication is disabled") || t.contains("authentication disabled")
+        if enh == "5.7.139"
+            || t.contains("smtpclientauthentication is disabled")
+            || t.contains("basic authentication is disabled")
+            || t.contains("authentication disabled")
         {
             return v(
                 Class::AuthDisabledByPolicy,
@@ -404,7 +461,12 @@ fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
                  use OAuth.",
             );
         }
-        if r.code == 530 || r.code == 538 || enh == "5.7.11" || t.contains("starttls first") || t.contains("must issue a starttls") {
+        if r.code == 530
+            || r.code == 538
+            || enh == "5.7.11"
+            || t.contains("starttls first")
+            || t.contains("must issue a starttls")
+        {
             return v(
                 Class::AuthRequiresTls,
                 "the server requires TLS before AUTH".into(),
@@ -412,7 +474,10 @@ fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
                 "Use STARTTLS (mode starttls) or implicit TLS (465).",
             );
         }
-        if r.code == 504 || t.contains("unrecognized authentication") || t.contains("mechanism not supported") {
+        if r.code == 504
+            || t.contains("unrecognized authentication")
+            || t.contains("mechanism not supported")
+        {
             return v(
                 Class::AuthNotOffered,
                 "the server does not accept this AUTH mechanism".into(),
@@ -489,9 +554,12 @@ fn is_relay_denial(r: &ReplyFacts<'_>, lower: &str) -> bool {
 /// Matrix-level inferences across finished endpoints.
 pub fn infer(reports: &[EndpointReport]) -> Vec<Finding> {
     let mut out = Vec::new();
-    let failed_connect = |r: &EndpointReport| matches!(r.verdict.class, Class::Timeout) && r.banner.is_none();
+    let failed_connect =
+        |r: &EndpointReport| matches!(r.verdict.class, Class::Timeout) && r.banner.is_none();
     let port25: Vec<&EndpointReport> = reports.iter().filter(|r| r.endpoint.port == 25).collect();
-    let others_ok = reports.iter().any(|r| r.endpoint.port != 25 && r.banner.is_some());
+    let others_ok = reports
+        .iter()
+        .any(|r| r.endpoint.port != 25 && r.banner.is_some());
     if !port25.is_empty() && port25.iter().all(|r| failed_connect(r)) && others_ok {
         out.push(Finding {
             code: "port25_blocked".into(),
@@ -510,14 +578,21 @@ pub fn infer(reports: &[EndpointReport]) -> Vec<Finding> {
         (Family::V4, Family::V6, "ipv4_broken", "IPv4"),
     ] {
         let reached = |fam: Family| {
-            reports.iter().filter(|r| r.endpoint.family() == fam).any(|r| r.banner.is_some())
+            reports
+                .iter()
+                .filter(|r| r.endpoint.family() == fam)
+                .any(|r| r.banner.is_some())
         };
-        let fam_reports: Vec<&EndpointReport> =
-            reports.iter().filter(|r| r.endpoint.family() == broken).collect();
+        let fam_reports: Vec<&EndpointReport> = reports
+            .iter()
+            .filter(|r| r.endpoint.family() == broken)
+            .collect();
         if !fam_reports.is_empty() && !reached(broken) && reached(works) {
             out.push(Finding {
                 code: code.into(),
-                summary: format!("the {name} path is broken: {name} endpoints fail where the others work"),
+                summary: format!(
+                    "the {name} path is broken: {name} endpoints fail where the others work"
+                ),
                 evidence: format!(
                     "{} {name} endpoint(s) failed to connect ({})",
                     fam_reports.len(),

@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::{PortSpec, Secret};
-use crate::settings::{AuthMech, AuthSettings, FamilyFilter, Settings, Stage, Timeouts, TlsSettings};
+use crate::settings::{
+    AuthMech, AuthSettings, FamilyFilter, Settings, Stage, Timeouts, TlsSettings,
+};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -97,7 +99,12 @@ pub enum Format {
 pub struct ProbeArgs {
     /// Port and mode, PORT[/MODE] with MODE plain|starttls|tls|auto; repeatable or
     /// comma-separated [default: 25, 465/tls, 587, 2525].
-    #[arg(short, long = "port", value_name = "PORT[/MODE]", value_delimiter = ',')]
+    #[arg(
+        short,
+        long = "port",
+        value_name = "PORT[/MODE]",
+        value_delimiter = ','
+    )]
     pub ports: Vec<PortSpec>,
     /// IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6")]
@@ -185,7 +192,9 @@ pub struct UsageError(pub String);
 
 fn secs(name: &str, v: f64) -> Result<Duration, UsageError> {
     if !v.is_finite() || v <= 0.0 || v > 3600.0 {
-        return Err(UsageError(format!("--{name} must be between 0 and 3600 seconds, got {v}")));
+        return Err(UsageError(format!(
+            "--{name} must be between 0 and 3600 seconds, got {v}"
+        )));
     }
     Ok(Duration::from_secs_f64(v))
 }
@@ -226,10 +235,20 @@ pub trait SecretSource {
 
 impl ProbeArgs {
     /// Validates and converts into settings for `target`.
-    pub fn to_settings(&self, target: &str, secrets: &dyn SecretSource) -> Result<Settings, UsageError> {
+    pub fn to_settings(
+        &self,
+        target: &str,
+        secrets: &dyn SecretSource,
+    ) -> Result<Settings, UsageError> {
         let target = target.trim();
-        if target.is_empty() || target.len() > 253 || target.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(UsageError(format!("invalid target `{}`", target.escape_debug())));
+        if target.is_empty()
+            || target.len() > 253
+            || target.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(UsageError(format!(
+                "invalid target `{}`",
+                target.escape_debug()
+            )));
         }
         let mut s = Settings::new(target);
         if !self.ports.is_empty() {
@@ -240,17 +259,35 @@ impl ProbeArgs {
             (_, true) => FamilyFilter::V6,
             _ => FamilyFilter::Any,
         };
-        s.resolve = self.resolve.iter().map(|r| parse_resolve(r)).collect::<Result<_, _>>()?;
-        s.dns_server = self.dns_server.as_deref().map(parse_dns_server).transpose()?;
+        s.resolve = self
+            .resolve
+            .iter()
+            .map(|r| parse_resolve(r))
+            .collect::<Result<_, _>>()?;
+        s.dns_server = self
+            .dns_server
+            .as_deref()
+            .map(parse_dns_server)
+            .transpose()?;
         let mut t = match self.timeout {
             Some(v) => Timeouts::uniform(secs("timeout", v)?),
             None => Timeouts::default(),
         };
-        if let Some(v) = self.connect_timeout { t.connect = secs("connect-timeout", v)?; }
-        if let Some(v) = self.banner_timeout { t.banner = secs("banner-timeout", v)?; }
-        if let Some(v) = self.command_timeout { t.command = secs("command-timeout", v)?; }
-        if let Some(v) = self.tls_timeout { t.tls = secs("tls-timeout", v)?; }
-        if let Some(v) = self.overall_timeout { t.overall = secs("overall-timeout", v)?; }
+        if let Some(v) = self.connect_timeout {
+            t.connect = secs("connect-timeout", v)?;
+        }
+        if let Some(v) = self.banner_timeout {
+            t.banner = secs("banner-timeout", v)?;
+        }
+        if let Some(v) = self.command_timeout {
+            t.command = secs("command-timeout", v)?;
+        }
+        if let Some(v) = self.tls_timeout {
+            t.tls = secs("tls-timeout", v)?;
+        }
+        if let Some(v) = self.overall_timeout {
+            t.overall = secs("overall-timeout", v)?;
+        }
         s.timeouts = t;
         s.tls = TlsSettings {
             ca_file: self.ca_file.clone(),
@@ -260,31 +297,46 @@ impl ProbeArgs {
         };
         if let Some(ca) = &self.ca_file {
             if !ca.is_file() {
-                return Err(UsageError(format!("--ca-file {}: no such file", ca.display())));
+                return Err(UsageError(format!(
+                    "--ca-file {}: no such file",
+                    ca.display()
+                )));
             }
         }
         if let Some(e) = &self.ehlo {
             if e.is_empty() || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(UsageError(format!("invalid --ehlo name `{}`", e.escape_debug())));
+                return Err(UsageError(format!(
+                    "invalid --ehlo name `{}`",
+                    e.escape_debug()
+                )));
             }
             s.ehlo_name.clone_from(e);
         }
         let mech = match &self.auth {
             Some(m) => Some(AuthMech::parse(m).ok_or_else(|| {
-                UsageError(format!("unknown --auth `{m}` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)"))
+                UsageError(format!(
+                    "unknown --auth `{m}` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)"
+                ))
             })?),
             None => None,
         };
         if let Some(user) = &self.user {
             let secret = self.secret(mech, secrets)?;
-            s.auth = Some(AuthSettings { user: user.clone(), secret, mech });
+            s.auth = Some(AuthSettings {
+                user: user.clone(),
+                secret,
+                mech,
+            });
         } else if mech.is_some() {
             return Err(UsageError("--auth needs --user".into()));
         }
         s.allow_plaintext_auth = self.allow_plaintext_auth;
         for addr in self.from.iter().chain(&self.to) {
             if addr.chars().any(|c| c.is_control() || c == '<' || c == '>') || addr.len() > 320 {
-                return Err(UsageError(format!("invalid address `{}`", addr.escape_debug())));
+                return Err(UsageError(format!(
+                    "invalid address `{}`",
+                    addr.escape_debug()
+                )));
             }
         }
         s.from.clone_from(&self.from);
@@ -300,7 +352,9 @@ impl ProbeArgs {
             None => None,
         };
         if self.concurrency == 0 || self.concurrency > 4096 {
-            return Err(UsageError("--concurrency must be between 1 and 4096".into()));
+            return Err(UsageError(
+                "--concurrency must be between 1 and 4096".into(),
+            ));
         }
         s.concurrency = self.concurrency;
         Ok(s)
@@ -312,11 +366,18 @@ impl ProbeArgs {
                 .map_err(|e| UsageError(format!("--password-file {}: {e}", path.display())))?;
             let line = text.lines().next().unwrap_or("").to_string();
             if line.is_empty() {
-                return Err(UsageError(format!("--password-file {}: empty", path.display())));
+                return Err(UsageError(format!(
+                    "--password-file {}: empty",
+                    path.display()
+                )));
             }
             return Ok(Secret::new(line));
         }
-        let var = if mech == Some(AuthMech::XOAuth2) { "SMTPTUI_OAUTH_TOKEN" } else { "SMTPTUI_PASSWORD" };
+        let var = if mech == Some(AuthMech::XOAuth2) {
+            "SMTPTUI_OAUTH_TOKEN"
+        } else {
+            "SMTPTUI_PASSWORD"
+        };
         if let Some(v) = src.env(var).filter(|v| !v.is_empty()) {
             return Ok(Secret::new(v));
         }
@@ -348,7 +409,10 @@ mod tests {
     struct Env(Vec<(&'static str, &'static str)>);
     impl SecretSource for Env {
         fn env(&self, name: &str) -> Option<String> {
-            self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_string())
+            self.0
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_string())
         }
         fn prompt(&self, _: &str) -> Option<String> {
             None
@@ -358,17 +422,43 @@ mod tests {
     fn parse(args: &[&str]) -> Result<Settings, String> {
         let cli = Cli::try_parse_from(std::iter::once("smtptui").chain(args.iter().copied()))
             .map_err(|e| e.to_string())?;
-        let Some(Command::Check(c)) = cli.command else { return Err("not check".into()) };
-        c.probe.to_settings(&c.target, &Env(vec![("SMTPTUI_PASSWORD", "pw")])).map_err(|e| e.0)
+        let Some(Command::Check(c)) = cli.command else {
+            return Err("not check".into());
+        };
+        c.probe
+            .to_settings(&c.target, &Env(vec![("SMTPTUI_PASSWORD", "pw")]))
+            .map_err(|e| e.0)
     }
 
     #[test]
     fn cli_to_settings_table() {
         let s = parse(&["check", "mail.test"]).unwrap();
         assert_eq!(s.ports, PortSpec::defaults());
-        let s = parse(&["check", "mail.test", "-p", "587,465/tls", "-p", "2525/auto", "-p", "587"]).unwrap();
-        assert_eq!(s.ports.iter().map(ToString::to_string).collect::<Vec<_>>(), ["587/starttls", "465/tls", "2525/auto"]);
-        let s = parse(&["check", "mail.test", "--resolve", "mail.test:::1", "--resolve", "x:[::2]", "-6"]).unwrap();
+        let s = parse(&[
+            "check",
+            "mail.test",
+            "-p",
+            "587,465/tls",
+            "-p",
+            "2525/auto",
+            "-p",
+            "587",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.ports.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["587/starttls", "465/tls", "2525/auto"]
+        );
+        let s = parse(&[
+            "check",
+            "mail.test",
+            "--resolve",
+            "mail.test:::1",
+            "--resolve",
+            "x:[::2]",
+            "-6",
+        ])
+        .unwrap();
         assert_eq!(s.resolve[0].1, "::1".parse::<IpAddr>().unwrap());
         assert_eq!(s.resolve[1].1, "::2".parse::<IpAddr>().unwrap());
         assert_eq!(s.family, FamilyFilter::V6);
@@ -378,10 +468,28 @@ mod tests {
         assert_eq!(s.timeouts.overall, Duration::from_secs(8));
         let s = parse(&["check", "h", "--user", "alice", "--auth", "login"]).unwrap();
         let a = s.auth.unwrap();
-        assert_eq!((a.user.as_str(), a.secret.expose(), a.mech), ("alice", "pw", Some(AuthMech::Login)));
-        assert_eq!(parse(&["check", "h", "--dns-server", "127.0.0.1:5353"]).unwrap().dns_server, Some("127.0.0.1:5353".parse().unwrap()));
-        assert_eq!(parse(&["check", "h", "--dns-server", "::1"]).unwrap().dns_server, Some("[::1]:53".parse().unwrap()));
-        assert_eq!(parse(&["check", "h", "--quit-after", "rcpt"]).unwrap().quit_after, Some(Stage::Rcpt));
+        assert_eq!(
+            (a.user.as_str(), a.secret.expose(), a.mech),
+            ("alice", "pw", Some(AuthMech::Login))
+        );
+        assert_eq!(
+            parse(&["check", "h", "--dns-server", "127.0.0.1:5353"])
+                .unwrap()
+                .dns_server,
+            Some("127.0.0.1:5353".parse().unwrap())
+        );
+        assert_eq!(
+            parse(&["check", "h", "--dns-server", "::1"])
+                .unwrap()
+                .dns_server,
+            Some("[::1]:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse(&["check", "h", "--quit-after", "rcpt"])
+                .unwrap()
+                .quit_after,
+            Some(Stage::Rcpt)
+        );
         for bad in [
             &["check", "h", "-p", "0"][..],
             &["check", "h", "-p", "25/ssl3"],
@@ -403,7 +511,9 @@ mod tests {
     #[test]
     fn missing_password_is_a_usage_error() {
         let cli = Cli::try_parse_from(["smtptui", "check", "h", "--user", "u"]).unwrap();
-        let Some(Command::Check(c)) = cli.command else { panic!() };
+        let Some(Command::Check(c)) = cli.command else {
+            panic!()
+        };
         let err = c.probe.to_settings("h", &Env(vec![])).unwrap_err();
         assert!(err.0.contains("SMTPTUI_PASSWORD"), "{err}");
     }

@@ -81,8 +81,13 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
                 endpoints = eps;
                 writeln!(out, "{:>9} === probing {} endpoint(s)", "", endpoints.len())
             }
-            ProbeEvent::Line { endpoint, entry, .. } => {
-                let label = endpoints.get(endpoint.0).map(Endpoint::label).unwrap_or_default();
+            ProbeEvent::Line {
+                endpoint, entry, ..
+            } => {
+                let label = endpoints
+                    .get(endpoint.0)
+                    .map(Endpoint::label)
+                    .unwrap_or_default();
                 writeln!(
                     out,
                     "{:>9.3} {}{:<3} [{label}] {}{}",
@@ -112,7 +117,9 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
     let _ = out.flush();
     drop(out);
     if let Some(path) = &opts.export {
-        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let (ext, body) = if json {
             ("json", crate::export::to_json(&report))
         } else {
@@ -129,13 +136,25 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
 fn summary_text(report: &RunReport, paint: &Paint) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    let _ = writeln!(s, "\nsmtptui: {} ({:.0} ms)", report.target, report.duration_ms);
+    let _ = writeln!(
+        s,
+        "\nsmtptui: {} ({:.0} ms)",
+        report.target, report.duration_ms
+    );
     if report.endpoints.is_empty() {
         let _ = writeln!(s, "  no endpoint was probed");
     }
-    let width = report.endpoints.iter().map(|e| label(e).len()).max().unwrap_or(10);
+    let width = report
+        .endpoints
+        .iter()
+        .map(|e| label(e).len())
+        .max()
+        .unwrap_or(10);
     for e in &report.endpoints {
-        let tls = e.tls.as_ref().map_or(String::from("-"), |t| t.version.clone());
+        let tls = e
+            .tls
+            .as_ref()
+            .map_or(String::from("-"), |t| t.version.clone());
         let _ = writeln!(
             s,
             "  {:<width$}  {}{:<24}{}  {:<8} {}",
@@ -152,7 +171,11 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
         let _ = writeln!(s, "    evidence: {}", e.evidence);
         let _ = writeln!(s, "    advice:   {}", e.advice);
     }
-    if let Some(e) = report.endpoints.iter().find_map(|e| e.tls.as_ref().map(|t| (e, t))) {
+    if let Some(e) = report
+        .endpoints
+        .iter()
+        .find_map(|e| e.tls.as_ref().map(|t| (e, t)))
+    {
         let (ep, t) = e;
         if let Some(leaf) = t.chain.first() {
             let _ = writeln!(
@@ -163,12 +186,20 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
                 leaf.issuer,
                 leaf.not_after,
                 leaf.days_left,
-                if t.verified { "verified" } else { "NOT VERIFIED" }
+                if t.verified {
+                    "verified"
+                } else {
+                    "NOT VERIFIED"
+                }
             );
         }
     }
     for f in &report.findings {
-        let _ = writeln!(s, "\n  finding {}: {}\n    evidence: {}\n    advice:   {}", f.code, f.summary, f.evidence, f.advice);
+        let _ = writeln!(
+            s,
+            "\n  finding {}: {}\n    evidence: {}\n    advice:   {}",
+            f.code, f.summary, f.evidence, f.advice
+        );
     }
     s
 }

@@ -27,7 +27,10 @@ fn color_wanted() -> bool {
 
 fn init_log(path: Option<&std::path::Path>) -> anyhow::Result<()> {
     if let Some(path) = path {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(file))
             .with_ansi(false)
@@ -45,10 +48,17 @@ fn usage_exit(msg: &str) -> ! {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match cli.command {
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "smtptui", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "smtptui",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
         Some(Command::Man) => {

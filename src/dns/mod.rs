@@ -123,21 +123,28 @@ impl Lookup for HickoryLookup {
                 addrs.sort_by_key(IpAddr::is_ipv6);
                 addrs.dedup();
                 if addrs.is_empty() {
-                    Err(DnsError::NoAddress { name: host.into(), what: "A/AAAA".into() })
+                    Err(DnsError::NoAddress {
+                        name: host.into(),
+                        what: "A/AAAA".into(),
+                    })
                 } else {
                     Ok(addrs)
                 }
             }
             Err(e) if e.is_nx_domain() => Err(DnsError::NxDomain { name: host.into() }),
-            Err(e) if e.is_no_records_found() => {
-                Err(DnsError::NoAddress { name: host.into(), what: "A/AAAA".into() })
-            }
+            Err(e) if e.is_no_records_found() => Err(DnsError::NoAddress {
+                name: host.into(),
+                what: "A/AAAA".into(),
+            }),
             Err(e) => {
                 let text = e.to_string();
                 if text.contains("timed out") || text.contains("timeout") {
                     Err(DnsError::Timeout { name: host.into() })
                 } else {
-                    Err(DnsError::ServerFailure { name: host.into(), detail: text })
+                    Err(DnsError::ServerFailure {
+                        name: host.into(),
+                        detail: text,
+                    })
                 }
             }
         }
@@ -188,19 +195,33 @@ mod tests {
         let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
         let t = Duration::from_millis(200);
         let (a, s) = resolve("mail.test.", &table, Some(dead), t).await.unwrap();
-        assert_eq!((a, s), (vec!["127.0.0.2".parse::<IpAddr>().unwrap()], Source::Static));
+        assert_eq!(
+            (a, s),
+            (vec!["127.0.0.2".parse::<IpAddr>().unwrap()], Source::Static)
+        );
         let (a, s) = resolve("[::1]", &table, Some(dead), t).await.unwrap();
-        assert_eq!((a, s), (vec!["::1".parse::<IpAddr>().unwrap()], Source::Literal));
+        assert_eq!(
+            (a, s),
+            (vec!["::1".parse::<IpAddr>().unwrap()], Source::Literal)
+        );
     }
 
     #[tokio::test]
     async fn dead_server_is_a_classified_error() {
         let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
-        let err = resolve("nowhere.test", &StaticTable::default(), Some(dead), Duration::from_millis(300))
-            .await
-            .unwrap_err();
+        let err = resolve(
+            "nowhere.test",
+            &StaticTable::default(),
+            Some(dead),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
         assert!(
-            matches!(err, DnsError::Timeout { .. } | DnsError::ServerFailure { .. }),
+            matches!(
+                err,
+                DnsError::Timeout { .. } | DnsError::ServerFailure { .. }
+            ),
             "{err:?}"
         );
     }

@@ -36,14 +36,26 @@ pub fn to_text(report: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "=== smtptui {} transcript", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(out, "=== target: {}", report.target);
-    let _ = writeln!(out, "=== started: {}  duration: {:.0} ms", report.started_at, report.duration_ms);
+    let _ = writeln!(
+        out,
+        "=== started: {}  duration: {:.0} ms",
+        report.started_at, report.duration_ms
+    );
     for e in &report.run_transcript {
         push_entry(&mut out, e);
     }
     for ep in &report.endpoints {
-        let addr = if ep.address.contains(':') { format!("[{}]", ep.address) } else { ep.address.clone() };
+        let addr = if ep.address.contains(':') {
+            format!("[{}]", ep.address)
+        } else {
+            ep.address.clone()
+        };
         let _ = writeln!(out);
-        let _ = writeln!(out, "=== endpoint {addr}:{}/{} ({})", ep.port, ep.mode, ep.host);
+        let _ = writeln!(
+            out,
+            "=== endpoint {addr}:{}/{} ({})",
+            ep.port, ep.mode, ep.host
+        );
         for e in &ep.transcript {
             push_entry(&mut out, e);
         }
@@ -51,32 +63,61 @@ pub fn to_text(report: &RunReport) -> String {
         let _ = writeln!(out, "=== evidence: {}", ep.evidence);
         let _ = writeln!(out, "=== advice: {}", ep.advice);
         if let Some(tls) = &ep.tls {
-            let state = if tls.verified { "verified" } else { "NOT VERIFIED (shown for inspection)" };
-            let _ = writeln!(out, "=== tls: {} {} certificate {state}", tls.version, tls.cipher);
+            let state = if tls.verified {
+                "verified"
+            } else {
+                "NOT VERIFIED (shown for inspection)"
+            };
+            let _ = writeln!(
+                out,
+                "=== tls: {} {} certificate {state}",
+                tls.version, tls.cipher
+            );
             for (i, c) in tls.chain.iter().enumerate() {
-                let _ = writeln!(out, "===   [{i}] {} (issuer {}) until {} sha256 {}", c.subject, c.issuer, c.not_after, c.sha256);
+                let _ = writeln!(
+                    out,
+                    "===   [{i}] {} (issuer {}) until {} sha256 {}",
+                    c.subject, c.issuer, c.not_after, c.sha256
+                );
             }
         }
     }
     if !report.findings.is_empty() {
         let _ = writeln!(out);
         for f in &report.findings {
-            let _ = writeln!(out, "=== finding {}: {} ({})", f.code, f.summary, f.evidence);
+            let _ = writeln!(
+                out,
+                "=== finding {}: {} ({})",
+                f.code, f.summary, f.evidence
+            );
         }
     }
     out
 }
 
 fn push_entry(out: &mut String, e: &TranscriptEntry) {
-    let _ = writeln!(out, "{:>10.3} {:<3} {}", e.t_ms / 1000.0, e.dir.marker(), e.text);
+    let _ = writeln!(
+        out,
+        "{:>10.3} {:<3} {}",
+        e.t_ms / 1000.0,
+        e.dir.marker(),
+        e.text
+    );
 }
 
 /// Writes `contents` to `path` atomically with mode 0600. If `path` is a directory, a
 /// fresh name `smtptui-YYYYmmdd-HHMMSS[-N].txt|json` is chosen in it (by `ext`).
 /// Never overwrites: an existing file is an error.
 pub fn write_new(path: &Path, ext: &str, contents: &str) -> Result<PathBuf, ExportError> {
-    let target = if path.is_dir() { fresh_name(path, ext) } else { path.to_path_buf() };
-    let io = |source| ExportError::Io { path: target.clone(), source };
+    let target = if path.is_dir() {
+        fresh_name(path, ext)
+    } else {
+        path.to_path_buf()
+    };
+    let io = |source| ExportError::Io {
+        path: target.clone(),
+        source,
+    };
     if target.exists() {
         return Err(ExportError::Exists(target));
     }
@@ -119,7 +160,9 @@ fn unique() -> u64 {
 fn fresh_name(dir: &Path, ext: &str) -> PathBuf {
     let now = time::OffsetDateTime::now_utc();
     let stamp = now
-        .format(time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
         .unwrap_or_else(|_| "export".into());
     let mut candidate = dir.join(format!("smtptui-{stamp}.{ext}"));
     let mut n = 1;
@@ -153,12 +196,21 @@ mod tests {
             let mode = std::fs::metadata(&written).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
-        assert!(matches!(write_new(&p, "txt", "again"), Err(ExportError::Exists(_))));
+        assert!(matches!(
+            write_new(&p, "txt", "again"),
+            Err(ExportError::Exists(_))
+        ));
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello");
         // A directory gets fresh names, twice in the same second.
         let a = write_new(dir.path(), "json", "{}").unwrap();
         let b = write_new(dir.path(), "json", "{}").unwrap();
         assert_ne!(a, b);
-        assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp"))
+        );
     }
 }

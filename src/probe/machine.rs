@@ -160,7 +160,11 @@ impl Machine {
             Some(Step::EhloTls) => after_ehlo(),
             Some(Step::Auth) => after_auth(s, goal),
             Some(Step::Mail) => {
-                if s.to.is_empty() || goal < Stage::Rcpt { None } else { Some(Step::Rcpt(0)) }
+                if s.to.is_empty() || goal < Stage::Rcpt {
+                    None
+                } else {
+                    Some(Step::Rcpt(0))
+                }
             }
             Some(Step::Rcpt(i)) if i + 1 < s.to.len() => Some(Step::Rcpt(i + 1)),
             Some(Step::Rcpt(_)) => (s.send && goal >= Stage::Data).then_some(Step::Data),
@@ -177,8 +181,10 @@ impl Machine {
             Step::Ehlo | Step::EhloTls => format!("EHLO {}", s.ehlo_name),
             Step::Starttls => "STARTTLS".into(),
             Step::Auth => match &s.auth {
-                Some(a) => format!("AUTH {}", self.pick_mech().map_or("?", |m| m.as_str()))
-                    + &format!(" (user {})", a.user),
+                Some(a) => {
+                    format!("AUTH {}", self.pick_mech().map_or("?", |m| m.as_str()))
+                        + &format!(" (user {})", a.user)
+                }
                 None => String::new(),
             },
             Step::Mail => format!("MAIL FROM:<{}>", self.sender()),
@@ -192,7 +198,12 @@ impl Machine {
         let s = &self.ctx.settings;
         s.from
             .clone()
-            .or_else(|| s.auth.as_ref().filter(|a| a.user.contains('@')).map(|a| a.user.clone()))
+            .or_else(|| {
+                s.auth
+                    .as_ref()
+                    .filter(|a| a.user.contains('@'))
+                    .map(|a| a.user.clone())
+            })
             .unwrap_or_default()
     }
 
@@ -224,15 +235,30 @@ impl Machine {
 
     async fn phase_start(&self, phase: Phase) -> f64 {
         let at = self.ctx.clock.ms();
-        self.emit(ProbeEvent::PhaseStarted { run: self.ctx.run, endpoint: self.endpoint.id, phase, at_ms: at })
-            .await;
+        self.emit(ProbeEvent::PhaseStarted {
+            run: self.ctx.run,
+            endpoint: self.endpoint.id,
+            phase,
+            at_ms: at,
+        })
+        .await;
         at
     }
 
     async fn phase_end(&mut self, phase: Phase, start_ms: f64, ok: bool) {
-        let timing = PhaseTiming { phase, start_ms, dur_ms: self.ctx.clock.ms() - start_ms, ok };
+        let timing = PhaseTiming {
+            phase,
+            start_ms,
+            dur_ms: self.ctx.clock.ms() - start_ms,
+            ok,
+        };
         self.timings.push(timing);
-        self.emit(ProbeEvent::PhaseDone { run: self.ctx.run, endpoint: self.endpoint.id, timing }).await;
+        self.emit(ProbeEvent::PhaseDone {
+            run: self.ctx.run,
+            endpoint: self.endpoint.id,
+            timing,
+        })
+        .await;
     }
 
     /// Runs one step; `command` replaces the default command line (stepping edits).
@@ -256,26 +282,47 @@ impl Machine {
     async fn connect(&mut self) -> StepResult {
         let t = self.ctx.settings.timeouts;
         let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
-        self.note(Direction::Info, &format!("connecting to {} ({})", self.endpoint.label(), self.endpoint.host))
-            .await;
-        let tcp = match tokio::time::timeout(self.remaining(t.connect), TcpStream::connect(addr)).await {
-            Err(_) => {
-                let secs = self.remaining(t.connect).as_secs_f64().max(t.connect.as_secs_f64().min(1.0));
-                self.note(Direction::Error, &format!("connect timed out after {:.1} s", t.connect.as_secs_f64()))
+        self.note(
+            Direction::Info,
+            &format!(
+                "connecting to {} ({})",
+                self.endpoint.label(),
+                self.endpoint.host
+            ),
+        )
+        .await;
+        let tcp =
+            match tokio::time::timeout(self.remaining(t.connect), TcpStream::connect(addr)).await {
+                Err(_) => {
+                    let secs = self
+                        .remaining(t.connect)
+                        .as_secs_f64()
+                        .max(t.connect.as_secs_f64().min(1.0));
+                    self.note(
+                        Direction::Error,
+                        &format!("connect timed out after {:.1} s", t.connect.as_secs_f64()),
+                    )
                     .await;
-                return Err(Box::new(classify(&Observation::ConnectTimeout { secs: secs.max(t.connect.as_secs_f64()) })));
-            }
-            Ok(Err(e)) => {
-                let text = e.to_string();
-                self.note(Direction::Error, &format!("connect failed: {text}")).await;
-                return Err(Box::new(classify(&Observation::ConnectFailed { kind: e.kind(), error: &text })));
-            }
-            Ok(Ok(s)) => s,
-        };
+                    return Err(Box::new(classify(&Observation::ConnectTimeout {
+                        secs: secs.max(t.connect.as_secs_f64()),
+                    })));
+                }
+                Ok(Err(e)) => {
+                    let text = e.to_string();
+                    self.note(Direction::Error, &format!("connect failed: {text}"))
+                        .await;
+                    return Err(Box::new(classify(&Observation::ConnectFailed {
+                        kind: e.kind(),
+                        error: &text,
+                    })));
+                }
+                Ok(Ok(s)) => s,
+            };
         let _ = tcp.set_nodelay(true);
         self.local_addr = tcp.local_addr().ok().map(|a| a.to_string());
         let local = self.local_addr.clone().unwrap_or_default();
-        self.note(Direction::Info, &format!("connected from {local}")).await;
+        self.note(Direction::Info, &format!("connected from {local}"))
+            .await;
         let stream: BoxIo = if self.endpoint.mode == Mode::Tls {
             match self.handshake(Box::new(tcp), Phase::Connect).await {
                 Ok(s) => s,
@@ -291,9 +338,14 @@ impl Machine {
     }
 
     fn take_recorder(&mut self) -> Recorder {
-        self.rec
-            .take()
-            .unwrap_or_else(|| Recorder::new(self.ctx.clock, self.ctx.run, self.endpoint.id, self.ctx.tx.clone()))
+        self.rec.take().unwrap_or_else(|| {
+            Recorder::new(
+                self.ctx.clock,
+                self.ctx.run,
+                self.endpoint.id,
+                self.ctx.tx.clone(),
+            )
+        })
     }
 
     /// TLS handshake on `stream`; records the chain; classifies failures.
@@ -307,7 +359,10 @@ impl Machine {
             Err(_) => {
                 self.phase_end(Phase::TlsHandshake, start, false).await;
                 self.note(Direction::Error, "TLS handshake timed out").await;
-                Err(Box::new(classify(&Observation::NoReply { phase: Phase::TlsHandshake, secs: t.tls.as_secs_f64() })))
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase: Phase::TlsHandshake,
+                    secs: t.tls.as_secs_f64(),
+                })))
             }
             Ok(Err(failure)) => {
                 self.phase_end(Phase::TlsHandshake, start, false).await;
@@ -318,20 +373,32 @@ impl Machine {
                     let first = first_line(&failure.first_bytes);
                     self.rec_line(Direction::Server, &first).await;
                     let shown = crate::model::escape_bytes(&first);
-                    self.note(Direction::Error, "plaintext SMTP where a TLS handshake was expected").await;
-                    return Err(Box::new(classify(&Observation::PlaintextOnTlsPort { first_line: &shown })));
+                    self.note(
+                        Direction::Error,
+                        "plaintext SMTP where a TLS handshake was expected",
+                    )
+                    .await;
+                    return Err(Box::new(classify(&Observation::PlaintextOnTlsPort {
+                        first_line: &shown,
+                    })));
                 }
                 let error = match &failure.kind {
-                    FailureKind::Alert(a) => format!("TLS alert from server: {a} ({})", failure.error),
+                    FailureKind::Alert(a) => {
+                        format!("TLS alert from server: {a} ({})", failure.error)
+                    }
                     FailureKind::Plaintext => format!(
                         "server answered the ClientHello with plaintext: `{}`",
                         crate::model::escape_bytes(&first_line(&failure.first_bytes))
                     ),
                     _ => failure.error.clone(),
                 };
-                self.note(Direction::Error, &format!("TLS handshake failed: {error}")).await;
+                self.note(Direction::Error, &format!("TLS handshake failed: {error}"))
+                    .await;
                 let version_mismatch = failure.kind == FailureKind::ProtocolVersion;
-                Err(Box::new(classify(&Observation::TlsFailed { error: &error, version_mismatch })))
+                Err(Box::new(classify(&Observation::TlsFailed {
+                    error: &error,
+                    version_mismatch,
+                })))
             }
             Ok(Ok((tls, info))) => {
                 self.phase_end(Phase::TlsHandshake, start, true).await;
@@ -347,10 +414,18 @@ impl Machine {
                 )
                 .await;
                 if verified {
-                    self.note(Direction::Info, &format!("certificate verified for {}", info.checked_name)).await;
+                    self.note(
+                        Direction::Info,
+                        &format!("certificate verified for {}", info.checked_name),
+                    )
+                    .await;
                 } else {
                     let err = info.error.clone().unwrap_or_default();
-                    self.note(Direction::Error, &format!("certificate NOT verified: {err}")).await;
+                    self.note(
+                        Direction::Error,
+                        &format!("certificate NOT verified: {err}"),
+                    )
+                    .await;
                 }
                 self.record_tls(info).await;
                 Ok(Box::new(tls))
@@ -367,8 +442,12 @@ impl Machine {
     }
 
     async fn record_tls(&mut self, info: TlsInfo) {
-        self.emit(ProbeEvent::Tls { run: self.ctx.run, endpoint: self.endpoint.id, info: Box::new(info.clone()) })
-            .await;
+        self.emit(ProbeEvent::Tls {
+            run: self.ctx.run,
+            endpoint: self.endpoint.id,
+            info: Box::new(info.clone()),
+        })
+        .await;
         self.tls = Some(info);
     }
 
@@ -378,12 +457,21 @@ impl Machine {
             .tls
             .server_name
             .clone()
-            .unwrap_or_else(|| self.endpoint.host.trim_start_matches('[').trim_end_matches(']').to_string())
+            .unwrap_or_else(|| {
+                self.endpoint
+                    .host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string()
+            })
     }
 
     fn session(&mut self) -> Result<&mut Session<BoxIo>, Box<Verdict>> {
         self.session.as_mut().ok_or_else(|| {
-            Box::new(classify(&Observation::Closed { phase: Phase::Quit, error: "the session is closed" }))
+            Box::new(classify(&Observation::Closed {
+                phase: Phase::Quit,
+                error: "the session is closed",
+            }))
         })
     }
 
@@ -393,11 +481,21 @@ impl Machine {
         let sess = self.session()?;
         match tokio::time::timeout(wait, sess.read_reply()).await {
             Err(_) => {
-                self.note(Direction::Error, &format!("no greeting within {:.1} s", wait.as_secs_f64())).await;
-                if matches!(self.endpoint.mode, Mode::Plain | Mode::Starttls | Mode::Auto) {
+                self.note(
+                    Direction::Error,
+                    &format!("no greeting within {:.1} s", wait.as_secs_f64()),
+                )
+                .await;
+                if matches!(
+                    self.endpoint.mode,
+                    Mode::Plain | Mode::Starttls | Mode::Auto
+                ) {
                     return Err(self.detect_implicit_tls(wait).await);
                 }
-                Err(Box::new(classify(&Observation::NoReply { phase: Phase::Banner, secs: wait.as_secs_f64() })))
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase: Phase::Banner,
+                    secs: wait.as_secs_f64(),
+                })))
             }
             Ok(Err(e)) => Err(self.smtp_error(Phase::Banner, &e).await),
             Ok(Ok(reply)) => {
@@ -405,11 +503,18 @@ impl Machine {
                 self.note_lf_only(&reply).await;
                 if reply.code != 220 {
                     let (text, ev) = facts_text(&reply);
-                    return Err(Box::new(classify(&Observation::Greeting(facts(&reply, &text, &ev)))));
+                    return Err(Box::new(classify(&Observation::Greeting(facts(
+                        &reply, &text, &ev,
+                    )))));
                 }
                 if banner_looks_masked(&reply) {
-                    self.notes.push("the greeting is masked by a middlebox (asterisks)".into());
-                    self.note(Direction::Info, "the greeting looks masked by a middlebox (asterisks)").await;
+                    self.notes
+                        .push("the greeting is masked by a middlebox (asterisks)".into());
+                    self.note(
+                        Direction::Info,
+                        "the greeting looks masked by a middlebox (asterisks)",
+                    )
+                    .await;
                 }
                 Ok(())
             }
@@ -422,7 +527,11 @@ impl Machine {
         let t = self.ctx.settings.timeouts;
         self.session = None;
         let start = self.phase_start(Phase::Detect).await;
-        self.note(Direction::Info, "reconnecting to try a TLS handshake (does this port want implicit TLS?)").await;
+        self.note(
+            Direction::Info,
+            "reconnecting to try a TLS handshake (does this port want implicit TLS?)",
+        )
+        .await;
         let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
         let found = match tokio::time::timeout(t.connect, TcpStream::connect(addr)).await {
             Ok(Ok(tcp)) => {
@@ -438,22 +547,34 @@ impl Machine {
         match found {
             Some(info) => {
                 let version = info.version.clone();
-                self.note(Direction::Info, &format!("TLS handshake succeeded ({version}): the port speaks implicit TLS"))
-                    .await;
+                self.note(
+                    Direction::Info,
+                    &format!("TLS handshake succeeded ({version}): the port speaks implicit TLS"),
+                )
+                .await;
                 self.record_tls(info).await;
                 Box::new(classify(&Observation::TlsOnPlainPort { version: &version }))
             }
             None => {
-                self.note(Direction::Info, "no TLS either: the port stays silent").await;
-                Box::new(classify(&Observation::NoReply { phase: Phase::Banner, secs: waited.as_secs_f64() }))
+                self.note(Direction::Info, "no TLS either: the port stays silent")
+                    .await;
+                Box::new(classify(&Observation::NoReply {
+                    phase: Phase::Banner,
+                    secs: waited.as_secs_f64(),
+                }))
             }
         }
     }
 
     async fn note_lf_only(&mut self, reply: &Reply) {
         if reply.lf_only && !self.notes.iter().any(|n| n.contains("bare LF")) {
-            self.notes.push("the server ends lines with bare LF (tolerated)".into());
-            self.note(Direction::Info, "the server ends lines with bare LF instead of CRLF (tolerated)").await;
+            self.notes
+                .push("the server ends lines with bare LF (tolerated)".into());
+            self.note(
+                Direction::Info,
+                "the server ends lines with bare LF instead of CRLF (tolerated)",
+            )
+            .await;
         }
     }
 
@@ -462,12 +583,32 @@ impl Machine {
         self.note(Direction::Error, &text).await;
         self.session = None;
         match e {
-            SmtpError::Closed { .. } => Box::new(classify(&Observation::Closed { phase, error: &text })),
-            SmtpError::Io(io) if matches!(io.kind(), ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe | ErrorKind::UnexpectedEof) => {
-                Box::new(classify(&Observation::Closed { phase, error: &text }))
+            SmtpError::Closed { .. } => Box::new(classify(&Observation::Closed {
+                phase,
+                error: &text,
+            })),
+            SmtpError::Io(io)
+                if matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionReset
+                        | ErrorKind::ConnectionAborted
+                        | ErrorKind::BrokenPipe
+                        | ErrorKind::UnexpectedEof
+                ) =>
+            {
+                Box::new(classify(&Observation::Closed {
+                    phase,
+                    error: &text,
+                }))
             }
-            SmtpError::Io(_) => Box::new(classify(&Observation::Closed { phase, error: &text })),
-            SmtpError::Reply(_) => Box::new(classify(&Observation::Protocol { phase, detail: &text })),
+            SmtpError::Io(_) => Box::new(classify(&Observation::Closed {
+                phase,
+                error: &text,
+            })),
+            SmtpError::Reply(_) => Box::new(classify(&Observation::Protocol {
+                phase,
+                detail: &text,
+            })),
         }
     }
 
@@ -477,9 +618,16 @@ impl Machine {
         let sess = self.session()?;
         match tokio::time::timeout(wait, sess.command(line)).await {
             Err(_) => {
-                self.note(Direction::Error, &format!("no reply within {:.1} s", wait.as_secs_f64())).await;
+                self.note(
+                    Direction::Error,
+                    &format!("no reply within {:.1} s", wait.as_secs_f64()),
+                )
+                .await;
                 self.session = None;
-                Err(Box::new(classify(&Observation::NoReply { phase, secs: wait.as_secs_f64() })))
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase,
+                    secs: wait.as_secs_f64(),
+                })))
             }
             Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
             Ok(Ok(reply)) => {
@@ -493,8 +641,11 @@ impl Machine {
         let line = command.unwrap_or_else(|| format!("EHLO {}", self.ctx.settings.ehlo_name));
         let mut reply = self.command(phase, &line).await?;
         if reply.severity() == 5 && line.to_ascii_uppercase().starts_with("EHLO") {
-            self.note(Direction::Info, "EHLO refused; falling back to HELO").await;
-            reply = self.command(phase, &format!("HELO {}", self.ctx.settings.ehlo_name)).await?;
+            self.note(Direction::Info, "EHLO refused; falling back to HELO")
+                .await;
+            reply = self
+                .command(phase, &format!("HELO {}", self.ctx.settings.ehlo_name))
+                .await?;
         }
         if !reply.is_positive() {
             return Err(rejected(phase, &reply));
@@ -507,19 +658,30 @@ impl Machine {
         let caps = self.caps.clone().unwrap_or_default();
         if !caps.starttls && command.is_none() {
             let masked = caps.masked.first().cloned().or_else(|| {
-                self.notes.iter().any(|n| n.contains("masked")).then(|| "a masked greeting".to_string())
+                self.notes
+                    .iter()
+                    .any(|n| n.contains("masked"))
+                    .then(|| "a masked greeting".to_string())
             });
             let ehlo = caps.raw.join(" / ");
             self.note(Direction::Error, "STARTTLS is not offered").await;
-            return Err(Box::new(classify(&Observation::StarttlsNotOffered { masked: masked.as_deref(), ehlo: &ehlo })));
+            return Err(Box::new(classify(&Observation::StarttlsNotOffered {
+                masked: masked.as_deref(),
+                ehlo: &ehlo,
+            })));
         }
         let line = command.unwrap_or_else(|| "STARTTLS".into());
         let reply = self.command(Phase::Starttls, &line).await?;
         if reply.code != 220 {
             let (text, ev) = facts_text(&reply);
-            return Err(Box::new(classify(&Observation::StarttlsRejected(facts(&reply, &text, &ev)))));
+            return Err(Box::new(classify(&Observation::StarttlsRejected(facts(
+                &reply, &text, &ev,
+            )))));
         }
-        let sess = self.session.take().ok_or_else(|| rejected(Phase::Starttls, &reply))?;
+        let sess = self
+            .session
+            .take()
+            .ok_or_else(|| rejected(Phase::Starttls, &reply))?;
         let (stream, leftover, rec) = sess.into_parts();
         self.rec = Some(rec);
         if !leftover.is_empty() {
@@ -530,7 +692,10 @@ impl Machine {
                 leftover.len()
             );
             self.note(Direction::Error, &detail).await;
-            return Err(Box::new(classify(&Observation::Protocol { phase: Phase::Starttls, detail: &detail })));
+            return Err(Box::new(classify(&Observation::Protocol {
+                phase: Phase::Starttls,
+                detail: &detail,
+            })));
         }
         let tls = self.handshake(stream, Phase::Starttls).await?;
         let rec = self.take_recorder();
@@ -548,7 +713,9 @@ impl Machine {
     }
 
     async fn auth(&mut self) -> StepResult {
-        let Some(auth) = self.ctx.settings.auth.clone() else { return Ok(()) };
+        let Some(auth) = self.ctx.settings.auth.clone() else {
+            return Ok(());
+        };
         if let Some(v) = self.cert_blocks() {
             self.note(Direction::Error, "not sending credentials: the certificate did not verify (use --insecure to override)")
                 .await;
@@ -563,24 +730,41 @@ impl Machine {
             return Err(Box::new(classify(&Observation::AuthNeedsTls { detail })));
         }
         let Some(mech) = self.pick_mech() else {
-            let offered = if caps.auth.is_empty() { "none".to_string() } else { caps.auth.join(" ") };
+            let offered = if caps.auth.is_empty() {
+                "none".to_string()
+            } else {
+                caps.auth.join(" ")
+            };
             if !in_tls && caps.starttls {
                 let detail = format!("AUTH is not offered before STARTTLS (offered: {offered})");
-                return Err(Box::new(classify(&Observation::AuthNeedsTls { detail: &detail })));
+                return Err(Box::new(classify(&Observation::AuthNeedsTls {
+                    detail: &detail,
+                })));
             }
-            return Err(Box::new(classify(&Observation::AuthNotOffered { in_tls, offered: &offered })));
+            return Err(Box::new(classify(&Observation::AuthNotOffered {
+                in_tls,
+                offered: &offered,
+            })));
         };
         let wait = self.remaining(self.ctx.settings.timeouts.command * 2);
         let sess = self.session()?;
-        let res = tokio::time::timeout(wait, authenticate(sess, mech, &auth.user, &auth.secret)).await;
+        let res =
+            tokio::time::timeout(wait, authenticate(sess, mech, &auth.user, &auth.secret)).await;
         match res {
             Err(_) => {
                 self.session = None;
-                Err(Box::new(classify(&Observation::NoReply { phase: Phase::Auth, secs: wait.as_secs_f64() })))
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase: Phase::Auth,
+                    secs: wait.as_secs_f64(),
+                })))
             }
             Ok(Err(e)) => Err(self.smtp_error(Phase::Auth, &e).await),
             Ok(Ok(reply)) if reply.code == 235 => {
-                self.note(Direction::Info, &format!("authenticated as {} with {}", auth.user, mech.as_str())).await;
+                self.note(
+                    Direction::Info,
+                    &format!("authenticated as {} with {}", auth.user, mech.as_str()),
+                )
+                .await;
                 Ok(())
             }
             Ok(Ok(reply)) => Err(rejected(Phase::Auth, &reply)),
@@ -595,16 +779,27 @@ impl Machine {
         let line = command.unwrap_or_else(|| self.command_for(step));
         let reply = self.command(phase, &line).await?;
         if step != Step::Data {
-            return if reply.is_positive() { Ok(()) } else { Err(rejected(phase, &reply)) };
+            return if reply.is_positive() {
+                Ok(())
+            } else {
+                Err(rejected(phase, &reply))
+            };
         }
         if reply.code != 354 {
             return Err(rejected(phase, &reply));
         }
-        let body = test_message(&self.sender(), &self.ctx.settings.to, &self.ctx.settings.ehlo_name);
+        let body = test_message(
+            &self.sender(),
+            &self.ctx.settings.to,
+            &self.ctx.settings.ehlo_name,
+        );
         let wait = self.remaining(self.ctx.settings.timeouts.command * 2);
         let sess = self.session()?;
         match tokio::time::timeout(wait, sess.send_message(&body)).await {
-            Err(_) => Err(Box::new(classify(&Observation::NoReply { phase, secs: wait.as_secs_f64() }))),
+            Err(_) => Err(Box::new(classify(&Observation::NoReply {
+                phase,
+                secs: wait.as_secs_f64(),
+            }))),
             Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
             Ok(Ok(r)) if r.is_positive() => Ok(()),
             Ok(Ok(r)) => Err(rejected(phase, &r)),
@@ -614,7 +809,9 @@ impl Machine {
     async fn quit(&mut self) -> StepResult {
         if self.session.is_some() && !self.quit_sent {
             self.quit_sent = true;
-            let wait = self.remaining(self.ctx.settings.timeouts.command).min(Duration::from_secs(5));
+            let wait = self
+                .remaining(self.ctx.settings.timeouts.command)
+                .min(Duration::from_secs(5));
             if let Some(sess) = self.session.as_mut() {
                 let _ = tokio::time::timeout(wait, sess.command("QUIT")).await;
             }
@@ -626,10 +823,15 @@ impl Machine {
     /// Sends a raw command on the live session (stepping's `:` prompt).
     pub async fn raw(&mut self, line: &str) -> Result<Reply, Box<Verdict>> {
         let upper = line.trim().to_ascii_uppercase();
-        let phase = if upper.starts_with("QUIT") { Phase::Quit } else { Phase::Ehlo };
+        let phase = if upper.starts_with("QUIT") {
+            Phase::Quit
+        } else {
+            Phase::Ehlo
+        };
         let start = self.phase_start(phase).await;
         let r = self.command(phase, line).await;
-        self.phase_end(phase, start, r.as_ref().is_ok_and(|r| r.severity() < 4)).await;
+        self.phase_end(phase, start, r.as_ref().is_ok_and(|r| r.severity() < 4))
+            .await;
         if upper.starts_with("QUIT") {
             self.session = None;
             self.done.push(Step::Quit);
@@ -648,10 +850,19 @@ impl Machine {
             v.summary.push_str(" (continued with --insecure)");
             return v;
         }
-        let last = self.done.iter().rev().find(|s| **s != Step::Quit).map_or(Phase::Connect, |s| s.phase());
+        let last = self
+            .done
+            .iter()
+            .rev()
+            .find(|s| **s != Step::Quit)
+            .map_or(Phase::Connect, |s| s.phase());
         let note = (self.endpoint.mode == Mode::Auto && self.tls.is_none())
             .then_some("auto mode: STARTTLS not offered, stayed in plaintext");
-        classify(&Observation::Completed { last, tls: self.tls.as_ref(), note })
+        classify(&Observation::Completed {
+            last,
+            tls: self.tls.as_ref(),
+            note,
+        })
     }
 
     /// Closes politely (QUIT when healthy) and builds the report.
@@ -661,8 +872,16 @@ impl Machine {
             let _ = self.quit().await;
             self.phase_end(Phase::Quit, start, true).await;
         }
-        let color = if verdict.class.is_ok() { Direction::Info } else { Direction::Error };
-        self.note(color, &format!("verdict: {} - {}", verdict.class, verdict.summary)).await;
+        let color = if verdict.class.is_ok() {
+            Direction::Info
+        } else {
+            Direction::Error
+        };
+        self.note(
+            color,
+            &format!("verdict: {} - {}", verdict.class, verdict.summary),
+        )
+        .await;
         let mut rec = match self.session.take() {
             Some(s) => s.into_parts().2,
             None => self.take_recorder(),
@@ -693,7 +912,11 @@ fn want_tls_goal(_mode: Mode, _goal: Stage) -> bool {
 }
 
 fn first_line(bytes: &[u8]) -> Vec<u8> {
-    let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len()).min(200);
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len())
+        .min(200);
     let mut line = bytes[..end].to_vec();
     if line.last() == Some(&b'\r') {
         line.pop();
@@ -706,7 +929,12 @@ fn facts_text(reply: &Reply) -> (String, String) {
 }
 
 fn facts<'a>(reply: &Reply, text: &'a str, evidence: &'a str) -> ReplyFacts<'a> {
-    ReplyFacts { code: reply.code, enhanced: enhanced_str(reply), text, evidence }
+    ReplyFacts {
+        code: reply.code,
+        enhanced: enhanced_str(reply),
+        text,
+        evidence,
+    }
 }
 
 fn enhanced_str(reply: &Reply) -> Option<&'static str> {
@@ -726,7 +954,12 @@ fn enhanced_str(reply: &Reply) -> Option<&'static str> {
 fn rejected(phase: Phase, reply: &Reply) -> Box<Verdict> {
     let (text, ev) = facts_text(reply);
     let enhanced = reply.enhanced.map(|e| e.to_string());
-    let f = ReplyFacts { code: reply.code, enhanced: enhanced.as_deref(), text: &text, evidence: &ev };
+    let f = ReplyFacts {
+        code: reply.code,
+        enhanced: enhanced.as_deref(),
+        text: &text,
+        evidence: &ev,
+    };
     Box::new(classify(&Observation::Rejected { phase, reply: f }))
 }
 
@@ -739,7 +972,10 @@ pub fn test_message(from: &str, to: &[String], host: &str) -> String {
         "From: <{from}>\r\nTo: {}\r\nSubject: smtptui test message\r\nDate: {date}\r\n\
          Message-ID: <smtptui.{}@{host}>\r\nX-Mailer: smtptui {}\r\n\r\n\
          This is a test message sent by smtptui to check mail submission.\r\n",
-        to.iter().map(|t| format!("<{t}>")).collect::<Vec<_>>().join(", "),
+        to.iter()
+            .map(|t| format!("<{t}>"))
+            .collect::<Vec<_>>()
+            .join(", "),
         std::process::id(),
         env!("CARGO_PKG_VERSION"),
     )

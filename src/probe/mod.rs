@@ -52,7 +52,12 @@ pub async fn run_with(
     let clock = RunClock::start();
     let started_at = crate::export::now_rfc3339();
     if let Some(tx) = &tx {
-        let _ = tx.send(ProbeEvent::RunStarted { run, target: settings.target.clone() }).await;
+        let _ = tx
+            .send(ProbeEvent::RunStarted {
+                run,
+                target: settings.target.clone(),
+            })
+            .await;
     }
     let mut lines = Vec::new();
     let (tls, tls_err) = match TlsClient::new(&settings.tls) {
@@ -62,13 +67,28 @@ pub async fn run_with(
     let mut reports = Vec::new();
     let (endpoints, early) = plan(&settings, &clock, run, &tx, &mut lines).await;
     if let Some(tls) = tls {
-        let ctx = Arc::new(Ctx { settings: settings.clone(), tls, clock, run, tx: tx.clone() });
+        let ctx = Arc::new(Ctx {
+            settings: settings.clone(),
+            tls,
+            clock,
+            run,
+            tx: tx.clone(),
+        });
         if let Some(tx) = &tx {
-            let _ = tx.send(ProbeEvent::Planned { run, endpoints: endpoints.clone() }).await;
+            let _ = tx
+                .send(ProbeEvent::Planned {
+                    run,
+                    endpoints: endpoints.clone(),
+                })
+                .await;
         }
         reports = probe_all(&ctx, endpoints).await;
     } else if let Some(e) = tls_err {
-        let entry = TranscriptEntry::new(clock.ms(), Direction::Error, escape_str(&format!("TLS set-up failed: {e}")));
+        let entry = TranscriptEntry::new(
+            clock.ms(),
+            Direction::Error,
+            escape_str(&format!("TLS set-up failed: {e}")),
+        );
         lines.push(entry.clone());
         if let Some(tx) = &tx {
             let _ = tx.send(ProbeEvent::RunLine { run, entry }).await;
@@ -79,9 +99,21 @@ pub async fn run_with(
         findings.insert(0, f);
     }
     if let Some(tx) = &tx {
-        let _ = tx.send(ProbeEvent::RunDone { run, findings: findings.clone() }).await;
+        let _ = tx
+            .send(ProbeEvent::RunDone {
+                run,
+                findings: findings.clone(),
+            })
+            .await;
     }
-    RunReport::new(settings.target.clone(), started_at, clock.ms(), lines, &reports, findings)
+    RunReport::new(
+        settings.target.clone(),
+        started_at,
+        clock.ms(),
+        lines,
+        &reports,
+        findings,
+    )
 }
 
 /// Resolves the target and lists the endpoints. A DNS failure yields no endpoints and a
@@ -107,7 +139,13 @@ async fn plan(
     let (e, f) = ctx_line(Direction::Info, format!("resolving {host}"));
     lines.push(e);
     f.await;
-    let result = resolve(&host, &table, settings.dns_server, settings.timeouts.connect).await;
+    let result = resolve(
+        &host,
+        &table,
+        settings.dns_server,
+        settings.timeouts.connect,
+    )
+    .await;
     let addrs = match result {
         Ok((addrs, source)) => {
             let how = match source {
@@ -116,7 +154,10 @@ async fn plan(
                 Source::Dns => "DNS",
             };
             let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-            let (e, f) = ctx_line(Direction::Info, format!("{host} → {} ({how})", list.join(", ")));
+            let (e, f) = ctx_line(
+                Direction::Info,
+                format!("{host} → {} ({how})", list.join(", ")),
+            );
             lines.push(e);
             f.await;
             addrs
@@ -139,7 +180,11 @@ async fn plan(
     if addrs.is_empty() {
         let err = DnsError::NoAddress {
             name: host.clone(),
-            what: if settings.family == FamilyFilter::V6 { "AAAA".into() } else { "A".into() },
+            what: if settings.family == FamilyFilter::V6 {
+                "AAAA".into()
+            } else {
+                "A".into()
+            },
         };
         return (Vec::new(), Some(dns_finding(&err)));
     }
@@ -226,14 +271,21 @@ pub async fn probe_endpoint(ctx: Arc<Ctx>, endpoint: Endpoint) -> EndpointReport
     let tx = ctx.tx.clone();
     let mut m = Machine::new(ctx, endpoint, Some(deadline));
     let verdict = loop {
-        let Some(step) = m.next_step() else { break m.success_verdict() };
+        let Some(step) = m.next_step() else {
+            break m.success_verdict();
+        };
         if let Err(v) = m.step(step, None).await {
             break *v;
         }
     };
     let report = m.finish(verdict).await;
     if let Some(tx) = tx {
-        let _ = tx.send(ProbeEvent::EndpointDone { run, report: Box::new(report.clone()) }).await;
+        let _ = tx
+            .send(ProbeEvent::EndpointDone {
+                run,
+                report: Box::new(report.clone()),
+            })
+            .await;
     }
     report
 }

@@ -55,7 +55,12 @@ fn describe(m: &Machine, step: Step) -> NextStep {
         Step::Data => ("send DATA and a test message", false),
         Step::Quit => ("send QUIT", true),
     };
-    NextStep { phase: step.phase(), label: label.into(), command: m.command_for(step), editable }
+    NextStep {
+        phase: step.phase(),
+        label: label.into(),
+        command: m.command_for(step),
+        editable,
+    }
 }
 
 fn pending() -> Verdict {
@@ -84,11 +89,25 @@ async fn session(
                 evidence: e.to_string(),
                 advice: "Check --ca-file.".into(),
             };
-            let _ = events.send(ProbeEvent::StepReady { run, endpoint: id, next: None, in_tls: false, verdict }).await;
+            let _ = events
+                .send(ProbeEvent::StepReady {
+                    run,
+                    endpoint: id,
+                    next: None,
+                    in_tls: false,
+                    verdict,
+                })
+                .await;
             return;
         }
     };
-    let ctx = Arc::new(Ctx { settings, tls, clock: RunClock::start(), run, tx: Some(events.clone()) });
+    let ctx = Arc::new(Ctx {
+        settings,
+        tls,
+        clock: RunClock::start(),
+        run,
+        tx: Some(events.clone()),
+    });
     let mut m = Machine::new(ctx, endpoint, None);
     let mut verdict = pending();
     let mut failed = false;
@@ -96,7 +115,8 @@ async fn session(
         let next = if failed {
             m.connected().then_some(Step::Quit)
         } else {
-            m.next_step().or_else(|| m.connected().then_some(Step::Quit))
+            m.next_step()
+                .or_else(|| m.connected().then_some(Step::Quit))
         };
         let ready = ProbeEvent::StepReady {
             run,
@@ -132,5 +152,10 @@ async fn session(
         }
     }
     let report = m.finish(verdict).await;
-    let _ = events.send(ProbeEvent::EndpointDone { run, report: Box::new(report) }).await;
+    let _ = events
+        .send(ProbeEvent::EndpointDone {
+            run,
+            report: Box::new(report),
+        })
+        .await;
 }
