@@ -5,5 +5,5 @@
 //! without any terminal crate; the TUI lives behind the default `tui` feature.
 
 pub mod model;
-pub mod smtp;
 pub mod settings;
+pub mod smtp;

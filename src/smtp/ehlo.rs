@@ -33,7 +33,9 @@ pub struct Capabilities {
 impl Capabilities {
     /// Whether `keyword` (case-insensitive) was advertised.
     pub fn has(&self, keyword: &str) -> bool {
-        self.keywords.iter().any(|k| k.eq_ignore_ascii_case(keyword))
+        self.keywords
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(keyword))
     }
 
     /// Whether the AUTH mechanism `mech` (case-insensitive) was advertised.
@@ -51,7 +53,10 @@ fn push_unique(list: &mut Vec<String>, item: String) {
 /// Parses the capabilities out of an EHLO reply. Never fails: a line it does not
 /// understand is kept in `raw` and its first word in `keywords`.
 pub fn parse_ehlo(reply: &Reply) -> Capabilities {
-    let mut caps = Capabilities { raw: reply.lines.clone(), ..Capabilities::default() };
+    let mut caps = Capabilities {
+        raw: reply.lines.clone(),
+        ..Capabilities::default()
+    };
     let texts = reply.text_lines();
     let Some((first, rest)) = texts.split_first() else {
         return caps;
@@ -69,7 +74,10 @@ pub fn parse_ehlo(reply: &Reply) -> Capabilities {
         let params: Vec<&str> = words.collect();
         match keyword.as_str() {
             "AUTH" => {
-                for mech in inline_param.into_iter().chain(params.iter().map(|p| p.to_ascii_uppercase())) {
+                for mech in inline_param
+                    .into_iter()
+                    .chain(params.iter().map(|p| p.to_ascii_uppercase()))
+                {
                     if !mech.is_empty() {
                         push_unique(&mut caps.auth, mech);
                     }
@@ -78,7 +86,12 @@ pub fn parse_ehlo(reply: &Reply) -> Capabilities {
             "STARTTLS" => caps.starttls = true,
             "PIPELINING" => caps.pipelining = true,
             "SMTPUTF8" => caps.smtputf8 = true,
-            "SIZE" => caps.size = params.first().and_then(|p| p.parse().ok()).filter(|&n| n > 0),
+            "SIZE" => {
+                caps.size = params
+                    .first()
+                    .and_then(|p| p.parse().ok())
+                    .filter(|&n| n > 0);
+            }
             _ => {}
         }
         if looks_masked_keyword(&keyword) {
@@ -129,7 +142,9 @@ mod tests {
     use crate::smtp::reply::{Limits, parse_reply_text};
 
     fn reply(text: &str) -> Reply {
-        parse_reply_text(text.as_bytes(), Limits::default()).unwrap().unwrap()
+        parse_reply_text(text.as_bytes(), Limits::default())
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -144,9 +159,27 @@ mod tests {
         assert_eq!(c.domain, "smtp.example.com");
         assert_eq!(
             c.keywords,
-            ["SIZE", "8BITMIME", "AUTH", "ENHANCEDSTATUSCODES", "PIPELINING", "CHUNKING", "SMTPUTF8"]
+            [
+                "SIZE",
+                "8BITMIME",
+                "AUTH",
+                "ENHANCEDSTATUSCODES",
+                "PIPELINING",
+                "CHUNKING",
+                "SMTPUTF8"
+            ]
         );
-        assert_eq!(c.auth, ["LOGIN", "PLAIN", "XOAUTH2", "PLAIN-CLIENTTOKEN", "OAUTHBEARER", "XOAUTH"]);
+        assert_eq!(
+            c.auth,
+            [
+                "LOGIN",
+                "PLAIN",
+                "XOAUTH2",
+                "PLAIN-CLIENTTOKEN",
+                "OAUTHBEARER",
+                "XOAUTH"
+            ]
+        );
         assert_eq!(c.size, Some(35_882_577));
         assert!(!c.starttls && c.pipelining && c.smtputf8);
         assert!(c.masked.is_empty());
@@ -155,7 +188,9 @@ mod tests {
 
     #[test]
     fn old_auth_form_and_lower_case() {
-        let r = reply("250-mx.test\r\n250-auth=login plain\r\n250-AUTH LOGIN CRAM-MD5\r\n250-starttls\r\n250 size\r\n");
+        let r = reply(
+            "250-mx.test\r\n250-auth=login plain\r\n250-AUTH LOGIN CRAM-MD5\r\n250-starttls\r\n250 size\r\n",
+        );
         let c = parse_ehlo(&r);
         assert_eq!(c.auth, ["LOGIN", "PLAIN", "CRAM-MD5"]);
         assert_eq!(c.keywords, ["AUTH", "STARTTLS", "SIZE"]);
@@ -165,7 +200,9 @@ mod tests {
 
     #[test]
     fn cisco_masked_starttls() {
-        let r = reply("250-mail.test\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n250-XXXA\r\n250-8BITMIME\r\n250 ****\r\n");
+        let r = reply(
+            "250-mail.test\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n250-XXXA\r\n250-8BITMIME\r\n250 ****\r\n",
+        );
         let c = parse_ehlo(&r);
         assert!(!c.starttls);
         assert!(c.auth.is_empty());
@@ -217,10 +254,17 @@ mod tests {
         let c = parse_ehlo(&reply("250\r\n"));
         assert_eq!(c.domain, "");
         assert!(c.keywords.is_empty());
-        let c = parse_ehlo(&reply("250-x\r\n250-\r\n250-   \r\n250 SIZE notanumber\r\n"));
+        let c = parse_ehlo(&reply(
+            "250-x\r\n250-\r\n250-   \r\n250 SIZE notanumber\r\n",
+        ));
         assert_eq!(c.keywords, ["SIZE"]);
         assert_eq!(c.size, None);
-        let c = parse_ehlo(&Reply { code: 250, enhanced: None, lines: vec![], lf_only: false });
+        let c = parse_ehlo(&Reply {
+            code: 250,
+            enhanced: None,
+            lines: vec![],
+            lf_only: false,
+        });
         assert!(c.raw.is_empty());
     }
 
@@ -240,9 +284,9 @@ mod tests {
             let c = parse_ehlo(&r);
             let _ = banner_looks_masked(&r);
             prop_assert_eq!(c.raw.len(), lines.len());
-            for s in c.keywords.iter().chain(&c.auth).chain(&c.masked).chain(std::iter::once(&c.domain)) {
-                prop_assert!(s.chars().all(|ch| !ch.is_control()));
-                prop_assert!(!s.is_empty() || std::ptr::eq(s, &c.domain));
+            prop_assert!(c.domain.chars().all(|ch| !ch.is_control()));
+            for s in c.keywords.iter().chain(&c.auth).chain(&c.masked) {
+                prop_assert!(!s.is_empty() && s.chars().all(|ch| !ch.is_control()));
             }
         }
 

@@ -13,7 +13,6 @@ pub mod record;
 pub mod reply;
 pub mod session;
 
-
 pub use ehlo::{Capabilities, banner_looks_masked, looks_masked_keyword, parse_ehlo};
 pub use record::{REDACTED, Recorder};
 pub use reply::{EnhancedCode, Limits, Reply, ReplyError, ReplyParser};

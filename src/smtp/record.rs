@@ -51,7 +51,14 @@ impl Recorder {
         endpoint: EndpointId,
         tx: Option<mpsc::Sender<ProbeEvent>>,
     ) -> Self {
-        Self { clock, run, endpoint, tx, entries: Vec::new(), secrets: SecretList::default() }
+        Self {
+            clock,
+            run,
+            endpoint,
+            tx,
+            entries: Vec::new(),
+            secrets: SecretList::default(),
+        }
     }
 
     /// Registers a secret (raw bytes): every later recorded line has it replaced by
@@ -127,7 +134,12 @@ impl Recorder {
     pub async fn line(&mut self, dir: Direction, raw: &[u8]) -> String {
         let entry = self.push(dir, raw);
         let text = entry.text.clone();
-        self.emit(ProbeEvent::Line { run: self.run, endpoint: self.endpoint, entry }).await;
+        self.emit(ProbeEvent::Line {
+            run: self.run,
+            endpoint: self.endpoint,
+            entry,
+        })
+        .await;
         text
     }
 
@@ -208,7 +220,10 @@ mod tests {
         r.add_secret(b"password1");
         r.add_secret(b"pass");
         assert_eq!(r.secret_count(), 2);
-        assert_eq!(r.redact(b"x password1 pass y"), b"x <redacted> <redacted> y");
+        assert_eq!(
+            r.redact(b"x password1 pass y"),
+            b"x <redacted> <redacted> y"
+        );
         assert_eq!(r.redact(b"no secret"), b"no secret");
     }
 
@@ -236,13 +251,19 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(8);
         let mut r = Recorder::new(RunClock::start(), RunId(7), EndpointId(3), Some(tx));
         r.add_secret(b"s3cret");
-        let text = r.line(Direction::Server, b"535 bad s3cret \x1b[31m\xff").await;
+        let text = r
+            .line(Direction::Server, b"535 bad s3cret \x1b[31m\xff")
+            .await;
         assert_eq!(text, "535 bad <redacted> \\x1b[31m\\xff");
         r.note(Direction::Info, "note\nwith s3cret").await;
         assert_eq!(r.entries().len(), 2);
         assert_eq!(r.entries()[1].text, "note\\nwith <redacted>");
         match rx.recv().await {
-            Some(ProbeEvent::Line { run, endpoint, entry }) => {
+            Some(ProbeEvent::Line {
+                run,
+                endpoint,
+                entry,
+            }) => {
                 assert_eq!((run, endpoint), (RunId(7), EndpointId(3)));
                 assert_eq!(entry.text, text);
                 assert_eq!(entry.dir, Direction::Server);

@@ -47,7 +47,14 @@ impl EnhancedCode {
                 None
             }
         };
-        Some((EnhancedCode { class, subject: num(s)?, detail: num(d)? }, rest.trim_start_matches(' ')))
+        Some((
+            EnhancedCode {
+                class,
+                subject: num(s)?,
+                detail: num(d)?,
+            },
+            rest.trim_start_matches(' '),
+        ))
     }
 }
 
@@ -96,7 +103,10 @@ impl Reply {
     pub fn text_lines(&self) -> Vec<&str> {
         // Every stored line starts with three ASCII digits and, when longer, an ASCII
         // separator, which escaping leaves alone: byte 4 is a char boundary.
-        self.lines.iter().map(|l| l.get(4..).unwrap_or("")).collect()
+        self.lines
+            .iter()
+            .map(|l| l.get(4..).unwrap_or(""))
+            .collect()
     }
 
     /// The text of each line with a leading enhanced status code removed.
@@ -141,7 +151,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_line_len: 4096, max_reply_lines: 256 }
+        Self {
+            max_line_len: 4096,
+            max_reply_lines: 256,
+        }
     }
 }
 
@@ -215,7 +228,12 @@ pub struct ReplyParser {
 impl ReplyParser {
     /// A parser with these bounds.
     pub fn new(limits: Limits) -> Self {
-        Self { limits, code: None, lines: Vec::new(), lf_only: false }
+        Self {
+            limits,
+            code: None,
+            lines: Vec::new(),
+            lf_only: false,
+        }
     }
 
     /// Whether part of a reply (a continuation line) has been seen.
@@ -246,18 +264,27 @@ impl ReplyParser {
 
     fn push_inner(&mut self, line: &[u8], lf_only: bool) -> Result<Option<Reply>, ReplyError> {
         if line.len() > self.limits.max_line_len {
-            return Err(ReplyError::LineTooLong { limit: self.limits.max_line_len });
+            return Err(ReplyError::LineTooLong {
+                limit: self.limits.max_line_len,
+            });
         }
         let Some((code, last)) = parse_code(line) else {
-            return Err(ReplyError::Malformed { line: excerpt(line) });
+            return Err(ReplyError::Malformed {
+                line: excerpt(line),
+            });
         };
         if let Some(first) = self.code
             && first != code
         {
-            return Err(ReplyError::CodeMismatch { first, line: excerpt(line) });
+            return Err(ReplyError::CodeMismatch {
+                first,
+                line: excerpt(line),
+            });
         }
         if self.lines.len() >= self.limits.max_reply_lines {
-            return Err(ReplyError::TooManyLines { limit: self.limits.max_reply_lines });
+            return Err(ReplyError::TooManyLines {
+                limit: self.limits.max_reply_lines,
+            });
         }
         self.code = Some(code);
         self.lines.push(escape_bytes(line));
@@ -272,7 +299,12 @@ impl ReplyParser {
             .and_then(EnhancedCode::parse_prefix)
             .map(|(e, _)| e)
             .filter(|e| u16::from(e.class) == code / 100);
-        let reply = Reply { code, enhanced, lines, lf_only: self.lf_only };
+        let reply = Reply {
+            code,
+            enhanced,
+            lines,
+            lf_only: self.lf_only,
+        };
         self.reset();
         Ok(Some(reply))
     }

@@ -55,7 +55,14 @@ pub struct Session<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// A session over `stream`; `in_tls` selects the transcript's TLS directions.
     pub fn new(stream: S, in_tls: bool, recorder: Recorder, limits: Limits) -> Self {
-        Self { stream, in_tls, recorder, limits, parser: ReplyParser::new(limits), buf: Vec::new() }
+        Self {
+            stream,
+            in_tls,
+            recorder,
+            limits,
+            parser: ReplyParser::new(limits),
+            buf: Vec::new(),
+        }
     }
 
     /// The recorder (to add notes or secrets).
@@ -104,7 +111,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
                 let partial = !self.buf.is_empty() || self.parser.in_progress();
                 if !self.buf.is_empty() {
                     let rest = std::mem::take(&mut self.buf);
-                    self.recorder.line(Direction::received(self.in_tls), &rest).await;
+                    self.recorder
+                        .line(Direction::received(self.in_tls), &rest)
+                        .await;
                 }
                 return Err(SmtpError::Closed { partial });
             }
@@ -118,8 +127,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
         // Redact the whole line before cutting it, so no secret is cut in half.
         let redacted = self.recorder.redact(line);
         let mut shown = redacted[..redacted.len().min(TOO_LONG_SHOWN)].to_vec();
-        shown.extend_from_slice(format!(" [... line longer than {limit} bytes, reading stopped]").as_bytes());
-        self.recorder.line(Direction::received(self.in_tls), &shown).await;
+        shown.extend_from_slice(
+            format!(" [... line longer than {limit} bytes, reading stopped]").as_bytes(),
+        );
+        self.recorder
+            .line(Direction::received(self.in_tls), &shown)
+            .await;
         SmtpError::Reply(ReplyError::LineTooLong { limit })
     }
 
@@ -131,7 +144,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
         loop {
             let (line, lf_only) = self.read_line().await?;
             let redacted = self.recorder.redact(&line);
-            self.recorder.line(Direction::received(self.in_tls), &line).await;
+            self.recorder
+                .line(Direction::received(self.in_tls), &line)
+                .await;
             if let Some(reply) = self.parser.push_line(&redacted, lf_only)? {
                 return Ok(reply);
             }
@@ -162,7 +177,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Session<S> {
     /// Sends `line` + CRLF but records `shown` instead (for AUTH payloads).
     pub async fn send_redacted(&mut self, line: &str, shown: &str) -> Result<(), SmtpError> {
         self.write_line(line).await?;
-        self.recorder.line(Direction::sent(self.in_tls), shown.as_bytes()).await;
+        self.recorder
+            .line(Direction::sent(self.in_tls), shown.as_bytes())
+            .await;
         Ok(())
     }
 
