@@ -13,6 +13,7 @@ pub mod record;
 pub mod reply;
 pub mod session;
 
+pub use auth::{authenticate, choose_mech, decode_xoauth2_error};
 pub use ehlo::{Capabilities, banner_looks_masked, looks_masked_keyword, parse_ehlo};
 pub use record::{REDACTED, Recorder};
 pub use reply::{EnhancedCode, Limits, Reply, ReplyError, ReplyParser};

@@ -284,4 +284,24 @@ mod tests {
         let dbg = format!("{r:?}");
         assert!(!dbg.contains("hunter2"), "{dbg}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn redaction_removes_secret_and_output_has_no_controls(
+            before in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            after in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            // Upper-case letters only: escapes (`\x92`, `\u{202e}`) are lower-case hex and
+            // digits, so they cannot spell the secret by accident.
+            secret in "[A-Z]{1,12}",
+        ) {
+            let mut r = rec();
+            r.add_secret_base64(secret.as_bytes());
+            let raw = [&before[..], secret.as_bytes(), &after[..], STANDARD.encode(&secret).as_bytes()].concat();
+            let redacted = r.redact(&raw);
+            proptest::prop_assert!(!redacted.windows(secret.len()).any(|w| w == secret.as_bytes()));
+            let entry = r.push(Direction::Server, &raw);
+            proptest::prop_assert!(entry.text.chars().all(|c| !c.is_control()));
+            proptest::prop_assert!(!entry.text.contains(&secret));
+        }
+    }
 }
