@@ -12,3 +12,4 @@ pub mod headless;
 pub mod model;
 pub mod probe;
 pub mod settings;
+pub mod smtp;
