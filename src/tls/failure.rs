@@ -83,7 +83,9 @@ fn snake_case(camel: &str) -> String {
 
 /// Classifies a failed handshake and puts the error in words.
 pub(crate) fn classify(err: &io::Error, first_bytes: &[u8]) -> (FailureKind, String) {
-    let tls_err = err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+    let tls_err = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
     if let Some(rustls::Error::AlertReceived(desc)) = tls_err {
         let name = alert_name(*desc);
         let kind = if *desc == AlertDescription::ProtocolVersion {
@@ -141,9 +143,18 @@ mod tests {
 
     #[test]
     fn alert_names() {
-        assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake_failure");
-        assert_eq!(alert_name(AlertDescription::CertificateRequired), "certificate_required");
-        assert_eq!(alert_name(AlertDescription::from(200u8)), "unknown_alert_200");
+        assert_eq!(
+            alert_name(AlertDescription::HandshakeFailure),
+            "handshake_failure"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::CertificateRequired),
+            "certificate_required"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::from(200u8)),
+            "unknown_alert_200"
+        );
     }
 
     #[test]
@@ -151,12 +162,16 @@ mod tests {
         let tls = b"\x15\x03\x03\x00\x02\x02\x28";
         let cases: Vec<(io::Error, &[u8], FailureKind)> = vec![
             (
-                rustls_io(rustls::Error::AlertReceived(AlertDescription::HandshakeFailure)),
+                rustls_io(rustls::Error::AlertReceived(
+                    AlertDescription::HandshakeFailure,
+                )),
                 tls,
                 FailureKind::Alert("handshake_failure".into()),
             ),
             (
-                rustls_io(rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)),
+                rustls_io(rustls::Error::AlertReceived(
+                    AlertDescription::ProtocolVersion,
+                )),
                 tls,
                 FailureKind::ProtocolVersion,
             ),
@@ -174,8 +189,16 @@ mod tests {
                 b"220 mail.test ESMTP\r\n",
                 FailureKind::Plaintext,
             ),
-            (io::Error::new(io::ErrorKind::UnexpectedEof, "eof"), b"", FailureKind::Closed),
-            (io::Error::from(io::ErrorKind::ConnectionReset), b"", FailureKind::Closed),
+            (
+                io::Error::new(io::ErrorKind::UnexpectedEof, "eof"),
+                b"",
+                FailureKind::Closed,
+            ),
+            (
+                io::Error::from(io::ErrorKind::ConnectionReset),
+                b"",
+                FailureKind::Closed,
+            ),
             (
                 io::Error::new(io::ErrorKind::UnexpectedEof, "eof"),
                 b"HTTP/1.1 400 Bad Request\r\n",
@@ -186,7 +209,11 @@ mod tests {
                 b"",
                 FailureKind::Io(io::ErrorKind::TimedOut),
             ),
-            (rustls_io(rustls::Error::DecryptError), tls, FailureKind::Other),
+            (
+                rustls_io(rustls::Error::DecryptError),
+                tls,
+                FailureKind::Other,
+            ),
         ];
         for (err, first, want) in cases {
             let (kind, text) = classify(&err, first);

@@ -25,7 +25,7 @@ pub use sniff::{SNIFF_LIMIT, Sniff};
 
 use crate::model::{CertSummary, TlsInfo, escape_str};
 use crate::settings::TlsSettings;
-use verify::{CapturingVerifier, Capture, ClientCertProbe, Slot};
+use verify::{Capture, CapturingVerifier, ClientCertProbe, Slot};
 
 /// Errors building the TLS client.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +69,9 @@ struct Inner {
 
 impl std::fmt::Debug for TlsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TlsClient").field("roots", &self.inner.description).finish()
+        f.debug_struct("TlsClient")
+            .field("roots", &self.inner.description)
+            .finish()
     }
 }
 
@@ -86,7 +88,13 @@ impl TlsClient {
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots.store), provider.clone())
                 .build()
                 .map_err(|e| TlsError::Config(e.to_string()))?;
-        Ok(Self { inner: Arc::new(Inner { provider, verifier, description }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                provider,
+                verifier,
+                description,
+            }),
+        })
     }
 
     /// Where the trust anchors came from, e.g. `webpki 146 + system 140 + ca-file 1`
@@ -97,7 +105,10 @@ impl TlsClient {
 
     /// A fresh config whose verifier and client-cert probe report into `slot`.
     fn config(&self, slot: &Arc<Slot>) -> Result<ClientConfig, rustls::Error> {
-        let verifier = CapturingVerifier { inner: self.inner.verifier.clone(), slot: slot.clone() };
+        let verifier = CapturingVerifier {
+            inner: self.inner.verifier.clone(),
+            slot: slot.clone(),
+        };
         let mut config = ClientConfig::builder_with_provider(self.inner.provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
             .dangerous()
@@ -127,14 +138,21 @@ impl TlsClient {
             info: None,
         };
         let name = ServerName::try_from(server_name.to_owned()).map_err(|e| {
-            early_failure(format!("invalid TLS server name {}: {e}", escape_str(server_name)))
+            early_failure(format!(
+                "invalid TLS server name {}: {e}",
+                escape_str(server_name)
+            ))
         })?;
         let slot = Arc::new(Slot::default());
         let config = self
             .config(&slot)
             .map_err(|e| early_failure(format!("TLS configuration: {e}")))?;
         let connector = TlsConnector::from(Arc::new(config));
-        match connector.connect(name, Sniff::new(stream)).into_fallible().await {
+        match connector
+            .connect(name, Sniff::new(stream))
+            .into_fallible()
+            .await
+        {
             Ok(tls) => {
                 let conn = tls.get_ref().1;
                 let mut info = verdict_info(slot.take(), server_name, conn.peer_certificates());
@@ -150,7 +168,12 @@ impl TlsClient {
                     info.client_cert_requested = slot.client_cert_requested();
                     info
                 });
-                Err(HandshakeFailure { kind, error, first_bytes, info })
+                Err(HandshakeFailure {
+                    kind,
+                    error,
+                    first_bytes,
+                    info,
+                })
             }
         }
     }
@@ -168,7 +191,10 @@ fn verdict_info(
         None => (fallback_chain.map(<[_]>::to_vec).unwrap_or_default(), None),
     };
     let chain: Vec<CertSummary> = ders.iter().map(|d| summarize_or_placeholder(d)).collect();
-    let mut info = TlsInfo { checked_name: escape_str(checked_name), ..TlsInfo::default() };
+    let mut info = TlsInfo {
+        checked_name: escape_str(checked_name),
+        ..TlsInfo::default()
+    };
     match result {
         Some(Ok(())) => info.verified = true,
         Some(Err(err)) => {
@@ -203,11 +229,14 @@ fn fill_negotiated(info: &mut TlsInfo, conn: &ClientConnection) {
         .negotiated_cipher_suite()
         .map(|s| {
             let suite = s.suite();
-            suite.as_str().map_or_else(|| format!("{suite:?}"), str::to_string)
+            suite
+                .as_str()
+                .map_or_else(|| format!("{suite:?}"), str::to_string)
         })
         .unwrap_or_default();
     info.group = conn.negotiated_key_exchange_group().map(|g| {
         let name = g.name();
-        name.as_str().map_or_else(|| format!("{name:?}"), str::to_string)
+        name.as_str()
+            .map_or_else(|| format!("{name:?}"), str::to_string)
     });
 }

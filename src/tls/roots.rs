@@ -68,12 +68,20 @@ pub(crate) fn load(ca_file: Option<&Path>, system: bool) -> Result<LoadedRoots, 
     if store.is_empty() {
         return Err(TlsError::NoRoots);
     }
-    Ok(LoadedRoots { store, webpki, system, ca_file })
+    Ok(LoadedRoots {
+        store,
+        webpki,
+        system,
+        ca_file,
+    })
 }
 
 /// Reads every certificate from a PEM file (a single DER certificate is accepted too).
 pub(crate) fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let fail = |reason: String| TlsError::CaFile { path: path.display().to_string(), reason };
+    let fail = |reason: String| TlsError::CaFile {
+        path: path.display().to_string(),
+        reason,
+    };
     let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
     let mut certs = Vec::new();
     for (i, item) in CertificateDer::pem_slice_iter(&bytes).enumerate() {

@@ -22,7 +22,10 @@ pub struct Sniff<S> {
 impl<S> Sniff<S> {
     /// Wraps `inner`.
     pub fn new(inner: S) -> Self {
-        Self { inner, first: Vec::new() }
+        Self {
+            inner,
+            first: Vec::new(),
+        }
     }
 
     /// The first bytes received (at most [`SNIFF_LIMIT`]), raw.

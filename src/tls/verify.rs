@@ -36,7 +36,10 @@ pub(crate) struct Slot {
 impl Slot {
     /// Takes what the verifier recorded (None when it never ran).
     pub fn take(&self) -> Option<Capture> {
-        self.capture.lock().unwrap_or_else(PoisonError::into_inner).take()
+        self.capture
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// Whether the server sent a CertificateRequest.
@@ -70,7 +73,11 @@ impl ServerCertVerifier for CapturingVerifier {
             .map(|c| c.clone().into_owned())
             .collect();
         let capture = Capture { chain, result };
-        *self.slot.capture.lock().unwrap_or_else(PoisonError::into_inner) = Some(capture);
+        *self
+            .slot
+            .capture
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(capture);
         // The verdict is reported through the slot; the caller decides what to do.
         Ok(ServerCertVerified::assertion())
     }
@@ -142,11 +149,17 @@ pub(crate) fn describe(
             let date = format_unix(secs(*not_after));
             let which = which_cert(chain, &date, |c| &c.not_after);
             let ago = secs(*time) - secs(*not_after);
-            (CertProblem::Expired, format!("{which} expired {date} ({})", days_ago(ago)))
+            (
+                CertProblem::Expired,
+                format!("{which} expired {date} ({})", days_ago(ago)),
+            )
         }
         CertificateError::NotValidYet => {
             let when = leaf.map_or_else(String::new, |l| format!(" before {}", l.not_before));
-            (CertProblem::NotYetValid, format!("certificate is not valid{when}"))
+            (
+                CertProblem::NotYetValid,
+                format!("certificate is not valid{when}"),
+            )
         }
         CertificateError::NotValidYetContext { time, not_before } => {
             let nb = format_unix(secs(*not_before));
@@ -178,7 +191,9 @@ pub(crate) fn describe(
                     format!("self-signed certificate {} is not trusted", only.subject),
                 );
             }
-            let top = chain.last().map_or_else(String::new, |c| format!(" {}", c.issuer));
+            let top = chain
+                .last()
+                .map_or_else(String::new, |c| format!(" {}", c.issuer));
             (
                 CertProblem::UnknownIssuer,
                 format!(
@@ -191,11 +206,23 @@ pub(crate) fn describe(
             CertProblem::BadSignature,
             "a signature in the certificate chain does not verify".to_string(),
         ),
-        other => {
-            let text = escape_str(&rustls::Error::InvalidCertificate(other.clone()).to_string());
-            (CertProblem::Other(text.clone()), text)
+        CertificateError::Revoked => other("certificate has been revoked"),
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            other("certificate is not valid for server authentication (extended key usage)")
         }
+        CertificateError::BadEncoding => other("certificate is not correctly encoded"),
+        CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            other("certificate is signed with an unsupported signature algorithm")
+        }
+        e => other(&escape_str(
+            &rustls::Error::InvalidCertificate(e.clone()).to_string(),
+        )),
     }
+}
+
+fn other(text: &str) -> (CertProblem, String) {
+    (CertProblem::Other(text.to_string()), text.to_string())
 }
 
 fn secs(t: UnixTime) -> i64 {
@@ -248,13 +275,14 @@ mod tests {
         let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
             1_704_067_200 + 3 * 86_400 + 5,
         ));
-        let err = rustls::Error::InvalidCertificate(CertificateError::ExpiredContext {
-            time,
-            not_after,
-        });
+        let err =
+            rustls::Error::InvalidCertificate(CertificateError::ExpiredContext { time, not_after });
         let (p, text) = describe(&err, &[cert("CN=a", &["a"], false)], "a");
         assert_eq!(p, CertProblem::Expired);
-        assert_eq!(text, "certificate expired 2024-01-01T00:00:00Z (3 days ago)");
+        assert_eq!(
+            text,
+            "certificate expired 2024-01-01T00:00:00Z (3 days ago)"
+        );
     }
 
     #[test]
