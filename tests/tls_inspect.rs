@@ -16,7 +16,9 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
 use smtptui::model::{CertProblem, TlsInfo};
 use smtptui::settings::TlsSettings;
-use smtptui::tls::{FailureKind, HandshakeFailure, TlsClient, TlsError, summarize};
+use smtptui::tls::{
+    FailureKind, HandshakeFailure, TlsClient, TlsError, classify_io_error, summarize,
+};
 use time::{Duration, OffsetDateTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -392,6 +394,59 @@ async fn client_certificate_request_is_recorded() {
     let info = f.info.expect("chain captured before the failure");
     assert!(info.verified && info.client_cert_requested, "{info:#?}");
     assert_eq!(info.chain.len(), 1);
+}
+
+#[tokio::test]
+async fn tls13_required_client_cert_fails_on_first_read() {
+    let ca = ca("Test Private CA");
+    let leaf = signed(&leaf_params(&["mail.test"], "mail.test"), &ca);
+    let mut roots = RootCertStore::empty();
+    roots.add(ca.der.clone()).unwrap();
+    let provider = Arc::new(ring::default_provider());
+    let required = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .unwrap();
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_client_cert_verifier(required)
+        .with_single_cert(vec![leaf.der], leaf.key)
+        .unwrap();
+    let addr = serve_tls(config).await;
+    let file = ca_file(&[&ca.pem]);
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut tls, info) = client(Some(&file))
+        .handshake(tcp, "mail.test")
+        .await
+        .unwrap();
+    assert!(info.verified && info.client_cert_requested, "{info:#?}");
+    let mut buf = [0u8; 64];
+    let err = tls.read(&mut buf).await.unwrap_err();
+    let (kind, text) = classify_io_error(&err);
+    assert_eq!(
+        kind,
+        FailureKind::Alert("certificate_required".into()),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn stalled_handshake_times_out_with_first_bytes() {
+    // A handshake record header promising 80 bytes, then nothing.
+    let addr = serve_raw(b"\x16\x03\x03\x00\x50\x02\x00", false).await;
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let limit = std::time::Duration::from_millis(300);
+    let f = match client(None).handshake_within(tcp, "mail.test", limit).await {
+        Ok(_) => panic!("handshake cannot succeed"),
+        Err(f) => f,
+    };
+    assert_eq!(
+        f.kind,
+        FailureKind::Io(std::io::ErrorKind::TimedOut),
+        "{f:?}"
+    );
+    assert_eq!(f.first_bytes, b"\x16\x03\x03\x00\x50\x02\x00");
+    assert!(f.error.contains("0.3 s"), "{}", f.error);
 }
 
 #[tokio::test]

@@ -81,6 +81,13 @@ fn snake_case(camel: &str) -> String {
     out
 }
 
+/// Classifies an I/O error from an established TLS stream (for example the
+/// `certificate_required` alert a TLS 1.3 server sends after the client's Finished)
+/// and puts it in words.
+pub fn classify_io_error(err: &io::Error) -> (FailureKind, String) {
+    classify(err, &[])
+}
+
 /// Classifies a failed handshake and puts the error in words.
 pub(crate) fn classify(err: &io::Error, first_bytes: &[u8]) -> (FailureKind, String) {
     let tls_err = err

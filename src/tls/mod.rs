@@ -10,7 +10,8 @@ mod roots;
 mod sniff;
 mod verify;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::{CryptoProvider, ring};
@@ -19,7 +20,7 @@ use rustls::{ClientConfig, ClientConnection, ProtocolVersion};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 
-pub use failure::{FailureKind, HandshakeFailure, alert_name};
+pub use failure::{FailureKind, HandshakeFailure, alert_name, classify_io_error};
 pub use inspect::{sha256_fingerprint, summarize, summarize_at};
 pub use sniff::{SNIFF_LIMIT, Sniff};
 
@@ -131,6 +132,27 @@ impl TlsClient {
         stream: S,
         server_name: &str,
     ) -> Result<(tokio_rustls::client::TlsStream<Sniff<S>>, TlsInfo), HandshakeFailure> {
+        self.run(stream, server_name, None).await
+    }
+
+    /// [`TlsClient::handshake`] bounded by `limit`. Unlike wrapping `handshake` in
+    /// `tokio::time::timeout`, a timeout still reports what the server sent and, if
+    /// the server got that far, its chain (kind [`FailureKind::Io`]`(TimedOut)`).
+    pub async fn handshake_within<S: AsyncRead + AsyncWrite + Unpin + Send>(
+        &self,
+        stream: S,
+        server_name: &str,
+        limit: Duration,
+    ) -> Result<(tokio_rustls::client::TlsStream<Sniff<S>>, TlsInfo), HandshakeFailure> {
+        self.run(stream, server_name, Some(limit)).await
+    }
+
+    async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
+        &self,
+        stream: S,
+        server_name: &str,
+        limit: Option<Duration>,
+    ) -> Result<(tokio_rustls::client::TlsStream<Sniff<S>>, TlsInfo), HandshakeFailure> {
         let early_failure = |error: String| HandshakeFailure {
             kind: FailureKind::Other,
             error,
@@ -148,31 +170,51 @@ impl TlsClient {
             .config(&slot)
             .map_err(|e| early_failure(format!("TLS configuration: {e}")))?;
         let connector = TlsConnector::from(Arc::new(config));
-        match connector
-            .connect(name, Sniff::new(stream))
-            .into_fallible()
-            .await
-        {
-            Ok(tls) => {
+        let shared = Arc::new(Mutex::new(Vec::new()));
+        let connect = connector
+            .connect(name, Sniff::with_shared(stream, shared.clone()))
+            .into_fallible();
+        let outcome = match limit {
+            Some(limit) => tokio::time::timeout(limit, connect).await.ok(),
+            None => Some(connect.await),
+        };
+        let failure_info = |slot: &Slot| {
+            slot.take().map(|capture| {
+                let mut info = verdict_info(Some(capture), server_name, None);
+                info.client_cert_requested = slot.client_cert_requested();
+                info
+            })
+        };
+        match outcome {
+            Some(Ok(tls)) => {
                 let conn = tls.get_ref().1;
                 let mut info = verdict_info(slot.take(), server_name, conn.peer_certificates());
                 info.client_cert_requested = slot.client_cert_requested();
                 fill_negotiated(&mut info, conn);
                 Ok((tls, info))
             }
-            Err((err, io)) => {
+            Some(Err((err, io))) => {
                 let first_bytes = io.first_bytes().to_vec();
                 let (kind, error) = failure::classify(&err, &first_bytes);
-                let info = slot.take().map(|capture| {
-                    let mut info = verdict_info(Some(capture), server_name, None);
-                    info.client_cert_requested = slot.client_cert_requested();
-                    info
-                });
+                let info = failure_info(&slot);
                 Err(HandshakeFailure {
                     kind,
                     error,
                     first_bytes,
                     info,
+                })
+            }
+            None => {
+                let first_bytes = shared
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                let secs = limit.unwrap_or_default().as_secs_f64();
+                Err(HandshakeFailure {
+                    kind: FailureKind::Io(std::io::ErrorKind::TimedOut),
+                    error: format!("the TLS handshake did not finish within {secs:.1} s"),
+                    first_bytes,
+                    info: failure_info(&slot),
                 })
             }
         }

@@ -4,6 +4,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -17,6 +18,9 @@ pub const SNIFF_LIMIT: usize = 512;
 pub struct Sniff<S> {
     inner: S,
     first: Vec<u8>,
+    /// A second copy that outlives the wrapper (for a handshake that is cancelled by a
+    /// timeout, which drops the stream).
+    shared: Option<Arc<Mutex<Vec<u8>>>>,
 }
 
 impl<S> Sniff<S> {
@@ -25,6 +29,16 @@ impl<S> Sniff<S> {
         Self {
             inner,
             first: Vec::new(),
+            shared: None,
+        }
+    }
+
+    /// Wraps `inner` and also appends the first bytes to `shared`.
+    pub(crate) fn with_shared(inner: S, shared: Arc<Mutex<Vec<u8>>>) -> Self {
+        Self {
+            inner,
+            first: Vec::new(),
+            shared: Some(shared),
         }
     }
 
@@ -62,7 +76,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Sniff<S> {
             let room = SNIFF_LIMIT.saturating_sub(this.first.len());
             if room > 0 {
                 let new = &buf.filled()[before..];
-                this.first.extend_from_slice(&new[..new.len().min(room)]);
+                let kept = &new[..new.len().min(room)];
+                this.first.extend_from_slice(kept);
+                if let Some(shared) = &this.shared {
+                    shared
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .extend_from_slice(kept);
+                }
             }
         }
         res
