@@ -158,7 +158,10 @@ fn client(ca_file: Option<&tempfile::NamedTempFile>) -> TlsClient {
 /// Handshake must succeed and the stream must carry the banner.
 async fn probe_ok(client: &TlsClient, addr: SocketAddr, name: &str) -> TlsInfo {
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let (mut tls, info) = match client.handshake(tcp, name).await {
+    // Spawned, so the handshake future is proven `Send` (the probe engine spawns it).
+    let (client, name) = (client.clone(), name.to_string());
+    let handshake = tokio::spawn(async move { client.handshake(tcp, &name).await });
+    let (mut tls, info) = match handshake.await.unwrap() {
         Ok(ok) => ok,
         Err(f) => panic!("handshake failed: {f:?}"),
     };
@@ -436,9 +439,8 @@ async fn stalled_handshake_times_out_with_first_bytes() {
     let addr = serve_raw(b"\x16\x03\x03\x00\x50\x02\x00", false).await;
     let tcp = TcpStream::connect(addr).await.unwrap();
     let limit = std::time::Duration::from_millis(300);
-    let f = match client(None).handshake_within(tcp, "mail.test", limit).await {
-        Ok(_) => panic!("handshake cannot succeed"),
-        Err(f) => f,
+    let Err(f) = client(None).handshake_within(tcp, "mail.test", limit).await else {
+        panic!("handshake cannot succeed");
     };
     assert_eq!(
         f.kind,

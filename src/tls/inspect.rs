@@ -65,7 +65,8 @@ pub fn format_unix(secs: i64) -> String {
 /// RFC 3339 in UTC; years outside 0000–9999 cannot be written that way and fall back
 /// to the `time` crate's display form.
 fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    // `to_offset` panics when the shifted date leaves the supported range.
+    let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
@@ -130,6 +131,7 @@ fn attribute_value(attr: &AttributeTypeAndValue<'_>) -> String {
         Tag::BmpString => {
             let units = data
                 .chunks(2)
+                // `chunks` never yields an empty slice, so `c[0]` exists.
                 .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]));
             let s: String = char::decode_utf16(units)
                 .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
