@@ -26,8 +26,8 @@ use crate::tls::FailureKind;
 use super::Ctx;
 
 /// Any byte stream the session can run on (TCP, or TLS over TCP).
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Io for T {}
 
 /// A boxed stream.
 pub type BoxIo = Box<dyn Io>;
