@@ -4,5 +4,7 @@
 //! The engine (`model`, `smtp`, `tls`, `dns`, `classify`, `probe`, `export`) builds
 //! without any terminal crate; the TUI lives behind the default `tui` feature.
 
+#[cfg(feature = "lab")]
+pub mod lab;
 pub mod model;
 pub mod settings;
