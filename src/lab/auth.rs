@@ -1,6 +1,7 @@
 //! SMTP AUTH on the lab server (RFC 4954): PLAIN (initial response or `334`
 //! continuation), LOGIN and CRAM-MD5 with a real HMAC-MD5 check of a fresh challenge.
 
+use std::fmt::Write as _;
 use std::io;
 
 use base64::Engine as _;
@@ -53,7 +54,8 @@ impl Session {
             return Ok(Flow::Continue);
         }
         if !self.script.offers_mech(&mech) {
-            self.reply("504 5.5.4 Unsupported authentication mechanism").await?;
+            self.reply("504 5.5.4 Unsupported authentication mechanism")
+                .await?;
             return Ok(Flow::Continue);
         }
         let outcome = match mech.as_str() {
@@ -77,12 +79,13 @@ impl Session {
             let mut reply = self.script.auth_fail_reply.clone();
             if self.script.echo_credentials_in_failure {
                 let raw: Vec<String> = outcome.raw.iter().map(|r| escape_bytes(r)).collect();
-                reply.push_str(&format!(
+                let _ = write!(
+                    reply,
                     " (received {} user={} password={})",
                     raw.join(" "),
                     escape_bytes(&outcome.user),
                     escape_bytes(&outcome.password)
-                ));
+                );
             }
             self.reply(&reply).await?;
         }
@@ -108,19 +111,19 @@ impl Session {
     /// Decodes a base64 answer; `*` aborts and `=` is the empty answer.
     async fn decode(&mut self, line: Vec<u8>) -> io::Result<Step> {
         if line == b"*" {
-            self.reply("501 5.7.0 Error: authentication aborted").await?;
+            self.reply("501 5.7.0 Error: authentication aborted")
+                .await?;
             return Ok(Step::Done(Flow::Continue));
         }
         if line == b"=" {
             return Ok(Step::Answer(Vec::new(), line));
         }
-        match B64.decode(&line) {
-            Ok(decoded) => Ok(Step::Answer(decoded, line)),
-            Err(_) => {
-                self.reply("501 5.5.2 Error: cannot decode response").await?;
-                Ok(Step::Done(Flow::Continue))
-            }
+        if let Ok(decoded) = B64.decode(&line) {
+            return Ok(Step::Answer(decoded, line));
         }
+        self.reply("501 5.5.2 Error: cannot decode response")
+            .await?;
+        Ok(Step::Done(Flow::Continue))
     }
 
     /// The decoded initial response, or a `334` round trip when there is none.
@@ -132,8 +135,12 @@ impl Session {
     }
 
     fn check(&self, user: &[u8], password: &[u8]) -> bool {
-        let Ok(user) = std::str::from_utf8(user) else { return false };
-        self.script.password_of(user).is_some_and(|p| p.as_bytes() == password)
+        let Ok(user) = std::str::from_utf8(user) else {
+            return false;
+        };
+        self.script
+            .password_of(user)
+            .is_some_and(|p| p.as_bytes() == password)
     }
 
     async fn plain(&mut self, initial: Option<Vec<u8>>) -> io::Result<Result<Outcome, Flow>> {
@@ -186,7 +193,12 @@ impl Session {
             .and_then(|u| self.script.password_of(u))
             .and_then(|p| cram_digest(p.as_bytes(), challenge.as_bytes()))
             .is_some_and(|want| want.as_bytes().eq_ignore_ascii_case(&digest));
-        Ok(Ok(Outcome { ok, raw: vec![raw], user, password: digest }))
+        Ok(Ok(Outcome {
+            ok,
+            raw: vec![raw],
+            user,
+            password: digest,
+        }))
     }
 }
 
@@ -203,9 +215,13 @@ fn cram_challenge(hostname: &str) -> String {
 }
 
 /// The lower-case hex HMAC-MD5 of `challenge` keyed with `password` (RFC 2195).
-pub(super) fn cram_digest(password: &[u8], challenge: &[u8]) -> Option<String> {
+fn cram_digest(password: &[u8], challenge: &[u8]) -> Option<String> {
     let mut mac = Hmac::<md5::Md5>::new_from_slice(password).ok()?;
     mac.update(challenge);
     let bytes = mac.finalize().into_bytes();
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(hex, "{b:02x}");
+    }
+    Some(hex)
 }

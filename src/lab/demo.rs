@@ -8,10 +8,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::LabError;
 use super::pki::{CertKind, Pki};
 use super::script::{Banner, Script};
 use super::server::{LabServer, closed_port};
-use super::LabError;
 use crate::model::{Mode, PortSpec, Secret};
 use crate::settings::{AuthSettings, FamilyFilter, Settings, Timeouts};
 
@@ -123,7 +123,14 @@ impl DemoLab {
         let mut servers = Vec::with_capacity(specs.len());
         for (mode, title, script) in specs {
             let server = LabServer::start(script).await?;
-            servers.push((DemoService { port: server.port(), mode, title }, server));
+            servers.push((
+                DemoService {
+                    port: server.port(),
+                    mode,
+                    title,
+                },
+                server,
+            ));
         }
         let dir = private_dir()?;
         let ca_pem_path = dir.join("ca.pem");
@@ -131,7 +138,14 @@ impl DemoLab {
             let _ = std::fs::remove_dir_all(&dir);
             return Err(e.into());
         }
-        Ok(DemoLab { servers, ca_pem_path, host: DEMO_HOST.into(), closed: closed_port(), dir, pki })
+        Ok(DemoLab {
+            servers,
+            ca_pem_path,
+            host: DEMO_HOST.into(),
+            closed: closed_port(),
+            dir,
+            pki,
+        })
     }
 
     /// The services in matrix order, the closed port last.
@@ -155,7 +169,14 @@ impl DemoLab {
     /// and 3-second timeouts.
     pub fn settings(&self) -> Settings {
         let mut s = Settings::new(self.host.clone());
-        s.ports = self.services().iter().map(|d| PortSpec { port: d.port, mode: d.mode }).collect();
+        s.ports = self
+            .services()
+            .iter()
+            .map(|d| PortSpec {
+                port: d.port,
+                mode: d.mode,
+            })
+            .collect();
         s.family = FamilyFilter::V4;
         s.resolve = vec![(self.host.clone(), IpAddr::V4(Ipv4Addr::LOCALHOST))];
         s.timeouts = Timeouts::uniform(DEMO_TIMEOUT);
@@ -184,8 +205,11 @@ fn private_dir() -> std::io::Result<PathBuf> {
     let tmp = std::env::temp_dir();
     let mut last = None;
     for n in 0..100 {
-        let name =
-            if n == 0 { format!("smtptui-demo-{pid}") } else { format!("smtptui-demo-{pid}-{n}") };
+        let name = if n == 0 {
+            format!("smtptui-demo-{pid}")
+        } else {
+            format!("smtptui-demo-{pid}-{n}")
+        };
         let path = tmp.join(name);
         match create_private_dir(&path) {
             Ok(()) => return Ok(path),

@@ -10,12 +10,14 @@
 //!   foreign-CA leaves.
 //! - [`script`]: what a server does ([`Script`]), including hostile behaviour.
 //! - [`server`]: the listener and its bookkeeping ([`LabServer`], [`closed_port`]).
-//! - `session`, `auth`, `tls`: the per-connection ESMTP state machine, the SASL
-//!   mechanisms it verifies and the rustls server configuration.
+//! - `session`, `auth`, `envelope`, `tls`: the per-connection ESMTP state machine, the
+//!   SASL mechanisms it verifies, the mail transaction and the rustls server
+//!   configuration.
 //! - [`demo`]: the demo set of servers ([`DemoLab`]).
 
 mod auth;
 pub mod demo;
+mod envelope;
 pub mod pki;
 pub mod script;
 pub mod server;

@@ -3,8 +3,8 @@
 //! Keys are ECDSA P-256; nothing is read from or written to disk here.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -55,7 +55,9 @@ pub struct Pki {
 
 impl std::fmt::Debug for Pki {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pki").field("ca_der_len", &self.ca_der.len()).finish_non_exhaustive()
+        f.debug_struct("Pki")
+            .field("ca_der_len", &self.ca_der.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -63,7 +65,11 @@ impl Pki {
     /// Generates a CA whose subject common name is `ca_name`.
     pub fn new(ca_name: &str) -> Result<Pki, LabError> {
         let (issuer, ca_der, ca_pem) = make_ca(ca_name)?;
-        Ok(Pki { issuer, ca_der, ca_pem })
+        Ok(Pki {
+            issuer,
+            ca_der,
+            ca_pem,
+        })
     }
 
     /// The CA certificate, PEM (to trust it: write it to a file for `--ca-file`).
@@ -88,8 +94,10 @@ impl Pki {
         dn.push(DnType::OrganizationName, "smtptui lab");
         params.distinguished_name = dn;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages =
-            vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
         params.use_authority_key_identifier_extension = kind != CertKind::SelfSigned;
         let (not_before, not_after) = match kind {
             CertKind::Expired => (now - Duration::days(90), now - Duration::days(1)),
@@ -116,7 +124,11 @@ impl Pki {
                 (leaf.clone(), vec![leaf, self.ca_der.clone()])
             }
         };
-        Ok(Identity { chain_der, key_der: key.serialize_der(), leaf_der })
+        Ok(Identity {
+            chain_der,
+            key_der: key.serialize_der(),
+            leaf_der,
+        })
     }
 }
 

@@ -158,12 +158,20 @@ impl Script {
 
     /// A submission server offering STARTTLS with `id`; AUTH only after TLS.
     pub fn starttls(id: Identity) -> Self {
-        Self { tls: TlsMode::Starttls, identity: Some(id), ..Self::plain() }
+        Self {
+            tls: TlsMode::Starttls,
+            identity: Some(id),
+            ..Self::plain()
+        }
     }
 
     /// An SMTPS server: TLS from the first byte with `id`.
     pub fn implicit(id: Identity) -> Self {
-        Self { tls: TlsMode::Implicit, identity: Some(id), ..Self::plain() }
+        Self {
+            tls: TlsMode::Implicit,
+            identity: Some(id),
+            ..Self::plain()
+        }
     }
 
     /// Sets the host name used in the greeting and EHLO.
@@ -245,7 +253,10 @@ impl Script {
 
     /// The override reply for `verb`, if any.
     pub(crate) fn reply_for(&self, verb: &str) -> Option<&str> {
-        self.replies.iter().find(|(v, _)| v.eq_ignore_ascii_case(verb)).map(|(_, r)| r.as_str())
+        self.replies
+            .iter()
+            .find(|(v, _)| v.eq_ignore_ascii_case(verb))
+            .map(|(_, r)| r.as_str())
     }
 
     /// Whether `mech` is advertised (case-insensitive).
@@ -255,6 +266,9 @@ impl Script {
 
     /// The password of `user`, if the user exists.
     pub(crate) fn password_of(&self, user: &str) -> Option<&str> {
-        self.users.iter().find(|(u, _)| u == user).map(|(_, p)| p.as_str())
+        self.users
+            .iter()
+            .find(|(u, _)| u == user)
+            .map(|(_, p)| p.as_str())
     }
 }

@@ -46,7 +46,11 @@ impl Shared {
     pub(crate) fn record(&self, connection: usize, tls: bool, raw: &[u8]) {
         let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
         if log.len() < MAX_LOG {
-            log.push(LabCommand { connection, tls, line: crate::model::escape_bytes(raw) });
+            log.push(LabCommand {
+                connection,
+                tls,
+                line: crate::model::escape_bytes(raw),
+            });
         }
     }
 
@@ -80,7 +84,12 @@ impl LabServer {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
-        let task = tokio::spawn(accept_loop(listener, Arc::new(script), acceptor, shared.clone()));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            Arc::new(script),
+            acceptor,
+            shared.clone(),
+        ));
         Ok(LabServer { addr, shared, task })
     }
 
@@ -98,12 +107,20 @@ impl LabServer {
     /// Every command line received so far, with its connection and whether it came
     /// inside TLS.
     pub fn log(&self) -> Vec<LabCommand> {
-        self.shared.log.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The messages received through DATA (dot-unstuffed, without the final dot).
     pub fn messages(&self) -> Vec<Vec<u8>> {
-        self.shared.messages.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.shared
+            .messages
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// How many connections were accepted so far.

@@ -11,17 +11,12 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
+use super::envelope::MAX_MESSAGE;
 use super::script::{Banner, Hostile, Script, TlsMode};
 use super::server::Shared;
 
 /// Longest command line accepted (without its line end).
 pub(super) const MAX_LINE: usize = 4096;
-/// Longest message line accepted inside DATA.
-const MAX_DATA_LINE: usize = 64 * 1024;
-/// Largest message kept; larger ones are read, discarded and refused with `552`.
-const MAX_MESSAGE: usize = 10 * 1024 * 1024;
-/// Most recipients per transaction.
-const MAX_RCPTS: usize = 1000;
 /// Size of the endless line of [`Hostile::EndlessLine`].
 const ENDLESS_BYTES: usize = 50 * 1024 * 1024;
 /// How long a client may take to complete a TLS handshake.
@@ -90,20 +85,20 @@ pub(super) struct Session {
     inbuf: Vec<u8>,
     /// Whether the connection is inside TLS.
     pub(super) tls: bool,
-    id: usize,
+    pub(super) id: usize,
     pub(super) script: Arc<Script>,
     acceptor: Option<TlsAcceptor>,
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     /// EHLO or HELO was accepted (since the last TLS upgrade).
     pub(super) greeted: bool,
     /// AUTH succeeded.
     pub(super) authed: bool,
     /// A MAIL transaction is open.
     pub(super) mail: bool,
-    rcpts: usize,
+    pub(super) rcpts: usize,
     /// The greeting was a 554: every command but QUIT gets a 503.
     no_service: bool,
-    queued: u64,
+    pub(super) queued: u64,
 }
 
 /// Serves one accepted connection until it ends.
@@ -200,7 +195,11 @@ impl Session {
                     self.no_service = true;
                 }
                 let flow = self.send_greeting(&bytes).await?;
-                if bytes.starts_with(b"421") { Ok(Flow::Close) } else { Ok(flow) }
+                if bytes.starts_with(b"421") {
+                    Ok(Flow::Close)
+                } else {
+                    Ok(flow)
+                }
             }
             Banner::Slow { bytes_per_sec } => {
                 let pause = Duration::from_secs(1) / bytes_per_sec.max(1);
@@ -235,7 +234,11 @@ impl Session {
 
     /// Terminates every line of `reply` with CRLF (or LF in [`Hostile::LfOnly`]).
     fn eol(&self, reply: &str) -> String {
-        let eol = if self.script.hostile == Some(Hostile::LfOnly) { "\n" } else { "\r\n" };
+        let eol = if self.script.hostile == Some(Hostile::LfOnly) {
+            "\n"
+        } else {
+            "\r\n"
+        };
         let mut out = String::with_capacity(reply.len() + 2);
         for line in reply.trim_end_matches(['\r', '\n']).split('\n') {
             out.push_str(line.trim_end_matches('\r'));
@@ -269,7 +272,11 @@ impl Session {
                 if line.last() == Some(&b'\r') {
                     line.pop();
                 }
-                return Ok(if line.len() > max { Line::TooLong } else { Line::Got(line) });
+                return Ok(if line.len() > max {
+                    Line::TooLong
+                } else {
+                    Line::Got(line)
+                });
             }
             if self.inbuf.len() > max {
                 return Ok(Line::TooLong);
@@ -307,7 +314,7 @@ impl Session {
     }
 
     /// Forgets the mail transaction.
-    fn reset_transaction(&mut self) {
+    pub(super) fn reset_transaction(&mut self) {
         self.mail = false;
         self.rcpts = 0;
     }
@@ -319,7 +326,12 @@ impl Session {
             Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
             None => (text.trim().to_ascii_uppercase(), String::new()),
         };
-        if self.script.close_after.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(&verb)) {
+        if self
+            .script
+            .close_after
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case(&verb))
+        {
             return Ok(Flow::Close);
         }
         if self.no_service && verb != "QUIT" {
@@ -363,7 +375,8 @@ impl Session {
                 Ok(Flow::Continue)
             }
             "VRFY" => {
-                self.reply("252 2.0.0 Cannot VRFY user, but will accept message").await?;
+                self.reply("252 2.0.0 Cannot VRFY user, but will accept message")
+                    .await?;
                 Ok(Flow::Continue)
             }
             "QUIT" => {
@@ -375,7 +388,8 @@ impl Session {
                 Ok(Flow::Continue)
             }
             _ => {
-                self.reply("502 5.5.2 Error: command not recognized").await?;
+                self.reply("502 5.5.2 Error: command not recognized")
+                    .await?;
                 Ok(Flow::Continue)
             }
         }
@@ -445,7 +459,10 @@ impl Session {
         if script.hostile == Some(Hostile::CloseMidReply) {
             let bytes = self.eol(&reply).into_bytes();
             // Cut inside the second line so the client holds an unfinished reply.
-            let cut = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len() / 2, |p| p + 6);
+            let cut = bytes
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len() / 2, |p| p + 6);
             self.conn.write_all(&bytes[..cut.min(bytes.len())]).await?;
             return Ok(Flow::Close);
         }
@@ -477,7 +494,11 @@ impl Session {
             self.reply(&reply).await?;
             return Ok(Flow::Continue);
         }
-        let garbage = self.script.garbage_after_starttls.clone().unwrap_or_default();
+        let garbage = self
+            .script
+            .garbage_after_starttls
+            .clone()
+            .unwrap_or_default();
         self.reply_with(&reply, &garbage).await?;
         // RFC 3207: discard anything the client pipelined after STARTTLS and every
         // piece of state learnt before TLS.
@@ -490,112 +511,4 @@ impl Session {
         self.reset_transaction();
         Ok(Flow::Continue)
     }
-
-    async fn mail_from(&mut self, arg: &str) -> io::Result<Flow> {
-        let reply = if !self.greeted {
-            "503 5.5.1 Error: send HELO/EHLO first"
-        } else if self.mail {
-            "503 5.5.1 Error: nested MAIL command"
-        } else if !arg.to_ascii_uppercase().starts_with("FROM:") {
-            "501 5.5.4 Syntax: MAIL FROM:<address>"
-        } else {
-            self.mail = true;
-            "250 2.1.0 Ok"
-        };
-        self.reply(reply).await?;
-        Ok(Flow::Continue)
-    }
-
-    async fn rcpt_to(&mut self, arg: &str) -> io::Result<Flow> {
-        let reply = if !self.mail {
-            "503 5.5.1 Error: need MAIL command".to_string()
-        } else if !arg.to_ascii_uppercase().starts_with("TO:") {
-            "501 5.5.4 Syntax: RCPT TO:<address>".to_string()
-        } else if self.rcpts >= MAX_RCPTS {
-            "452 4.5.3 Error: too many recipients".to_string()
-        } else {
-            let addr = address_of(&arg[3..]);
-            let local = match addr.rsplit_once('@') {
-                Some((_, domain)) => {
-                    self.script.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
-                }
-                None => true,
-            };
-            if local || self.authed {
-                self.rcpts += 1;
-                "250 2.1.5 Ok".to_string()
-            } else {
-                format!("554 5.7.1 <{addr}>: Relay access denied")
-            }
-        };
-        self.reply(&reply).await?;
-        Ok(Flow::Continue)
-    }
-
-    async fn data(&mut self, arg: &str) -> io::Result<Flow> {
-        let refusal = if !self.mail {
-            Some("503 5.5.1 Error: need MAIL command")
-        } else if self.rcpts == 0 {
-            Some("503 5.5.1 Error: need RCPT command")
-        } else if !arg.is_empty() {
-            Some("501 5.5.4 Syntax: DATA")
-        } else {
-            None
-        };
-        if let Some(r) = refusal {
-            self.reply(r).await?;
-            return Ok(Flow::Continue);
-        }
-        self.reply("354 End data with <CR><LF>.<CR><LF>").await?;
-        self.read_message().await
-    }
-
-    /// Reads the message after a 354 up to the lone dot, keeps it if it is not too
-    /// big, and answers.
-    async fn read_message(&mut self) -> io::Result<Flow> {
-        let mut message = Vec::new();
-        let mut too_big = false;
-        loop {
-            let line = match self.read_line(MAX_DATA_LINE).await? {
-                Line::Got(l) => l,
-                Line::Eof => return Ok(Flow::Close),
-                Line::TooLong => {
-                    self.reply("500 5.5.0 Error: line too long").await?;
-                    return Ok(Flow::Close);
-                }
-            };
-            if line == b"." {
-                break;
-            }
-            let body = line.strip_prefix(b".").unwrap_or(&line);
-            if message.len() + body.len() + 2 > MAX_MESSAGE {
-                too_big = true;
-                message.clear();
-            }
-            if !too_big {
-                message.extend_from_slice(body);
-                message.extend_from_slice(b"\r\n");
-            }
-        }
-        self.reset_transaction();
-        if too_big {
-            self.reply("552 5.3.4 Error: message too big").await?;
-        } else {
-            self.shared.record_message(message);
-            self.queued += 1;
-            let r = format!("250 2.0.0 Ok: queued as LAB{}X{}", self.id, self.queued);
-            self.reply(&r).await?;
-        }
-        Ok(Flow::Continue)
-    }
-}
-
-/// The address in `<...>` (or the bare word), without parameters.
-fn address_of(arg: &str) -> String {
-    let arg = arg.trim();
-    let inner = match (arg.find('<'), arg.find('>')) {
-        (Some(a), Some(b)) if a < b => &arg[a + 1..b],
-        _ => arg.split_whitespace().next().unwrap_or(""),
-    };
-    crate::model::escape_str(inner)
 }

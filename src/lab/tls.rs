@@ -22,8 +22,11 @@ pub(crate) fn acceptor_for(script: &Script) -> Result<Option<tokio_rustls::TlsAc
         TlsVersions::Tls12Only => &[&rustls::version::TLS12],
         TlsVersions::Tls13Only => &[&rustls::version::TLS13],
     };
-    let chain: Vec<CertificateDer<'static>> =
-        id.chain_der.iter().map(|c| CertificateDer::from(c.clone())).collect();
+    let chain: Vec<CertificateDer<'static>> = id
+        .chain_der
+        .iter()
+        .map(|c| CertificateDer::from(c.clone()))
+        .collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_der.clone()));
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
@@ -31,9 +34,11 @@ pub(crate) fn acceptor_for(script: &Script) -> Result<Option<tokio_rustls::TlsAc
         let mut roots = rustls::RootCertStore::empty();
         let anchor = id.chain_der.last().ok_or(LabError::MissingIdentity)?;
         roots.add(CertificateDer::from(anchor.clone()))?;
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-            .build()?;
-        builder.with_client_cert_verifier(verifier).with_single_cert(chain, key)?
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
+        builder
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, key)?
     } else {
         builder.with_no_client_auth().with_single_cert(chain, key)?
     };
