@@ -12,7 +12,7 @@ use super::LabError;
 use super::pki::{CertKind, Pki};
 use super::script::{Banner, Script};
 use super::server::{LabServer, closed_port};
-use crate::model::{Mode, PortSpec, Secret};
+use crate::model::{Class, Mode, PortSpec, Secret};
 use crate::settings::{AuthSettings, FamilyFilter, Settings, Timeouts};
 
 /// The host name every demo service answers for.
@@ -35,6 +35,8 @@ pub struct DemoService {
     pub mode: Mode,
     /// What the service demonstrates, in plain words.
     pub title: &'static str,
+    /// The classification a correct probe with [`DemoLab::settings`] arrives at.
+    pub expected: Class,
 }
 
 /// A running demo lab. Dropping it stops the servers and removes the CA file.
@@ -66,41 +68,48 @@ impl DemoLab {
                 .with_user(DEMO_USER, DEMO_PASSWORD)
                 .with_reply_delay(DEMO_REPLY_DELAY)
         };
-        let specs: Vec<(Mode, &'static str, Script)> = vec![
+        let specs: Vec<(Mode, &'static str, Class, Script)> = vec![
             (
                 Mode::Starttls,
                 "submission with STARTTLS + AUTH (user demo / password demo-password)",
+                Class::Ok,
                 base(Script::starttls(good.clone())),
             ),
             (
                 Mode::Tls,
                 "implicit TLS (SMTPS, 465-style) with AUTH",
+                Class::Ok,
                 base(Script::implicit(good.clone())),
             ),
             (
                 Mode::Starttls,
                 "STARTTLS refused by the server (454)",
+                Class::StarttlsRejected,
                 base(Script::starttls(good.clone()))
                     .with_starttls_reply("454 4.7.0 TLS not available due to local problem"),
             ),
             (
                 Mode::Starttls,
                 "STARTTLS with an expired certificate",
+                Class::CertExpired,
                 base(Script::starttls(expired)),
             ),
             (
                 Mode::Starttls,
                 "connects, but never sends a greeting",
+                Class::BannerTimeout,
                 base(Script::starttls(good.clone())).with_banner(Banner::None),
             ),
             (
                 Mode::Starttls,
                 "certificate issued for another name",
+                Class::CertHostnameMismatch,
                 base(Script::starttls(wrong_name)),
             ),
             (
                 Mode::Starttls,
                 "a middlebox masks STARTTLS (EHLO shows XXXXXXXA)",
+                Class::StarttlsStripped,
                 base(Script::starttls(good.clone())).with_ehlo_override(&[
                     "PIPELINING",
                     "SIZE 10485760",
@@ -112,22 +121,25 @@ impl DemoLab {
             (
                 Mode::Tls,
                 "plaintext SMTP where implicit TLS was expected",
+                Class::StarttlsExpected,
                 base(Script::plain()),
             ),
             (
                 Mode::Starttls,
                 "AUTH refused: the password is not accepted (535)",
+                Class::AuthFailed,
                 base(Script::starttls(good)).with_user(DEMO_USER, "another-password"),
             ),
         ];
         let mut servers = Vec::with_capacity(specs.len());
-        for (mode, title, script) in specs {
+        for (mode, title, expected, script) in specs {
             let server = LabServer::start(script).await?;
             servers.push((
                 DemoService {
                     port: server.port(),
                     mode,
                     title,
+                    expected,
                 },
                 server,
             ));
@@ -155,6 +167,7 @@ impl DemoLab {
             port: self.closed,
             mode: Mode::Starttls,
             title: "closed port (connection refused)",
+            expected: Class::Refused,
         });
         all
     }

@@ -15,10 +15,12 @@ use super::script::Script;
 use super::session;
 use super::tls::acceptor_for;
 
-/// Most command lines kept per server (older ones are kept, newer ones dropped).
-const MAX_LOG: usize = 100_000;
+/// Most command lines kept per server (the first ones are kept, later ones dropped).
+const MAX_LOG: usize = 10_000;
 /// Most messages kept per server.
-const MAX_MESSAGES: usize = 1_000;
+const MAX_MESSAGES: usize = 100;
+/// Most message bytes kept per server, all messages together.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// One command line a client sent, with where it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +59,8 @@ impl Shared {
     /// Records a received message (DATA content, dot-unstuffed).
     pub(crate) fn record_message(&self, message: Vec<u8>) {
         let mut messages = self.messages.lock().unwrap_or_else(PoisonError::into_inner);
-        if messages.len() < MAX_MESSAGES {
+        let kept: usize = messages.iter().map(Vec::len).sum();
+        if messages.len() < MAX_MESSAGES && kept + message.len() <= MAX_MESSAGE_BYTES {
             messages.push(message);
         }
     }
@@ -114,7 +117,8 @@ impl LabServer {
             .clone()
     }
 
-    /// The messages received through DATA (dot-unstuffed, without the final dot).
+    /// The messages received through DATA (dot-unstuffed, without the final dot; the
+    /// first 100 messages or 64 MiB are kept).
     pub fn messages(&self) -> Vec<Vec<u8>> {
         self.shared
             .messages

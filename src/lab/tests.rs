@@ -444,6 +444,24 @@ async fn starttls_can_be_rejected_masked_or_followed_by_garbage() {
 }
 
 #[tokio::test]
+async fn client_certificate_can_be_required() {
+    let pki = Pki::new("Test CA").unwrap();
+    let id = pki.issue(&["mail.lab.test"], CertKind::Valid).unwrap();
+    let mut script = Script::implicit(id);
+    script.require_client_cert = true;
+    let server = LabServer::start(script).await.unwrap();
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    // Without a client certificate the server aborts: either the handshake fails or
+    // (TLS 1.3) the first read does.
+    if let Ok(tls) = tls_handshake(&pki, tcp, "mail.lab.test").await {
+        let mut tls = tls;
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(T, tls.read(&mut buf)).await.unwrap();
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    }
+}
+
+#[tokio::test]
 async fn no_banner_keeps_the_socket_open() {
     let server = LabServer::start(Script::plain().with_banner(Banner::None))
         .await
@@ -659,6 +677,12 @@ async fn demo_lab_starts_every_service() {
     let settings = demo.settings();
     assert_eq!(settings.target, "mail.demo.test");
     assert_eq!(settings.ports.len(), demo.servers.len() + 1);
+    let services = demo.services();
+    assert_eq!(
+        services.last().map(|s| s.expected),
+        Some(crate::model::Class::Refused)
+    );
+    assert!(services.iter().filter(|s| s.expected.is_ok()).count() >= 2);
     for ((svc, server), spec) in demo.servers.iter().zip(&settings.ports) {
         assert_eq!((svc.port, svc.mode), (spec.port, spec.mode));
         assert_eq!(server.port(), svc.port);
