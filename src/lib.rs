@@ -9,6 +9,8 @@ pub mod cli;
 pub mod dns;
 pub mod export;
 pub mod headless;
+#[cfg(feature = "lab")]
+pub mod lab;
 pub mod model;
 pub mod probe;
 pub mod settings;
