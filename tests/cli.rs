@@ -63,7 +63,7 @@ async fn json_ok_then_auth_failed_and_exit_codes() {
     assert_no_secret("stderr", &stderr, "alice", PASSWORD);
     let exported = std::fs::read_to_string(&export).expect("export written");
     assert!(exported.contains("<- 220") || exported.contains("<-  220") || exported.contains("220 "), "{exported}");
-    assert!(exported.contains("~> AUTH"), "{exported}");
+    assert!(exported.contains("~>  AUTH PLAIN <redacted"), "{exported}");
     assert_no_secret("export", &exported, "alice", PASSWORD);
     // The export is never overwritten.
     let (code, _, stderr) = check(&args, Some(PASSWORD)).await;
@@ -88,7 +88,7 @@ async fn text_output_streams_and_summarises() {
     let ca = pki.ca_file.to_string_lossy().into_owned();
     let (code, stdout, _) = check(&[HOST, "--resolve", &resolve, "-p", &port, "--ca-file", &ca, "--timeout", "3"], None).await;
     assert_eq!(code, 1);
-    assert!(stdout.contains("-> EHLO"), "{stdout}");
+    assert!(stdout.contains("->  [127.0.0.1:") && stdout.contains("] EHLO smtptui.invalid"), "{stdout}");
     assert!(stdout.contains("cert_expired"), "{stdout}");
     assert!(stdout.contains("advice:"), "{stdout}");
     assert!(!stdout.contains('\u{1b}'), "NO_COLOR must disable colours");

@@ -337,6 +337,14 @@ impl Machine {
         Ok(())
     }
 
+    /// Drops the connection but keeps its recorder (and so the transcript).
+    fn close_session(&mut self) {
+        if let Some(s) = self.session.take() {
+            let (_, _, rec) = s.into_parts();
+            self.rec = Some(rec);
+        }
+    }
+
     fn take_recorder(&mut self) -> Recorder {
         self.rec.take().unwrap_or_else(|| {
             Recorder::new(
@@ -525,7 +533,7 @@ impl Machine {
     /// the port speaks implicit TLS.
     async fn detect_implicit_tls(&mut self, waited: Duration) -> Box<Verdict> {
         let t = self.ctx.settings.timeouts;
-        self.session = None;
+        self.close_session();
         let start = self.phase_start(Phase::Detect).await;
         self.note(
             Direction::Info,
@@ -581,7 +589,7 @@ impl Machine {
     async fn smtp_error(&mut self, phase: Phase, e: &SmtpError) -> Box<Verdict> {
         let text = e.to_string();
         self.note(Direction::Error, &text).await;
-        self.session = None;
+        self.close_session();
         match e {
             SmtpError::Closed { .. } => Box::new(classify(&Observation::Closed {
                 phase,
@@ -623,7 +631,7 @@ impl Machine {
                     &format!("no reply within {:.1} s", wait.as_secs_f64()),
                 )
                 .await;
-                self.session = None;
+                self.close_session();
                 Err(Box::new(classify(&Observation::NoReply {
                     phase,
                     secs: wait.as_secs_f64(),
@@ -752,7 +760,7 @@ impl Machine {
             tokio::time::timeout(wait, authenticate(sess, mech, &auth.user, &auth.secret)).await;
         match res {
             Err(_) => {
-                self.session = None;
+                self.close_session();
                 Err(Box::new(classify(&Observation::NoReply {
                     phase: Phase::Auth,
                     secs: wait.as_secs_f64(),
@@ -816,7 +824,7 @@ impl Machine {
                 let _ = tokio::time::timeout(wait, sess.command("QUIT")).await;
             }
         }
-        self.session = None;
+        self.close_session();
         Ok(())
     }
 
@@ -833,7 +841,7 @@ impl Machine {
         self.phase_end(phase, start, r.as_ref().is_ok_and(|r| r.severity() < 4))
             .await;
         if upper.starts_with("QUIT") {
-            self.session = None;
+            self.close_session();
             self.done.push(Step::Quit);
         }
         r
