@@ -14,6 +14,7 @@ fn reply(code: u16, enhanced: Option<&'static str>, text: &'static str) -> Reply
 
 #[test]
 fn observations_map_to_codes() {
+    use Observation as O;
     let expired = TlsInfo {
         problem: Some(CertProblem::Expired),
         error: Some("certificate expired".into()),
@@ -41,7 +42,6 @@ fn observations_map_to_codes() {
         version: "TLSv1.3".into(),
         ..TlsInfo::default()
     };
-    use Observation as O;
     let table: Vec<(O<'_>, Class)> = vec![
         (
             O::Completed {

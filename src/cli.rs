@@ -54,7 +54,7 @@ pub struct Cli {
 pub enum Command {
     /// Probe headless: stream the transcript, then print the matrix and verdicts (or JSON).
     #[command(after_help = CHECK_EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print shell completions.
     #[command(after_help = "Example:\n  smtptui completions bash > /etc/bash_completion.d/smtptui")]
     Completions {
@@ -295,13 +295,13 @@ impl ProbeArgs {
             insecure: self.insecure,
             no_system_roots: self.no_system_roots,
         };
-        if let Some(ca) = &self.ca_file {
-            if !ca.is_file() {
-                return Err(UsageError(format!(
-                    "--ca-file {}: no such file",
-                    ca.display()
-                )));
-            }
+        if let Some(ca) = &self.ca_file
+            && !ca.is_file()
+        {
+            return Err(UsageError(format!(
+                "--ca-file {}: no such file",
+                ca.display()
+            )));
         }
         if let Some(e) = &self.ehlo {
             if e.is_empty() || e.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -65,7 +65,7 @@ pub async fn run_with(
         Err(e) => (None, Some(e.to_string())),
     };
     let mut reports = Vec::new();
-    let (endpoints, early) = plan(&settings, &clock, run, &tx, &mut lines).await;
+    let (endpoints, early) = plan(&settings, &clock, run, tx.as_ref(), &mut lines).await;
     if let Some(tls) = tls {
         let ctx = Arc::new(Ctx {
             settings: settings.clone(),
@@ -122,12 +122,12 @@ async fn plan(
     settings: &Settings,
     clock: &RunClock,
     run: RunId,
-    tx: &Option<mpsc::Sender<ProbeEvent>>,
+    tx: Option<&mpsc::Sender<ProbeEvent>>,
     lines: &mut Vec<TranscriptEntry>,
 ) -> (Vec<Endpoint>, Option<crate::model::Finding>) {
     let ctx_line = |dir, text: String| {
         let entry = TranscriptEntry::new(clock.ms(), dir, escape_str(&text));
-        let tx = tx.clone();
+        let tx = tx.cloned();
         (entry.clone(), async move {
             if let Some(tx) = tx {
                 let _ = tx.send(ProbeEvent::RunLine { run, entry }).await;

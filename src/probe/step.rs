@@ -142,11 +142,11 @@ async fn session(
                 }
             }
             Some(StepCommand::Raw(line)) => {
-                if m.connected() {
-                    if let Err(v) = m.raw(&line).await {
-                        verdict = *v;
-                        failed = true;
-                    }
+                if m.connected()
+                    && let Err(v) = m.raw(&line).await
+                {
+                    verdict = *v;
+                    failed = true;
                 }
             }
         }

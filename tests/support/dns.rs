@@ -36,7 +36,9 @@ impl TestDns {
         let task = tokio::spawn(async move {
             let mut buf = [0u8; 1500];
             loop {
-                let Ok((n, peer)) = sock.recv_from(&mut buf).await else { return };
+                let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
+                    return;
+                };
                 if let Some(resp) = answer(&buf[..n], &zone) {
                     let _ = sock.send_to(&resp, peer).await;
                 }

@@ -59,7 +59,11 @@ pub fn settings(pki: &TestPki, port: u16, mode: Mode) -> Settings {
 
 /// `settings` plus credentials for `user` with `password`.
 pub fn with_auth(mut s: Settings, user: &str, password: &str) -> Settings {
-    s.auth = Some(AuthSettings { user: user.into(), secret: Secret::new(password), mech: None });
+    s.auth = Some(AuthSettings {
+        user: user.into(),
+        secret: Secret::new(password),
+        mech: None,
+    });
     s
 }
 
@@ -84,7 +88,9 @@ pub async fn alert_server() -> (SocketAddr, tokio::task::JoinHandle<()>) {
                 let mut buf = [0u8; 2048];
                 let _ = s.read(&mut buf).await;
                 // TLS record: alert, TLS 1.2, length 2, fatal(2) handshake_failure(40).
-                let _ = s.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]).await;
+                let _ = s
+                    .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+                    .await;
                 let _ = s.shutdown().await;
             });
         }
@@ -107,12 +113,21 @@ pub async fn blackhole() -> Blackhole {
     let addr = listener.local_addr().unwrap();
     let mut fillers = Vec::new();
     for _ in 0..8 {
-        match tokio::time::timeout(Duration::from_millis(200), tokio::net::TcpStream::connect(addr)).await {
+        match tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
             Ok(Ok(s)) => fillers.push(s),
             _ => break,
         }
     }
-    Blackhole { port: addr.port(), _listener: listener, _fillers: fillers }
+    Blackhole {
+        port: addr.port(),
+        _listener: listener,
+        _fillers: fillers,
+    }
 }
 
 /// Every string a password leaks as: itself and its base64 forms.
@@ -130,6 +145,9 @@ pub fn secret_forms(user: &str, password: &str) -> Vec<String> {
 /// Asserts that none of the secret forms occurs in `haystack`.
 pub fn assert_no_secret(what: &str, haystack: &str, user: &str, password: &str) {
     for form in secret_forms(user, password) {
-        assert!(!haystack.contains(&form), "{what} leaks a secret form `{form}`");
+        assert!(
+            !haystack.contains(&form),
+            "{what} leaks a secret form `{form}`"
+        );
     }
 }

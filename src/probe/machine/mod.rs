@@ -2,7 +2,6 @@
 //! steps back to back; interactive stepping runs them one key press at a time (and lets
 //! the user send raw commands in between). Both share this code.
 
-use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,12 +15,13 @@ use crate::model::{
     Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, TlsInfo, Verdict,
 };
 use crate::settings::Stage;
-use crate::smtp::auth::{authenticate, choose_mech};
+use crate::smtp::auth::choose_mech;
 use crate::smtp::ehlo::{Capabilities, banner_looks_masked, parse_ehlo};
 use crate::smtp::record::Recorder;
 use crate::smtp::reply::{Limits, Reply};
 use crate::smtp::session::{Session, SmtpError};
-use crate::tls::FailureKind;
+mod mail;
+mod secure;
 
 use super::Ctx;
 
@@ -150,14 +150,12 @@ impl Machine {
         };
         match last {
             None => Some(Step::Connect),
-            Some(Step::Quit) => None,
             Some(Step::Connect) => (goal > Stage::Connect).then_some(Step::Banner),
             Some(Step::Banner) => (goal > Stage::Banner || want_tls_goal(self.endpoint.mode, goal))
                 .then_some(Step::Ehlo),
             Some(Step::Ehlo) if want_tls => Some(Step::Starttls),
-            Some(Step::Ehlo) => after_ehlo(),
             Some(Step::Starttls) => Some(Step::EhloTls),
-            Some(Step::EhloTls) => after_ehlo(),
+            Some(Step::Ehlo | Step::EhloTls) => after_ehlo(),
             Some(Step::Auth) => after_auth(s, goal),
             Some(Step::Mail) => {
                 if s.to.is_empty() || goal < Stage::Rcpt {
@@ -168,7 +166,7 @@ impl Machine {
             }
             Some(Step::Rcpt(i)) if i + 1 < s.to.len() => Some(Step::Rcpt(i + 1)),
             Some(Step::Rcpt(_)) => (s.send && goal >= Stage::Data).then_some(Step::Data),
-            Some(Step::Data) => None,
+            Some(Step::Quit | Step::Data) => None,
         }
     }
 
@@ -194,7 +192,7 @@ impl Machine {
         }
     }
 
-    fn sender(&self) -> String {
+    pub(super) fn sender(&self) -> String {
         let s = &self.ctx.settings;
         s.from
             .clone()
@@ -207,25 +205,25 @@ impl Machine {
             .unwrap_or_default()
     }
 
-    fn pick_mech(&self) -> Option<crate::settings::AuthMech> {
+    pub(super) fn pick_mech(&self) -> Option<crate::settings::AuthMech> {
         let forced = self.ctx.settings.auth.as_ref().and_then(|a| a.mech);
         forced.or_else(|| self.caps.as_ref().and_then(|c| choose_mech(&c.auth)))
     }
 
-    fn remaining(&self, phase_timeout: Duration) -> Duration {
+    pub(super) fn remaining(&self, phase_timeout: Duration) -> Duration {
         match self.deadline {
             Some(d) => phase_timeout.min(d.saturating_duration_since(Instant::now())),
             None => phase_timeout,
         }
     }
 
-    async fn emit(&self, ev: ProbeEvent) {
+    pub(super) async fn emit(&self, ev: ProbeEvent) {
         if let Some(tx) = &self.ctx.tx {
             let _ = tx.send(ev).await;
         }
     }
 
-    async fn note(&mut self, dir: Direction, text: &str) {
+    pub(super) async fn note(&mut self, dir: Direction, text: &str) {
         if let Some(s) = self.session.as_mut() {
             s.recorder().note(dir, text).await;
         } else if let Some(r) = self.rec.as_mut() {
@@ -233,7 +231,7 @@ impl Machine {
         }
     }
 
-    async fn phase_start(&self, phase: Phase) -> f64 {
+    pub(super) async fn phase_start(&self, phase: Phase) -> f64 {
         let at = self.ctx.clock.ms();
         self.emit(ProbeEvent::PhaseStarted {
             run: self.ctx.run,
@@ -245,7 +243,7 @@ impl Machine {
         at
     }
 
-    async fn phase_end(&mut self, phase: Phase, start_ms: f64, ok: bool) {
+    pub(super) async fn phase_end(&mut self, phase: Phase, start_ms: f64, ok: bool) {
         let timing = PhaseTiming {
             phase,
             start_ms,
@@ -279,7 +277,7 @@ impl Machine {
         result
     }
 
-    async fn connect(&mut self) -> StepResult {
+    pub(super) async fn connect(&mut self) -> StepResult {
         let t = self.ctx.settings.timeouts;
         let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
         self.note(
@@ -338,14 +336,14 @@ impl Machine {
     }
 
     /// Drops the connection but keeps its recorder (and so the transcript).
-    fn close_session(&mut self) {
+    pub(super) fn close_session(&mut self) {
         if let Some(s) = self.session.take() {
             let (_, _, rec) = s.into_parts();
             self.rec = Some(rec);
         }
     }
 
-    fn take_recorder(&mut self) -> Recorder {
+    pub(super) fn take_recorder(&mut self) -> Recorder {
         self.rec.take().unwrap_or_else(|| {
             Recorder::new(
                 self.ctx.clock,
@@ -356,92 +354,7 @@ impl Machine {
         })
     }
 
-    /// TLS handshake on `stream`; records the chain; classifies failures.
-    async fn handshake(&mut self, stream: BoxIo, during: Phase) -> Result<BoxIo, Box<Verdict>> {
-        let t = self.ctx.settings.timeouts;
-        let name = self.server_name();
-        let start = self.phase_start(Phase::TlsHandshake).await;
-        let fut = self.ctx.tls.handshake(stream, &name);
-        let res = tokio::time::timeout(self.remaining(t.tls), fut).await;
-        match res {
-            Err(_) => {
-                self.phase_end(Phase::TlsHandshake, start, false).await;
-                self.note(Direction::Error, "TLS handshake timed out").await;
-                Err(Box::new(classify(&Observation::NoReply {
-                    phase: Phase::TlsHandshake,
-                    secs: t.tls.as_secs_f64(),
-                })))
-            }
-            Ok(Err(failure)) => {
-                self.phase_end(Phase::TlsHandshake, start, false).await;
-                if let Some(info) = failure.info.clone() {
-                    self.record_tls(info).await;
-                }
-                if failure.kind == FailureKind::Plaintext && during == Phase::Connect {
-                    let first = first_line(&failure.first_bytes);
-                    self.rec_line(Direction::Server, &first).await;
-                    let shown = crate::model::escape_bytes(&first);
-                    self.note(
-                        Direction::Error,
-                        "plaintext SMTP where a TLS handshake was expected",
-                    )
-                    .await;
-                    return Err(Box::new(classify(&Observation::PlaintextOnTlsPort {
-                        first_line: &shown,
-                    })));
-                }
-                let error = match &failure.kind {
-                    FailureKind::Alert(a) => {
-                        format!("TLS alert from server: {a} ({})", failure.error)
-                    }
-                    FailureKind::Plaintext => format!(
-                        "server answered the ClientHello with plaintext: `{}`",
-                        crate::model::escape_bytes(&first_line(&failure.first_bytes))
-                    ),
-                    _ => failure.error.clone(),
-                };
-                self.note(Direction::Error, &format!("TLS handshake failed: {error}"))
-                    .await;
-                let version_mismatch = failure.kind == FailureKind::ProtocolVersion;
-                Err(Box::new(classify(&Observation::TlsFailed {
-                    error: &error,
-                    version_mismatch,
-                })))
-            }
-            Ok(Ok((tls, info))) => {
-                self.phase_end(Phase::TlsHandshake, start, true).await;
-                let verified = info.verified;
-                self.note(
-                    Direction::Info,
-                    &format!(
-                        "TLS established: {} {} {}",
-                        info.version,
-                        info.cipher,
-                        info.group.as_deref().unwrap_or("")
-                    ),
-                )
-                .await;
-                if verified {
-                    self.note(
-                        Direction::Info,
-                        &format!("certificate verified for {}", info.checked_name),
-                    )
-                    .await;
-                } else {
-                    let err = info.error.clone().unwrap_or_default();
-                    self.note(
-                        Direction::Error,
-                        &format!("certificate NOT verified: {err}"),
-                    )
-                    .await;
-                }
-                self.record_tls(info).await;
-                Ok(Box::new(tls))
-            }
-        }
-    }
-
-    async fn rec_line(&mut self, dir: Direction, raw: &[u8]) {
+    pub(super) async fn rec_line(&mut self, dir: Direction, raw: &[u8]) {
         if let Some(s) = self.session.as_mut() {
             s.recorder().line(dir, raw).await;
         } else if let Some(r) = self.rec.as_mut() {
@@ -449,32 +362,7 @@ impl Machine {
         }
     }
 
-    async fn record_tls(&mut self, info: TlsInfo) {
-        self.emit(ProbeEvent::Tls {
-            run: self.ctx.run,
-            endpoint: self.endpoint.id,
-            info: Box::new(info.clone()),
-        })
-        .await;
-        self.tls = Some(info);
-    }
-
-    fn server_name(&self) -> String {
-        self.ctx
-            .settings
-            .tls
-            .server_name
-            .clone()
-            .unwrap_or_else(|| {
-                self.endpoint
-                    .host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_string()
-            })
-    }
-
-    fn session(&mut self) -> Result<&mut Session<BoxIo>, Box<Verdict>> {
+    pub(super) fn session(&mut self) -> Result<&mut Session<BoxIo>, Box<Verdict>> {
         self.session.as_mut().ok_or_else(|| {
             Box::new(classify(&Observation::Closed {
                 phase: Phase::Quit,
@@ -483,7 +371,7 @@ impl Machine {
         })
     }
 
-    async fn read_banner(&mut self) -> StepResult {
+    pub(super) async fn read_banner(&mut self) -> StepResult {
         let t = self.ctx.settings.timeouts;
         let wait = self.remaining(t.banner);
         let sess = self.session()?;
@@ -529,52 +417,7 @@ impl Machine {
         }
     }
 
-    /// No greeting in plaintext: reconnect and try a TLS handshake to find out whether
-    /// the port speaks implicit TLS.
-    async fn detect_implicit_tls(&mut self, waited: Duration) -> Box<Verdict> {
-        let t = self.ctx.settings.timeouts;
-        self.close_session();
-        let start = self.phase_start(Phase::Detect).await;
-        self.note(
-            Direction::Info,
-            "reconnecting to try a TLS handshake (does this port want implicit TLS?)",
-        )
-        .await;
-        let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
-        let found = match tokio::time::timeout(t.connect, TcpStream::connect(addr)).await {
-            Ok(Ok(tcp)) => {
-                let name = self.server_name();
-                match tokio::time::timeout(t.tls, self.ctx.tls.handshake(tcp, &name)).await {
-                    Ok(Ok((_s, info))) => Some(info),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        self.phase_end(Phase::Detect, start, found.is_some()).await;
-        match found {
-            Some(info) => {
-                let version = info.version.clone();
-                self.note(
-                    Direction::Info,
-                    &format!("TLS handshake succeeded ({version}): the port speaks implicit TLS"),
-                )
-                .await;
-                self.record_tls(info).await;
-                Box::new(classify(&Observation::TlsOnPlainPort { version: &version }))
-            }
-            None => {
-                self.note(Direction::Info, "no TLS either: the port stays silent")
-                    .await;
-                Box::new(classify(&Observation::NoReply {
-                    phase: Phase::Banner,
-                    secs: waited.as_secs_f64(),
-                }))
-            }
-        }
-    }
-
-    async fn note_lf_only(&mut self, reply: &Reply) {
+    pub(super) async fn note_lf_only(&mut self, reply: &Reply) {
         if reply.lf_only && !self.notes.iter().any(|n| n.contains("bare LF")) {
             self.notes
                 .push("the server ends lines with bare LF (tolerated)".into());
@@ -586,42 +429,29 @@ impl Machine {
         }
     }
 
-    async fn smtp_error(&mut self, phase: Phase, e: &SmtpError) -> Box<Verdict> {
+    pub(super) async fn smtp_error(&mut self, phase: Phase, e: &SmtpError) -> Box<Verdict> {
         let text = e.to_string();
         self.note(Direction::Error, &text).await;
         self.close_session();
-        match e {
-            SmtpError::Closed { .. } => Box::new(classify(&Observation::Closed {
+        let obs = match e {
+            SmtpError::Closed { .. } | SmtpError::Io(_) => Observation::Closed {
                 phase,
                 error: &text,
-            })),
-            SmtpError::Io(io)
-                if matches!(
-                    io.kind(),
-                    ErrorKind::ConnectionReset
-                        | ErrorKind::ConnectionAborted
-                        | ErrorKind::BrokenPipe
-                        | ErrorKind::UnexpectedEof
-                ) =>
-            {
-                Box::new(classify(&Observation::Closed {
-                    phase,
-                    error: &text,
-                }))
-            }
-            SmtpError::Io(_) => Box::new(classify(&Observation::Closed {
-                phase,
-                error: &text,
-            })),
-            SmtpError::Reply(_) => Box::new(classify(&Observation::Protocol {
+            },
+            SmtpError::Reply(_) => Observation::Protocol {
                 phase,
                 detail: &text,
-            })),
-        }
+            },
+        };
+        Box::new(classify(&obs))
     }
 
     /// Sends a command and reads its reply within the command timeout.
-    async fn command(&mut self, phase: Phase, line: &str) -> Result<Reply, Box<Verdict>> {
+    pub(super) async fn command(
+        &mut self,
+        phase: Phase,
+        line: &str,
+    ) -> Result<Reply, Box<Verdict>> {
         let wait = self.remaining(self.ctx.settings.timeouts.command);
         let sess = self.session()?;
         match tokio::time::timeout(wait, sess.command(line)).await {
@@ -645,7 +475,7 @@ impl Machine {
         }
     }
 
-    async fn ehlo(&mut self, phase: Phase, command: Option<String>) -> StepResult {
+    pub(super) async fn ehlo(&mut self, phase: Phase, command: Option<String>) -> StepResult {
         let line = command.unwrap_or_else(|| format!("EHLO {}", self.ctx.settings.ehlo_name));
         let mut reply = self.command(phase, &line).await?;
         if reply.severity() == 5 && line.to_ascii_uppercase().starts_with("EHLO") {
@@ -660,217 +490,6 @@ impl Machine {
         }
         self.caps = Some(parse_ehlo(&reply));
         Ok(())
-    }
-
-    async fn starttls(&mut self, command: Option<String>) -> StepResult {
-        let caps = self.caps.clone().unwrap_or_default();
-        if !caps.starttls && command.is_none() {
-            let masked = caps.masked.first().cloned().or_else(|| {
-                self.notes
-                    .iter()
-                    .any(|n| n.contains("masked"))
-                    .then(|| "a masked greeting".to_string())
-            });
-            let ehlo = caps.raw.join(" / ");
-            self.note(Direction::Error, "STARTTLS is not offered").await;
-            return Err(Box::new(classify(&Observation::StarttlsNotOffered {
-                masked: masked.as_deref(),
-                ehlo: &ehlo,
-            })));
-        }
-        let line = command.unwrap_or_else(|| "STARTTLS".into());
-        let reply = self.command(Phase::Starttls, &line).await?;
-        if reply.code != 220 {
-            let (text, ev) = facts_text(&reply);
-            return Err(Box::new(classify(&Observation::StarttlsRejected(facts(
-                &reply, &text, &ev,
-            )))));
-        }
-        let sess = self
-            .session
-            .take()
-            .ok_or_else(|| rejected(Phase::Starttls, &reply))?;
-        let (stream, leftover, rec) = sess.into_parts();
-        self.rec = Some(rec);
-        if !leftover.is_empty() {
-            let shown = crate::model::escape_bytes(&leftover[..leftover.len().min(120)]);
-            let detail = format!(
-                "the server sent {} byte(s) after its STARTTLS 220 and before the TLS handshake: `{shown}` \
-                 (a STARTTLS command-injection risk; aborting)",
-                leftover.len()
-            );
-            self.note(Direction::Error, &detail).await;
-            return Err(Box::new(classify(&Observation::Protocol {
-                phase: Phase::Starttls,
-                detail: &detail,
-            })));
-        }
-        let tls = self.handshake(stream, Phase::Starttls).await?;
-        let rec = self.take_recorder();
-        self.session = Some(Session::new(tls, true, rec, Limits::default()));
-        // RFC 3207: forget what was learned before TLS.
-        self.caps = None;
-        Ok(())
-    }
-
-    /// Whether the certificate check blocks going further (credentials, envelope).
-    fn cert_blocks(&self) -> Option<Box<Verdict>> {
-        let tls = self.tls.as_ref()?;
-        (!tls.verified && !self.ctx.settings.tls.insecure)
-            .then(|| Box::new(classify(&Observation::CertRejected(tls))))
-    }
-
-    async fn auth(&mut self) -> StepResult {
-        let Some(auth) = self.ctx.settings.auth.clone() else {
-            return Ok(());
-        };
-        if let Some(v) = self.cert_blocks() {
-            self.note(Direction::Error, "not sending credentials: the certificate did not verify (use --insecure to override)")
-                .await;
-            return Err(v);
-        }
-        let in_tls = self.in_tls();
-        let caps = self.caps.clone().unwrap_or_default();
-        if !in_tls && !self.ctx.settings.allow_plaintext_auth {
-            let detail = "smtptui does not send credentials over an unencrypted connection \
-                          (use STARTTLS/TLS, or --allow-plaintext-auth)";
-            self.note(Direction::Error, detail).await;
-            return Err(Box::new(classify(&Observation::AuthNeedsTls { detail })));
-        }
-        let Some(mech) = self.pick_mech() else {
-            let offered = if caps.auth.is_empty() {
-                "none".to_string()
-            } else {
-                caps.auth.join(" ")
-            };
-            if !in_tls && caps.starttls {
-                let detail = format!("AUTH is not offered before STARTTLS (offered: {offered})");
-                return Err(Box::new(classify(&Observation::AuthNeedsTls {
-                    detail: &detail,
-                })));
-            }
-            return Err(Box::new(classify(&Observation::AuthNotOffered {
-                in_tls,
-                offered: &offered,
-            })));
-        };
-        let wait = self.remaining(self.ctx.settings.timeouts.command * 2);
-        let sess = self.session()?;
-        let res =
-            tokio::time::timeout(wait, authenticate(sess, mech, &auth.user, &auth.secret)).await;
-        match res {
-            Err(_) => {
-                self.close_session();
-                Err(Box::new(classify(&Observation::NoReply {
-                    phase: Phase::Auth,
-                    secs: wait.as_secs_f64(),
-                })))
-            }
-            Ok(Err(e)) => Err(self.smtp_error(Phase::Auth, &e).await),
-            Ok(Ok(reply)) if reply.code == 235 => {
-                self.note(
-                    Direction::Info,
-                    &format!("authenticated as {} with {}", auth.user, mech.as_str()),
-                )
-                .await;
-                Ok(())
-            }
-            Ok(Ok(reply)) => Err(rejected(Phase::Auth, &reply)),
-        }
-    }
-
-    async fn envelope(&mut self, step: Step, command: Option<String>) -> StepResult {
-        if let Some(v) = self.cert_blocks() {
-            return Err(v);
-        }
-        let phase = step.phase();
-        let line = command.unwrap_or_else(|| self.command_for(step));
-        let reply = self.command(phase, &line).await?;
-        if step != Step::Data {
-            return if reply.is_positive() {
-                Ok(())
-            } else {
-                Err(rejected(phase, &reply))
-            };
-        }
-        if reply.code != 354 {
-            return Err(rejected(phase, &reply));
-        }
-        let body = test_message(
-            &self.sender(),
-            &self.ctx.settings.to,
-            &self.ctx.settings.ehlo_name,
-        );
-        let wait = self.remaining(self.ctx.settings.timeouts.command * 2);
-        let sess = self.session()?;
-        match tokio::time::timeout(wait, sess.send_message(&body)).await {
-            Err(_) => Err(Box::new(classify(&Observation::NoReply {
-                phase,
-                secs: wait.as_secs_f64(),
-            }))),
-            Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
-            Ok(Ok(r)) if r.is_positive() => Ok(()),
-            Ok(Ok(r)) => Err(rejected(phase, &r)),
-        }
-    }
-
-    async fn quit(&mut self) -> StepResult {
-        if self.session.is_some() && !self.quit_sent {
-            self.quit_sent = true;
-            let wait = self
-                .remaining(self.ctx.settings.timeouts.command)
-                .min(Duration::from_secs(5));
-            if let Some(sess) = self.session.as_mut() {
-                let _ = tokio::time::timeout(wait, sess.command("QUIT")).await;
-            }
-        }
-        self.close_session();
-        Ok(())
-    }
-
-    /// Sends a raw command on the live session (stepping's `:` prompt).
-    pub async fn raw(&mut self, line: &str) -> Result<Reply, Box<Verdict>> {
-        let upper = line.trim().to_ascii_uppercase();
-        let phase = if upper.starts_with("QUIT") {
-            Phase::Quit
-        } else {
-            Phase::Ehlo
-        };
-        let start = self.phase_start(phase).await;
-        let r = self.command(phase, line).await;
-        self.phase_end(phase, start, r.as_ref().is_ok_and(|r| r.severity() < 4))
-            .await;
-        if upper.starts_with("QUIT") {
-            self.close_session();
-            self.done.push(Step::Quit);
-        }
-        r
-    }
-
-    /// The verdict for a session that reached its goal.
-    pub fn success_verdict(&self) -> Verdict {
-        if let Some(v) = self.cert_blocks() {
-            return *v;
-        }
-        if let Some(tls) = self.tls.as_ref().filter(|t| !t.verified) {
-            // --insecure: went on, but never call an unverified session ok.
-            let mut v = classify(&Observation::CertRejected(tls));
-            v.summary.push_str(" (continued with --insecure)");
-            return v;
-        }
-        let last = self
-            .done
-            .iter()
-            .rev()
-            .find(|s| **s != Step::Quit)
-            .map_or(Phase::Connect, |s| s.phase());
-        let note = (self.endpoint.mode == Mode::Auto && self.tls.is_none())
-            .then_some("auto mode: STARTTLS not offered, stayed in plaintext");
-        classify(&Observation::Completed {
-            last,
-            tls: self.tls.as_ref(),
-            note,
-        })
     }
 
     /// Closes politely (QUIT when healthy) and builds the report.
@@ -959,6 +578,7 @@ fn enhanced_str(reply: &Reply) -> Option<&'static str> {
     }
 }
 
+#[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
 fn rejected(phase: Phase, reply: &Reply) -> Box<Verdict> {
     let (text, ev) = facts_text(reply);
     let enhanced = reply.enhanced.map(|e| e.to_string());
