@@ -4,7 +4,17 @@
 //! The engine (`model`, `smtp`, `tls`, `dns`, `classify`, `probe`, `export`) builds
 //! without any terminal crate; the TUI lives behind the default `tui` feature.
 
+pub mod classify;
+pub mod cli;
+pub mod dns;
+pub mod export;
+pub mod headless;
+#[cfg(feature = "lab")]
+pub mod lab;
 pub mod model;
+pub mod probe;
 pub mod settings;
+pub mod smtp;
+pub mod tls;
 #[cfg(feature = "tui")]
 pub mod tui;

@@ -1,1 +1,98 @@
-fn main() {}
+//! The `smtptui` binary: parses the command line and hands over to the TUI or to the
+//! headless `check`. anyhow lives only here, at the edge.
+
+use std::io::IsTerminal as _;
+
+use clap::{CommandFactory as _, Parser as _};
+use smtptui::cli::{Cli, Command, Format, SecretSource};
+use smtptui::headless::{HeadlessOptions, check};
+
+struct RealSecrets;
+
+impl SecretSource for RealSecrets {
+    fn env(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+    fn prompt(&self, prompt: &str) -> Option<String> {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        rpassword::prompt_password(prompt).ok()
+    }
+}
+
+fn color_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn init_log(path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .init();
+    }
+    Ok(())
+}
+
+fn usage_exit(msg: &str) -> ! {
+    eprintln!("smtptui: {msg}");
+    eprintln!("Try 'smtptui --help'.");
+    std::process::exit(2);
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "smtptui",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(())
+        }
+        Some(Command::Check(args)) => {
+            init_log(args.probe.log.as_deref())?;
+            let settings = args
+                .probe
+                .to_settings(&args.target, &RealSecrets)
+                .unwrap_or_else(|e| usage_exit(&e.0));
+            let opts = HeadlessOptions {
+                json: args.format == Format::Json,
+                stream: !args.quiet,
+                color: color_wanted(),
+                export: args.export,
+            };
+            let code = runtime.block_on(check(settings, opts));
+            std::process::exit(code);
+        }
+        None => run_tui(&cli, &runtime),
+    }
+}
+
+#[cfg(feature = "tui")]
+fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    init_log(cli.probe.log.as_deref())?;
+    let _ = (cli, runtime);
+    eprintln!("smtptui: the TUI is not wired yet; use `smtptui check TARGET`");
+    std::process::exit(2);
+}
+
+#[cfg(not(feature = "tui"))]
+fn run_tui(_cli: &Cli, _runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    usage_exit("built without the `tui` feature: use `smtptui check TARGET`");
+}

@@ -49,7 +49,13 @@ impl Default for Timeouts {
 impl Timeouts {
     /// Every phase set to `d`; the overall deadline becomes 4 × `d`.
     pub fn uniform(d: Duration) -> Self {
-        Self { connect: d, banner: d, command: d, tls: d, overall: d * 4 }
+        Self {
+            connect: d,
+            banner: d,
+            command: d,
+            tls: d,
+            overall: d * 4,
+        }
     }
 }
 

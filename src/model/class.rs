@@ -63,6 +63,7 @@ classes! {
     AuthAppPasswordRequired => "auth_app_password_required", "An app password is required";
     AuthDisabledByPolicy => "auth_disabled_by_policy", "SMTP AUTH is disabled by policy";
     RelayDenied => "relay_denied", "Relaying denied for this recipient";
+    RecipientRejected => "recipient_rejected", "The recipient address was rejected";
     SenderRejected => "sender_rejected", "The sender address was rejected";
     Greylisted => "greylisted", "Temporarily deferred (greylisting)";
     RateLimited => "rate_limited", "Rate limited by the server";
@@ -118,6 +119,6 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.code()));
         }
-        assert_eq!(Class::ALL.len(), 29);
+        assert_eq!(Class::ALL.len(), 30);
     }
 }

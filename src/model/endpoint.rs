@@ -44,7 +44,11 @@ impl Mode {
 
     /// The usual mode for a port: 465 is implicit TLS, the rest use STARTTLS.
     pub fn default_for_port(port: u16) -> Self {
-        if port == 465 { Self::Tls } else { Self::Starttls }
+        if port == 465 {
+            Self::Tls
+        } else {
+            Self::Starttls
+        }
     }
 }
 
@@ -62,7 +66,9 @@ impl FromStr for Mode {
             "starttls" | "start-tls" => Ok(Self::Starttls),
             "tls" | "ssl" | "smtps" | "implicit" => Ok(Self::Tls),
             "auto" => Ok(Self::Auto),
-            other => Err(format!("unknown mode `{other}` (expected plain, starttls, tls or auto)")),
+            other => Err(format!(
+                "unknown mode `{other}` (expected plain, starttls, tls or auto)"
+            )),
         }
     }
 }
@@ -81,7 +87,10 @@ impl PortSpec {
     pub fn defaults() -> Vec<PortSpec> {
         [25, 465, 587, 2525]
             .into_iter()
-            .map(|port| PortSpec { port, mode: Mode::default_for_port(port) })
+            .map(|port| PortSpec {
+                port,
+                mode: Mode::default_for_port(port),
+            })
             .collect()
     }
 }

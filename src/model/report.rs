@@ -139,14 +139,21 @@ impl From<&EndpointReport> for EndpointJson {
     fn from(r: &EndpointReport) -> Self {
         let mut timings_ms = BTreeMap::new();
         for t in &r.timings {
-            *timings_ms.entry(t.phase.as_str().to_string()).or_insert(0.0) += t.dur_ms;
+            *timings_ms
+                .entry(t.phase.as_str().to_string())
+                .or_insert(0.0) += t.dur_ms;
         }
         Self {
             host: r.endpoint.host.clone(),
             address: r.endpoint.address.to_string(),
             port: r.endpoint.port,
             mode: r.endpoint.mode,
-            family: if r.endpoint.address.is_ipv4() { "ipv4" } else { "ipv6" }.into(),
+            family: if r.endpoint.address.is_ipv4() {
+                "ipv4"
+            } else {
+                "ipv6"
+            }
+            .into(),
             class: r.verdict.class,
             summary: r.verdict.summary.clone(),
             evidence: r.verdict.evidence.clone(),

@@ -59,7 +59,11 @@ pub struct TranscriptEntry {
 impl TranscriptEntry {
     /// Builds an entry; `text` must already be escaped and redacted.
     pub fn new(t_ms: f64, dir: Direction, text: impl Into<String>) -> Self {
-        Self { t_ms, dir, text: text.into() }
+        Self {
+            t_ms,
+            dir,
+            text: text.into(),
+        }
     }
 }
 

@@ -1,0 +1,520 @@
+//! The command line (clap derive) and its conversion into validated [`Settings`].
+//! Clap stays here; the engine never sees it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::{PortSpec, Secret};
+use crate::settings::{
+    AuthMech, AuthSettings, FamilyFilter, Settings, Stage, Timeouts, TlsSettings,
+};
+
+const EXAMPLES: &str = "\
+Examples:
+  smtptui --demo                                   open the TUI against the built-in lab
+  smtptui smtp.example.com                         TUI: probe 25, 465, 587 and 2525
+  smtptui check smtp.example.com -p 587 -p 465     headless check of two ports
+  SMTPTUI_PASSWORD=... smtptui check smtp.example.com -p 587 --user me@example.com
+  smtptui check mail.test --resolve mail.test:127.0.0.1 -p 2525/starttls --ca-file ca.pem --format json";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  smtptui check smtp.gmail.com -p 587 -p 465
+  smtptui check mx.example.com -p 25 --from me@example.com --to postmaster@example.com
+  SMTPTUI_PASSWORD=secret smtptui check smtp.example.com -p 587 --user alice --format json
+  smtptui check 192.0.2.10 -p 2525/auto --export run.txt
+Exit status: 0 when at least one endpoint is ok, 1 when none is, 2 on usage errors.";
+
+/// smtptui: why does mail submission from here to there work or fail? Probes the SMTP
+/// port matrix, shows the live transcript, inspects certificates, classifies failures.
+#[derive(Debug, Parser)]
+#[command(name = "smtptui", version, about, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to run (default: the interactive TUI).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Host name or IP address of the mail server (TUI; omit to open the target form).
+    pub target: Option<String>,
+    /// Start the embedded loopback lab and open the TUI against it (no network needed).
+    #[arg(long)]
+    pub demo: bool,
+    /// Directory for `e`/`E` exports from the TUI.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub export_dir: PathBuf,
+    /// Probe options.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe headless: stream the transcript, then print the matrix and verdicts (or JSON).
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(Box<CheckArgs>),
+    /// Print shell completions.
+    #[command(after_help = "Example:\n  smtptui completions bash > /etc/bash_completion.d/smtptui")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  smtptui man > smtptui.1 && man ./smtptui.1")]
+    Man,
+}
+
+/// `smtptui check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Host name or IP address of the mail server.
+    pub target: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also write the transcript to FILE (`.json` writes the JSON document). Never overwrites.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// Do not stream the transcript while running (text format).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Probe options.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable.
+    Text,
+    /// One JSON document (schema_version 1, see README).
+    Json,
+}
+
+/// Options shared by the TUI and `check`.
+#[derive(Debug, Args, Default)]
+pub struct ProbeArgs {
+    /// Port and mode, PORT[/MODE] with MODE plain|starttls|tls|auto; repeatable or
+    /// comma-separated [default: 25, 465/tls, 587, 2525].
+    #[arg(
+        short,
+        long = "port",
+        value_name = "PORT[/MODE]",
+        value_delimiter = ','
+    )]
+    pub ports: Vec<PortSpec>,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Use ADDR for HOST instead of DNS (curl style HOST:ADDR); repeatable.
+    #[arg(long, value_name = "HOST:ADDR")]
+    pub resolve: Vec<String>,
+    /// DNS server to ask instead of the system's, ADDR[:PORT].
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub dns_server: Option<String>,
+    /// Set every phase timeout (connect, banner, command, TLS) to SECS.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// TCP connect timeout [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+    /// Greeting timeout [default: 15].
+    #[arg(long, value_name = "SECS")]
+    pub banner_timeout: Option<f64>,
+    /// Per-command reply timeout [default: 15].
+    #[arg(long, value_name = "SECS")]
+    pub command_timeout: Option<f64>,
+    /// TLS handshake timeout [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub tls_timeout: Option<f64>,
+    /// Overall deadline per endpoint [default: 60, or 4 × --timeout].
+    #[arg(long, value_name = "SECS")]
+    pub overall_timeout: Option<f64>,
+    /// Name for SNI and certificate checking (default: the target).
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+    /// Extra trust anchors (PEM file).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not load the system trust store (webpki roots and --ca-file only).
+    #[arg(long)]
+    pub no_system_roots: bool,
+    /// Go on (AUTH, envelope) after a certificate failure; the verdict still names it.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Name to send in EHLO.
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// User name for AUTH. The password comes from SMTPTUI_PASSWORD, --password-file, or
+    /// a prompt (never the command line).
+    #[arg(short, long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Read the password (or XOAUTH2 token) from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// AUTH mechanism: PLAIN, LOGIN, CRAM-MD5, XOAUTH2 (token from SMTPTUI_OAUTH_TOKEN)
+    /// [default: chosen from EHLO].
+    #[arg(long, value_name = "MECH")]
+    pub auth: Option<String>,
+    /// Allow sending credentials without TLS.
+    #[arg(long)]
+    pub allow_plaintext_auth: bool,
+    /// Envelope sender (MAIL FROM).
+    #[arg(long, value_name = "ADDR")]
+    pub from: Option<String>,
+    /// Envelope recipient (RCPT TO); repeatable.
+    #[arg(long, value_name = "ADDR")]
+    pub to: Vec<String>,
+    /// Send a small generated test message through DATA.
+    #[arg(long)]
+    pub send: bool,
+    /// Stop after connect|banner|ehlo|starttls|auth|mail|rcpt|data.
+    #[arg(long, value_name = "STAGE")]
+    pub quit_after: Option<String>,
+    /// Endpoints probed at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
+    /// Write diagnostics (tracing) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+/// A usage error with a clear message (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+fn secs(name: &str, v: f64) -> Result<Duration, UsageError> {
+    if !v.is_finite() || v <= 0.0 || v > 3600.0 {
+        return Err(UsageError(format!(
+            "--{name} must be between 0 and 3600 seconds, got {v}"
+        )));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+/// Parses `HOST:ADDR` (ADDR may be an IPv6 literal, bracketed or not).
+pub fn parse_resolve(s: &str) -> Result<(String, IpAddr), UsageError> {
+    let (host, addr) = s
+        .split_once(':')
+        .ok_or_else(|| UsageError(format!("--resolve expects HOST:ADDR, got `{s}`")))?;
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let ip: IpAddr = addr
+        .parse()
+        .map_err(|_| UsageError(format!("--resolve: `{addr}` is not an IP address")))?;
+    if host.is_empty() {
+        return Err(UsageError(format!("--resolve: empty host in `{s}`")));
+    }
+    Ok((host.to_string(), ip))
+}
+
+/// Parses `ADDR[:PORT]` for --dns-server (port 53 by default).
+pub fn parse_dns_server(s: &str) -> Result<SocketAddr, UsageError> {
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| UsageError(format!("--dns-server expects ADDR[:PORT], got `{s}`")))
+}
+
+/// Where the secret comes from, resolved by the binary (env, file, prompt).
+pub trait SecretSource {
+    /// An environment variable.
+    fn env(&self, name: &str) -> Option<String>;
+    /// Prompt on the terminal without echo (None when not a TTY).
+    fn prompt(&self, prompt: &str) -> Option<String>;
+}
+
+impl ProbeArgs {
+    /// Validates and converts into settings for `target`.
+    pub fn to_settings(
+        &self,
+        target: &str,
+        secrets: &dyn SecretSource,
+    ) -> Result<Settings, UsageError> {
+        let target = target.trim();
+        if target.is_empty()
+            || target.len() > 253
+            || target.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(UsageError(format!(
+                "invalid target `{}`",
+                target.escape_debug()
+            )));
+        }
+        let mut s = Settings::new(target);
+        if !self.ports.is_empty() {
+            s.ports = dedup(&self.ports);
+        }
+        s.family = match (self.ipv4, self.ipv6) {
+            (true, _) => FamilyFilter::V4,
+            (_, true) => FamilyFilter::V6,
+            _ => FamilyFilter::Any,
+        };
+        s.resolve = self
+            .resolve
+            .iter()
+            .map(|r| parse_resolve(r))
+            .collect::<Result<_, _>>()?;
+        s.dns_server = self
+            .dns_server
+            .as_deref()
+            .map(parse_dns_server)
+            .transpose()?;
+        let mut t = match self.timeout {
+            Some(v) => Timeouts::uniform(secs("timeout", v)?),
+            None => Timeouts::default(),
+        };
+        if let Some(v) = self.connect_timeout {
+            t.connect = secs("connect-timeout", v)?;
+        }
+        if let Some(v) = self.banner_timeout {
+            t.banner = secs("banner-timeout", v)?;
+        }
+        if let Some(v) = self.command_timeout {
+            t.command = secs("command-timeout", v)?;
+        }
+        if let Some(v) = self.tls_timeout {
+            t.tls = secs("tls-timeout", v)?;
+        }
+        if let Some(v) = self.overall_timeout {
+            t.overall = secs("overall-timeout", v)?;
+        }
+        s.timeouts = t;
+        s.tls = TlsSettings {
+            ca_file: self.ca_file.clone(),
+            server_name: self.tls_server_name.clone(),
+            insecure: self.insecure,
+            no_system_roots: self.no_system_roots,
+        };
+        if let Some(ca) = &self.ca_file
+            && !ca.is_file()
+        {
+            return Err(UsageError(format!(
+                "--ca-file {}: no such file",
+                ca.display()
+            )));
+        }
+        if let Some(e) = &self.ehlo {
+            if e.is_empty() || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(UsageError(format!(
+                    "invalid --ehlo name `{}`",
+                    e.escape_debug()
+                )));
+            }
+            s.ehlo_name.clone_from(e);
+        }
+        let mech = match &self.auth {
+            Some(m) => Some(AuthMech::parse(m).ok_or_else(|| {
+                UsageError(format!(
+                    "unknown --auth `{m}` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)"
+                ))
+            })?),
+            None => None,
+        };
+        if let Some(user) = &self.user {
+            let secret = self.secret(mech, secrets)?;
+            s.auth = Some(AuthSettings {
+                user: user.clone(),
+                secret,
+                mech,
+            });
+        } else if mech.is_some() {
+            return Err(UsageError("--auth needs --user".into()));
+        }
+        s.allow_plaintext_auth = self.allow_plaintext_auth;
+        for addr in self.from.iter().chain(&self.to) {
+            if addr.chars().any(|c| c.is_control() || c == '<' || c == '>') || addr.len() > 320 {
+                return Err(UsageError(format!(
+                    "invalid address `{}`",
+                    addr.escape_debug()
+                )));
+            }
+        }
+        s.from.clone_from(&self.from);
+        s.to.clone_from(&self.to);
+        s.send = self.send;
+        if self.send && self.to.is_empty() {
+            return Err(UsageError("--send needs at least one --to".into()));
+        }
+        s.quit_after = match &self.quit_after {
+            Some(q) => Some(Stage::parse(q).ok_or_else(|| {
+                UsageError(format!("--quit-after: unknown stage `{q}` (connect, banner, ehlo, starttls, auth, mail, rcpt, data)"))
+            })?),
+            None => None,
+        };
+        if self.concurrency == 0 || self.concurrency > 4096 {
+            return Err(UsageError(
+                "--concurrency must be between 1 and 4096".into(),
+            ));
+        }
+        s.concurrency = self.concurrency;
+        Ok(s)
+    }
+
+    fn secret(&self, mech: Option<AuthMech>, src: &dyn SecretSource) -> Result<Secret, UsageError> {
+        if let Some(path) = &self.password_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("--password-file {}: {e}", path.display())))?;
+            let line = text.lines().next().unwrap_or("").to_string();
+            if line.is_empty() {
+                return Err(UsageError(format!(
+                    "--password-file {}: empty",
+                    path.display()
+                )));
+            }
+            return Ok(Secret::new(line));
+        }
+        let var = if mech == Some(AuthMech::XOAuth2) {
+            "SMTPTUI_OAUTH_TOKEN"
+        } else {
+            "SMTPTUI_PASSWORD"
+        };
+        if let Some(v) = src.env(var).filter(|v| !v.is_empty()) {
+            return Ok(Secret::new(v));
+        }
+        src.prompt(&format!("Password for {}: ", self.user.as_deref().unwrap_or("")))
+            .filter(|p| !p.is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "--user given but no password: set {var}, use --password-file, or run on a terminal to be prompted"
+                ))
+            })
+    }
+}
+
+fn dedup(ports: &[PortSpec]) -> Vec<PortSpec> {
+    let mut out: Vec<PortSpec> = Vec::new();
+    for p in ports {
+        if !out.contains(p) {
+            out.push(*p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Env(Vec<(&'static str, &'static str)>);
+    impl SecretSource for Env {
+        fn env(&self, name: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_string())
+        }
+        fn prompt(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    fn parse(args: &[&str]) -> Result<Settings, String> {
+        let cli = Cli::try_parse_from(std::iter::once("smtptui").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        let Some(Command::Check(c)) = cli.command else {
+            return Err("not check".into());
+        };
+        c.probe
+            .to_settings(&c.target, &Env(vec![("SMTPTUI_PASSWORD", "pw")]))
+            .map_err(|e| e.0)
+    }
+
+    #[test]
+    fn cli_to_settings_table() {
+        let s = parse(&["check", "mail.test"]).unwrap();
+        assert_eq!(s.ports, PortSpec::defaults());
+        let s = parse(&[
+            "check",
+            "mail.test",
+            "-p",
+            "587,465/tls",
+            "-p",
+            "2525/auto",
+            "-p",
+            "587",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.ports.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["587/starttls", "465/tls", "2525/auto"]
+        );
+        let s = parse(&[
+            "check",
+            "mail.test",
+            "--resolve",
+            "mail.test:::1",
+            "--resolve",
+            "x:[::2]",
+            "-6",
+        ])
+        .unwrap();
+        assert_eq!(s.resolve[0].1, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(s.resolve[1].1, "::2".parse::<IpAddr>().unwrap());
+        assert_eq!(s.family, FamilyFilter::V6);
+        let s = parse(&["check", "h", "--timeout", "2", "--banner-timeout", "5"]).unwrap();
+        assert_eq!(s.timeouts.connect, Duration::from_secs(2));
+        assert_eq!(s.timeouts.banner, Duration::from_secs(5));
+        assert_eq!(s.timeouts.overall, Duration::from_secs(8));
+        let s = parse(&["check", "h", "--user", "alice", "--auth", "login"]).unwrap();
+        let a = s.auth.unwrap();
+        assert_eq!(
+            (a.user.as_str(), a.secret.expose(), a.mech),
+            ("alice", "pw", Some(AuthMech::Login))
+        );
+        assert_eq!(
+            parse(&["check", "h", "--dns-server", "127.0.0.1:5353"])
+                .unwrap()
+                .dns_server,
+            Some("127.0.0.1:5353".parse().unwrap())
+        );
+        assert_eq!(
+            parse(&["check", "h", "--dns-server", "::1"])
+                .unwrap()
+                .dns_server,
+            Some("[::1]:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse(&["check", "h", "--quit-after", "rcpt"])
+                .unwrap()
+                .quit_after,
+            Some(Stage::Rcpt)
+        );
+        for bad in [
+            &["check", "h", "-p", "0"][..],
+            &["check", "h", "-p", "25/ssl3"],
+            &["check", "h", "--resolve", "nohost"],
+            &["check", "h", "--resolve", "h:notanip"],
+            &["check", "h", "--timeout", "0"],
+            &["check", "h", "--auth", "NTLM", "--user", "u"],
+            &["check", "h", "--quit-after", "later"],
+            &["check", "h", "--send"],
+            &["check", "h", "--concurrency", "0"],
+            &["check", "bad host"],
+            &["check", "h", "-4", "-6"],
+            &["check", "h", "--password", "x"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn missing_password_is_a_usage_error() {
+        let cli = Cli::try_parse_from(["smtptui", "check", "h", "--user", "u"]).unwrap();
+        let Some(Command::Check(c)) = cli.command else {
+            panic!()
+        };
+        let err = c.probe.to_settings("h", &Env(vec![])).unwrap_err();
+        assert!(err.0.contains("SMTPTUI_PASSWORD"), "{err}");
+    }
+}

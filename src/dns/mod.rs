@@ -1,0 +1,228 @@
+//! Name resolution behind a small trait: hickory-resolver for real lookups (the system
+//! configuration or a `--dns-server`), and a static table for `--resolve` and tests.
+//! IP-literal targets never touch DNS.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::{Resolver, TokioResolver};
+
+/// Why a name did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DnsError {
+    /// The name does not exist (NXDOMAIN).
+    #[error("{name}: no such domain (NXDOMAIN)")]
+    NxDomain {
+        /// The name asked.
+        name: String,
+    },
+    /// The name exists but has no A/AAAA record (of the wanted family).
+    #[error("{name}: the name exists but has no {what} record")]
+    NoAddress {
+        /// The name asked.
+        name: String,
+        /// Which records were wanted ("A/AAAA", "A", "AAAA").
+        what: String,
+    },
+    /// The server answered SERVFAIL, REFUSED or similar.
+    #[error("{name}: DNS server failure ({detail})")]
+    ServerFailure {
+        /// The name asked.
+        name: String,
+        /// What the server said.
+        detail: String,
+    },
+    /// No answer in time.
+    #[error("{name}: DNS query timed out")]
+    Timeout {
+        /// The name asked.
+        name: String,
+    },
+    /// The resolver could not be set up (no usable system configuration ...).
+    #[error("DNS resolver unavailable: {0}")]
+    Setup(String),
+}
+
+/// Resolves a host name to addresses.
+pub trait Lookup: Send + Sync {
+    /// All A and AAAA addresses of `host`, IPv4 first.
+    fn lookup_ip(
+        &self,
+        host: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<IpAddr>, DnsError>> + Send;
+}
+
+/// A fixed table (curl's `--resolve`), consulted before any real lookup.
+#[derive(Debug, Clone, Default)]
+pub struct StaticTable {
+    entries: Vec<(String, IpAddr)>,
+}
+
+impl StaticTable {
+    /// Builds the table; host names compare case-insensitively.
+    pub fn new(entries: &[(String, IpAddr)]) -> Self {
+        Self {
+            entries: entries.iter().map(|(h, a)| (normalise(h), *a)).collect(),
+        }
+    }
+
+    /// The addresses listed for `host`, if any.
+    pub fn get(&self, host: &str) -> Option<Vec<IpAddr>> {
+        let host = normalise(host);
+        let found: Vec<IpAddr> = self
+            .entries
+            .iter()
+            .filter(|(h, _)| *h == host)
+            .map(|(_, a)| *a)
+            .collect();
+        (!found.is_empty()).then_some(found)
+    }
+}
+
+fn normalise(host: &str) -> String {
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// A hickory resolver: the system configuration, or one given server.
+pub struct HickoryLookup {
+    resolver: TokioResolver,
+}
+
+impl HickoryLookup {
+    /// Uses `server` if given, else the system configuration (`/etc/resolv.conf`).
+    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, DnsError> {
+        let builder = match server {
+            Some(addr) => {
+                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+                for conn in &mut ns.connections {
+                    conn.port = addr.port();
+                }
+                let config = ResolverConfig::from_parts(None, Vec::new(), vec![ns]);
+                Resolver::builder_with_config(config, TokioRuntimeProvider::default())
+            }
+            None => Resolver::builder_tokio().map_err(|e| DnsError::Setup(e.to_string()))?,
+        };
+        let mut opts = ResolverOpts::default();
+        opts.timeout = timeout;
+        opts.attempts = 2;
+        let resolver = builder
+            .with_options(opts)
+            .build()
+            .map_err(|e| DnsError::Setup(e.to_string()))?;
+        Ok(Self { resolver })
+    }
+}
+
+impl Lookup for HickoryLookup {
+    async fn lookup_ip(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
+        match self.resolver.lookup_ip(host).await {
+            Ok(found) => {
+                let mut addrs: Vec<IpAddr> = found.iter().collect();
+                addrs.sort_by_key(IpAddr::is_ipv6);
+                addrs.dedup();
+                if addrs.is_empty() {
+                    Err(DnsError::NoAddress {
+                        name: host.into(),
+                        what: "A/AAAA".into(),
+                    })
+                } else {
+                    Ok(addrs)
+                }
+            }
+            Err(e) if e.is_nx_domain() => Err(DnsError::NxDomain { name: host.into() }),
+            Err(e) if e.is_no_records_found() => Err(DnsError::NoAddress {
+                name: host.into(),
+                what: "A/AAAA".into(),
+            }),
+            Err(e) => {
+                let text = e.to_string();
+                if text.contains("timed out") || text.contains("timeout") {
+                    Err(DnsError::Timeout { name: host.into() })
+                } else {
+                    Err(DnsError::ServerFailure {
+                        name: host.into(),
+                        detail: text,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Resolves `host` the way a run does: an IP literal as is, then the static table,
+/// then DNS (only built when needed, so tests with `--resolve` never touch it).
+pub async fn resolve(
+    host: &str,
+    table: &StaticTable,
+    server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<(Vec<IpAddr>, Source), DnsError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok((vec![ip], Source::Literal));
+    }
+    if let Some(addrs) = table.get(host) {
+        return Ok((addrs, Source::Static));
+    }
+    let lookup = HickoryLookup::new(server, timeout)?;
+    let addrs = tokio::time::timeout(timeout * 3, lookup.lookup_ip(host))
+        .await
+        .map_err(|_| DnsError::Timeout { name: host.into() })??;
+    Ok((addrs, Source::Dns))
+}
+
+/// Where the addresses came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The target was an IP literal.
+    Literal,
+    /// `--resolve`.
+    Static,
+    /// A DNS query.
+    Dns,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn literals_and_static_table_never_query_dns() {
+        let table = StaticTable::new(&[("Mail.Test".into(), "127.0.0.2".parse().unwrap())]);
+        // A server address nobody listens on: any real query would time out.
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let t = Duration::from_millis(200);
+        let (a, s) = resolve("mail.test.", &table, Some(dead), t).await.unwrap();
+        assert_eq!(
+            (a, s),
+            (vec!["127.0.0.2".parse::<IpAddr>().unwrap()], Source::Static)
+        );
+        let (a, s) = resolve("[::1]", &table, Some(dead), t).await.unwrap();
+        assert_eq!(
+            (a, s),
+            (vec!["::1".parse::<IpAddr>().unwrap()], Source::Literal)
+        );
+    }
+
+    #[tokio::test]
+    async fn dead_server_is_a_classified_error() {
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = resolve(
+            "nowhere.test",
+            &StaticTable::default(),
+            Some(dead),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DnsError::Timeout { .. } | DnsError::ServerFailure { .. }
+            ),
+            "{err:?}"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! The headless front end (`smtptui check`): streams a readable transcript while the
+//! probe runs, then prints the matrix and verdicts, or one JSON document. Colour only on
+//! a terminal and never with `NO_COLOR`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::model::{Class, Direction, Endpoint, ProbeEvent, RunId, RunReport};
+use crate::settings::Settings;
+
+/// How to print.
+#[derive(Debug, Clone)]
+pub struct HeadlessOptions {
+    /// Print JSON instead of text.
+    pub json: bool,
+    /// Stream the transcript while running (text only).
+    pub stream: bool,
+    /// ANSI colours.
+    pub color: bool,
+    /// Write the transcript (text, or JSON if the name ends in .json) here.
+    pub export: Option<PathBuf>,
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn dir(&self, d: Direction) -> &'static str {
+        if !self.0 {
+            return "";
+        }
+        match d {
+            Direction::Client | Direction::ClientTls => "\x1b[36m",
+            Direction::Server | Direction::ServerTls => "\x1b[32m",
+            Direction::Info => "\x1b[2m",
+            Direction::Error => "\x1b[31m",
+        }
+    }
+    fn class(&self, c: Class) -> &'static str {
+        if !self.0 {
+            ""
+        } else if c.is_ok() {
+            "\x1b[1;32m"
+        } else if c.is_cert() || matches!(c, Class::Greylisted | Class::RateLimited) {
+            "\x1b[1;33m"
+        } else {
+            "\x1b[1;31m"
+        }
+    }
+    fn reset(&self) -> &'static str {
+        if self.0 { "\x1b[0m" } else { "" }
+    }
+}
+
+/// Runs the check and prints; returns the process exit code (0 any ok, 1 none ok).
+pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
+    let settings = Arc::new(settings);
+    let (tx, mut rx) = mpsc::channel::<ProbeEvent>(1024);
+    let runner = tokio::spawn(crate::probe::run(settings.clone(), RunId(1), tx));
+    let paint = Paint(opts.color);
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    let stdout = std::io::stdout();
+    while let Some(ev) = rx.recv().await {
+        if opts.json || !opts.stream {
+            continue;
+        }
+        let mut out = stdout.lock();
+        let _ = match ev {
+            ProbeEvent::RunLine { entry, .. } => writeln!(
+                out,
+                "{:>9.3} {}{:<3} {}{}",
+                entry.t_ms / 1000.0,
+                paint.dir(entry.dir),
+                entry.dir.marker(),
+                entry.text,
+                paint.reset()
+            ),
+            ProbeEvent::Planned { endpoints: eps, .. } => {
+                endpoints = eps;
+                writeln!(out, "{:>9} === probing {} endpoint(s)", "", endpoints.len())
+            }
+            ProbeEvent::Line {
+                endpoint, entry, ..
+            } => {
+                let label = endpoints
+                    .get(endpoint.0)
+                    .map(Endpoint::label)
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:>9.3} {}{:<3} [{label}] {}{}",
+                    entry.t_ms / 1000.0,
+                    paint.dir(entry.dir),
+                    entry.dir.marker(),
+                    entry.text,
+                    paint.reset()
+                )
+            }
+            _ => Ok(()),
+        };
+    }
+    let report = match runner.await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("smtptui: internal error: {e}");
+            return 1;
+        }
+    };
+    let mut out = stdout.lock();
+    if opts.json {
+        let _ = writeln!(out, "{}", crate::export::to_json(&report));
+    } else {
+        let _ = write!(out, "{}", summary_text(&report, &paint));
+    }
+    let _ = out.flush();
+    drop(out);
+    if let Some(path) = &opts.export {
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let (ext, body) = if json {
+            ("json", crate::export::to_json(&report))
+        } else {
+            ("txt", crate::export::to_text(&report))
+        };
+        match crate::export::write_new(path, ext, &body) {
+            Ok(p) => eprintln!("smtptui: transcript written to {}", p.display()),
+            Err(e) => eprintln!("smtptui: export failed: {e}"),
+        }
+    }
+    i32::from(!report.any_ok())
+}
+
+fn summary_text(report: &RunReport, paint: &Paint) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nsmtptui: {} ({:.0} ms)",
+        report.target, report.duration_ms
+    );
+    if report.endpoints.is_empty() {
+        let _ = writeln!(s, "  no endpoint was probed");
+    }
+    let width = report
+        .endpoints
+        .iter()
+        .map(|e| label(e).len())
+        .max()
+        .unwrap_or(10);
+    for e in &report.endpoints {
+        let tls = e
+            .tls
+            .as_ref()
+            .map_or(String::from("-"), |t| t.version.clone());
+        let _ = writeln!(
+            s,
+            "  {:<width$}  {}{:<24}{}  {:<8} {}",
+            label(e),
+            paint.class(e.class),
+            e.class.code(),
+            paint.reset(),
+            tls,
+            e.summary
+        );
+    }
+    for e in report.endpoints.iter().filter(|e| !e.class.is_ok()) {
+        let _ = writeln!(s, "\n  {} - {}", label(e), e.class.code());
+        let _ = writeln!(s, "    evidence: {}", e.evidence);
+        let _ = writeln!(s, "    advice:   {}", e.advice);
+    }
+    if let Some(e) = report
+        .endpoints
+        .iter()
+        .find_map(|e| e.tls.as_ref().map(|t| (e, t)))
+    {
+        let (ep, t) = e;
+        if let Some(leaf) = t.chain.first() {
+            let _ = writeln!(
+                s,
+                "\n  certificate ({}): {} — issuer {} — until {} ({} days) — {}",
+                label(ep),
+                leaf.subject,
+                leaf.issuer,
+                leaf.not_after,
+                leaf.days_left,
+                if t.verified {
+                    "verified"
+                } else {
+                    "NOT VERIFIED"
+                }
+            );
+        }
+    }
+    for f in &report.findings {
+        let _ = writeln!(
+            s,
+            "\n  finding {}: {}\n    evidence: {}\n    advice:   {}",
+            f.code, f.summary, f.evidence, f.advice
+        );
+    }
+    s
+}
+
+fn label(e: &crate::model::report::EndpointJson) -> String {
+    if e.address.contains(':') {
+        format!("[{}]:{}/{}", e.address, e.port, e.mode)
+    } else {
+        format!("{}:{}/{}", e.address, e.port, e.mode)
+    }
+}

@@ -1,0 +1,610 @@
+//! The handshake of one endpoint as a sequence of steps. The automatic probe runs the
+//! steps back to back; interactive stepping runs them one key press at a time (and lets
+//! the user send raw commands in between). Both share this code.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::classify::{Observation, ReplyFacts, classify};
+use crate::model::{
+    Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, TlsInfo, Verdict,
+};
+use crate::settings::Stage;
+use crate::smtp::auth::choose_mech;
+use crate::smtp::ehlo::{Capabilities, banner_looks_masked, parse_ehlo};
+use crate::smtp::record::Recorder;
+use crate::smtp::reply::{Limits, Reply};
+use crate::smtp::session::{Session, SmtpError};
+mod mail;
+mod secure;
+
+use super::Ctx;
+
+/// Any byte stream the session can run on (TCP, or TLS over TCP).
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Io for T {}
+
+/// A boxed stream.
+pub type BoxIo = Box<dyn Io>;
+
+/// One step of the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// TCP connect (and, in implicit-TLS mode, the TLS handshake).
+    Connect,
+    /// Read the greeting.
+    Banner,
+    /// EHLO before TLS.
+    Ehlo,
+    /// STARTTLS command and TLS handshake.
+    Starttls,
+    /// EHLO inside TLS.
+    EhloTls,
+    /// AUTH.
+    Auth,
+    /// MAIL FROM.
+    Mail,
+    /// RCPT TO (index into the recipients).
+    Rcpt(usize),
+    /// DATA with a generated message.
+    Data,
+    /// QUIT.
+    Quit,
+}
+
+impl Step {
+    /// The phase this step is timed as.
+    pub fn phase(self) -> Phase {
+        match self {
+            Step::Connect => Phase::Connect,
+            Step::Banner => Phase::Banner,
+            Step::Ehlo => Phase::Ehlo,
+            Step::Starttls => Phase::Starttls,
+            Step::EhloTls => Phase::EhloTls,
+            Step::Auth => Phase::Auth,
+            Step::Mail => Phase::Mail,
+            Step::Rcpt(_) => Phase::Rcpt,
+            Step::Data => Phase::Data,
+            Step::Quit => Phase::Quit,
+        }
+    }
+}
+
+/// Why a step could not continue: the verdict, already classified.
+pub type StepResult = Result<(), Box<Verdict>>;
+
+/// The state of one endpoint's session.
+pub struct Machine {
+    ctx: Arc<Ctx>,
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    rec: Option<Recorder>,
+    session: Option<Session<BoxIo>>,
+    deadline: Option<Instant>,
+    timings: Vec<PhaseTiming>,
+    local_addr: Option<String>,
+    banner: Option<String>,
+    caps: Option<Capabilities>,
+    tls: Option<TlsInfo>,
+    notes: Vec<String>,
+    done: Vec<Step>,
+    /// Whether the user forced past an unverified certificate (stepping only).
+    pub quit_sent: bool,
+}
+
+impl Machine {
+    /// A fresh machine for `endpoint`. `deadline`: the overall deadline (automatic runs).
+    pub fn new(ctx: Arc<Ctx>, endpoint: Endpoint, deadline: Option<Instant>) -> Self {
+        let rec = Recorder::new(ctx.clock, ctx.run, endpoint.id, ctx.tx.clone());
+        Self {
+            ctx,
+            endpoint,
+            rec: Some(rec),
+            session: None,
+            deadline,
+            timings: Vec::new(),
+            local_addr: None,
+            banner: None,
+            caps: None,
+            tls: None,
+            notes: Vec::new(),
+            done: Vec::new(),
+            quit_sent: false,
+        }
+    }
+
+    /// Whether a session is open.
+    pub fn connected(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Whether the session is inside TLS.
+    pub fn in_tls(&self) -> bool {
+        self.session.as_ref().is_some_and(Session::in_tls)
+    }
+
+    /// The step that comes next given what has happened and the settings, or None when
+    /// the session has reached its goal (`--quit-after`) or ended.
+    pub fn next_step(&self) -> Option<Step> {
+        let s = &self.ctx.settings;
+        let goal = s.effective_quit_after();
+        let last = self.done.last().copied();
+        let want_tls = match self.endpoint.mode {
+            Mode::Starttls => true,
+            Mode::Auto => self.caps.as_ref().is_some_and(|c| c.starttls),
+            Mode::Plain | Mode::Tls => false,
+        };
+        let after_ehlo = || -> Option<Step> {
+            if goal <= Stage::Ehlo {
+                return None;
+            }
+            if s.auth.is_some() && goal >= Stage::Auth {
+                return Some(Step::Auth);
+            }
+            after_auth(s, goal)
+        };
+        match last {
+            None => Some(Step::Connect),
+            Some(Step::Connect) => (goal > Stage::Connect).then_some(Step::Banner),
+            Some(Step::Banner) => (goal > Stage::Banner || want_tls_goal(self.endpoint.mode, goal))
+                .then_some(Step::Ehlo),
+            Some(Step::Ehlo) if want_tls => Some(Step::Starttls),
+            Some(Step::Starttls) => Some(Step::EhloTls),
+            Some(Step::Ehlo | Step::EhloTls) => after_ehlo(),
+            Some(Step::Auth) => after_auth(s, goal),
+            Some(Step::Mail) => {
+                if s.to.is_empty() || goal < Stage::Rcpt {
+                    None
+                } else {
+                    Some(Step::Rcpt(0))
+                }
+            }
+            Some(Step::Rcpt(i)) if i + 1 < s.to.len() => Some(Step::Rcpt(i + 1)),
+            Some(Step::Rcpt(_)) => (s.send && goal >= Stage::Data).then_some(Step::Data),
+            Some(Step::Quit | Step::Data) => None,
+        }
+    }
+
+    /// The command line a step would send (for the stepping UI; empty for steps that
+    /// send no command line).
+    pub fn command_for(&self, step: Step) -> String {
+        let s = &self.ctx.settings;
+        match step {
+            Step::Connect | Step::Banner => String::new(),
+            Step::Ehlo | Step::EhloTls => format!("EHLO {}", s.ehlo_name),
+            Step::Starttls => "STARTTLS".into(),
+            Step::Auth => match &s.auth {
+                Some(a) => {
+                    format!("AUTH {}", self.pick_mech().map_or("?", |m| m.as_str()))
+                        + &format!(" (user {})", a.user)
+                }
+                None => String::new(),
+            },
+            Step::Mail => format!("MAIL FROM:<{}>", self.sender()),
+            Step::Rcpt(i) => format!("RCPT TO:<{}>", s.to.get(i).map_or("", String::as_str)),
+            Step::Data => "DATA".into(),
+            Step::Quit => "QUIT".into(),
+        }
+    }
+
+    pub(super) fn sender(&self) -> String {
+        let s = &self.ctx.settings;
+        s.from
+            .clone()
+            .or_else(|| {
+                s.auth
+                    .as_ref()
+                    .filter(|a| a.user.contains('@'))
+                    .map(|a| a.user.clone())
+            })
+            .unwrap_or_default()
+    }
+
+    pub(super) fn pick_mech(&self) -> Option<crate::settings::AuthMech> {
+        let forced = self.ctx.settings.auth.as_ref().and_then(|a| a.mech);
+        forced.or_else(|| self.caps.as_ref().and_then(|c| choose_mech(&c.auth)))
+    }
+
+    pub(super) fn remaining(&self, phase_timeout: Duration) -> Duration {
+        match self.deadline {
+            Some(d) => phase_timeout.min(d.saturating_duration_since(Instant::now())),
+            None => phase_timeout,
+        }
+    }
+
+    pub(super) async fn emit(&self, ev: ProbeEvent) {
+        if let Some(tx) = &self.ctx.tx {
+            let _ = tx.send(ev).await;
+        }
+    }
+
+    pub(super) async fn note(&mut self, dir: Direction, text: &str) {
+        if let Some(s) = self.session.as_mut() {
+            s.recorder().note(dir, text).await;
+        } else if let Some(r) = self.rec.as_mut() {
+            r.note(dir, text).await;
+        }
+    }
+
+    pub(super) async fn phase_start(&self, phase: Phase) -> f64 {
+        let at = self.ctx.clock.ms();
+        self.emit(ProbeEvent::PhaseStarted {
+            run: self.ctx.run,
+            endpoint: self.endpoint.id,
+            phase,
+            at_ms: at,
+        })
+        .await;
+        at
+    }
+
+    pub(super) async fn phase_end(&mut self, phase: Phase, start_ms: f64, ok: bool) {
+        let timing = PhaseTiming {
+            phase,
+            start_ms,
+            dur_ms: self.ctx.clock.ms() - start_ms,
+            ok,
+        };
+        self.timings.push(timing);
+        self.emit(ProbeEvent::PhaseDone {
+            run: self.ctx.run,
+            endpoint: self.endpoint.id,
+            timing,
+        })
+        .await;
+    }
+
+    /// Runs one step; `command` replaces the default command line (stepping edits).
+    pub async fn step(&mut self, step: Step, command: Option<String>) -> StepResult {
+        let phase = step.phase();
+        let start = self.phase_start(phase).await;
+        let result = match step {
+            Step::Connect => self.connect().await,
+            Step::Banner => self.read_banner().await,
+            Step::Ehlo | Step::EhloTls => self.ehlo(phase, command).await,
+            Step::Starttls => self.starttls(command).await,
+            Step::Auth => self.auth().await,
+            Step::Mail | Step::Rcpt(_) | Step::Data => self.envelope(step, command).await,
+            Step::Quit => self.quit().await,
+        };
+        self.phase_end(phase, start, result.is_ok()).await;
+        self.done.push(step);
+        result
+    }
+
+    pub(super) async fn connect(&mut self) -> StepResult {
+        let t = self.ctx.settings.timeouts;
+        let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
+        self.note(
+            Direction::Info,
+            &format!(
+                "connecting to {} ({})",
+                self.endpoint.label(),
+                self.endpoint.host
+            ),
+        )
+        .await;
+        let tcp =
+            match tokio::time::timeout(self.remaining(t.connect), TcpStream::connect(addr)).await {
+                Err(_) => {
+                    let secs = self
+                        .remaining(t.connect)
+                        .as_secs_f64()
+                        .max(t.connect.as_secs_f64().min(1.0));
+                    self.note(
+                        Direction::Error,
+                        &format!("connect timed out after {:.1} s", t.connect.as_secs_f64()),
+                    )
+                    .await;
+                    return Err(Box::new(classify(&Observation::ConnectTimeout {
+                        secs: secs.max(t.connect.as_secs_f64()),
+                    })));
+                }
+                Ok(Err(e)) => {
+                    let text = e.to_string();
+                    self.note(Direction::Error, &format!("connect failed: {text}"))
+                        .await;
+                    return Err(Box::new(classify(&Observation::ConnectFailed {
+                        kind: e.kind(),
+                        error: &text,
+                    })));
+                }
+                Ok(Ok(s)) => s,
+            };
+        let _ = tcp.set_nodelay(true);
+        self.local_addr = tcp.local_addr().ok().map(|a| a.to_string());
+        let local = self.local_addr.clone().unwrap_or_default();
+        self.note(Direction::Info, &format!("connected from {local}"))
+            .await;
+        let stream: BoxIo = if self.endpoint.mode == Mode::Tls {
+            match self.handshake(Box::new(tcp), Phase::Connect).await {
+                Ok(s) => s,
+                Err(v) => return Err(v),
+            }
+        } else {
+            Box::new(tcp)
+        };
+        let in_tls = self.endpoint.mode == Mode::Tls;
+        let rec = self.take_recorder();
+        self.session = Some(Session::new(stream, in_tls, rec, Limits::default()));
+        Ok(())
+    }
+
+    /// Drops the connection but keeps its recorder (and so the transcript).
+    pub(super) fn close_session(&mut self) {
+        if let Some(s) = self.session.take() {
+            let (_, _, rec) = s.into_parts();
+            self.rec = Some(rec);
+        }
+    }
+
+    pub(super) fn take_recorder(&mut self) -> Recorder {
+        self.rec.take().unwrap_or_else(|| {
+            Recorder::new(
+                self.ctx.clock,
+                self.ctx.run,
+                self.endpoint.id,
+                self.ctx.tx.clone(),
+            )
+        })
+    }
+
+    pub(super) async fn rec_line(&mut self, dir: Direction, raw: &[u8]) {
+        if let Some(s) = self.session.as_mut() {
+            s.recorder().line(dir, raw).await;
+        } else if let Some(r) = self.rec.as_mut() {
+            r.line(dir, raw).await;
+        }
+    }
+
+    pub(super) fn session(&mut self) -> Result<&mut Session<BoxIo>, Box<Verdict>> {
+        self.session.as_mut().ok_or_else(|| {
+            Box::new(classify(&Observation::Closed {
+                phase: Phase::Quit,
+                error: "the session is closed",
+            }))
+        })
+    }
+
+    pub(super) async fn read_banner(&mut self) -> StepResult {
+        let t = self.ctx.settings.timeouts;
+        let wait = self.remaining(t.banner);
+        let sess = self.session()?;
+        match tokio::time::timeout(wait, sess.read_reply()).await {
+            Err(_) => {
+                self.note(
+                    Direction::Error,
+                    &format!("no greeting within {:.1} s", wait.as_secs_f64()),
+                )
+                .await;
+                if matches!(
+                    self.endpoint.mode,
+                    Mode::Plain | Mode::Starttls | Mode::Auto
+                ) {
+                    return Err(self.detect_implicit_tls(wait).await);
+                }
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase: Phase::Banner,
+                    secs: wait.as_secs_f64(),
+                })))
+            }
+            Ok(Err(e)) => Err(self.smtp_error(Phase::Banner, &e).await),
+            Ok(Ok(reply)) => {
+                self.banner = Some(reply.lines.join(" / "));
+                self.note_lf_only(&reply).await;
+                if reply.code != 220 {
+                    let (text, ev) = facts_text(&reply);
+                    return Err(Box::new(classify(&Observation::Greeting(facts(
+                        &reply, &text, &ev,
+                    )))));
+                }
+                if banner_looks_masked(&reply) {
+                    self.notes
+                        .push("the greeting is masked by a middlebox (asterisks)".into());
+                    self.note(
+                        Direction::Info,
+                        "the greeting looks masked by a middlebox (asterisks)",
+                    )
+                    .await;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) async fn note_lf_only(&mut self, reply: &Reply) {
+        if reply.lf_only && !self.notes.iter().any(|n| n.contains("bare LF")) {
+            self.notes
+                .push("the server ends lines with bare LF (tolerated)".into());
+            self.note(
+                Direction::Info,
+                "the server ends lines with bare LF instead of CRLF (tolerated)",
+            )
+            .await;
+        }
+    }
+
+    pub(super) async fn smtp_error(&mut self, phase: Phase, e: &SmtpError) -> Box<Verdict> {
+        let text = e.to_string();
+        self.note(Direction::Error, &text).await;
+        self.close_session();
+        let obs = match e {
+            SmtpError::Closed { .. } | SmtpError::Io(_) => Observation::Closed {
+                phase,
+                error: &text,
+            },
+            SmtpError::Reply(_) => Observation::Protocol {
+                phase,
+                detail: &text,
+            },
+        };
+        Box::new(classify(&obs))
+    }
+
+    /// Sends a command and reads its reply within the command timeout.
+    pub(super) async fn command(
+        &mut self,
+        phase: Phase,
+        line: &str,
+    ) -> Result<Reply, Box<Verdict>> {
+        let wait = self.remaining(self.ctx.settings.timeouts.command);
+        let sess = self.session()?;
+        match tokio::time::timeout(wait, sess.command(line)).await {
+            Err(_) => {
+                self.note(
+                    Direction::Error,
+                    &format!("no reply within {:.1} s", wait.as_secs_f64()),
+                )
+                .await;
+                self.close_session();
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase,
+                    secs: wait.as_secs_f64(),
+                })))
+            }
+            Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
+            Ok(Ok(reply)) => {
+                self.note_lf_only(&reply).await;
+                Ok(reply)
+            }
+        }
+    }
+
+    pub(super) async fn ehlo(&mut self, phase: Phase, command: Option<String>) -> StepResult {
+        let line = command.unwrap_or_else(|| format!("EHLO {}", self.ctx.settings.ehlo_name));
+        let mut reply = self.command(phase, &line).await?;
+        if reply.severity() == 5 && line.to_ascii_uppercase().starts_with("EHLO") {
+            self.note(Direction::Info, "EHLO refused; falling back to HELO")
+                .await;
+            reply = self
+                .command(phase, &format!("HELO {}", self.ctx.settings.ehlo_name))
+                .await?;
+        }
+        if !reply.is_positive() {
+            return Err(rejected(phase, &reply));
+        }
+        self.caps = Some(parse_ehlo(&reply));
+        Ok(())
+    }
+
+    /// Closes politely (QUIT when healthy) and builds the report.
+    pub async fn finish(mut self, verdict: Verdict) -> EndpointReport {
+        if self.session.is_some() && !self.quit_sent {
+            let start = self.phase_start(Phase::Quit).await;
+            let _ = self.quit().await;
+            self.phase_end(Phase::Quit, start, true).await;
+        }
+        let color = if verdict.class.is_ok() {
+            Direction::Info
+        } else {
+            Direction::Error
+        };
+        self.note(
+            color,
+            &format!("verdict: {} - {}", verdict.class, verdict.summary),
+        )
+        .await;
+        let mut rec = match self.session.take() {
+            Some(s) => s.into_parts().2,
+            None => self.take_recorder(),
+        };
+        let caps = self.caps.clone().unwrap_or_default();
+        EndpointReport {
+            endpoint: self.endpoint.clone(),
+            verdict,
+            timings: std::mem::take(&mut self.timings),
+            local_addr: self.local_addr.take(),
+            banner: self.banner.take(),
+            ehlo: caps.raw.clone(),
+            capabilities: caps.keywords.clone(),
+            auth_mechanisms: caps.auth.clone(),
+            tls: self.tls.take(),
+            transcript: rec.take_entries(),
+        }
+    }
+}
+
+fn after_auth(s: &crate::settings::Settings, goal: Stage) -> Option<Step> {
+    (goal >= Stage::Mail && (s.from.is_some() || !s.to.is_empty())).then_some(Step::Mail)
+}
+
+/// With `--quit-after banner` in STARTTLS mode there is nothing to do after the banner.
+fn want_tls_goal(_mode: Mode, _goal: Stage) -> bool {
+    false
+}
+
+fn first_line(bytes: &[u8]) -> Vec<u8> {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len())
+        .min(200);
+    let mut line = bytes[..end].to_vec();
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    line
+}
+
+fn facts_text(reply: &Reply) -> (String, String) {
+    (reply.text_lines().join(" "), reply.summary())
+}
+
+fn facts<'a>(reply: &Reply, text: &'a str, evidence: &'a str) -> ReplyFacts<'a> {
+    ReplyFacts {
+        code: reply.code,
+        enhanced: enhanced_str(reply),
+        text,
+        evidence,
+    }
+}
+
+fn enhanced_str(reply: &Reply) -> Option<&'static str> {
+    // Only the codes classification looks at need to be recognised here.
+    let e = reply.enhanced?;
+    match (e.class, e.subject, e.detail) {
+        (5, 7, 1) => Some("5.7.1"),
+        (5, 7, 9) => Some("5.7.9"),
+        (5, 7, 8) => Some("5.7.8"),
+        (5, 7, 139) => Some("5.7.139"),
+        (4, 7, 0) => Some("4.7.0"),
+        (4, 7, 28) => Some("4.7.28"),
+        _ => None,
+    }
+}
+
+#[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
+fn rejected(phase: Phase, reply: &Reply) -> Box<Verdict> {
+    let (text, ev) = facts_text(reply);
+    let enhanced = reply.enhanced.map(|e| e.to_string());
+    let f = ReplyFacts {
+        code: reply.code,
+        enhanced: enhanced.as_deref(),
+        text: &text,
+        evidence: &ev,
+    };
+    Box::new(classify(&Observation::Rejected { phase, reply: f }))
+}
+
+/// The small test message `--send` delivers.
+pub fn test_message(from: &str, to: &[String], host: &str) -> String {
+    let date = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc2822)
+        .unwrap_or_default();
+    format!(
+        "From: <{from}>\r\nTo: {}\r\nSubject: smtptui test message\r\nDate: {date}\r\n\
+         Message-ID: <smtptui.{}@{host}>\r\nX-Mailer: smtptui {}\r\n\r\n\
+         This is a test message sent by smtptui to check mail submission.\r\n",
+        to.iter()
+            .map(|t| format!("<{t}>"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        std::process::id(),
+        env!("CARGO_PKG_VERSION"),
+    )
+}

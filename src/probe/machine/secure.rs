@@ -1,0 +1,230 @@
+//! The TLS side of a session: implicit-TLS and STARTTLS handshakes, the certificate
+//! gate before credentials, and finding out what a port really speaks.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpStream;
+
+use std::time::Duration;
+
+use super::{BoxIo, Machine, StepResult, facts, facts_text, first_line, rejected};
+use crate::classify::{Observation, classify};
+use crate::model::{Direction, Phase, ProbeEvent, TlsInfo, Verdict};
+use crate::smtp::reply::Limits;
+use crate::smtp::session::Session;
+use crate::tls::FailureKind;
+
+impl Machine {
+    /// TLS handshake on `stream`; records the chain; classifies failures.
+    pub(super) async fn handshake(
+        &mut self,
+        stream: BoxIo,
+        during: Phase,
+    ) -> Result<BoxIo, Box<Verdict>> {
+        let t = self.ctx.settings.timeouts;
+        let name = self.server_name();
+        let start = self.phase_start(Phase::TlsHandshake).await;
+        let fut = self.ctx.tls.handshake(stream, &name);
+        let res = tokio::time::timeout(self.remaining(t.tls), fut).await;
+        match res {
+            Err(_) => {
+                self.phase_end(Phase::TlsHandshake, start, false).await;
+                self.note(Direction::Error, "TLS handshake timed out").await;
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase: Phase::TlsHandshake,
+                    secs: t.tls.as_secs_f64(),
+                })))
+            }
+            Ok(Err(failure)) => {
+                self.phase_end(Phase::TlsHandshake, start, false).await;
+                if let Some(info) = failure.info.clone() {
+                    self.record_tls(info).await;
+                }
+                if failure.kind == FailureKind::Plaintext && during == Phase::Connect {
+                    let first = first_line(&failure.first_bytes);
+                    self.rec_line(Direction::Server, &first).await;
+                    let shown = crate::model::escape_bytes(&first);
+                    self.note(
+                        Direction::Error,
+                        "plaintext SMTP where a TLS handshake was expected",
+                    )
+                    .await;
+                    return Err(Box::new(classify(&Observation::PlaintextOnTlsPort {
+                        first_line: &shown,
+                    })));
+                }
+                let error = match &failure.kind {
+                    FailureKind::Alert(a) => {
+                        format!("TLS alert from server: {a} ({})", failure.error)
+                    }
+                    FailureKind::Plaintext => format!(
+                        "server answered the ClientHello with plaintext: `{}`",
+                        crate::model::escape_bytes(&first_line(&failure.first_bytes))
+                    ),
+                    _ => failure.error.clone(),
+                };
+                self.note(Direction::Error, &format!("TLS handshake failed: {error}"))
+                    .await;
+                let version_mismatch = failure.kind == FailureKind::ProtocolVersion;
+                Err(Box::new(classify(&Observation::TlsFailed {
+                    error: &error,
+                    version_mismatch,
+                })))
+            }
+            Ok(Ok((tls, info))) => {
+                self.phase_end(Phase::TlsHandshake, start, true).await;
+                let verified = info.verified;
+                self.note(
+                    Direction::Info,
+                    &format!(
+                        "TLS established: {} {} {}",
+                        info.version,
+                        info.cipher,
+                        info.group.as_deref().unwrap_or("")
+                    ),
+                )
+                .await;
+                if verified {
+                    self.note(
+                        Direction::Info,
+                        &format!("certificate verified for {}", info.checked_name),
+                    )
+                    .await;
+                } else {
+                    let err = info.error.clone().unwrap_or_default();
+                    self.note(
+                        Direction::Error,
+                        &format!("certificate NOT verified: {err}"),
+                    )
+                    .await;
+                }
+                self.record_tls(info).await;
+                Ok(Box::new(tls))
+            }
+        }
+    }
+
+    pub(super) async fn record_tls(&mut self, info: TlsInfo) {
+        self.emit(ProbeEvent::Tls {
+            run: self.ctx.run,
+            endpoint: self.endpoint.id,
+            info: Box::new(info.clone()),
+        })
+        .await;
+        self.tls = Some(info);
+    }
+
+    pub(super) fn server_name(&self) -> String {
+        self.ctx
+            .settings
+            .tls
+            .server_name
+            .clone()
+            .unwrap_or_else(|| {
+                self.endpoint
+                    .host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string()
+            })
+    }
+
+    /// No greeting in plaintext: reconnect and try a TLS handshake to find out whether
+    /// the port speaks implicit TLS.
+    pub(super) async fn detect_implicit_tls(&mut self, waited: Duration) -> Box<Verdict> {
+        let t = self.ctx.settings.timeouts;
+        self.close_session();
+        let start = self.phase_start(Phase::Detect).await;
+        self.note(
+            Direction::Info,
+            "reconnecting to try a TLS handshake (does this port want implicit TLS?)",
+        )
+        .await;
+        let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
+        let found = match tokio::time::timeout(t.connect, TcpStream::connect(addr)).await {
+            Ok(Ok(tcp)) => {
+                let name = self.server_name();
+                match tokio::time::timeout(t.tls, self.ctx.tls.handshake(tcp, &name)).await {
+                    Ok(Ok((_s, info))) => Some(info),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        self.phase_end(Phase::Detect, start, found.is_some()).await;
+        let Some(info) = found else {
+            self.note(Direction::Info, "no TLS either: the port stays silent")
+                .await;
+            return Box::new(classify(&Observation::NoReply {
+                phase: Phase::Banner,
+                secs: waited.as_secs_f64(),
+            }));
+        };
+        let version = info.version.clone();
+        self.note(
+            Direction::Info,
+            &format!("TLS handshake succeeded ({version}): the port speaks implicit TLS"),
+        )
+        .await;
+        self.record_tls(info).await;
+        Box::new(classify(&Observation::TlsOnPlainPort { version: &version }))
+    }
+
+    pub(super) async fn starttls(&mut self, command: Option<String>) -> StepResult {
+        let caps = self.caps.clone().unwrap_or_default();
+        if !caps.starttls && command.is_none() {
+            let masked = caps.masked.first().cloned().or_else(|| {
+                self.notes
+                    .iter()
+                    .any(|n| n.contains("masked"))
+                    .then(|| "a masked greeting".to_string())
+            });
+            let ehlo = caps.raw.join(" / ");
+            self.note(Direction::Error, "STARTTLS is not offered").await;
+            return Err(Box::new(classify(&Observation::StarttlsNotOffered {
+                masked: masked.as_deref(),
+                ehlo: &ehlo,
+            })));
+        }
+        let line = command.unwrap_or_else(|| "STARTTLS".into());
+        let reply = self.command(Phase::Starttls, &line).await?;
+        if reply.code != 220 {
+            let (text, ev) = facts_text(&reply);
+            return Err(Box::new(classify(&Observation::StarttlsRejected(facts(
+                &reply, &text, &ev,
+            )))));
+        }
+        let sess = self
+            .session
+            .take()
+            .ok_or_else(|| rejected(Phase::Starttls, &reply))?;
+        let (stream, leftover, rec) = sess.into_parts();
+        self.rec = Some(rec);
+        if !leftover.is_empty() {
+            let shown = crate::model::escape_bytes(&leftover[..leftover.len().min(120)]);
+            let detail = format!(
+                "the server sent {} byte(s) after its STARTTLS 220 and before the TLS handshake: `{shown}` \
+                 (a STARTTLS command-injection risk; aborting)",
+                leftover.len()
+            );
+            self.note(Direction::Error, &detail).await;
+            return Err(Box::new(classify(&Observation::Protocol {
+                phase: Phase::Starttls,
+                detail: &detail,
+            })));
+        }
+        let tls = self.handshake(stream, Phase::Starttls).await?;
+        let rec = self.take_recorder();
+        self.session = Some(Session::new(tls, true, rec, Limits::default()));
+        // RFC 3207: forget what was learned before TLS.
+        self.caps = None;
+        Ok(())
+    }
+
+    /// Whether the certificate check blocks going further (credentials, envelope).
+    pub(super) fn cert_blocks(&self) -> Option<Box<Verdict>> {
+        let tls = self.tls.as_ref()?;
+        (!tls.verified && !self.ctx.settings.tls.insecure)
+            .then(|| Box::new(classify(&Observation::CertRejected(tls))))
+    }
+}

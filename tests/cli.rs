@@ -1,0 +1,217 @@
+//! End-to-end tests of the built binary: `smtptui check` against lab servers on loopback,
+//! asserting the JSON document, the export file and the exit codes.
+#![cfg(feature = "lab")]
+
+mod support;
+
+use smtptui::lab::{CertKind, LabServer, Script};
+use support::*;
+use tokio::process::Command;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_smtptui"));
+    c.env_remove("SMTPTUI_PASSWORD").env("NO_COLOR", "1");
+    c
+}
+
+async fn check(args: &[&str], password: Option<&str>) -> (i32, String, String) {
+    let mut c = bin();
+    c.arg("check").args(args);
+    if let Some(p) = password {
+        c.env("SMTPTUI_PASSWORD", p);
+    }
+    let out = c.output().await.unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn json_ok_then_auth_failed_and_exit_codes() {
+    let pki = TestPki::new();
+    let srv =
+        LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)).with_user("alice", PASSWORD))
+            .await
+            .unwrap();
+    let port = format!("{}/starttls", srv.port());
+    let resolve = format!("{HOST}:127.0.0.1");
+    let ca = pki.ca_file.to_string_lossy().into_owned();
+    let export = pki.dir.path().join("run.txt");
+    let export_s = export.to_string_lossy().into_owned();
+    let args = [
+        HOST,
+        "--resolve",
+        &resolve,
+        "-p",
+        &port,
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--user",
+        "alice",
+        "--format",
+        "json",
+        "--timeout",
+        "3",
+        "--export",
+        &export_s,
+    ];
+    let (code, stdout, stderr) = check(&args, Some(PASSWORD)).await;
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["target"], HOST);
+    let ep = &doc["endpoints"][0];
+    for key in [
+        "address",
+        "port",
+        "mode",
+        "class",
+        "summary",
+        "evidence",
+        "advice",
+        "timings_ms",
+        "banner",
+        "ehlo",
+        "capabilities",
+        "auth_mechanisms",
+        "tls",
+        "transcript",
+    ] {
+        assert!(ep.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(ep["class"], "ok");
+    assert_eq!(ep["port"], srv.port());
+    assert!(ep["tls"]["version"].as_str().unwrap().starts_with("TLSv1."));
+    assert!(!ep["tls"]["cipher"].as_str().unwrap().is_empty());
+    let leaf = &ep["tls"]["chain"][0];
+    for key in [
+        "subject",
+        "issuer",
+        "sans",
+        "not_before",
+        "not_after",
+        "days_left",
+        "key",
+        "signature",
+        "serial",
+        "sha256",
+        "self_signed",
+    ] {
+        assert!(leaf.get(key).is_some(), "chain entry missing {key}");
+    }
+    let t0 = &ep["transcript"][0];
+    assert!(t0.get("t_ms").is_some() && t0.get("dir").is_some() && t0.get("text").is_some());
+    assert_no_secret("stdout", &stdout, "alice", PASSWORD);
+    assert_no_secret("stderr", &stderr, "alice", PASSWORD);
+    let exported = std::fs::read_to_string(&export).expect("export written");
+    assert!(
+        exported.contains("<- 220") || exported.contains("<-  220") || exported.contains("220 "),
+        "{exported}"
+    );
+    assert!(exported.contains("~>  AUTH PLAIN <redacted"), "{exported}");
+    assert_no_secret("export", &exported, "alice", PASSWORD);
+    // The export is never overwritten.
+    let (code, _, stderr) = check(&args, Some(PASSWORD)).await;
+    assert_eq!(code, 0);
+    assert!(stderr.contains("exists"), "{stderr}");
+
+    // Wrong password: exit 1, auth_failed.
+    let args_bad = [
+        HOST,
+        "--resolve",
+        &resolve,
+        "-p",
+        &port,
+        "--ca-file",
+        &ca,
+        "--user",
+        "alice",
+        "--format",
+        "json",
+        "--timeout",
+        "3",
+    ];
+    let (code, stdout, _) = check(&args_bad, Some("not-the-password")).await;
+    assert_eq!(code, 1, "{stdout}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["endpoints"][0]["class"], "auth_failed");
+    assert!(!stdout.contains("not-the-password"));
+}
+
+#[tokio::test]
+async fn text_output_streams_and_summarises() {
+    let pki = TestPki::new();
+    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Expired)))
+        .await
+        .unwrap();
+    let port = format!("{}", srv.port());
+    let resolve = format!("{HOST}:127.0.0.1");
+    let ca = pki.ca_file.to_string_lossy().into_owned();
+    let (code, stdout, _) = check(
+        &[
+            HOST,
+            "--resolve",
+            &resolve,
+            "-p",
+            &port,
+            "--ca-file",
+            &ca,
+            "--timeout",
+            "3",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("->  [127.0.0.1:") && stdout.contains("] EHLO smtptui.invalid"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("cert_expired"), "{stdout}");
+    assert!(stdout.contains("advice:"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "NO_COLOR must disable colours");
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2() {
+    for args in [
+        &["check"][..],
+        &["check", "h", "-p", "99999"],
+        &["check", "h", "--password", "x"],
+        &["check", "h", "--user", "u"],
+        &["check", "h", "--resolve", "h:nope"],
+        &["--no-such-flag"],
+    ] {
+        let out = bin()
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn help_completions_and_man() {
+    let out = bin().args(["check", "--help"]).output().await.unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("Examples:") && help.contains("--format"),
+        "{help}"
+    );
+    let out = bin().arg("--version").output().await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let out = bin().args(["completions", "bash"]).output().await.unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("smtptui"));
+    let out = bin().arg("man").output().await.unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains(".TH"));
+}

@@ -1,0 +1,153 @@
+//! Shared helpers for the integration tests: settings for loopback lab servers, a PKI
+//! written to a temporary directory, and small raw servers for cases the lab does not
+//! script (a TLS alert, a full accept queue).
+#![allow(dead_code)]
+
+pub mod dns;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use smtptui::lab::{CertKind, Identity, Pki};
+use smtptui::model::{Mode, PortSpec, RunId, RunReport, Secret};
+use smtptui::settings::{AuthSettings, Settings, Timeouts};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The host name every lab certificate is issued for.
+pub const HOST: &str = "mail.lab.test";
+/// The lab user's password: tests grep every output for it.
+pub const PASSWORD: &str = "s3cret-Pa55word!";
+
+/// A CA whose PEM lives in a temporary directory.
+pub struct TestPki {
+    pub pki: Pki,
+    pub dir: tempfile::TempDir,
+    pub ca_file: PathBuf,
+}
+
+impl TestPki {
+    pub fn new() -> TestPki {
+        let pki = Pki::new("smtptui test CA").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, pki.ca_pem()).unwrap();
+        TestPki { pki, dir, ca_file }
+    }
+
+    pub fn leaf(&self, kind: CertKind) -> Identity {
+        self.pki.issue(&[HOST], kind).unwrap()
+    }
+
+    pub fn leaf_for(&self, name: &str, kind: CertKind) -> Identity {
+        self.pki.issue(&[name], kind).unwrap()
+    }
+}
+
+/// Settings for one port on 127.0.0.1 named `HOST`, short timeouts, lab CA trusted,
+/// no system roots.
+pub fn settings(pki: &TestPki, port: u16, mode: Mode) -> Settings {
+    let mut s = Settings::new(HOST);
+    s.ports = vec![PortSpec { port, mode }];
+    s.resolve = vec![(HOST.to_string(), "127.0.0.1".parse().unwrap())];
+    s.timeouts = Timeouts::uniform(Duration::from_secs(2));
+    s.tls.ca_file = Some(pki.ca_file.clone());
+    s.tls.no_system_roots = true;
+    s
+}
+
+/// `settings` plus credentials for `user` with `password`.
+pub fn with_auth(mut s: Settings, user: &str, password: &str) -> Settings {
+    s.auth = Some(AuthSettings {
+        user: user.into(),
+        secret: Secret::new(password),
+        mech: None,
+    });
+    s
+}
+
+/// Runs a probe without a channel and returns the report.
+pub async fn probe(s: Settings) -> RunReport {
+    smtptui::probe::run_with(Arc::new(s), RunId(1), None).await
+}
+
+/// The class code of the only endpoint.
+pub fn class(r: &RunReport) -> &'static str {
+    assert_eq!(r.endpoints.len(), 1, "{r:#?}");
+    r.endpoints[0].class.code()
+}
+
+/// A server that answers the TLS ClientHello with a fatal handshake_failure alert.
+pub async fn alert_server() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let h = tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = s.read(&mut buf).await;
+                // TLS record: alert, TLS 1.2, length 2, fatal(2) handshake_failure(40).
+                let _ = s
+                    .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+                    .await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    (addr, h)
+}
+
+/// A listener whose accept queue is full, so further SYNs are dropped (Linux drops SYNs
+/// when the accept queue overflows): connects to it time out like behind a firewall.
+pub struct Blackhole {
+    pub port: u16,
+    _listener: tokio::net::TcpListener,
+    _fillers: Vec<tokio::net::TcpStream>,
+}
+
+pub async fn blackhole() -> Blackhole {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = sock.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => fillers.push(s),
+            _ => break,
+        }
+    }
+    Blackhole {
+        port: addr.port(),
+        _listener: listener,
+        _fillers: fillers,
+    }
+}
+
+/// Every string a password leaks as: itself and its base64 forms.
+pub fn secret_forms(user: &str, password: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    vec![
+        password.to_string(),
+        b64.encode(password),
+        b64.encode(format!("\0{user}\0{password}")),
+        b64.encode(format!("user={user}\x01auth=Bearer {password}\x01\x01")),
+    ]
+}
+
+/// Asserts that none of the secret forms occurs in `haystack`.
+pub fn assert_no_secret(what: &str, haystack: &str, user: &str, password: &str) {
+    for form in secret_forms(user, password) {
+        assert!(
+            !haystack.contains(&form),
+            "{what} leaks a secret form `{form}`"
+        );
+    }
+}
