@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Class, Direction, Endpoint, EndpointId, EndpointReport, Finding, NextStep, Phase,
-    PhaseTiming, ProbeEvent, RunId, RunReport, TlsInfo, TranscriptEntry, Verdict,
+    Class, Direction, Endpoint, EndpointId, EndpointReport, Finding, NextStep, Phase, PhaseTiming,
+    ProbeEvent, RunId, RunReport, TlsInfo, TranscriptEntry, Verdict,
 };
 use crate::settings::Settings;
 
@@ -96,12 +96,17 @@ impl EndpointView {
 
     /// The verdict to show: the stepping session's, else the report's.
     pub fn verdict(&self) -> Option<&Verdict> {
-        self.step_verdict.as_ref().or(self.report.as_ref().map(|r| &r.verdict))
+        self.step_verdict
+            .as_ref()
+            .or(self.report.as_ref().map(|r| &r.verdict))
     }
 
     /// Connect time in milliseconds.
     pub fn connect_ms(&self) -> Option<f64> {
-        self.timings.iter().find(|t| t.phase == Phase::Connect && t.ok).map(|t| t.dur_ms)
+        self.timings
+            .iter()
+            .find(|t| t.phase == Phase::Connect && t.ok)
+            .map(|t| t.dur_ms)
     }
 
     /// The greeting's reply code (from the report, else the first server line).
@@ -276,12 +281,19 @@ impl App {
     /// A fresh model: the form when there is no target, else the main screen (the
     /// caller then starts the run with [`super::update::start_run`]).
     pub fn new(settings: Option<Settings>, theme: Theme, form: Form) -> Self {
-        let screen = if settings.is_some() { Screen::Main } else { Screen::Form };
+        let screen = if settings.is_some() {
+            Screen::Main
+        } else {
+            Screen::Form
+        };
         Self {
             theme,
             screen,
             form,
-            target: settings.as_ref().map(|s| s.target.clone()).unwrap_or_default(),
+            target: settings
+                .as_ref()
+                .map(|s| s.target.clone())
+                .unwrap_or_default(),
             settings: settings.map(Arc::new),
             run: RunId(0),
             running: false,
@@ -380,7 +392,8 @@ impl App {
         if self.transcript.all {
             self.all_lines.len()
         } else {
-            self.selected_endpoint().map_or(self.run_lines.len(), |e| e.transcript.len())
+            self.selected_endpoint()
+                .map_or(self.run_lines.len(), |e| e.transcript.len())
         }
     }
 
@@ -417,11 +430,17 @@ impl App {
         self.saw_time(entry.t_ms);
         let stepping = self.step.as_ref().is_some_and(|s| s.endpoint == id);
         let is_reply = matches!(entry.dir, Direction::Server | Direction::ServerTls);
-        let unrecognised = is_reply && (entry.text.starts_with("500") || entry.text.starts_with("502"));
-        let Some(ep) = self.endpoint_mut(id) else { return };
+        let unrecognised =
+            is_reply && (entry.text.starts_with("500") || entry.text.starts_with("502"));
+        let Some(ep) = self.endpoint_mut(id) else {
+            return;
+        };
         ep.transcript.push(entry);
         let index = ep.transcript.len() - 1;
-        self.all_lines.push(LineRef { endpoint: Some(id), index });
+        self.all_lines.push(LineRef {
+            endpoint: Some(id),
+            index,
+        });
         if stepping
             && unrecognised
             && let Some(step) = self.step.as_mut()
@@ -441,21 +460,33 @@ impl App {
             ProbeEvent::RunLine { entry, .. } => {
                 self.saw_time(entry.t_ms);
                 self.run_lines.push(entry);
-                self.all_lines.push(LineRef { endpoint: None, index: self.run_lines.len() - 1 });
+                self.all_lines.push(LineRef {
+                    endpoint: None,
+                    index: self.run_lines.len() - 1,
+                });
             }
             ProbeEvent::Planned { endpoints, .. } => {
                 self.endpoints = endpoints.into_iter().map(EndpointView::new).collect();
                 self.selected = self.selected.min(self.endpoints.len().saturating_sub(1));
             }
-            ProbeEvent::Line { endpoint, entry, .. } => self.push_endpoint_line(endpoint, entry),
-            ProbeEvent::PhaseStarted { endpoint, phase, at_ms, .. } => {
+            ProbeEvent::Line {
+                endpoint, entry, ..
+            } => self.push_endpoint_line(endpoint, entry),
+            ProbeEvent::PhaseStarted {
+                endpoint,
+                phase,
+                at_ms,
+                ..
+            } => {
                 self.saw_time(at_ms);
                 if let Some(ep) = self.endpoint_mut(endpoint) {
                     ep.state = RowState::Running(phase);
                     ep.live_phase = Some((phase, at_ms));
                 }
             }
-            ProbeEvent::PhaseDone { endpoint, timing, .. } => {
+            ProbeEvent::PhaseDone {
+                endpoint, timing, ..
+            } => {
                 self.saw_time(timing.start_ms + timing.dur_ms);
                 if let Some(ep) = self.endpoint_mut(endpoint) {
                     if ep.live_phase.is_some_and(|(p, _)| p == timing.phase) {
@@ -483,7 +514,13 @@ impl App {
                     ep.report = Some(*report);
                 }
             }
-            ProbeEvent::StepReady { endpoint, next, in_tls, verdict, .. } => {
+            ProbeEvent::StepReady {
+                endpoint,
+                next,
+                in_tls,
+                verdict,
+                ..
+            } => {
                 if let Some(ep) = self.endpoint_mut(endpoint) {
                     ep.step_verdict = Some(verdict);
                     ep.live_phase = None;
@@ -510,7 +547,11 @@ impl App {
 
     /// Counts of (done, total) endpoints.
     pub fn progress(&self) -> (usize, usize) {
-        let done = self.endpoints.iter().filter(|e| e.state == RowState::Done).count();
+        let done = self
+            .endpoints
+            .iter()
+            .filter(|e| e.state == RowState::Done)
+            .count();
         (done, self.endpoints.len())
     }
 

@@ -109,7 +109,14 @@ impl Form {
     pub fn new(recent: Vec<RecentTarget>) -> Self {
         let mut inputs: [LineInput; 8] = Default::default();
         inputs[1] = LineInput::new(ports_text(&PortSpec::defaults()));
-        Self { inputs, focus: 0, recent, recent_index: None, error: None, base: None }
+        Self {
+            inputs,
+            focus: 0,
+            recent,
+            recent_index: None,
+            error: None,
+            base: None,
+        }
     }
 
     /// The input of a field.
@@ -139,15 +146,27 @@ impl Form {
         let set = |f: &mut Self, field: Field, v: String| f.inputs[field as usize].set(v);
         set(self, Field::Host, s.target.clone());
         set(self, Field::Ports, ports_text(&s.ports));
-        set(self, Field::User, s.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default());
+        set(
+            self,
+            Field::User,
+            s.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default(),
+        );
         set(self, Field::Password, String::new());
         set(self, Field::From, s.from.clone().unwrap_or_default());
         set(self, Field::To, s.to.join(", "));
-        set(self, Field::ServerName, s.tls.server_name.clone().unwrap_or_default());
+        set(
+            self,
+            Field::ServerName,
+            s.tls.server_name.clone().unwrap_or_default(),
+        );
         set(
             self,
             Field::CaFile,
-            s.tls.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            s.tls
+                .ca_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
         );
         self.base = Some(s.clone());
         self.error = None;
@@ -209,7 +228,10 @@ impl Form {
         }
         let ports = parse_ports(self.text(Field::Ports)).map_err(FormError::Ports)?;
         let mut s = match &self.base {
-            Some(b) => Settings { target: host.to_string(), ..b.clone() },
+            Some(b) => Settings {
+                target: host.to_string(),
+                ..b.clone()
+            },
             None => Settings::new(host),
         };
         s.ports = ports;
@@ -223,7 +245,10 @@ impl Form {
         } else {
             let previous = s.auth.take();
             let secret = if password.is_empty() {
-                previous.as_ref().map(|a| a.secret.clone()).unwrap_or_default()
+                previous
+                    .as_ref()
+                    .map(|a| a.secret.clone())
+                    .unwrap_or_default()
             } else {
                 Secret::new(password)
             };
@@ -256,7 +281,11 @@ impl Form {
 /// `25,465/tls,587` → port specs (at least one, no duplicates).
 pub fn parse_ports(text: &str) -> Result<Vec<PortSpec>, String> {
     let mut out: Vec<PortSpec> = Vec::new();
-    for part in text.split([',', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in text
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let spec: PortSpec = part.parse()?;
         if !out.contains(&spec) {
             out.push(spec);
@@ -296,7 +325,13 @@ mod tests {
     fn ports_round_trip() {
         let p = parse_ports("25, 465/tls,587 2525/auto,587").unwrap();
         assert_eq!(p.len(), 4);
-        assert_eq!(p[3], PortSpec { port: 2525, mode: Mode::Auto });
+        assert_eq!(
+            p[3],
+            PortSpec {
+                port: 2525,
+                mode: Mode::Auto
+            }
+        );
         assert_eq!(ports_text(&p), "25,465,587,2525/auto");
         assert!(parse_ports("").is_err());
         assert!(parse_ports("25,x").is_err());
@@ -316,7 +351,10 @@ mod tests {
         assert_eq!(s.target, "mail.example.com");
         assert_eq!(s.ports.len(), 2);
         let auth = s.auth.as_ref().unwrap();
-        assert_eq!((auth.user.as_str(), auth.secret.expose()), ("alice", "s3cr3t-pw"));
+        assert_eq!(
+            (auth.user.as_str(), auth.secret.expose()),
+            ("alice", "s3cr3t-pw")
+        );
         assert_eq!(s.to, vec!["a@x.test", "b@y.test"]);
         assert_eq!(s.tls.server_name.as_deref(), Some("smtp.example.com"));
         assert_eq!(f.input(Field::Password).text(), "");
@@ -340,7 +378,11 @@ mod tests {
 
     #[test]
     fn recent_cycling() {
-        let r = |h: &str| RecentTarget { host: h.into(), ports: "587".into(), ..Default::default() };
+        let r = |h: &str| RecentTarget {
+            host: h.into(),
+            ports: "587".into(),
+            ..Default::default()
+        };
         let mut f = Form::new(vec![r("a"), r("b")]);
         f.cycle_recent(1);
         assert_eq!(f.input(Field::Host).text(), "a");

@@ -30,7 +30,10 @@ impl LineInput {
     }
 
     fn byte_at(&self, char_idx: usize) -> usize {
-        self.text.char_indices().nth(char_idx).map_or(self.text.len(), |(i, _)| i)
+        self.text
+            .char_indices()
+            .nth(char_idx)
+            .map_or(self.text.len(), |(i, _)| i)
     }
 
     /// Inserts a character at the cursor. Control characters are refused, so nothing

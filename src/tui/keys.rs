@@ -142,7 +142,10 @@ pub struct Key {
 impl Key {
     /// A key without modifiers.
     pub const fn plain(code: KeyCode) -> Self {
-        Self { code, mods: KeyModifiers::NONE }
+        Self {
+            code,
+            mods: KeyModifiers::NONE,
+        }
     }
 
     /// A character key without modifiers.
@@ -152,7 +155,10 @@ impl Key {
 
     /// Control plus a character.
     pub const fn ctrl(c: char) -> Self {
-        Self { code: KeyCode::Char(c), mods: KeyModifiers::CONTROL }
+        Self {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
     }
 
     /// Normalises a terminal key event: Shift is dropped (it is already part of the
@@ -216,7 +222,12 @@ pub struct KeyBinding {
 }
 
 const fn bind(key: Key, context: Context, action: Action, help: &'static str) -> KeyBinding {
-    KeyBinding { key, context, action, help }
+    KeyBinding {
+        key,
+        context,
+        action,
+        help,
+    }
 }
 
 use Action as A;
@@ -231,12 +242,42 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('?'), C::Main, A::ToggleHelp, "this help"),
     bind(Key::ch('r'), C::Main, A::Rerun, "re-run the probe"),
     bind(Key::ch('c'), C::Main, A::Cancel, "cancel the run"),
-    bind(Key::plain(K::Esc), C::Main, A::Cancel, "cancel the run / clear the search"),
-    bind(Key::ch('p'), C::Main, A::EditTarget, "change target, ports and modes"),
-    bind(Key::ch('e'), C::Main, A::ExportText, "export the transcript (text)"),
-    bind(Key::ch('E'), C::Main, A::ExportJson, "export the report (JSON)"),
-    bind(Key::plain(K::Tab), C::Main, A::FocusNext, "focus the next pane"),
-    bind(Key::plain(K::BackTab), C::Main, A::FocusPrev, "focus the previous pane"),
+    bind(
+        Key::plain(K::Esc),
+        C::Main,
+        A::Cancel,
+        "cancel the run / clear the search",
+    ),
+    bind(
+        Key::ch('p'),
+        C::Main,
+        A::EditTarget,
+        "change target, ports and modes",
+    ),
+    bind(
+        Key::ch('e'),
+        C::Main,
+        A::ExportText,
+        "export the transcript (text)",
+    ),
+    bind(
+        Key::ch('E'),
+        C::Main,
+        A::ExportJson,
+        "export the report (JSON)",
+    ),
+    bind(
+        Key::plain(K::Tab),
+        C::Main,
+        A::FocusNext,
+        "focus the next pane",
+    ),
+    bind(
+        Key::plain(K::BackTab),
+        C::Main,
+        A::FocusPrev,
+        "focus the previous pane",
+    ),
     bind(Key::ch('k'), C::Main, A::Up, "up"),
     bind(Key::plain(K::Up), C::Main, A::Up, "up"),
     bind(Key::ch('j'), C::Main, A::Down, "down"),
@@ -245,25 +286,80 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::PageDown), C::Main, A::PageDown, "page down"),
     bind(Key::plain(K::Home), C::Main, A::Home, "first row / line"),
     bind(Key::ch('g'), C::Main, A::Home, "first row / line"),
-    bind(Key::plain(K::End), C::Main, A::End, "last row / line, follow the tail"),
-    bind(Key::ch('G'), C::Main, A::End, "last row / line, follow the tail"),
-    bind(Key::ch('t'), C::Main, A::ToggleSide, "timeline / certificate in the side pane"),
-    bind(Key::ch('a'), C::Main, A::ToggleAll, "transcript: selected endpoint / all"),
+    bind(
+        Key::plain(K::End),
+        C::Main,
+        A::End,
+        "last row / line, follow the tail",
+    ),
+    bind(
+        Key::ch('G'),
+        C::Main,
+        A::End,
+        "last row / line, follow the tail",
+    ),
+    bind(
+        Key::ch('t'),
+        C::Main,
+        A::ToggleSide,
+        "timeline / certificate in the side pane",
+    ),
+    bind(
+        Key::ch('a'),
+        C::Main,
+        A::ToggleAll,
+        "transcript: selected endpoint / all",
+    ),
     bind(Key::ch('/'), C::Main, A::Search, "search the transcript"),
     bind(Key::ch('n'), C::Main, A::NextMatch, "next match"),
     bind(Key::ch('N'), C::Main, A::PrevMatch, "previous match"),
-    bind(Key::ch('s'), C::Main, A::StartStep, "step through the selected endpoint by hand"),
+    bind(
+        Key::ch('s'),
+        C::Main,
+        A::StartStep,
+        "step through the selected endpoint by hand",
+    ),
     // Stepping session.
-    bind(Key::plain(K::Enter), C::Step, A::StepRun, "run the next step"),
+    bind(
+        Key::plain(K::Enter),
+        C::Step,
+        A::StepRun,
+        "run the next step",
+    ),
     bind(Key::ch('n'), C::Step, A::StepRun, "run the next step"),
     bind(Key::ch('i'), C::Step, A::StepEdit, "edit the next command"),
-    bind(Key::ch(':'), C::Step, A::RawPrompt, "send a raw command (NOOP, HELP, VRFY ...)"),
-    bind(Key::plain(K::Esc), C::Step, A::StepClose, "leave stepping (sends QUIT)"),
-    bind(Key::ch('q'), C::Step, A::StepClose, "leave stepping (sends QUIT)"),
+    bind(
+        Key::ch(':'),
+        C::Step,
+        A::RawPrompt,
+        "send a raw command (NOOP, HELP, VRFY ...)",
+    ),
+    bind(
+        Key::plain(K::Esc),
+        C::Step,
+        A::StepClose,
+        "leave stepping (sends QUIT)",
+    ),
+    bind(
+        Key::ch('q'),
+        C::Step,
+        A::StepClose,
+        "leave stepping (sends QUIT)",
+    ),
     bind(Key::ctrl('c'), C::Step, A::Quit, "quit"),
     bind(Key::ch('?'), C::Step, A::ToggleHelp, "this help"),
-    bind(Key::plain(K::Tab), C::Step, A::FocusNext, "focus the next pane"),
-    bind(Key::plain(K::BackTab), C::Step, A::FocusPrev, "focus the previous pane"),
+    bind(
+        Key::plain(K::Tab),
+        C::Step,
+        A::FocusNext,
+        "focus the next pane",
+    ),
+    bind(
+        Key::plain(K::BackTab),
+        C::Step,
+        A::FocusPrev,
+        "focus the previous pane",
+    ),
     bind(Key::ch('k'), C::Step, A::Up, "up"),
     bind(Key::plain(K::Up), C::Step, A::Up, "up"),
     bind(Key::ch('j'), C::Step, A::Down, "down"),
@@ -271,39 +367,124 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::PageUp), C::Step, A::PageUp, "page up"),
     bind(Key::plain(K::PageDown), C::Step, A::PageDown, "page down"),
     bind(Key::plain(K::End), C::Step, A::End, "follow the tail"),
-    bind(Key::ch('t'), C::Step, A::ToggleSide, "timeline / certificate in the side pane"),
-    bind(Key::ch('e'), C::Step, A::ExportText, "export the transcript (text)"),
-    bind(Key::ch('E'), C::Step, A::ExportJson, "export the report (JSON)"),
+    bind(
+        Key::ch('t'),
+        C::Step,
+        A::ToggleSide,
+        "timeline / certificate in the side pane",
+    ),
+    bind(
+        Key::ch('e'),
+        C::Step,
+        A::ExportText,
+        "export the transcript (text)",
+    ),
+    bind(
+        Key::ch('E'),
+        C::Step,
+        A::ExportJson,
+        "export the report (JSON)",
+    ),
     // Text input.
     bind(Key::plain(K::Enter), C::Input, A::Submit, "accept"),
     bind(Key::plain(K::Esc), C::Input, A::Abort, "abandon"),
     bind(Key::ctrl('c'), C::Input, A::Abort, "abandon"),
-    bind(Key::plain(K::Backspace), C::Input, A::DeleteBack, "delete before the cursor"),
-    bind(Key::plain(K::Delete), C::Input, A::DeleteForward, "delete under the cursor"),
+    bind(
+        Key::plain(K::Backspace),
+        C::Input,
+        A::DeleteBack,
+        "delete before the cursor",
+    ),
+    bind(
+        Key::plain(K::Delete),
+        C::Input,
+        A::DeleteForward,
+        "delete under the cursor",
+    ),
     bind(Key::plain(K::Left), C::Input, A::CursorLeft, "cursor left"),
-    bind(Key::plain(K::Right), C::Input, A::CursorRight, "cursor right"),
-    bind(Key::plain(K::Home), C::Input, A::CursorHome, "start of line"),
+    bind(
+        Key::plain(K::Right),
+        C::Input,
+        A::CursorRight,
+        "cursor right",
+    ),
+    bind(
+        Key::plain(K::Home),
+        C::Input,
+        A::CursorHome,
+        "start of line",
+    ),
     bind(Key::ctrl('a'), C::Input, A::CursorHome, "start of line"),
     bind(Key::plain(K::End), C::Input, A::CursorEnd, "end of line"),
     bind(Key::ctrl('e'), C::Input, A::CursorEnd, "end of line"),
     bind(Key::ctrl('u'), C::Input, A::ClearLine, "clear the line"),
     // Target form.
     bind(Key::plain(K::Enter), C::Form, A::Submit, "start the probe"),
-    bind(Key::plain(K::Esc), C::Form, A::Abort, "close the form (quit when no target yet)"),
+    bind(
+        Key::plain(K::Esc),
+        C::Form,
+        A::Abort,
+        "close the form (quit when no target yet)",
+    ),
     bind(Key::ctrl('c'), C::Form, A::Quit, "quit"),
     bind(Key::plain(K::Tab), C::Form, A::NextField, "next field"),
     bind(Key::plain(K::Down), C::Form, A::NextField, "next field"),
-    bind(Key::plain(K::BackTab), C::Form, A::PrevField, "previous field"),
+    bind(
+        Key::plain(K::BackTab),
+        C::Form,
+        A::PrevField,
+        "previous field",
+    ),
     bind(Key::plain(K::Up), C::Form, A::PrevField, "previous field"),
-    bind(Key::ctrl('n'), C::Form, A::RecentNext, "next remembered target"),
-    bind(Key::plain(K::PageDown), C::Form, A::RecentNext, "next remembered target"),
-    bind(Key::ctrl('p'), C::Form, A::RecentPrev, "previous remembered target"),
-    bind(Key::plain(K::PageUp), C::Form, A::RecentPrev, "previous remembered target"),
-    bind(Key::plain(K::Backspace), C::Form, A::DeleteBack, "delete before the cursor"),
-    bind(Key::plain(K::Delete), C::Form, A::DeleteForward, "delete under the cursor"),
+    bind(
+        Key::ctrl('n'),
+        C::Form,
+        A::RecentNext,
+        "next remembered target",
+    ),
+    bind(
+        Key::plain(K::PageDown),
+        C::Form,
+        A::RecentNext,
+        "next remembered target",
+    ),
+    bind(
+        Key::ctrl('p'),
+        C::Form,
+        A::RecentPrev,
+        "previous remembered target",
+    ),
+    bind(
+        Key::plain(K::PageUp),
+        C::Form,
+        A::RecentPrev,
+        "previous remembered target",
+    ),
+    bind(
+        Key::plain(K::Backspace),
+        C::Form,
+        A::DeleteBack,
+        "delete before the cursor",
+    ),
+    bind(
+        Key::plain(K::Delete),
+        C::Form,
+        A::DeleteForward,
+        "delete under the cursor",
+    ),
     bind(Key::plain(K::Left), C::Form, A::CursorLeft, "cursor left"),
-    bind(Key::plain(K::Right), C::Form, A::CursorRight, "cursor right"),
-    bind(Key::plain(K::Home), C::Form, A::CursorHome, "start of field"),
+    bind(
+        Key::plain(K::Right),
+        C::Form,
+        A::CursorRight,
+        "cursor right",
+    ),
+    bind(
+        Key::plain(K::Home),
+        C::Form,
+        A::CursorHome,
+        "start of field",
+    ),
     bind(Key::plain(K::End), C::Form, A::CursorEnd, "end of field"),
     bind(Key::ctrl('u'), C::Form, A::ClearLine, "clear the field"),
     // Help popup.
@@ -352,11 +533,20 @@ pub struct HelpRow {
 pub fn help_rows(context: Context) -> Vec<HelpRow> {
     let mut rows: Vec<(Action, HelpRow)> = Vec::new();
     for b in KEYS.iter().filter(|b| b.context == context) {
-        if let Some((_, row)) = rows.iter_mut().find(|(a, r)| *a == b.action && r.help == b.help) {
+        if let Some((_, row)) = rows
+            .iter_mut()
+            .find(|(a, r)| *a == b.action && r.help == b.help)
+        {
             row.keys.push_str(" / ");
             row.keys.push_str(&b.key.label());
         } else {
-            rows.push((b.action, HelpRow { keys: b.key.label(), help: b.help }));
+            rows.push((
+                b.action,
+                HelpRow {
+                    keys: b.key.label(),
+                    help: b.help,
+                },
+            ));
         }
     }
     rows.into_iter().map(|(_, r)| r).collect()
@@ -382,7 +572,12 @@ mod tests {
     fn no_duplicate_key_in_a_context() {
         let mut seen = HashSet::new();
         for b in KEYS {
-            assert!(seen.insert((b.context, b.key)), "duplicate {:?} in {:?}", b.key, b.context);
+            assert!(
+                seen.insert((b.context, b.key)),
+                "duplicate {:?} in {:?}",
+                b.key,
+                b.context
+            );
         }
     }
 
@@ -392,8 +587,8 @@ mod tests {
             let rows = help_rows(b.context);
             let label = b.key.label();
             assert!(
-                rows.iter().any(|r| r.help == b.help
-                    && r.keys.split(" / ").any(|k| k == label)),
+                rows.iter()
+                    .any(|r| r.help == b.help && r.keys.split(" / ").any(|k| k == label)),
                 "{b:?} missing from help"
             );
         }
@@ -402,22 +597,69 @@ mod tests {
     #[test]
     fn terminal_events_normalise() {
         let table = [
-            (ev(KeyCode::Char('E'), KeyModifiers::SHIFT), C::Main, Some(A::ExportJson)),
-            (ev(KeyCode::Char('e'), KeyModifiers::NONE), C::Main, Some(A::ExportText)),
-            (ev(KeyCode::Char('c'), KeyModifiers::CONTROL), C::Main, Some(A::Quit)),
-            (ev(KeyCode::Char('C'), KeyModifiers::CONTROL | KeyModifiers::SHIFT), C::Main, Some(A::Quit)),
-            (ev(KeyCode::Char('c'), KeyModifiers::NONE), C::Main, Some(A::Cancel)),
-            (ev(KeyCode::BackTab, KeyModifiers::SHIFT), C::Main, Some(A::FocusPrev)),
-            (ev(KeyCode::Char('N'), KeyModifiers::SHIFT), C::Main, Some(A::PrevMatch)),
-            (ev(KeyCode::Char('?'), KeyModifiers::SHIFT), C::Main, Some(A::ToggleHelp)),
-            (ev(KeyCode::Char('n'), KeyModifiers::NONE), C::Step, Some(A::StepRun)),
+            (
+                ev(KeyCode::Char('E'), KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::ExportJson),
+            ),
+            (
+                ev(KeyCode::Char('e'), KeyModifiers::NONE),
+                C::Main,
+                Some(A::ExportText),
+            ),
+            (
+                ev(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                C::Main,
+                Some(A::Quit),
+            ),
+            (
+                ev(
+                    KeyCode::Char('C'),
+                    KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+                ),
+                C::Main,
+                Some(A::Quit),
+            ),
+            (
+                ev(KeyCode::Char('c'), KeyModifiers::NONE),
+                C::Main,
+                Some(A::Cancel),
+            ),
+            (
+                ev(KeyCode::BackTab, KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::FocusPrev),
+            ),
+            (
+                ev(KeyCode::Char('N'), KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::PrevMatch),
+            ),
+            (
+                ev(KeyCode::Char('?'), KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::ToggleHelp),
+            ),
+            (
+                ev(KeyCode::Char('n'), KeyModifiers::NONE),
+                C::Step,
+                Some(A::StepRun),
+            ),
             (ev(KeyCode::Char('n'), KeyModifiers::NONE), C::Input, None),
             (ev(KeyCode::Char('x'), KeyModifiers::NONE), C::Main, None),
             (ev(KeyCode::Char('c'), KeyModifiers::ALT), C::Main, None),
-            (ev(KeyCode::Enter, KeyModifiers::NONE), C::Form, Some(A::Submit)),
+            (
+                ev(KeyCode::Enter, KeyModifiers::NONE),
+                C::Form,
+                Some(A::Submit),
+            ),
         ];
         for (e, ctx, want) in table {
-            assert_eq!(action_for(ctx, Key::from_event(e)), want, "{e:?} in {ctx:?}");
+            assert_eq!(
+                action_for(ctx, Key::from_event(e)),
+                want,
+                "{e:?} in {ctx:?}"
+            );
         }
     }
 

@@ -79,7 +79,10 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
         width: matrix.width.saturating_sub(2),
         height: matrix.height.saturating_sub(2),
     };
-    let findings_rect = Rect { height: findings.min(inner.height), ..inner };
+    let findings_rect = Rect {
+        height: findings.min(inner.height),
+        ..inner
+    };
     let table = Rect {
         y: inner.y + findings_rect.height,
         height: inner.height.saturating_sub(findings_rect.height),
@@ -88,11 +91,14 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
     let pct = if wide { 58 } else { 55 };
     let [transcript, side] = Layout::default()
         .direction(Dir::Horizontal)
-        .constraints([Constraint::Percentage(pct), Constraint::Percentage(100 - pct)])
+        .constraints([
+            Constraint::Percentage(pct),
+            Constraint::Percentage(100 - pct),
+        ])
         .areas(middle);
     let (cert, timeline) = if wide {
-        let [c, t] = Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)])
-            .areas(side);
+        let [c, t] =
+            Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(side);
         (Some(c), Some(t))
     } else {
         match app.side {
@@ -157,14 +163,23 @@ impl MainLayout {
 
 /// The first matrix row shown so that `selected` stays visible in `rows` rows.
 pub fn matrix_offset(selected: usize, rows: usize) -> usize {
-    if rows == 0 || selected < rows { 0 } else { selected + 1 - rows }
+    if rows == 0 || selected < rows {
+        0
+    } else {
+        selected + 1 - rows
+    }
 }
 
 /// A centred rectangle of at most `w` × `h` inside `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 #[cfg(test)]
@@ -184,6 +199,9 @@ mod tests {
     fn centred() {
         let r = centered(Rect::new(0, 0, 80, 24), 40, 10);
         assert_eq!(r, Rect::new(20, 7, 40, 10));
-        assert_eq!(centered(Rect::new(0, 0, 10, 5), 40, 10), Rect::new(0, 0, 10, 5));
+        assert_eq!(
+            centered(Rect::new(0, 0, 10, 5), 40, 10),
+            Rect::new(0, 0, 10, 5)
+        );
     }
 }

@@ -21,6 +21,8 @@ pub mod view;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod lab_tests;
+#[cfg(test)]
 mod render_tests;
 
 use std::path::PathBuf;

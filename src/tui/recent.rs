@@ -107,9 +107,22 @@ mod tests {
         assert!(load(dir.path()).is_empty());
         let mut list = Vec::new();
         for i in 0..12 {
-            remember(&mut list, RecentTarget { host: format!("h{i}"), ..Default::default() });
+            remember(
+                &mut list,
+                RecentTarget {
+                    host: format!("h{i}"),
+                    ..Default::default()
+                },
+            );
         }
-        remember(&mut list, RecentTarget { host: "h5".into(), user: "u".into(), ..Default::default() });
+        remember(
+            &mut list,
+            RecentTarget {
+                host: "h5".into(),
+                user: "u".into(),
+                ..Default::default()
+            },
+        );
         assert_eq!(list.len(), MAX_RECENT);
         assert_eq!(list[0].user, "u");
         assert_eq!(list.iter().filter(|r| r.host == "h5").count(), 1);

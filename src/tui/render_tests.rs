@@ -23,10 +23,17 @@ const LARGE: (u16, u16) = (120, 40);
 /// An app that started run 1 against the fixture host.
 fn running_app(no_color: bool, size: (u16, u16)) -> App {
     let settings = Settings::new(HOST);
-    let mut app = App::new(Some(settings.clone()), Theme::new(no_color), Form::new(Vec::new()));
+    let mut app = App::new(
+        Some(settings.clone()),
+        Theme::new(no_color),
+        Form::new(Vec::new()),
+    );
     app.size = size;
     let cmds = start_run(&mut app, settings);
-    assert!(matches!(cmds.as_slice(), [Cmd::StartRun { run: RunId(1), .. }]));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::StartRun { run: RunId(1), .. }]
+    ));
     app.tick = 3;
     app
 }
@@ -126,7 +133,10 @@ fn finished_with_findings() {
     let app = finished(false, LARGE);
     assert!(!app.running && !app.busy());
     let s = screen(&app);
-    assert!(s.contains("Outbound port 25 is blocked on this network"), "{s}");
+    assert!(
+        s.contains("Outbound port 25 is blocked on this network"),
+        "{s}"
+    );
     insta::assert_snapshot!("finished_120x40", s);
     let mut small = finished(false, SMALL);
     small.size = SMALL;
@@ -151,8 +161,14 @@ fn verdict_colours() {
 fn cert_inspector_verified() {
     let mut app = finished(false, LARGE);
     app.selected = 2;
-    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
-    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
     assert_eq!(app.focus, Pane::Cert);
     key(&mut app, KeyCode::Down);
     assert_eq!(app.cert_index, 1);
@@ -186,7 +202,10 @@ fn verdict_bar_for_a_failure() {
     let s = screen(&app);
     assert!(s.contains("Verdict — v4 25/starttls"), "{s}");
     assert!(s.contains(" timeout  TCP connect timed out"), "{s}");
-    assert!(s.contains("advice    this network blocks outbound port 25"), "{s}");
+    assert!(
+        s.contains("advice    this network blocks outbound port 25"),
+        "{s}"
+    );
     insta::assert_snapshot!("verdict_failure_80x24", s);
 }
 
@@ -210,11 +229,15 @@ fn timeline() {
 #[test]
 fn target_form_masks_the_password() {
     for size in [SMALL, LARGE] {
-        let mut app = App::new(None, Theme::new(false), Form::new(vec![super::recent::RecentTarget {
-            host: "smtp.old.example".into(),
-            ports: "587".into(),
-            ..Default::default()
-        }]));
+        let mut app = App::new(
+            None,
+            Theme::new(false),
+            Form::new(vec![super::recent::RecentTarget {
+                host: "smtp.old.example".into(),
+                ports: "587".into(),
+                ..Default::default()
+            }]),
+        );
         app.size = size;
         assert_eq!(app.screen, Screen::Form);
         typ(&mut app, HOST);
@@ -234,7 +257,10 @@ fn target_form_masks_the_password() {
             [Cmd::SaveRecent(list), Cmd::StartRun { settings, .. }] => {
                 assert_eq!(list[0].host, HOST);
                 assert!(!format!("{list:?}").contains("hunter2"));
-                assert_eq!(settings.auth.as_ref().unwrap().secret.expose(), "hunter2-secret");
+                assert_eq!(
+                    settings.auth.as_ref().unwrap().secret.expose(),
+                    "hunter2-secret"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -248,7 +274,10 @@ fn form_reports_errors_and_p_reopens_it() {
     key(&mut app, KeyCode::Char('p'));
     assert_eq!(app.screen, Screen::Form);
     assert_eq!(app.form.focused(), Field::Ports);
-    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
     typ(&mut app, "587,99999");
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     let s = screen(&app);
@@ -261,21 +290,39 @@ fn stepping_app() -> App {
     let mut app = finished(false, SMALL);
     app.selected = 2;
     let cmds = key(&mut app, KeyCode::Char('s'));
-    assert!(matches!(cmds.as_slice(), [Cmd::StepOpen { run: RunId(1), endpoint, .. }] if endpoint.port == 587));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::StepOpen { run: RunId(1), endpoint, .. }] if endpoint.port == 587)
+    );
     let run = app.run;
     let ep = EndpointId(2);
-    let entry = |t, d, s: &str| ProbeEvent::Line { run, endpoint: ep, entry: TranscriptEntry::new(t, d, s) };
-    feed(&mut app, vec![
-        entry(5.0, Direction::Info, "connected to 192.0.2.10:587"),
-        entry(30.0, Direction::Server, "220 mail.example.com ESMTP Postfix"),
-        ProbeEvent::StepReady {
-            run,
-            endpoint: ep,
-            next: Some(fixtures::next_ehlo()),
-            in_tls: false,
-            verdict: Verdict { class: Class::Ok, summary: "greeting received".into(), evidence: "220 mail.example.com".into(), advice: String::new() },
-        },
-    ]);
+    let entry = |t, d, s: &str| ProbeEvent::Line {
+        run,
+        endpoint: ep,
+        entry: TranscriptEntry::new(t, d, s),
+    };
+    feed(
+        &mut app,
+        vec![
+            entry(5.0, Direction::Info, "connected to 192.0.2.10:587"),
+            entry(
+                30.0,
+                Direction::Server,
+                "220 mail.example.com ESMTP Postfix",
+            ),
+            ProbeEvent::StepReady {
+                run,
+                endpoint: ep,
+                next: Some(fixtures::next_ehlo()),
+                in_tls: false,
+                verdict: Verdict {
+                    class: Class::Ok,
+                    summary: "greeting received".into(),
+                    evidence: "220 mail.example.com".into(),
+                    advice: String::new(),
+                },
+            },
+        ],
+    );
     app
 }
 
@@ -288,23 +335,36 @@ fn stepping_with_an_edited_command() {
     }
     typ(&mut app, "client.example.net");
     let editing = screen(&app);
-    assert!(editing.contains("edit> EHLO client.example.net"), "{editing}");
+    assert!(
+        editing.contains("edit> EHLO client.example.net"),
+        "{editing}"
+    );
     key(&mut app, KeyCode::Enter);
     let s = screen(&app);
     assert!(s.contains("> EHLO client.example.net  (edited)"), "{s}");
     insta::assert_snapshot!("stepping_edited_80x24", s);
     let cmds = key(&mut app, KeyCode::Char('n'));
-    assert!(matches!(cmds.as_slice(), [Cmd::StepNext { command: Some(c) }] if c == "EHLO client.example.net"));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::StepNext { command: Some(c) }] if c == "EHLO client.example.net")
+    );
     assert!(app.busy());
     // Not edited: None is sent.
     let run = app.run;
-    feed(&mut app, vec![ProbeEvent::StepReady {
-        run,
-        endpoint: EndpointId(2),
-        next: Some(fixtures::next_ehlo()),
-        in_tls: true,
-        verdict: Verdict { class: Class::Ok, summary: "ok".into(), evidence: String::new(), advice: String::new() },
-    }]);
+    feed(
+        &mut app,
+        vec![ProbeEvent::StepReady {
+            run,
+            endpoint: EndpointId(2),
+            next: Some(fixtures::next_ehlo()),
+            in_tls: true,
+            verdict: Verdict {
+                class: Class::Ok,
+                summary: "ok".into(),
+                evidence: String::new(),
+                advice: String::new(),
+            },
+        }],
+    );
     let cmds = key(&mut app, KeyCode::Enter);
     assert!(matches!(cmds.as_slice(), [Cmd::StepNext { command: None }]));
     let cmds = key(&mut app, KeyCode::Esc);
@@ -316,21 +376,48 @@ fn stepping_with_an_edited_command() {
 fn raw_commands_warn_after_two_unrecognised() {
     let mut app = stepping_app();
     let run = app.run;
-    for (cmd, reply) in [("XFOO", "502 5.5.2 Error: command not recognized"), ("XBAR", "500 5.5.1 unknown")] {
+    for (cmd, reply) in [
+        ("XFOO", "502 5.5.2 Error: command not recognized"),
+        ("XBAR", "500 5.5.1 unknown"),
+    ] {
         key(&mut app, KeyCode::Char(':'));
         typ(&mut app, cmd);
         let cmds = key(&mut app, KeyCode::Enter);
-        assert!(matches!(cmds.as_slice(), [Cmd::StepRaw(c)] if c == cmd), "{cmds:?}");
-        feed(&mut app, vec![
-            ProbeEvent::Line { run, endpoint: EndpointId(2), entry: TranscriptEntry::new(40.0, Direction::Server, reply) },
-            ProbeEvent::StepReady { run, endpoint: EndpointId(2), next: Some(fixtures::next_ehlo()), in_tls: false, verdict: Verdict { class: Class::Ok, summary: "ok".into(), evidence: String::new(), advice: String::new() } },
-        ]);
+        assert!(
+            matches!(cmds.as_slice(), [Cmd::StepRaw(c)] if c == cmd),
+            "{cmds:?}"
+        );
+        feed(
+            &mut app,
+            vec![
+                ProbeEvent::Line {
+                    run,
+                    endpoint: EndpointId(2),
+                    entry: TranscriptEntry::new(40.0, Direction::Server, reply),
+                },
+                ProbeEvent::StepReady {
+                    run,
+                    endpoint: EndpointId(2),
+                    next: Some(fixtures::next_ehlo()),
+                    in_tls: false,
+                    verdict: Verdict {
+                        class: Class::Ok,
+                        summary: "ok".into(),
+                        evidence: String::new(),
+                        advice: String::new(),
+                    },
+                },
+            ],
+        );
     }
     assert_eq!(app.step.as_ref().unwrap().unrecognised, 2);
     // A known verb goes through without a question.
     key(&mut app, KeyCode::Char(':'));
     typ(&mut app, "NOOP");
-    assert!(matches!(key(&mut app, KeyCode::Enter).as_slice(), [Cmd::StepRaw(_)]));
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Cmd::StepRaw(_)]
+    ));
     app.step.as_mut().unwrap().busy = false;
     // A third unknown command asks first.
     key(&mut app, KeyCode::Char(':'));
@@ -368,9 +455,16 @@ fn search_highlights_and_n_moves() {
     insta::assert_snapshot!("search_120x40", s);
     // Every visible occurrence is highlighted, the current one differently.
     let (x, y) = find(&buf, "EHLO smtptui").unwrap();
-    assert!(matches!(buf[(x, y)].bg, Color::Yellow | Color::LightRed), "{:?}", buf[(x, y)]);
+    assert!(
+        matches!(buf[(x, y)].bg, Color::Yellow | Color::LightRed),
+        "{:?}",
+        buf[(x, y)]
+    );
     key(&mut app, KeyCode::Char('/'));
-    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
     typ(&mut app, "no-such-text");
     key(&mut app, KeyCode::Enter);
     assert!(app.status.as_ref().is_some_and(|s| s.error));
@@ -411,7 +505,11 @@ fn no_color_has_no_colours() {
 fn stale_run_events_are_dropped() {
     let mut app = mid(SMALL);
     let before = app.transcript_len();
-    let stale = ProbeEvent::Line { run: RunId(99), endpoint: EndpointId(0), entry: TranscriptEntry::new(1.0, Direction::Info, "stale") };
+    let stale = ProbeEvent::Line {
+        run: RunId(99),
+        endpoint: EndpointId(0),
+        entry: TranscriptEntry::new(1.0, Direction::Info, "stale"),
+    };
     assert!(!app.apply_event(stale));
     assert_eq!(app.transcript_len(), before);
     // Cancelling makes the old run stale too.
@@ -431,10 +529,16 @@ fn a_million_lines_render_only_the_visible_slice() {
     let mut app = finished(false, SMALL);
     app.selected = 2;
     let ep = &mut app.endpoints[2];
-    ep.transcript = (0..1_000_000).map(|i| TranscriptEntry::new(i as f64, Direction::Server, format!("line {i}"))).collect();
+    ep.transcript = (0..1_000_000)
+        .map(|i| TranscriptEntry::new(i as f64, Direction::Server, format!("line {i}")))
+        .collect();
     let lines = visible_lines(&app, 20);
     assert_eq!(lines.len(), 20);
-    assert!(lines[19].to_string().ends_with("line 999999"), "{}", lines[19]);
+    assert!(
+        lines[19].to_string().ends_with("line 999999"),
+        "{}",
+        lines[19]
+    );
     assert!(lines[0].to_string().ends_with("line 999980"));
     app.transcript.scroll = Some(500_000);
     let lines = visible_lines(&app, 20);
@@ -442,7 +546,10 @@ fn a_million_lines_render_only_the_visible_slice() {
     let s = screen(&app);
     assert!(s.contains("↑ 500"), "{s}");
     let lay = layout::main_layout(ratatui::layout::Rect::new(0, 0, 80, 24), &app);
-    assert!(s.contains(&format!("line {}", 500_000 + lay.transcript_height() - 1)), "{s}");
+    assert!(
+        s.contains(&format!("line {}", 500_000 + lay.transcript_height() - 1)),
+        "{s}"
+    );
     key(&mut app, KeyCode::End);
     app.focus = Pane::Transcript;
     key(&mut app, KeyCode::End);
@@ -453,24 +560,56 @@ fn a_million_lines_render_only_the_visible_slice() {
 fn mouse_selects_rows_and_scrolls_panes() {
     let mut app = finished(false, LARGE);
     let lay = layout::main_layout(ratatui::layout::Rect::new(0, 0, 120, 40), &app);
-    let click = |row| Msg::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: 10, row, modifiers: KeyModifiers::NONE });
+    let click = |row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
     update(&mut app, click(lay.table.y + 1 + 3));
     assert_eq!(app.selected, 3);
     assert_eq!(app.focus, Pane::Matrix);
     let t = lay.transcript;
-    update(&mut app, Msg::Mouse(MouseEvent { kind: MouseEventKind::ScrollUp, column: t.x + 2, row: t.y + 2, modifiers: KeyModifiers::NONE }));
+    update(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollUp,
+            column: t.x + 2,
+            row: t.y + 2,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
     assert_eq!(app.selected, 3);
-    assert!(app.transcript.scroll.is_none(), "short transcript stays at the tail");
+    assert!(
+        app.transcript.scroll.is_none(),
+        "short transcript stays at the tail"
+    );
     app.selected = 2;
-    update(&mut app, Msg::Mouse(MouseEvent { kind: MouseEventKind::ScrollUp, column: t.x + 2, row: t.y + 2, modifiers: KeyModifiers::NONE }));
+    update(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollUp,
+            column: t.x + 2,
+            row: t.y + 2,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
     assert!(app.transcript.scroll.is_some());
 }
 
 #[test]
 fn export_keys_and_status() {
     let mut app = finished(false, SMALL);
-    assert!(matches!(key(&mut app, KeyCode::Char('e')).as_slice(), [Cmd::Export { json: false }]));
-    let cmds = update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('E'), KeyModifiers::SHIFT)));
+    assert!(matches!(
+        key(&mut app, KeyCode::Char('e')).as_slice(),
+        [Cmd::Export { json: false }]
+    ));
+    let cmds = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('E'), KeyModifiers::SHIFT)),
+    );
     assert!(matches!(cmds.as_slice(), [Cmd::Export { json: true }]));
     update(&mut app, Msg::Exported(Ok("/tmp/x/smtptui-1.json".into())));
     assert!(screen(&app).contains("exported to /tmp/x/smtptui-1.json"));
@@ -496,10 +635,17 @@ fn resize_adapts_the_layout() {
     let mut app = finished(false, SMALL);
     app.focus = Pane::Timeline;
     update(&mut app, Msg::Resize(80, 24));
-    assert_eq!(app.focus, Pane::Matrix, "timeline hidden at 80x24 in cert view");
+    assert_eq!(
+        app.focus,
+        Pane::Matrix,
+        "timeline hidden at 80x24 in cert view"
+    );
     update(&mut app, Msg::Resize(120, 40));
     for _ in 0..3 {
-        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+        );
     }
     assert_eq!(app.focus, Pane::Timeline);
 }
@@ -508,7 +654,14 @@ fn resize_adapts_the_layout() {
 fn escaped_text_is_never_unescaped() {
     let mut app = mid(SMALL);
     app.selected = 2;
-    feed(&mut app, vec![ProbeEvent::Line { run: RunId(1), endpoint: EndpointId(2), entry: TranscriptEntry::new(171.0, Direction::Server, "250 evil \u{1b}[2J\u{202e}") }]);
+    feed(
+        &mut app,
+        vec![ProbeEvent::Line {
+            run: RunId(1),
+            endpoint: EndpointId(2),
+            entry: TranscriptEntry::new(171.0, Direction::Server, "250 evil \u{1b}[2J\u{202e}"),
+        }],
+    );
     let s = screen(&app);
     assert!(!s.contains('\u{1b}') && !s.contains('\u{202e}'), "{s}");
     assert!(s.contains("\\x1b[2J"), "{s}");

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::model::ProbeEvent;
 use crate::settings::Settings;
 
+use super::TuiOptions;
 use super::app::App;
 use super::engine::{self, StepCommand};
 use super::form::Form;
@@ -23,7 +24,6 @@ use super::terminal::{TerminalGuard, install_panic_hook};
 use super::theme::Theme;
 use super::update::{Cmd, Msg, start_run, update};
 use super::view::view;
-use super::TuiOptions;
 
 /// Capacity of the engine → TUI event channel.
 const EVENT_CAPACITY: usize = 1024;
@@ -31,7 +31,7 @@ const EVENT_CAPACITY: usize = 1024;
 const TICK: Duration = Duration::from_millis(125);
 
 /// Performs commands on behalf of `update`.
-struct Runtime {
+pub(crate) struct Runtime {
     events_tx: mpsc::Sender<ProbeEvent>,
     internal_tx: mpsc::Sender<Msg>,
     run_task: Option<JoinHandle<()>>,
@@ -41,7 +41,26 @@ struct Runtime {
 }
 
 impl Runtime {
-    fn perform(&mut self, app: &mut App, cmds: Vec<Cmd>) {
+    /// A runtime that sends engine events to `events_tx` and its own results
+    /// (run finished, export done) to `internal_tx`.
+    pub(crate) fn new(
+        events_tx: mpsc::Sender<ProbeEvent>,
+        internal_tx: mpsc::Sender<Msg>,
+        export_dir: PathBuf,
+        state_dir: Option<PathBuf>,
+    ) -> Self {
+        Self {
+            events_tx,
+            internal_tx,
+            run_task: None,
+            step: None,
+            export_dir,
+            state_dir,
+        }
+    }
+
+    /// Performs `cmds` (and whatever the resulting messages ask for).
+    pub(crate) fn perform(&mut self, app: &mut App, cmds: Vec<Cmd>) {
         let mut queue = cmds;
         while !queue.is_empty() {
             let mut follow = Vec::new();
@@ -60,9 +79,7 @@ impl Runtime {
                 if let Some(t) = self.run_task.take() {
                     t.abort();
                 }
-                app.started_at = time::OffsetDateTime::now_utc()
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default();
+                app.started_at = engine::now_rfc3339();
                 let tx = self.events_tx.clone();
                 let done = self.internal_tx.clone();
                 self.run_task = Some(tokio::spawn(async move {
@@ -77,8 +94,17 @@ impl Runtime {
                 }
                 None
             }
-            Cmd::StepOpen { run, endpoint, settings } => {
-                self.step = Some(engine::step_spawn(settings, endpoint, run, self.events_tx.clone()));
+            Cmd::StepOpen {
+                run,
+                endpoint,
+                settings,
+            } => {
+                self.step = Some(engine::step_spawn(
+                    settings,
+                    endpoint,
+                    run,
+                    self.events_tx.clone(),
+                ));
                 None
             }
             Cmd::StepNext { command } => self.step_send(StepCommand::Next { command }),
@@ -91,12 +117,22 @@ impl Runtime {
             }
             Cmd::Export { json } => {
                 let report = app.export_report();
-                let text = if json { engine::to_json(&report) } else { engine::to_text(&report) };
-                Some(Msg::Exported(engine::write_new(&self.export_dir, &text, json)))
+                let text = if json {
+                    engine::to_json(&report)
+                } else {
+                    engine::to_text(&report)
+                };
+                Some(Msg::Exported(engine::write_new(
+                    &self.export_dir,
+                    &text,
+                    json,
+                )))
             }
             Cmd::SaveRecent(list) => {
                 let dir = self.state_dir.as_ref()?;
-                recent::save(dir, &list).err().map(|e| Msg::Error(e.to_string()))
+                recent::save(dir, &list)
+                    .err()
+                    .map(|e| Msg::Error(e.to_string()))
             }
             Cmd::Quit => {
                 if let Some(t) = self.run_task.take() {
@@ -112,7 +148,9 @@ impl Runtime {
 
     fn step_send(&self, cmd: StepCommand) -> Option<Msg> {
         let tx = self.step.as_ref()?;
-        tx.try_send(cmd).err().map(|e| Msg::Error(format!("stepping session: {e}")))
+        tx.try_send(cmd)
+            .err()
+            .map(|e| Msg::Error(format!("stepping session: {e}")))
     }
 }
 
@@ -125,7 +163,11 @@ pub fn colours_off(opt: bool) -> bool {
 pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result<()> {
     let state_dir = opts.state_dir.clone().or_else(recent::default_state_dir);
     let recent = state_dir.as_deref().map(recent::load).unwrap_or_default();
-    let mut app = App::new(settings.clone(), Theme::new(colours_off(opts.no_color)), Form::new(recent));
+    let mut app = App::new(
+        settings.clone(),
+        Theme::new(colours_off(opts.no_color)),
+        Form::new(recent),
+    );
     app.note.clone_from(&opts.demo_note);
     if let Some(s) = &settings {
         app.form.load_settings(s);
@@ -133,14 +175,7 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
 
     let (events_tx, mut events_rx) = mpsc::channel(EVENT_CAPACITY);
     let (internal_tx, mut internal_rx) = mpsc::channel(16);
-    let mut rt = Runtime {
-        events_tx,
-        internal_tx,
-        run_task: None,
-        step: None,
-        export_dir: opts.export_dir.clone(),
-        state_dir,
-    };
+    let mut rt = Runtime::new(events_tx, internal_tx, opts.export_dir.clone(), state_dir);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;

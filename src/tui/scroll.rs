@@ -27,7 +27,11 @@ pub fn reveal(len: usize, height: usize, scroll: Option<usize>, line: usize) -> 
         return scroll;
     }
     let top = line.saturating_sub(height / 2);
-    if top >= len.saturating_sub(height) { None } else { Some(top) }
+    if top >= len.saturating_sub(height) {
+        None
+    } else {
+        Some(top)
+    }
 }
 
 /// Finds the next line (after `from`, wrapping) for which `matches` holds, going
@@ -43,7 +47,13 @@ pub fn find_next(
     }
     let start = from.unwrap_or(if forward { len - 1 } else { 0 });
     (1..=len)
-        .map(|k| if forward { (start + k) % len } else { (start + len - k % len) % len })
+        .map(|k| {
+            if forward {
+                (start + k) % len
+            } else {
+                (start + len - k % len) % len
+            }
+        })
         .find(|&i| matches(i))
 }
 
@@ -79,7 +89,10 @@ mod tests {
         let million = 1_000_000;
         assert_eq!(visible_window(million, 20, None), 999_980..1_000_000);
         assert_eq!(visible_window(million, 20, Some(500_000)), 500_000..500_020);
-        assert_eq!(visible_window(million, 20, Some(999_999)), 999_980..1_000_000);
+        assert_eq!(
+            visible_window(million, 20, Some(999_999)),
+            999_980..1_000_000
+        );
         assert_eq!(visible_window(5, 20, None), 0..5);
         assert_eq!(visible_window(5, 20, Some(3)), 0..5);
         assert_eq!(visible_window(0, 20, None), 0..0);
@@ -117,7 +130,10 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(match_ranges("250-AUTH PLAIN auth", "auth"), vec![4..8, 15..19]);
+        assert_eq!(
+            match_ranges("250-AUTH PLAIN auth", "auth"),
+            vec![4..8, 15..19]
+        );
         assert_eq!(match_ranges("ü auth", "AUTH"), vec![3..7]);
         assert!(match_ranges("abc", "").is_empty());
         assert!(match_ranges("ab", "abc").is_empty());

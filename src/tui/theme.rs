@@ -34,7 +34,11 @@ impl Theme {
     }
 
     fn fg(self, c: Color) -> Style {
-        if self.no_color { Style::new() } else { Style::new().fg(c) }
+        if self.no_color {
+            Style::new()
+        } else {
+            Style::new().fg(c)
+        }
     }
 
     /// Plain text.
@@ -82,7 +86,9 @@ impl Theme {
         if self.no_color {
             Style::new().add_modifier(Modifier::REVERSED)
         } else {
-            Style::new().bg(Color::Rgb(40, 50, 70)).add_modifier(Modifier::BOLD)
+            Style::new()
+                .bg(Color::Rgb(40, 50, 70))
+                .add_modifier(Modifier::BOLD)
         }
     }
 
@@ -100,7 +106,10 @@ impl Theme {
         if self.no_color {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
-            Style::new().fg(Color::Black).bg(Color::LightRed).add_modifier(Modifier::BOLD)
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightRed)
+                .add_modifier(Modifier::BOLD)
         }
     }
 
@@ -132,8 +141,14 @@ impl Theme {
 
     /// A timeline bar segment; `alt` alternates so neighbours stay distinguishable.
     pub fn bar_segment(self, index: usize, ok: bool) -> Style {
-        const PALETTE: [Color; 6] =
-            [Color::Blue, Color::Magenta, Color::Cyan, Color::Green, Color::Yellow, Color::LightBlue];
+        const PALETTE: [Color; 6] = [
+            Color::Blue,
+            Color::Magenta,
+            Color::Cyan,
+            Color::Green,
+            Color::Yellow,
+            Color::LightBlue,
+        ];
         if !ok {
             return self.fg(Color::Red);
         }
@@ -155,6 +170,7 @@ pub fn class_tone(class: Class) -> Tone {
         | C::Greylisted
         | C::RateLimited
         | C::RelayDenied
+        | C::RecipientRejected
         | C::SenderRejected => Tone::Warn,
         _ => Tone::Bad,
     }

@@ -10,7 +10,9 @@ use ratatui::layout::Rect;
 use crate::model::{Direction, Endpoint, ProbeEvent, RunId, RunReport, TranscriptEntry};
 use crate::settings::Settings;
 
-use super::app::{App, Confirm, LineRef, Pane, Prompt, PromptKind, Screen, SideView, StepState, Status};
+use super::app::{
+    App, Confirm, LineRef, Pane, Prompt, PromptKind, Screen, SideView, Status, StepState,
+};
 use super::input::LineInput;
 use super::keys::{Action, Context, Key, action_for, types_text};
 use super::layout::{self, MainLayout};
@@ -80,8 +82,9 @@ pub enum Cmd {
 }
 
 /// SMTP verbs every server knows; others count towards the unrecognised warning.
-const KNOWN_VERBS: &[&str] =
-    &["HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "STARTTLS", "AUTH"];
+const KNOWN_VERBS: &[&str] = &[
+    "HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "STARTTLS", "AUTH",
+];
 
 /// Unrecognised replies after which an unknown command needs confirmation.
 pub const UNRECOGNISED_LIMIT: usize = 2;
@@ -138,13 +141,22 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Exported(res) => {
             app.status = Some(match res {
-                Ok(p) => Status { text: format!("exported to {}", p.display()), error: false },
-                Err(e) => Status { text: format!("export failed: {e}"), error: true },
+                Ok(p) => Status {
+                    text: format!("exported to {}", p.display()),
+                    error: false,
+                },
+                Err(e) => Status {
+                    text: format!("export failed: {e}"),
+                    error: true,
+                },
             });
             Vec::new()
         }
         Msg::Error(e) => {
-            app.status = Some(Status { text: e, error: true });
+            app.status = Some(Status {
+                text: e,
+                error: true,
+            });
             Vec::new()
         }
     }
@@ -202,12 +214,17 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Cmd> {
 }
 
 fn on_confirm(app: &mut App, action: Action) -> Vec<Cmd> {
-    let Some(c) = app.confirm.take() else { return Vec::new() };
+    let Some(c) = app.confirm.take() else {
+        return Vec::new();
+    };
     match action {
         Action::Quit => quit(app),
         Action::Yes => send_raw(app, c.raw),
         _ => {
-            app.status = Some(Status { text: "not sent".into(), error: false });
+            app.status = Some(Status {
+                text: "not sent".into(),
+                error: false,
+            });
             Vec::new()
         }
     }
@@ -256,11 +273,15 @@ fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
 }
 
 fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
-    let Some(prompt) = app.prompt.as_mut() else { return Vec::new() };
+    let Some(prompt) = app.prompt.as_mut() else {
+        return Vec::new();
+    };
     if prompt.input.apply(action) {
         return Vec::new();
     }
-    let Some(prompt) = app.prompt.take() else { return Vec::new() };
+    let Some(prompt) = app.prompt.take() else {
+        return Vec::new();
+    };
     if action != Action::Submit {
         return Vec::new();
     }
@@ -283,7 +304,11 @@ fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
             if text.trim().is_empty() {
                 return Vec::new();
             }
-            let verb = text.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+            let verb = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
             let risky = !KNOWN_VERBS.contains(&verb.as_str());
             let seen = app.step.as_ref().map_or(0, |s| s.unrecognised);
             if risky && seen >= UNRECOGNISED_LIMIT {
@@ -304,17 +329,25 @@ fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
 /// Moves the current match to the next (or previous) line containing the query.
 fn jump_to_match(app: &mut App, forward: bool) {
     let Some(q) = app.transcript.query.clone() else {
-        app.status = Some(Status { text: "no search: press / first".into(), error: false });
+        app.status = Some(Status {
+            text: "no search: press / first".into(),
+            error: false,
+        });
         return;
     };
     let len = app.transcript_len();
     let height = main_layout(app).transcript_height();
     let from = app.transcript.current_match.or_else(|| {
         let w = scroll::visible_window(len, height, app.transcript.scroll);
-        if forward { w.start.checked_sub(1) } else { Some(w.end.min(len)) }
+        if forward {
+            w.start.checked_sub(1)
+        } else {
+            Some(w.end.min(len))
+        }
     });
     let found = scroll::find_next(len, from, forward, |i| {
-        app.transcript_line(i).is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
+        app.transcript_line(i)
+            .is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
     });
     match found {
         Some(i) => {
@@ -324,7 +357,10 @@ fn jump_to_match(app: &mut App, forward: bool) {
         }
         None => {
             app.transcript.current_match = None;
-            app.status = Some(Status { text: format!("not found: {q}"), error: true });
+            app.status = Some(Status {
+                text: format!("not found: {q}"),
+                error: true,
+            });
         }
     }
 }
@@ -359,7 +395,10 @@ fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
                 scroll::scroll_by(len, lay.transcript_height(), app.transcript.scroll, delta);
         }
         Pane::Cert => {
-            let n = app.selected_endpoint().and_then(|e| e.tls.as_ref()).map_or(0, |t| t.chain.len());
+            let n = app
+                .selected_endpoint()
+                .and_then(|e| e.tls.as_ref())
+                .map_or(0, |t| t.chain.len());
             if delta.unsigned_abs() == 1 && n > 0 {
                 app.cert_index = app.cert_index.saturating_add_signed(delta).min(n - 1);
                 app.cert_scroll = 0;
@@ -385,7 +424,10 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::Cancel => {
             if app.running {
                 app.abandon_run();
-                app.status = Some(Status { text: "run cancelled".into(), error: false });
+                app.status = Some(Status {
+                    text: "run cancelled".into(),
+                    error: false,
+                });
                 return vec![Cmd::CancelRun];
             }
             if app.transcript.query.take().is_some() {
@@ -443,7 +485,10 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         }
         Action::Search => {
             let q = app.transcript.query.clone().unwrap_or_default();
-            app.prompt = Some(Prompt { kind: PromptKind::Search, input: LineInput::new(q) });
+            app.prompt = Some(Prompt {
+                kind: PromptKind::Search,
+                input: LineInput::new(q),
+            });
         }
         Action::NextMatch => jump_to_match(app, true),
         Action::PrevMatch => jump_to_match(app, false),
@@ -458,7 +503,9 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
                 } else if !step.busy && step.next.is_some() {
                     step.busy = true;
                     step.next = None;
-                    return vec![Cmd::StepNext { command: step.edited.take() }];
+                    return vec![Cmd::StepNext {
+                        command: step.edited.take(),
+                    }];
                 }
             }
         }
@@ -467,17 +514,26 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
                 && let Some(next) = step.next.as_ref().filter(|n| n.editable)
             {
                 let text = step.edited.clone().unwrap_or_else(|| next.command.clone());
-                app.prompt = Some(Prompt { kind: PromptKind::StepEdit, input: LineInput::new(text) });
+                app.prompt = Some(Prompt {
+                    kind: PromptKind::StepEdit,
+                    input: LineInput::new(text),
+                });
             }
         }
         Action::RawPrompt => {
             if app.step.as_ref().is_some_and(|s| !s.ended) {
-                app.prompt = Some(Prompt { kind: PromptKind::Raw, input: LineInput::default() });
+                app.prompt = Some(Prompt {
+                    kind: PromptKind::Raw,
+                    input: LineInput::default(),
+                });
             }
         }
         Action::StepClose => {
             if app.step.take().is_some() {
-                app.status = Some(Status { text: "left the stepping session".into(), error: false });
+                app.status = Some(Status {
+                    text: "left the stepping session".into(),
+                    error: false,
+                });
                 return vec![Cmd::StepClose];
             }
         }
@@ -511,7 +567,10 @@ fn start_step(app: &mut App) -> Vec<Cmd> {
             "interactive session: new connection (times restart at 0)",
         ));
         let index = ep.transcript.len() - 1;
-        app.all_lines.push(LineRef { endpoint: Some(id), index });
+        app.all_lines.push(LineRef {
+            endpoint: Some(id),
+            index,
+        });
     }
     app.step = Some(StepState {
         endpoint: id,
@@ -524,7 +583,11 @@ fn start_step(app: &mut App) -> Vec<Cmd> {
     });
     app.transcript.scroll = None;
     app.status = None;
-    vec![Cmd::StepOpen { run: app.run, endpoint, settings }]
+    vec![Cmd::StepOpen {
+        run: app.run,
+        endpoint,
+        settings,
+    }]
 }
 
 fn on_mouse(app: &mut App, ev: MouseEvent) {
@@ -532,7 +595,9 @@ fn on_mouse(app: &mut App, ev: MouseEvent) {
         return;
     }
     let lay = main_layout(app);
-    let Some(pane) = lay.pane_at(ev.column, ev.row) else { return };
+    let Some(pane) = lay.pane_at(ev.column, ev.row) else {
+        return;
+    };
     match ev.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             app.focus = pane;

@@ -53,7 +53,10 @@ fn role(i: usize, n: usize, c: &CertSummary) -> &'static str {
 }
 
 fn kv(t: Theme, k: &str, v: impl Into<String>) -> Line<'static> {
-    Line::from(vec![Span::styled(format!("{k:<10}"), t.dim()), Span::raw(v.into())])
+    Line::from(vec![
+        Span::styled(format!("{k:<10}"), t.dim()),
+        Span::raw(v.into()),
+    ])
 }
 
 /// The body lines for a TLS handshake.
@@ -66,8 +69,15 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
             t.tone(Tone::Good),
         )));
     } else {
-        out.push(Line::from(Span::styled(format!("✘ {UNTRUSTED}"), t.tone(Tone::Bad))));
-        let reason = tls.error.as_deref().map(|e| safe(e).into_owned()).unwrap_or_default();
+        out.push(Line::from(Span::styled(
+            format!("✘ {UNTRUSTED}"),
+            t.tone(Tone::Bad),
+        )));
+        let reason = tls
+            .error
+            .as_deref()
+            .map(|e| safe(e).into_owned())
+            .unwrap_or_default();
         let problem = tls.problem.as_ref().map(problem_text);
         let text = match (reason.is_empty(), problem) {
             (false, Some(p)) => format!("{reason} ({p})"),
@@ -77,26 +87,42 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
         };
         out.push(kv(t, "  reason", text));
     }
-    let mut params = vec![safe(&tls.version).into_owned(), safe(&tls.cipher).into_owned()];
+    let mut params = vec![
+        safe(&tls.version).into_owned(),
+        safe(&tls.cipher).into_owned(),
+    ];
     if let Some(g) = &tls.group {
         params.push(safe(g).into_owned());
     }
     out.push(Line::from(params.join(" · ")));
     out.push(kv(t, "checked", safe(&tls.checked_name).into_owned()));
     if tls.client_cert_requested {
-        out.push(Line::from(Span::styled("server asked for a client certificate", t.dim())));
+        out.push(Line::from(Span::styled(
+            "server asked for a client certificate",
+            t.dim(),
+        )));
     }
     let n = tls.chain.len();
     if n == 0 {
-        out.push(Line::from(Span::styled("no certificates presented", t.tone(Tone::Bad))));
+        out.push(Line::from(Span::styled(
+            "no certificates presented",
+            t.tone(Tone::Bad),
+        )));
         return out;
     }
-    out.push(Line::from(Span::styled(format!("Chain ({n}, ↑↓ selects)"), t.heading())));
+    out.push(Line::from(Span::styled(
+        format!("Chain ({n}, ↑↓ selects)"),
+        t.heading(),
+    )));
     let sel = app.cert_index.min(n - 1);
     for (i, c) in tls.chain.iter().enumerate() {
         let marker = if i == sel { "▸ " } else { "  " };
         let line = Line::from(format!("{marker}{:<13}{}", role(i, n, c), safe(&c.subject)));
-        out.push(if i == sel { line.style(t.selected()) } else { line });
+        out.push(if i == sel {
+            line.style(t.selected())
+        } else {
+            line
+        });
     }
     let c = &tls.chain[sel];
     let days = if c.days_left < 0 {
@@ -131,7 +157,11 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
         "Flags",
         format!(
             "{}{}",
-            if c.self_signed { "self-signed" } else { "not self-signed" },
+            if c.self_signed {
+                "self-signed"
+            } else {
+                "not self-signed"
+            },
             if c.is_ca { ", CA" } else { "" }
         ),
     ));
@@ -146,7 +176,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut title = vec![Span::styled(" Certificate ", t.heading())];
     if tls.is_some_and(|i| !i.verified) {
         // The full label when it fits; the body always carries it in full.
-        let label = if area.width as usize >= UNTRUSTED.chars().count() + 18 { UNTRUSTED } else { "UNTRUSTED" };
+        let label = if area.width as usize >= UNTRUSTED.chars().count() + 18 {
+            UNTRUSTED
+        } else {
+            "UNTRUSTED"
+        };
         title.push(Span::styled(format!(" {label} "), t.tone(Tone::Bad)));
     }
     let block = Block::default()
@@ -156,10 +190,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let body = match (ep, tls) {
         (_, Some(info)) => lines(app, info),
         (Some(e), None) if matches!(e.state, RowState::Running(_) | RowState::Pending) => {
-            vec![Line::from(Span::styled("waiting for a TLS handshake…", t.dim()))]
+            vec![Line::from(Span::styled(
+                "waiting for a TLS handshake…",
+                t.dim(),
+            ))]
         }
         (Some(_), None) => {
-            vec![Line::from(Span::styled("no TLS handshake on this endpoint", t.dim()))]
+            vec![Line::from(Span::styled(
+                "no TLS handshake on this endpoint",
+                t.dim(),
+            ))]
         }
         (None, None) => vec![Line::from(Span::styled("no endpoint selected", t.dim()))],
     };

@@ -75,14 +75,26 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         )),
     });
     if recent_rows > 0 {
-        lines.push(Line::from(Span::styled("Recent targets (Ctrl-N / Ctrl-P)", t.heading())));
+        lines.push(Line::from(Span::styled(
+            "Recent targets (Ctrl-N / Ctrl-P)",
+            t.heading(),
+        )));
         for (i, rt) in form.recent.iter().take(recent_rows).enumerate() {
             let sel = form.recent_index == Some(i);
-            let mut text = format!("{}{}  {}", if sel { "▸ " } else { "  " }, safe(&rt.host), safe(&rt.ports));
+            let mut text = format!(
+                "{}{}  {}",
+                if sel { "▸ " } else { "  " },
+                safe(&rt.host),
+                safe(&rt.ports)
+            );
             if !rt.user.is_empty() {
                 text.push_str(&format!("  user {}", safe(&rt.user)));
             }
-            lines.push(if sel { Line::from(text).style(t.selected()) } else { Line::from(text) });
+            lines.push(if sel {
+                Line::from(text).style(t.selected())
+            } else {
+                Line::from(text)
+            });
         }
     }
     lines.push(Line::from(vec![
@@ -91,7 +103,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled("Tab/↓", t.key()),
         Span::styled(" next field  ", t.dim()),
         Span::styled("Esc", t.key()),
-        Span::styled(if app.settings.is_some() { " back  " } else { " quit  " }, t.dim()),
+        Span::styled(
+            if app.settings.is_some() {
+                " back  "
+            } else {
+                " quit  "
+            },
+            t.dim(),
+        ),
         Span::styled("?", t.key()),
         Span::styled(" in the main screen: all keys", t.dim()),
     ]));
@@ -99,7 +118,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .padding(ratatui::widgets::Padding::horizontal(1))
-        .title(Span::styled(" smtptui — what should I probe? ", t.heading()));
+        .title(Span::styled(
+            " smtptui — what should I probe? ",
+            t.heading(),
+        ));
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(block), r);
 }

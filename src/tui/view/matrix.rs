@@ -31,18 +31,32 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
         .title(Span::styled(" Port matrix ", t.heading()))
         .title(Line::from(Span::styled(format!(" {done}/{total} done "), t.dim())).right_aligned());
     frame.render_widget(block, lay.matrix);
-    frame.render_widget(Paragraph::new(findings_lines(app, lay.findings.height)), lay.findings);
+    frame.render_widget(
+        Paragraph::new(findings_lines(app, lay.findings.height)),
+        lay.findings,
+    );
 
     let wide = lay.matrix.width >= 100;
+    let label_w = app
+        .endpoints
+        .iter()
+        .map(|e| short_label(&e.endpoint).chars().count())
+        .max()
+        .unwrap_or(15)
+        .clamp(15, 22) as u16;
     let header: Vec<&str> = if wide {
-        vec!["", "Endpoint", "Address", "State", "Connect", "Ban", "TLS", "AUTH", "Verdict"]
+        vec![
+            "", "Endpoint", "Address", "State", "Connect", "Ban", "TLS", "AUTH", "Verdict",
+        ]
     } else {
-        vec!["", "Endpoint", "State", "Conn", "Ban", "TLS", "AUTH", "Verdict"]
+        vec![
+            "", "Endpoint", "State", "Conn", "Ban", "TLS", "AUTH", "Verdict",
+        ]
     };
     let widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(1),
-            Constraint::Length(16),
+            Constraint::Length(label_w),
             Constraint::Length(22),
             Constraint::Length(10),
             Constraint::Length(7),
@@ -54,7 +68,7 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
     } else {
         vec![
             Constraint::Length(1),
-            Constraint::Length(16),
+            Constraint::Length(label_w),
             Constraint::Length(9),
             Constraint::Length(6),
             Constraint::Length(3),
@@ -73,7 +87,11 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
         .take(rows_fit)
         .map(|(i, ep)| {
             let row = Row::new(cells(app, ep, wide));
-            if i == app.selected { row.style(t.selected()) } else { row }
+            if i == app.selected {
+                row.style(t.selected())
+            } else {
+                row
+            }
         })
         .collect();
     let empty = app.endpoints.is_empty();
@@ -82,8 +100,16 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
         .column_spacing(1);
     frame.render_widget(table, lay.table);
     if empty && lay.table.height > 1 {
-        let msg = if app.running { "resolving the target…" } else { "no endpoints" };
-        let r = ratatui::layout::Rect { y: lay.table.y + 1, height: 1, ..lay.table };
+        let msg = if app.running {
+            "resolving the target…"
+        } else {
+            "no endpoints"
+        };
+        let r = ratatui::layout::Rect {
+            y: lay.table.y + 1,
+            height: 1,
+            ..lay.table
+        };
         frame.render_widget(Paragraph::new(Span::styled(format!("  {msg}"), t.dim())), r);
     }
 }
@@ -148,7 +174,11 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
     let banner = ep.banner_code().unwrap_or_default();
     let tls = ep.tls.as_ref().map_or(String::new(), |i| {
         let v = safe(&i.version).into_owned();
-        if wide { v } else { v.trim_start_matches("TLSv").to_string() }
+        if wide {
+            v
+        } else {
+            v.trim_start_matches("TLSv").to_string()
+        }
     });
     let tls_style = match &ep.tls {
         Some(i) if !i.verified => t.tone(Tone::Warn),
@@ -168,7 +198,10 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
         Cell::from(short_label(&ep.endpoint)),
     ];
     if wide {
-        out.push(Cell::from(Span::styled(ep.endpoint.address.to_string(), t.dim())));
+        out.push(Cell::from(Span::styled(
+            ep.endpoint.address.to_string(),
+            t.dim(),
+        )));
     }
     out.extend([
         Cell::from(state),

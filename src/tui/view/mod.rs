@@ -83,7 +83,11 @@ pub fn safe(s: &str) -> Cow<'_, str> {
         c.is_control()
             || matches!(c as u32, 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069 | 0xfeff | 0xfff9..=0xfffb)
     };
-    if s.chars().any(bad) { Cow::Owned(escape_str(s)) } else { Cow::Borrowed(s) }
+    if s.chars().any(bad) {
+        Cow::Owned(escape_str(s))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Milliseconds for humans: `0.4ms`, `12ms`, `1.23s`.
@@ -116,7 +120,10 @@ pub fn input_spans(input: &LineInput, style: Style, masked: bool) -> Vec<Span<'s
     let cur = input.cursor().min(chars.len());
     let before: String = chars[..cur].iter().collect();
     let at: String = chars.get(cur).map_or(" ".to_string(), char::to_string);
-    let after: String = chars.get(cur + 1..).map(|c| c.iter().collect()).unwrap_or_default();
+    let after: String = chars
+        .get(cur + 1..)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
     vec![
         Span::styled(before, style),
         Span::styled(at, style.add_modifier(Modifier::REVERSED)),
@@ -129,7 +136,10 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = vec![
         Span::styled(" smtptui ", t.bar().add_modifier(Modifier::BOLD)),
         Span::styled("│ ", t.bar()),
-        Span::styled(safe(&app.target).into_owned(), t.bar().add_modifier(Modifier::BOLD)),
+        Span::styled(
+            safe(&app.target).into_owned(),
+            t.bar().add_modifier(Modifier::BOLD),
+        ),
         Span::styled(format!(" │ run #{} │ ", app.run.0), t.bar()),
     ];
     let (done, total) = app.progress();

@@ -48,20 +48,33 @@ pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
     let r = centered(area, 76, area.height.saturating_sub(2));
     let lines = help_lines(app);
     let inner_h = r.height.saturating_sub(2) as usize;
-    let scroll = app.help.unwrap_or(0).min(lines.len().saturating_sub(inner_h));
+    let scroll = app
+        .help
+        .unwrap_or(0)
+        .min(lines.len().saturating_sub(inner_h));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .title(Span::styled(" Keys — Esc closes, ↑↓ scroll ", t.heading()))
         .title(
             Line::from(Span::styled(
-                format!(" {}-{} of {} ", scroll + 1, (scroll + inner_h).min(lines.len()), lines.len()),
+                format!(
+                    " {}-{} of {} ",
+                    scroll + 1,
+                    (scroll + inner_h).min(lines.len()),
+                    lines.len()
+                ),
                 t.dim(),
             ))
             .right_aligned(),
         );
     frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll as u16, 0)), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll as u16, 0)),
+        r,
+    );
 }
 
 /// Draws the confirmation.
@@ -84,5 +97,8 @@ pub fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
         ]),
     ];
     frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), r);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        r,
+    );
 }

@@ -42,11 +42,26 @@ pub fn bars(ep: &EndpointView, now_ms: f64) -> Vec<Bar> {
     let mut v: Vec<Bar> = ep
         .timings
         .iter()
-        .map(|t| Bar { phase: t.phase, start: t.start_ms, dur: t.dur_ms, ok: t.ok, open: false })
+        .map(|t| Bar {
+            phase: t.phase,
+            start: t.start_ms,
+            dur: t.dur_ms,
+            ok: t.ok,
+            open: false,
+        })
         .collect();
     if let Some((phase, start)) = ep.live_phase {
-        v.push(Bar { phase, start, dur: (now_ms - start).max(0.0), ok: true, open: true });
+        v.push(Bar {
+            phase,
+            start,
+            dur: (now_ms - start).max(0.0),
+            ok: true,
+            open: true,
+        });
     }
+    // A waterfall reads top-down by start time (the TLS handshake ends inside the
+    // STARTTLS phase, so completion order would put it first).
+    v.sort_by(|a, b| a.start.total_cmp(&b.start));
     v
 }
 
@@ -78,7 +93,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .title(Span::styled(format!(" Timeline {label}"), t.heading()))
         .title(
             Line::from(Span::styled(
-                if all.is_empty() { String::new() } else { format!(" {} ", fmt_ms(span)) },
+                if all.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {} ", fmt_ms(span))
+                },
                 t.dim(),
             ))
             .right_aligned(),
@@ -97,15 +116,33 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             format!("{:<LABEL$}0ms{}{end}", "phase", " ".repeat(pad)),
             t.dim(),
         )));
-        for (i, b) in all.iter().enumerate().skip(app.timeline_scroll.min(all.len().saturating_sub(1))) {
+        for (i, b) in all
+            .iter()
+            .enumerate()
+            .skip(app.timeline_scroll.min(all.len().saturating_sub(1)))
+        {
             let (off, len) = columns(b, t0, span, bar_w);
             let ch = match (b.open, b.ok, t.no_color) {
                 (true, _, _) => "▒",
                 (false, false, true) => "░",
                 _ => "█",
             };
-            let style = if b.open { t.tone(Tone::Busy) } else { t.bar_segment(i, b.ok) };
-            let dur = format!("{}{}", fmt_ms(b.dur), if b.open { "…" } else if b.ok { "" } else { "✘" });
+            let style = if b.open {
+                t.tone(Tone::Busy)
+            } else {
+                t.bar_segment(i, b.ok)
+            };
+            let dur = format!(
+                "{}{}",
+                fmt_ms(b.dur),
+                if b.open {
+                    "…"
+                } else if b.ok {
+                    ""
+                } else {
+                    "✘"
+                }
+            );
             lines.push(Line::from(vec![
                 Span::styled(format!("{:<LABEL$}", b.phase.label()), t.text()),
                 Span::raw(" ".repeat(off)),
@@ -126,7 +163,13 @@ mod tests {
     use super::*;
 
     fn bar(start: f64, dur: f64) -> Bar {
-        Bar { phase: Phase::Connect, start, dur, ok: true, open: false }
+        Bar {
+            phase: Phase::Connect,
+            start,
+            dur,
+            ok: true,
+            open: false,
+        }
     }
 
     #[test]

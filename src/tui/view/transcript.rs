@@ -31,7 +31,10 @@ pub fn visible_lines(app: &App, height: usize) -> Vec<Line<'static>> {
     window
         .filter_map(|i| {
             let (ep, entry) = app.transcript_line(i)?;
-            let mut spans = vec![Span::styled(format!("{:>9.3} ", entry.t_ms / 1000.0), t.dim())];
+            let mut spans = vec![Span::styled(
+                format!("{:>9.3} ", entry.t_ms / 1000.0),
+                t.dim(),
+            )];
             if app.transcript.all {
                 let tag = ep.map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint));
                 spans.push(Span::styled(format!("{tag:<16} "), t.dim()));
@@ -57,7 +60,11 @@ fn highlight(
     if ranges.is_empty() {
         return vec![Span::styled(text.to_string(), style)];
     }
-    let hit = if current { t.current_match() } else { t.matched() };
+    let hit = if current {
+        t.current_match()
+    } else {
+        t.matched()
+    };
     let mut out = Vec::new();
     let mut at = 0;
     for r in ranges {
@@ -79,7 +86,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let which = if app.transcript.all {
         "all endpoints".to_string()
     } else {
-        app.selected_endpoint().map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint))
+        app.selected_endpoint()
+            .map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint))
     };
     let len = app.transcript_len();
     let height = area.height.saturating_sub(2) as usize;

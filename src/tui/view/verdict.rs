@@ -27,7 +27,10 @@ use crate::tui::theme::{Theme, Tone, class_tone};
 fn verdict_head(t: Theme, v: &Verdict) -> Vec<Span<'static>> {
     let tone = class_tone(v.class);
     vec![
-        Span::styled(format!(" {} ", v.class.code()), t.tone(tone).add_modifier(Modifier::REVERSED)),
+        Span::styled(
+            format!(" {} ", v.class.code()),
+            t.tone(tone).add_modifier(Modifier::REVERSED),
+        ),
         Span::raw(" "),
         Span::styled(safe(&v.summary).into_owned(), t.tone(tone)),
     ]
@@ -37,14 +40,21 @@ fn verdict_head(t: Theme, v: &Verdict) -> Vec<Span<'static>> {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let ep = app.selected_endpoint();
-    let title = ep.map_or_else(|| " Verdict ".to_string(), |e| format!(" Verdict — {} ", short_label(&e.endpoint)));
+    let title = ep.map_or_else(
+        || " Verdict ".to_string(),
+        |e| format!(" Verdict — {} ", short_label(&e.endpoint)),
+    );
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(t.border(false))
         .title(Span::styled(title, t.heading()));
     let lines = match ep {
         None => vec![Line::from(Span::styled(
-            if app.running { "waiting for the matrix…" } else { "no endpoint: press p to choose a target" },
+            if app.running {
+                "waiting for the matrix…"
+            } else {
+                "no endpoint: press p to choose a target"
+            },
             t.dim(),
         ))],
         Some(e) => match (e.verdict(), &e.state) {
@@ -64,7 +74,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 t.tone(Tone::Busy),
             ))],
             (None, RowState::Cancelled) => {
-                vec![Line::from(Span::styled(" cancelled before a verdict", t.dim()))]
+                vec![Line::from(Span::styled(
+                    " cancelled before a verdict",
+                    t.dim(),
+                ))]
             }
             (None, _) => vec![Line::from(Span::styled(" queued", t.dim()))],
         },
@@ -75,7 +88,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 /// Draws the stepping panel.
 pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let Some(step) = app.step.as_ref() else { return };
+    let Some(step) = app.step.as_ref() else {
+        return;
+    };
     let ep = app.endpoints.get(step.endpoint.0);
     let label = ep.map_or_else(String::new, |e| short_label(&e.endpoint));
     let tls = if step.in_tls { "in TLS" } else { "plaintext" };
@@ -86,10 +101,16 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(t.border(true))
-        .title(Span::styled(format!(" Stepping — {label} · {tls} "), t.heading()))
+        .title(Span::styled(
+            format!(" Stepping — {label} · {tls} "),
+            t.heading(),
+        ))
         .title(Line::from(Span::styled(right, t.tone(Tone::Warn))).right_aligned());
     let mut first = vec![Span::styled(" next: ", t.dim())];
-    let editing = app.prompt.as_ref().filter(|p| p.kind == PromptKind::StepEdit);
+    let editing = app
+        .prompt
+        .as_ref()
+        .filter(|p| p.kind == PromptKind::StepEdit);
     match (&step.next, editing) {
         (_, Some(p)) => {
             first.push(Span::styled("edit> ", t.key()));
@@ -101,7 +122,10 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
             let cmd = step.edited.as_deref().unwrap_or(&next.command);
             if !cmd.is_empty() || next.editable {
                 first.push(Span::styled("> ", t.key()));
-                first.push(Span::styled(safe(cmd).into_owned(), t.tone(Tone::Busy).add_modifier(Modifier::BOLD)));
+                first.push(Span::styled(
+                    safe(cmd).into_owned(),
+                    t.tone(Tone::Busy).add_modifier(Modifier::BOLD),
+                ));
             }
             if step.edited.is_some() {
                 first.push(Span::styled("  (edited)", t.tone(Tone::Warn)));
@@ -111,7 +135,10 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
             first.push(Span::styled("session ended — Esc leaves", t.dim()));
         }
         (None, None) => {
-            first.push(Span::styled(format!("{} working…", spinner(app.tick)), t.tone(Tone::Busy)));
+            first.push(Span::styled(
+                format!("{} working…", spinner(app.tick)),
+                t.tone(Tone::Busy),
+            ));
         }
     }
     let mut lines = vec![Line::from(first)];
