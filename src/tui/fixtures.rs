@@ -377,8 +377,7 @@ pub fn finish() -> Vec<ProbeEvent> {
     use Direction::{Error, Server};
     let run = RunId(1);
     let eps = endpoints();
-    let mut v = Vec::new();
-    v.push(ProbeEvent::PhaseDone {
+    let mut v = vec![ProbeEvent::PhaseDone {
         run,
         endpoint: EndpointId(0),
         timing: PhaseTiming {
@@ -387,7 +386,7 @@ pub fn finish() -> Vec<ProbeEvent> {
             dur_ms: 10_000.0,
             ok: false,
         },
-    });
+    }];
     v.push(line(
         run,
         0,

@@ -530,7 +530,7 @@ fn a_million_lines_render_only_the_visible_slice() {
     app.selected = 2;
     let ep = &mut app.endpoints[2];
     ep.transcript = (0..1_000_000)
-        .map(|i| TranscriptEntry::new(i as f64, Direction::Server, format!("line {i}")))
+        .map(|i| TranscriptEntry::new(f64::from(i), Direction::Server, format!("line {i}")))
         .collect();
     let lines = visible_lines(&app, 20);
     assert_eq!(lines.len(), 20);

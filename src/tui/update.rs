@@ -169,22 +169,22 @@ fn main_layout(app: &App) -> MainLayout {
 fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     let ctx = app.context();
     let key = Key::from_event(ev);
-    match action_for(ctx, key) {
-        Some(action) => on_action(app, ctx, action),
-        None => {
-            if let (true, KeyCode::Char(c)) = (types_text(ctx), key.code)
-                && key.mods.is_empty()
-            {
-                if ctx == Context::Form {
-                    app.form.focused_input().insert(c);
-                    app.form.recent_index = None;
-                } else if let Some(p) = app.prompt.as_mut() {
-                    p.input.insert(c);
-                }
-            }
-            Vec::new()
+    // A status message lasts until the next key press.
+    app.status = None;
+    if let Some(action) = action_for(ctx, key) {
+        return on_action(app, ctx, action);
+    }
+    if let (true, KeyCode::Char(c)) = (types_text(ctx), key.code)
+        && key.mods.is_empty()
+    {
+        if ctx == Context::Form {
+            app.form.focused_input().insert(c);
+            app.form.recent_index = None;
+        } else if let Some(p) = app.prompt.as_mut() {
+            p.input.insert(c);
         }
     }
+    Vec::new()
 }
 
 fn quit(app: &mut App) -> Vec<Cmd> {
@@ -349,19 +349,16 @@ fn jump_to_match(app: &mut App, forward: bool) {
         app.transcript_line(i)
             .is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
     });
-    match found {
-        Some(i) => {
-            app.transcript.current_match = Some(i);
-            app.transcript.scroll = scroll::reveal(len, height, app.transcript.scroll, i);
-            app.status = None;
-        }
-        None => {
-            app.transcript.current_match = None;
-            app.status = Some(Status {
-                text: format!("not found: {q}"),
-                error: true,
-            });
-        }
+    if let Some(i) = found {
+        app.transcript.current_match = Some(i);
+        app.transcript.scroll = scroll::reveal(len, height, app.transcript.scroll, i);
+        app.status = None;
+    } else {
+        app.transcript.current_match = None;
+        app.status = Some(Status {
+            text: format!("not found: {q}"),
+            error: true,
+        });
     }
 }
 
@@ -520,22 +517,19 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
                 });
             }
         }
-        Action::RawPrompt => {
-            if app.step.as_ref().is_some_and(|s| !s.ended) {
-                app.prompt = Some(Prompt {
-                    kind: PromptKind::Raw,
-                    input: LineInput::default(),
-                });
-            }
+        Action::RawPrompt if app.step.as_ref().is_some_and(|s| !s.ended) => {
+            app.prompt = Some(Prompt {
+                kind: PromptKind::Raw,
+                input: LineInput::default(),
+            });
         }
-        Action::StepClose => {
-            if app.step.take().is_some() {
-                app.status = Some(Status {
-                    text: "left the stepping session".into(),
-                    error: false,
-                });
-                return vec![Cmd::StepClose];
-            }
+        Action::StepClose if app.step.is_some() => {
+            app.step = None;
+            app.status = Some(Status {
+                text: "left the stepping session".into(),
+                error: false,
+            });
+            return vec![Cmd::StepClose];
         }
         _ => {}
     }

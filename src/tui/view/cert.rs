@@ -80,9 +80,9 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
             .unwrap_or_default();
         let problem = tls.problem.as_ref().map(problem_text);
         let text = match (reason.is_empty(), problem) {
-            (false, Some(p)) => format!("{reason} ({p})"),
+            (false, Some(problem)) => format!("{reason} ({problem})"),
             (false, None) => reason,
-            (true, Some(p)) => p,
+            (true, Some(problem)) => problem,
             (true, None) => "the verifier gave no reason".into(),
         };
         out.push(kv(t, "  reason", text));
@@ -124,45 +124,45 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
             line
         });
     }
-    let c = &tls.chain[sel];
-    let days = if c.days_left < 0 {
-        (format!("expired {} days ago", -c.days_left), Tone::Bad)
-    } else if c.days_left < 14 {
-        (format!("{} days left", c.days_left), Tone::Warn)
+    let cert = &tls.chain[sel];
+    let days = if cert.days_left < 0 {
+        (format!("expired {} days ago", -cert.days_left), Tone::Bad)
+    } else if cert.days_left < 14 {
+        (format!("{} days left", cert.days_left), Tone::Warn)
     } else {
-        (format!("{} days left", c.days_left), Tone::Good)
+        (format!("{} days left", cert.days_left), Tone::Good)
     };
-    out.push(kv(t, "Subject", safe(&c.subject).into_owned()));
-    out.push(kv(t, "Issuer", safe(&c.issuer).into_owned()));
-    if !c.sans.is_empty() {
-        out.push(kv(t, "SANs", safe(&c.sans.join(", ")).into_owned()));
+    out.push(kv(t, "Subject", safe(&cert.subject).into_owned()));
+    out.push(kv(t, "Issuer", safe(&cert.issuer).into_owned()));
+    if !cert.sans.is_empty() {
+        out.push(kv(t, "SANs", safe(&cert.sans.join(", ")).into_owned()));
     }
-    out.push(kv(t, "From", safe(&c.not_before).into_owned()));
+    out.push(kv(t, "From", safe(&cert.not_before).into_owned()));
     out.push(Line::from(vec![
         Span::styled(format!("{:<10}", "Until"), t.dim()),
-        Span::raw(format!("{} ", safe(&c.not_after))),
+        Span::raw(format!("{} ", safe(&cert.not_after))),
         Span::styled(format!("({})", days.0), t.tone(days.1)),
     ]));
-    out.push(kv(t, "Key", safe(&c.key).into_owned()));
-    out.push(kv(t, "Signature", safe(&c.signature).into_owned()));
-    out.push(kv(t, "Serial", safe(&c.serial).into_owned()));
-    let fp = safe(&c.sha256).into_owned();
-    let (a, b) = fp.split_at(fp.len().div_ceil(2).min(fp.len()));
-    out.push(kv(t, "SHA-256", a.to_string()));
-    if !b.is_empty() {
-        out.push(kv(t, "", b.to_string()));
+    out.push(kv(t, "Key", safe(&cert.key).into_owned()));
+    out.push(kv(t, "Signature", safe(&cert.signature).into_owned()));
+    out.push(kv(t, "Serial", safe(&cert.serial).into_owned()));
+    let fp = safe(&cert.sha256).into_owned();
+    let (fp_head, fp_tail) = fp.split_at(fp.len().div_ceil(2).min(fp.len()));
+    out.push(kv(t, "SHA-256", fp_head.to_string()));
+    if !fp_tail.is_empty() {
+        out.push(kv(t, "", fp_tail.to_string()));
     }
     out.push(kv(
         t,
         "Flags",
         format!(
             "{}{}",
-            if c.self_signed {
+            if cert.self_signed {
                 "self-signed"
             } else {
                 "not self-signed"
             },
-            if c.is_ca { ", CA" } else { "" }
+            if cert.is_ca { ", CA" } else { "" }
         ),
     ));
     out

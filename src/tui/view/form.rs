@@ -15,6 +15,8 @@
 //! └───────────────────────────────────────────────────────┘
 //! ```
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -88,7 +90,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 safe(&rt.ports)
             );
             if !rt.user.is_empty() {
-                text.push_str(&format!("  user {}", safe(&rt.user)));
+                let _ = write!(text, "  user {}", safe(&rt.user));
             }
             lines.push(if sel {
                 Line::from(text).style(t.selected())

@@ -185,31 +185,29 @@ fn hints(ctx: Context) -> &'static [(&'static str, &'static str)] {
 
 fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let line = match app.prompt.as_ref() {
-        Some(p) if p.kind != PromptKind::StepEdit => {
-            let (lead, label) = match p.kind {
-                PromptKind::Search => ("/", "search: "),
-                _ => (":", "raw SMTP command: "),
-            };
-            let mut spans = vec![Span::styled(lead, t.key()), Span::styled(label, t.dim())];
-            spans.extend(input_spans(&p.input, t.text(), false));
-            spans.push(Span::styled("   Enter send · Esc cancel", t.dim()));
-            Line::from(spans)
+    let prompt = app
+        .prompt
+        .as_ref()
+        .filter(|p| p.kind != PromptKind::StepEdit);
+    let line = if let Some(p) = prompt {
+        let (lead, label) = match p.kind {
+            PromptKind::Search => ("/", "search: "),
+            _ => (":", "raw SMTP command: "),
+        };
+        let mut spans = vec![Span::styled(lead, t.key()), Span::styled(label, t.dim())];
+        spans.extend(input_spans(&p.input, t.text(), false));
+        spans.push(Span::styled("   Enter send · Esc cancel", t.dim()));
+        Line::from(spans)
+    } else if let Some(s) = &app.status {
+        let tone = if s.error { Tone::Bad } else { Tone::Good };
+        Line::from(Span::styled(format!(" {}", safe(&s.text)), t.tone(tone)))
+    } else {
+        let mut spans = Vec::new();
+        for (k, h) in hints(app.context()) {
+            spans.push(Span::styled(format!(" {k}"), t.key()));
+            spans.push(Span::styled(format!(" {h} "), t.dim()));
         }
-        _ => match &app.status {
-            Some(s) => {
-                let tone = if s.error { Tone::Bad } else { Tone::Good };
-                Line::from(Span::styled(format!(" {}", safe(&s.text)), t.tone(tone)))
-            }
-            None => {
-                let mut spans = Vec::new();
-                for (k, h) in hints(app.context()) {
-                    spans.push(Span::styled(format!(" {k}"), t.key()));
-                    spans.push(Span::styled(format!(" {h} "), t.dim()));
-                }
-                Line::from(spans)
-            }
-        },
+        Line::from(spans)
     };
     frame.render_widget(Paragraph::new(line), area);
 }

@@ -80,6 +80,8 @@ pub fn columns(bar: &Bar, t0: f64, span: f64, width: usize) -> (usize, usize) {
 
 /// Draws the timeline pane.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    const LABEL: usize = 9;
+    const DUR: usize = 9;
     let t = app.theme;
     let ep = app.selected_endpoint();
     let all = ep.map(|e| bars(e, app.last_ms)).unwrap_or_default();
@@ -103,8 +105,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .right_aligned(),
         );
     let inner_w = area.width.saturating_sub(2) as usize;
-    const LABEL: usize = 9;
-    const DUR: usize = 9;
     let bar_w = inner_w.saturating_sub(LABEL + DUR + 1);
     let mut lines = Vec::new();
     if all.is_empty() {

@@ -91,12 +91,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let len = app.transcript_len();
     let height = area.height.saturating_sub(2) as usize;
-    let right = match app.transcript.scroll {
-        None => " following ".to_string(),
-        Some(_) => {
-            let w = visible_window(len, height, app.transcript.scroll);
-            format!(" ↑ {}/{len} · End follows ", w.end)
-        }
+    let right = if app.transcript.scroll.is_none() {
+        " following ".to_string()
+    } else {
+        let w = visible_window(len, height, app.transcript.scroll);
+        format!(" ↑ {}/{len} · End follows ", w.end)
     };
     let mut title = vec![Span::styled(format!(" Transcript — {which} "), t.heading())];
     if let Some(q) = &app.transcript.query {
