@@ -94,11 +94,13 @@ impl EndpointView {
         }
     }
 
-    /// The verdict to show: the stepping session's, else the report's.
+    /// The verdict to show: the run's report, else a stepping session's (the stepping
+    /// panel shows the session's own verdict separately).
     pub fn verdict(&self) -> Option<&Verdict> {
-        self.step_verdict
+        self.report
             .as_ref()
-            .or(self.report.as_ref().map(|r| &r.verdict))
+            .map(|r| &r.verdict)
+            .or(self.step_verdict.as_ref())
     }
 
     /// Connect time in milliseconds.

@@ -13,7 +13,7 @@
 //! │                                   │└───────────────────────────────┘
 //! │                                   │┌ Timeline ─────────────────────┐
 //! └───────────────────────────────────┘└───────────────────────────────┘
-//! ─ Verdict / Stepping ─────────────────────────────────────────────────
+//! ─ Verdict / Stepping (4 lines compact, 6 wide: evidence and advice wrap) ─
 //!   code summary / evidence / advice
 //!  status line and key hints
 //! ```
@@ -69,7 +69,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
         Constraint::Length(1),
         Constraint::Length(matrix_h),
         Constraint::Min(4),
-        Constraint::Length(4),
+        Constraint::Length(if wide { 6 } else { 4 }),
         Constraint::Length(1),
     ])
     .areas(area);

@@ -163,6 +163,12 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
 
 fn hints(ctx: Context) -> &'static [(&'static str, &'static str)] {
     match ctx {
+        Context::Input => &[
+            ("Enter", "accept"),
+            ("Esc", "cancel"),
+            ("Ctrl-U", "clear"),
+            ("←→", "move"),
+        ],
         Context::Step => &[
             ("Enter", "run step"),
             ("i", "edit"),

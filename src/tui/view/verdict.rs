@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{input_spans, safe, short_label, spinner};
 use crate::model::Verdict;
@@ -82,7 +82,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             (None, _) => vec![Line::from(Span::styled(" queued", t.dim()))],
         },
     };
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    // Long evidence and advice wrap when the bar has room for more than three lines.
+    let para = Paragraph::new(lines).block(block);
+    let para = if area.height > 4 {
+        para.wrap(Wrap { trim: false })
+    } else {
+        para
+    };
+    frame.render_widget(para, area);
 }
 
 /// Draws the stepping panel.
