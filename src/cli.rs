@@ -314,7 +314,9 @@ impl ProbeArgs {
             client_key: self.client_key.clone(),
         };
         if self.client_cert.is_some() != self.client_key.is_some() {
-            return Err(UsageError("--client-cert and --client-key go together".into()));
+            return Err(UsageError(
+                "--client-cert and --client-key go together".into(),
+            ));
         }
         if let Some(url) = &self.proxy {
             let mut p = crate::settings::ProxySettings::parse(url).map_err(UsageError)?;
@@ -334,7 +336,10 @@ impl ProbeArgs {
         s.bind = self.bind;
         if let Some(i) = &self.interface {
             if i.is_empty() || i.len() > 15 || i.chars().any(|c| c.is_whitespace() || c == '/') {
-                return Err(UsageError(format!("invalid --interface `{}`", i.escape_debug())));
+                return Err(UsageError(format!(
+                    "invalid --interface `{}`",
+                    i.escape_debug()
+                )));
             }
             s.interface = Some(i.clone());
         }

@@ -189,13 +189,20 @@ impl ProxySettings {
         let remote_dns = match scheme.to_ascii_lowercase().as_str() {
             "socks5" => false,
             "socks5h" => true,
-            other => return Err(format!("--proxy: unsupported scheme `{other}` (socks5, socks5h)")),
+            other => {
+                return Err(format!(
+                    "--proxy: unsupported scheme `{other}` (socks5, socks5h)"
+                ));
+            }
         };
         let rest = rest.trim_end_matches('/');
         let (user, hostport) = match rest.rsplit_once('@') {
             Some((u, h)) => {
                 if u.contains(':') {
-                    return Err("--proxy: put the password in SMTPTUI_PROXY_PASSWORD, not in the URL".into());
+                    return Err(
+                        "--proxy: put the password in SMTPTUI_PROXY_PASSWORD, not in the URL"
+                            .into(),
+                    );
                 }
                 (Some(u.to_string()), h)
             }
@@ -213,7 +220,13 @@ impl ProxySettings {
         if host.is_empty() {
             return Err(format!("--proxy `{url}`: empty host"));
         }
-        Ok(Self { host: host.to_string(), port, remote_dns, user, password: None })
+        Ok(Self {
+            host: host.to_string(),
+            port,
+            remote_dns,
+            user,
+            password: None,
+        })
     }
 }
 
@@ -307,4 +320,33 @@ impl Settings {
 /// The EHLO name: `smtptui.invalid` is a safe default that reveals nothing local.
 pub fn default_ehlo_name() -> String {
     "smtptui.invalid".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_urls() {
+        let p = ProxySettings::parse("socks5://127.0.0.1:1080").unwrap();
+        assert_eq!(
+            (p.host.as_str(), p.port, p.remote_dns, p.user),
+            ("127.0.0.1", 1080, false, None)
+        );
+        let p = ProxySettings::parse("socks5h://bob@[::1]:9050/").unwrap();
+        assert_eq!(
+            (p.host.as_str(), p.port, p.remote_dns, p.user.as_deref()),
+            ("::1", 9050, true, Some("bob"))
+        );
+        for bad in [
+            "http://x:1",
+            "socks5://x",
+            "socks5://x:0",
+            "socks5://u:pw@x:1",
+            "socks5://:1",
+            "x:1",
+        ] {
+            assert!(ProxySettings::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

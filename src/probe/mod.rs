@@ -137,9 +137,16 @@ async fn plan(
     };
     let table = StaticTable::new(&settings.resolve);
     let host = settings.target.clone();
-    let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok();
+    let literal = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok();
     if settings.proxy.as_ref().is_some_and(|p| p.remote_dns) && !literal {
-        let (e, f) = ctx_line(Direction::Info, format!("{host}: resolved by the SOCKS5 proxy (socks5h)"));
+        let (e, f) = ctx_line(
+            Direction::Info,
+            format!("{host}: resolved by the SOCKS5 proxy (socks5h)"),
+        );
         lines.push(e);
         f.await;
         let endpoints = settings

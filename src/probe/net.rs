@@ -71,7 +71,11 @@ pub fn reply_meaning(code: u8) -> &'static str {
 
 /// A socket for `peer`, bound to `--bind` / `--interface` when given.
 fn socket_for(peer: &SocketAddr, settings: &Settings) -> io::Result<TcpSocket> {
-    let sock = if peer.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    let sock = if peer.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
     if let Some(local) = settings.bind {
         if local.is_ipv4() != peer.is_ipv4() {
             return Err(io::Error::new(
@@ -87,7 +91,10 @@ fn socket_for(peer: &SocketAddr, settings: &Settings) -> io::Result<TcpSocket> {
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     if settings.interface.is_some() {
-        return Err(io::Error::new(io::ErrorKind::Unsupported, "--interface is only supported on Linux"));
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "--interface is only supported on Linux",
+        ));
     }
     Ok(sock)
 }
@@ -111,23 +118,35 @@ pub async fn via_socks5(
         Ok(sock) => sock.connect(proxy_addr).await,
         Err(e) => Err(e),
     }
-    .map_err(|source| ProxyError::Unreachable { proxy: label.clone(), source })?;
+    .map_err(|source| ProxyError::Unreachable {
+        proxy: label.clone(),
+        source,
+    })?;
     notes.push(format!("connected to SOCKS5 proxy {label} ({proxy_addr})"));
     let proto = |e: io::Error| ProxyError::Protocol(e.to_string());
     let creds = proxy.user.as_ref().zip(proxy.password.as_ref());
-    let methods: &[u8] = if creds.is_some() { &[5, 2, 0, 2] } else { &[5, 1, 0] };
+    let methods: &[u8] = if creds.is_some() {
+        &[5, 2, 0, 2]
+    } else {
+        &[5, 1, 0]
+    };
     s.write_all(methods).await.map_err(proto)?;
     let mut choice = [0u8; 2];
     s.read_exact(&mut choice).await.map_err(proto)?;
     if choice[0] != 5 {
-        return Err(ProxyError::Protocol(format!("not a SOCKS5 proxy (version byte {})", choice[0])));
+        return Err(ProxyError::Protocol(format!(
+            "not a SOCKS5 proxy (version byte {})",
+            choice[0]
+        )));
     }
     match (choice[1], creds) {
         (0, _) => notes.push("proxy: no authentication required".into()),
         (2, Some((user, pass))) => {
             let (u, p) = (user.as_bytes(), pass.expose().as_bytes());
             if u.len() > 255 || p.len() > 255 {
-                return Err(ProxyError::Auth("user or password longer than 255 bytes".into()));
+                return Err(ProxyError::Auth(
+                    "user or password longer than 255 bytes".into(),
+                ));
             }
             let mut msg = vec![1, u.len() as u8];
             msg.extend_from_slice(u);
@@ -164,7 +183,9 @@ pub async fn via_socks5(
         }
         Target::Name(name, port) => {
             if name.len() > 255 {
-                return Err(ProxyError::Protocol("host name longer than 255 bytes".into()));
+                return Err(ProxyError::Protocol(
+                    "host name longer than 255 bytes".into(),
+                ));
             }
             req.push(3);
             req.push(name.len() as u8);
@@ -176,13 +197,20 @@ pub async fn via_socks5(
     let mut head = [0u8; 4];
     s.read_exact(&mut head).await.map_err(proto)?;
     if head[1] != 0 {
-        return Err(ProxyError::Reply { code: head[1], meaning: reply_meaning(head[1]) });
+        return Err(ProxyError::Reply {
+            code: head[1],
+            meaning: reply_meaning(head[1]),
+        });
     }
     let bound = match head[3] {
         1 => {
             let mut b = [0u8; 6];
             s.read_exact(&mut b).await.map_err(proto)?;
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])), u16::from_be_bytes([b[4], b[5]])).to_string()
+            SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])),
+                u16::from_be_bytes([b[4], b[5]]),
+            )
+            .to_string()
         }
         4 => {
             let mut b = [0u8; 18];
@@ -198,12 +226,18 @@ pub async fn via_socks5(
             s.read_exact(&mut b).await.map_err(proto)?;
             crate::model::escape_bytes(&b[..b.len() - 2])
         }
-        t => return Err(ProxyError::Protocol(format!("unknown address type {t} in reply"))),
+        t => {
+            return Err(ProxyError::Protocol(format!(
+                "unknown address type {t} in reply"
+            )));
+        }
     };
     let shown = match target {
         Target::Addr(a) => a.to_string(),
         Target::Name(n, p) => format!("{n}:{p}"),
     };
-    notes.push(format!("proxy: CONNECT {shown} succeeded (proxy's side {bound})"));
+    notes.push(format!(
+        "proxy: CONNECT {shown} succeeded (proxy's side {bound})"
+    ));
     Ok(s)
 }

@@ -212,7 +212,11 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin + Send>(
             // with an empty line (XOAUTH2) or ^A (OAUTHBEARER, RFC 7628) and gets the
             // final 5xx.
             note_challenge(session, &reply, "server says: ").await;
-            let ack = if mech == AuthMech::XOAuth2 { "" } else { "AQ==" };
+            let ack = if mech == AuthMech::XOAuth2 {
+                ""
+            } else {
+                "AQ=="
+            };
             session.command(ack).await
         }
     }

@@ -70,24 +70,40 @@ impl Machine {
         match result {
             Ok(tcp) => Ok(tcp),
             Err(DialError::Timeout) => {
-                let via = if self.ctx.settings.proxy.is_some() { " (via the proxy)" } else { "" };
-                self.note(Direction::Error, &format!("connect timed out after {t:.1} s{via}"))
-                    .await;
+                let via = if self.ctx.settings.proxy.is_some() {
+                    " (via the proxy)"
+                } else {
+                    ""
+                };
+                self.note(
+                    Direction::Error,
+                    &format!("connect timed out after {t:.1} s{via}"),
+                )
+                .await;
                 Err(Box::new(classify(&Observation::ConnectTimeout { secs: t })))
             }
             Err(DialError::Io(e)) => {
                 let text = e.to_string();
-                self.note(Direction::Error, &format!("connect failed: {text}")).await;
-                Err(Box::new(classify(&Observation::ConnectFailed { kind: e.kind(), error: &text })))
+                self.note(Direction::Error, &format!("connect failed: {text}"))
+                    .await;
+                Err(Box::new(classify(&Observation::ConnectFailed {
+                    kind: e.kind(),
+                    error: &text,
+                })))
             }
             Err(DialError::Proxy(e)) => {
                 let text = e.to_string();
                 self.note(Direction::Error, &text).await;
                 if e.target_refused() {
                     let kind = std::io::ErrorKind::ConnectionRefused;
-                    return Err(Box::new(classify(&Observation::ConnectFailed { kind, error: &text })));
+                    return Err(Box::new(classify(&Observation::ConnectFailed {
+                        kind,
+                        error: &text,
+                    })));
                 }
-                Err(Box::new(classify(&Observation::ProxyFailed { error: &text })))
+                Err(Box::new(classify(&Observation::ProxyFailed {
+                    error: &text,
+                })))
             }
         }
     }

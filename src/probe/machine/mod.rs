@@ -408,15 +408,25 @@ impl Machine {
         // on the first read after the handshake.
         let requested = self.tls.as_ref().filter(|t| t.client_cert_requested);
         if let (SmtpError::Io(io), Some(tls)) = (e, requested)
-            && let (crate::tls::FailureKind::Alert(alert), detail) = crate::tls::classify_io_error(io)
+            && let (crate::tls::FailureKind::Alert(alert), detail) =
+                crate::tls::classify_io_error(io)
         {
             let error = format!("TLS alert from server after the handshake: {alert} ({detail})");
             let sent = tls.client_cert_sent;
-            return Box::new(classify(&Observation::ClientCertRejected { error: &error, sent }));
+            return Box::new(classify(&Observation::ClientCertRejected {
+                error: &error,
+                sent,
+            }));
         }
         let obs = match e {
-            SmtpError::Closed { .. } | SmtpError::Io(_) => Observation::Closed { phase, error: &text },
-            SmtpError::Reply(_) => Observation::Protocol { phase, detail: &text },
+            SmtpError::Closed { .. } | SmtpError::Io(_) => Observation::Closed {
+                phase,
+                error: &text,
+            },
+            SmtpError::Reply(_) => Observation::Protocol {
+                phase,
+                detail: &text,
+            },
         };
         Box::new(classify(&obs))
     }

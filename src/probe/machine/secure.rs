@@ -1,10 +1,6 @@
 //! The TLS side of a session: implicit-TLS and STARTTLS handshakes, the certificate
 //! gate before credentials, and finding out what a port really speaks.
 
-
-
-
-
 use std::time::Duration;
 
 use super::{BoxIo, Machine, StepResult, facts, facts_text, first_line, rejected};
@@ -26,7 +22,8 @@ impl Machine {
         let start = self.phase_start(Phase::TlsHandshake).await;
         let limit = self.remaining(t.tls);
         let res = self.ctx.tls.handshake_within(stream, &name, limit).await;
-        let timed_out = matches!(&res, Err(f) if f.kind == FailureKind::Io(std::io::ErrorKind::TimedOut));
+        let timed_out =
+            matches!(&res, Err(f) if f.kind == FailureKind::Io(std::io::ErrorKind::TimedOut));
         match res.map_err(|f| (timed_out, f)) {
             Err((true, failure)) => {
                 if let Some(info) = failure.info.clone() {
