@@ -16,3 +16,5 @@ pub mod probe;
 pub mod settings;
 pub mod smtp;
 pub mod tls;
+#[cfg(feature = "tui")]
+pub mod tui;

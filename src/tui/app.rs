@@ -1,0 +1,596 @@
+//! The model of the Elm-style TUI: everything the screen shows, and how probe events
+//! change it. No terminal and no I/O here; [`super::update`] drives it and
+//! [`super::view`] draws it.
+
+use std::sync::Arc;
+
+use crate::model::{
+    Class, Direction, Endpoint, EndpointId, EndpointReport, Finding, NextStep, Phase, PhaseTiming,
+    ProbeEvent, RunId, RunReport, TlsInfo, TranscriptEntry, Verdict,
+};
+use crate::settings::Settings;
+
+use super::form::Form;
+use super::input::LineInput;
+use super::keys::Context;
+use super::theme::Theme;
+
+/// Which screen is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The target form.
+    Form,
+    /// Matrix, transcript, inspector, timeline, verdict.
+    Main,
+}
+
+/// A focusable pane of the main screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The port matrix.
+    Matrix,
+    /// The transcript.
+    Transcript,
+    /// The certificate inspector.
+    Cert,
+    /// The timeline.
+    Timeline,
+}
+
+/// What the side pane shows when there is room for only one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SideView {
+    /// Certificate inspector.
+    Cert,
+    /// Timeline.
+    Timeline,
+}
+
+/// Live state of one matrix row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowState {
+    /// Planned, not started.
+    Pending,
+    /// A phase is running.
+    Running(Phase),
+    /// Finished (the report holds the verdict).
+    Done,
+    /// The run was cancelled before this endpoint finished.
+    Cancelled,
+}
+
+/// One endpoint as the TUI knows it.
+#[derive(Debug, Clone)]
+pub struct EndpointView {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// Live state.
+    pub state: RowState,
+    /// A phase that started and has not finished yet, with its start.
+    pub live_phase: Option<(Phase, f64)>,
+    /// Finished phases, in order.
+    pub timings: Vec<PhaseTiming>,
+    /// Transcript lines, escaped by the engine.
+    pub transcript: Vec<TranscriptEntry>,
+    /// TLS details, when a handshake happened.
+    pub tls: Option<TlsInfo>,
+    /// The final report, when done.
+    pub report: Option<EndpointReport>,
+    /// The verdict of a stepping session, which supersedes the report's.
+    pub step_verdict: Option<Verdict>,
+}
+
+impl EndpointView {
+    fn new(endpoint: Endpoint) -> Self {
+        Self {
+            endpoint,
+            state: RowState::Pending,
+            live_phase: None,
+            timings: Vec::new(),
+            transcript: Vec::new(),
+            tls: None,
+            report: None,
+            step_verdict: None,
+        }
+    }
+
+    /// The verdict to show: the stepping session's, else the report's.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        self.step_verdict
+            .as_ref()
+            .or(self.report.as_ref().map(|r| &r.verdict))
+    }
+
+    /// Connect time in milliseconds.
+    pub fn connect_ms(&self) -> Option<f64> {
+        self.timings
+            .iter()
+            .find(|t| t.phase == Phase::Connect && t.ok)
+            .map(|t| t.dur_ms)
+    }
+
+    /// The greeting's reply code (from the report, else the first server line).
+    pub fn banner_code(&self) -> Option<String> {
+        let from_line = |s: &str| -> Option<String> {
+            let code: String = s.chars().take(3).collect();
+            (code.len() == 3 && code.chars().all(|c| c.is_ascii_digit())).then_some(code)
+        };
+        if let Some(b) = self.report.as_ref().and_then(|r| r.banner.as_deref()) {
+            return from_line(b);
+        }
+        self.transcript
+            .iter()
+            .find(|e| matches!(e.dir, Direction::Server | Direction::ServerTls))
+            .and_then(|e| from_line(&e.text))
+    }
+
+    /// AUTH mechanisms offered, when known.
+    pub fn auth(&self) -> Option<&[String]> {
+        self.report.as_ref().map(|r| r.auth_mechanisms.as_slice())
+    }
+}
+
+/// Where a transcript line lives: the run's own lines or an endpoint's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRef {
+    /// `None` for run-level lines (DNS, planning).
+    pub endpoint: Option<EndpointId>,
+    /// Index in that list.
+    pub index: usize,
+}
+
+/// Transcript pane state.
+#[derive(Debug, Clone, Default)]
+pub struct TranscriptState {
+    /// Top line when the user scrolled; `None` follows the tail.
+    pub scroll: Option<usize>,
+    /// Show every endpoint's lines interleaved.
+    pub all: bool,
+    /// The search query (kept after the prompt closes, for highlighting and n/N).
+    pub query: Option<String>,
+    /// The line of the current match.
+    pub current_match: Option<usize>,
+}
+
+/// A one-line prompt at the bottom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `/` search.
+    Search,
+    /// `:` raw SMTP command in a stepping session.
+    Raw,
+    /// Editing the next step's command.
+    StepEdit,
+}
+
+/// An open prompt.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// What it is for.
+    pub kind: PromptKind,
+    /// Its text.
+    pub input: LineInput,
+}
+
+/// An interactive stepping session.
+#[derive(Debug, Clone)]
+pub struct StepState {
+    /// The endpoint being stepped.
+    pub endpoint: EndpointId,
+    /// The next step; `None` while a step runs or after the session ended.
+    pub next: Option<NextStep>,
+    /// The command as edited by the user (None: as proposed).
+    pub edited: Option<String>,
+    /// Whether the session is inside TLS.
+    pub in_tls: bool,
+    /// Whether the engine is working on a step.
+    pub busy: bool,
+    /// Whether the session has ended (server closed, QUIT).
+    pub ended: bool,
+    /// Replies 500/502 (command unrecognised) seen so far.
+    pub unrecognised: usize,
+}
+
+/// A pending yes/no question and what "yes" does.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    /// The question.
+    pub question: String,
+    /// The raw command to send on yes.
+    pub raw: String,
+}
+
+/// The status line message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// The text.
+    pub text: String,
+    /// Whether it reports an error.
+    pub error: bool,
+}
+
+/// The whole model.
+#[derive(Debug)]
+pub struct App {
+    /// Colours on or off.
+    pub theme: Theme,
+    /// Current screen.
+    pub screen: Screen,
+    /// The target form.
+    pub form: Form,
+    /// Settings of the current (or last) run.
+    pub settings: Option<Arc<Settings>>,
+    /// Current run id; events of other runs are dropped.
+    pub run: RunId,
+    /// Whether a run is in progress.
+    pub running: bool,
+    /// Target of the current run.
+    pub target: String,
+    /// Wall-clock start of the run (RFC 3339), set by the runtime.
+    pub started_at: String,
+    /// The run's duration, when finished.
+    pub duration_ms: Option<f64>,
+    /// Latest run-relative time seen in any event (drives open timeline bars).
+    pub last_ms: f64,
+    /// Endpoints, indexed by id.
+    pub endpoints: Vec<EndpointView>,
+    /// Run-level transcript lines.
+    pub run_lines: Vec<TranscriptEntry>,
+    /// Every line in arrival order (for the "all" view).
+    pub all_lines: Vec<LineRef>,
+    /// Matrix-level findings.
+    pub findings: Vec<Finding>,
+    /// The engine's report of the finished run.
+    pub report: Option<RunReport>,
+    /// Selected matrix row.
+    pub selected: usize,
+    /// Focused pane.
+    pub focus: Pane,
+    /// Side pane content when only one fits.
+    pub side: SideView,
+    /// Transcript state.
+    pub transcript: TranscriptState,
+    /// Selected certificate of the chain.
+    pub cert_index: usize,
+    /// Scroll of the certificate details.
+    pub cert_scroll: usize,
+    /// Scroll of the timeline.
+    pub timeline_scroll: usize,
+    /// Help popup open, with its scroll.
+    pub help: Option<usize>,
+    /// Open prompt.
+    pub prompt: Option<Prompt>,
+    /// Stepping session.
+    pub step: Option<StepState>,
+    /// Pending confirmation.
+    pub confirm: Option<Confirm>,
+    /// Status line message.
+    pub status: Option<Status>,
+    /// Spinner frame counter (advanced by ticks while something runs).
+    pub tick: u64,
+    /// Terminal size (columns, rows), for mouse hit-testing.
+    pub size: (u16, u16),
+    /// A note shown in the title (demo mode).
+    pub note: Option<String>,
+    /// Set when the program should end.
+    pub quit: bool,
+    next_run: u64,
+}
+
+impl App {
+    /// A fresh model: the form when there is no target, else the main screen (the
+    /// caller then starts the run with [`super::update::start_run`]).
+    pub fn new(settings: Option<Settings>, theme: Theme, form: Form) -> Self {
+        let screen = if settings.is_some() {
+            Screen::Main
+        } else {
+            Screen::Form
+        };
+        Self {
+            theme,
+            screen,
+            form,
+            target: settings
+                .as_ref()
+                .map(|s| s.target.clone())
+                .unwrap_or_default(),
+            settings: settings.map(Arc::new),
+            run: RunId(0),
+            running: false,
+            started_at: String::new(),
+            duration_ms: None,
+            last_ms: 0.0,
+            endpoints: Vec::new(),
+            run_lines: Vec::new(),
+            all_lines: Vec::new(),
+            findings: Vec::new(),
+            report: None,
+            selected: 0,
+            focus: Pane::Matrix,
+            side: SideView::Cert,
+            transcript: TranscriptState::default(),
+            cert_index: 0,
+            cert_scroll: 0,
+            timeline_scroll: 0,
+            help: None,
+            prompt: None,
+            step: None,
+            confirm: None,
+            status: None,
+            tick: 0,
+            size: (80, 24),
+            note: None,
+            quit: false,
+            next_run: 0,
+        }
+    }
+
+    /// Resets the run state and hands out a new run id.
+    pub fn begin_run(&mut self, target: String) -> RunId {
+        self.next_run += 1;
+        self.run = RunId(self.next_run);
+        self.running = true;
+        self.target = target;
+        self.duration_ms = None;
+        self.last_ms = 0.0;
+        self.endpoints.clear();
+        self.run_lines.clear();
+        self.all_lines.clear();
+        self.findings.clear();
+        self.report = None;
+        self.selected = 0;
+        self.cert_index = 0;
+        self.cert_scroll = 0;
+        self.transcript.scroll = None;
+        self.transcript.current_match = None;
+        self.step = None;
+        self.run
+    }
+
+    /// Stops listening to the current run: its queued events will be dropped.
+    pub fn abandon_run(&mut self) {
+        self.next_run += 1;
+        self.run = RunId(self.next_run);
+        self.running = false;
+        for ep in &mut self.endpoints {
+            if matches!(ep.state, RowState::Pending | RowState::Running(_)) {
+                ep.state = RowState::Cancelled;
+                ep.live_phase = None;
+            }
+        }
+    }
+
+    /// The context that decides what keys do.
+    pub fn context(&self) -> Context {
+        if self.confirm.is_some() {
+            Context::Confirm
+        } else if self.help.is_some() {
+            Context::Help
+        } else if self.screen == Screen::Form {
+            Context::Form
+        } else if self.prompt.is_some() {
+            Context::Input
+        } else if self.step.is_some() {
+            Context::Step
+        } else {
+            Context::Main
+        }
+    }
+
+    /// Whether something is in progress (the spinner ticks only then).
+    pub fn busy(&self) -> bool {
+        self.running || self.step.as_ref().is_some_and(|s| s.busy)
+    }
+
+    /// The selected endpoint.
+    pub fn selected_endpoint(&self) -> Option<&EndpointView> {
+        self.endpoints.get(self.selected)
+    }
+
+    /// Number of transcript lines in the current view.
+    pub fn transcript_len(&self) -> usize {
+        if self.transcript.all {
+            self.all_lines.len()
+        } else {
+            self.selected_endpoint()
+                .map_or(self.run_lines.len(), |e| e.transcript.len())
+        }
+    }
+
+    /// Line `i` of the current transcript view, with the endpoint it belongs to.
+    pub fn transcript_line(&self, i: usize) -> Option<(Option<&EndpointView>, &TranscriptEntry)> {
+        if self.transcript.all {
+            let r = self.all_lines.get(i)?;
+            match r.endpoint {
+                None => self.run_lines.get(r.index).map(|e| (None, e)),
+                Some(id) => {
+                    let ep = self.endpoints.get(id.0)?;
+                    ep.transcript.get(r.index).map(|e| (Some(ep), e))
+                }
+            }
+        } else {
+            match self.selected_endpoint() {
+                Some(ep) => ep.transcript.get(i).map(|e| (Some(ep), e)),
+                None => self.run_lines.get(i).map(|e| (None, e)),
+            }
+        }
+    }
+
+    fn endpoint_mut(&mut self, id: EndpointId) -> Option<&mut EndpointView> {
+        self.endpoints.get_mut(id.0)
+    }
+
+    fn saw_time(&mut self, ms: f64) {
+        if ms.is_finite() && ms > self.last_ms {
+            self.last_ms = ms;
+        }
+    }
+
+    fn push_endpoint_line(&mut self, id: EndpointId, entry: TranscriptEntry) {
+        self.saw_time(entry.t_ms);
+        let stepping = self.step.as_ref().is_some_and(|s| s.endpoint == id);
+        let is_reply = matches!(entry.dir, Direction::Server | Direction::ServerTls);
+        let unrecognised =
+            is_reply && (entry.text.starts_with("500") || entry.text.starts_with("502"));
+        let Some(ep) = self.endpoint_mut(id) else {
+            return;
+        };
+        ep.transcript.push(entry);
+        let index = ep.transcript.len() - 1;
+        self.all_lines.push(LineRef {
+            endpoint: Some(id),
+            index,
+        });
+        if stepping
+            && unrecognised
+            && let Some(step) = self.step.as_mut()
+        {
+            step.unrecognised += 1;
+        }
+    }
+
+    /// Applies one probe event. Events of another run are dropped; returns whether the
+    /// event changed anything (so the caller knows whether to redraw).
+    pub fn apply_event(&mut self, ev: ProbeEvent) -> bool {
+        if ev.run() != self.run {
+            return false;
+        }
+        match ev {
+            ProbeEvent::RunStarted { target, .. } => self.target = target,
+            ProbeEvent::RunLine { entry, .. } => {
+                self.saw_time(entry.t_ms);
+                self.run_lines.push(entry);
+                self.all_lines.push(LineRef {
+                    endpoint: None,
+                    index: self.run_lines.len() - 1,
+                });
+            }
+            ProbeEvent::Planned { endpoints, .. } => {
+                self.endpoints = endpoints.into_iter().map(EndpointView::new).collect();
+                self.selected = self.selected.min(self.endpoints.len().saturating_sub(1));
+            }
+            ProbeEvent::Line {
+                endpoint, entry, ..
+            } => self.push_endpoint_line(endpoint, entry),
+            ProbeEvent::PhaseStarted {
+                endpoint,
+                phase,
+                at_ms,
+                ..
+            } => {
+                self.saw_time(at_ms);
+                if let Some(ep) = self.endpoint_mut(endpoint) {
+                    ep.state = RowState::Running(phase);
+                    ep.live_phase = Some((phase, at_ms));
+                }
+            }
+            ProbeEvent::PhaseDone {
+                endpoint, timing, ..
+            } => {
+                self.saw_time(timing.start_ms + timing.dur_ms);
+                if let Some(ep) = self.endpoint_mut(endpoint) {
+                    if ep.live_phase.is_some_and(|(p, _)| p == timing.phase) {
+                        ep.live_phase = None;
+                    }
+                    ep.timings.push(timing);
+                }
+            }
+            ProbeEvent::Tls { endpoint, info, .. } => {
+                if let Some(ep) = self.endpoint_mut(endpoint) {
+                    ep.tls = Some(*info);
+                }
+            }
+            ProbeEvent::EndpointDone { report, .. } => {
+                let id = report.endpoint.id;
+                if let Some(ep) = self.endpoint_mut(id) {
+                    ep.state = RowState::Done;
+                    ep.live_phase = None;
+                    if ep.tls.is_none() {
+                        ep.tls.clone_from(&report.tls);
+                    }
+                    if ep.timings.is_empty() {
+                        ep.timings.clone_from(&report.timings);
+                    }
+                    ep.report = Some(*report);
+                }
+            }
+            ProbeEvent::StepReady {
+                endpoint,
+                next,
+                in_tls,
+                verdict,
+                ..
+            } => {
+                if let Some(ep) = self.endpoint_mut(endpoint) {
+                    ep.step_verdict = Some(verdict);
+                    ep.live_phase = None;
+                    ep.state = RowState::Done;
+                }
+                if let Some(step) = self.step.as_mut().filter(|s| s.endpoint == endpoint) {
+                    step.ended = next.is_none();
+                    step.next = next;
+                    step.edited = None;
+                    step.in_tls = in_tls;
+                    step.busy = false;
+                }
+            }
+            ProbeEvent::RunDone { findings, .. } => {
+                self.findings = findings;
+                self.running = false;
+                if self.duration_ms.is_none() {
+                    self.duration_ms = Some(self.last_ms);
+                }
+            }
+        }
+        true
+    }
+
+    /// Counts of (done, total) endpoints.
+    pub fn progress(&self) -> (usize, usize) {
+        let done = self
+            .endpoints
+            .iter()
+            .filter(|e| e.state == RowState::Done)
+            .count();
+        (done, self.endpoints.len())
+    }
+
+    /// The report to export: the engine's when the run finished, else one assembled
+    /// from what arrived so far.
+    pub fn export_report(&self) -> RunReport {
+        if let Some(r) = &self.report {
+            return r.clone();
+        }
+        let reports: Vec<EndpointReport> = self
+            .endpoints
+            .iter()
+            .map(|ep| {
+                ep.report.clone().unwrap_or_else(|| EndpointReport {
+                    endpoint: ep.endpoint.clone(),
+                    verdict: ep.verdict().cloned().unwrap_or_else(|| Verdict {
+                        class: Class::Timeout,
+                        summary: "not finished when exported".into(),
+                        evidence: String::new(),
+                        advice: "let the run finish, then export again".into(),
+                    }),
+                    timings: ep.timings.clone(),
+                    local_addr: None,
+                    banner: None,
+                    ehlo: Vec::new(),
+                    capabilities: Vec::new(),
+                    auth_mechanisms: Vec::new(),
+                    tls: ep.tls.clone(),
+                    transcript: ep.transcript.clone(),
+                })
+            })
+            .collect();
+        RunReport::new(
+            self.target.clone(),
+            self.started_at.clone(),
+            self.duration_ms.unwrap_or(self.last_ms),
+            self.run_lines.clone(),
+            &reports,
+            self.findings.clone(),
+        )
+    }
+}

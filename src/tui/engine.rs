@@ -1,0 +1,49 @@
+//! The adapter to the probe engine and the exporter: the ONLY place in the TUI that
+//! calls them, so the rest of the TUI depends on these few signatures.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::model::{Endpoint, ProbeEvent, RunId, RunReport};
+use crate::settings::Settings;
+
+pub use crate::probe::step::StepCommand;
+
+/// Runs the probe matrix, streaming events into `tx`; returns the report.
+pub async fn run(settings: Arc<Settings>, run: RunId, tx: mpsc::Sender<ProbeEvent>) -> RunReport {
+    crate::probe::run(settings, run, tx).await
+}
+
+/// Opens an interactive session on one endpoint; returns where to send commands.
+pub fn step_spawn(
+    settings: Arc<Settings>,
+    endpoint: Endpoint,
+    run: RunId,
+    events: mpsc::Sender<ProbeEvent>,
+) -> mpsc::Sender<StepCommand> {
+    crate::probe::step::spawn(settings, endpoint, run, events)
+}
+
+/// The text export.
+pub fn to_text(report: &RunReport) -> String {
+    crate::export::to_text(report)
+}
+
+/// The JSON export.
+pub fn to_json(report: &RunReport) -> String {
+    crate::export::to_json(report)
+}
+
+/// Writes a new export file into `dir` (atomic, 0600, never overwrites); returns its
+/// path, or the error in words for the status line.
+pub fn write_new(dir: &Path, contents: &str, json: bool) -> Result<PathBuf, String> {
+    crate::export::write_new(dir, if json { "json" } else { "txt" }, contents)
+        .map_err(|e| e.to_string())
+}
+
+/// The current wall-clock time, RFC 3339 (for the report's `started_at`).
+pub fn now_rfc3339() -> String {
+    crate::export::now_rfc3339()
+}

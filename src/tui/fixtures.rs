@@ -1,0 +1,519 @@
+//! Hand-built, fixed probe data for the TUI tests: a dual-stack target with the four
+//! default ports, one verified STARTTLS session, an expired implicit-TLS certificate,
+//! a blocked port 25, a refused port and IPv6 endpoints still running.
+
+use std::net::IpAddr;
+
+use crate::model::{
+    CertProblem, CertSummary, Class, Direction, Endpoint, EndpointId, EndpointReport, Finding,
+    Mode, NextStep, Phase, PhaseTiming, ProbeEvent, RunId, TlsInfo, TranscriptEntry, Verdict,
+};
+
+/// The target name.
+pub const HOST: &str = "mail.example.com";
+
+/// The planned matrix: v4 then v6, ports 25, 465, 587, 2525.
+pub fn endpoints() -> Vec<Endpoint> {
+    let v4: IpAddr = "192.0.2.10".parse().unwrap();
+    let v6: IpAddr = "2001:db8::10".parse().unwrap();
+    let mut out = Vec::new();
+    for addr in [v4, v6] {
+        for (port, mode) in [
+            (25, Mode::Starttls),
+            (465, Mode::Tls),
+            (587, Mode::Starttls),
+            (2525, Mode::Starttls),
+        ] {
+            out.push(Endpoint {
+                id: EndpointId(out.len()),
+                host: HOST.into(),
+                address: addr,
+                port,
+                mode,
+            });
+        }
+    }
+    out
+}
+
+fn cert(subject: &str, issuer: &str, days_left: i64, ca: bool) -> CertSummary {
+    CertSummary {
+        subject: subject.into(),
+        issuer: issuer.into(),
+        sans: if ca { Vec::new() } else { vec![HOST.into(), "smtp.example.com".into()] },
+        not_before: "2026-09-01T00:00:00Z".into(),
+        not_after: if days_left < 0 { "2026-11-10T00:00:00Z".into() } else { "2027-02-20T00:00:00Z".into() },
+        days_left,
+        key: if ca { "RSA 4096".into() } else { "EC P-256".into() },
+        signature: "sha256WithRSAEncryption".into(),
+        serial: "04:A1:9C:3E:77:10:5B:02".into(),
+        sha256: "5E:1F:9A:20:C4:7D:88:13:0B:6E:F2:41:9C:AA:07:3D:E5:12:68:BF:90:4C:D1:7A:33:E8:5F:06:B9:21:CC:48"
+            .into(),
+        self_signed: subject == issuer,
+        is_ca: ca,
+    }
+}
+
+/// A verified chain (leaf, intermediate, root).
+pub fn tls_verified() -> TlsInfo {
+    TlsInfo {
+        version: "TLSv1.3".into(),
+        cipher: "TLS13_AES_256_GCM_SHA384".into(),
+        group: Some("X25519".into()),
+        verified: true,
+        error: None,
+        problem: None,
+        checked_name: HOST.into(),
+        chain: vec![
+            cert(
+                "CN=mail.example.com",
+                "CN=Example Issuing CA R1, O=Example Trust",
+                89,
+                false,
+            ),
+            cert(
+                "CN=Example Issuing CA R1, O=Example Trust",
+                "CN=Example Root X1, O=Example Trust",
+                900,
+                true,
+            ),
+            cert(
+                "CN=Example Root X1, O=Example Trust",
+                "CN=Example Root X1, O=Example Trust",
+                3000,
+                true,
+            ),
+        ],
+        client_cert_requested: false,
+    }
+}
+
+/// An expired, self-signed certificate on 465.
+pub fn tls_expired() -> TlsInfo {
+    TlsInfo {
+        version: "TLSv1.2".into(),
+        cipher: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".into(),
+        group: Some("secp256r1".into()),
+        verified: false,
+        error: Some("certificate expired: notAfter 2026-11-10T00:00:00Z".into()),
+        problem: Some(CertProblem::Expired),
+        checked_name: HOST.into(),
+        chain: vec![cert(
+            "CN=mail.example.com",
+            "CN=mail.example.com",
+            -12,
+            false,
+        )],
+        client_cert_requested: false,
+    }
+}
+
+fn line(run: RunId, ep: usize, t_ms: f64, dir: Direction, text: &str) -> ProbeEvent {
+    ProbeEvent::Line {
+        run,
+        endpoint: EndpointId(ep),
+        entry: TranscriptEntry::new(t_ms, dir, text),
+    }
+}
+
+fn phase(run: RunId, ep: usize, phase: Phase, start: f64, dur: f64, ok: bool) -> [ProbeEvent; 2] {
+    [
+        ProbeEvent::PhaseStarted {
+            run,
+            endpoint: EndpointId(ep),
+            phase,
+            at_ms: start,
+        },
+        ProbeEvent::PhaseDone {
+            run,
+            endpoint: EndpointId(ep),
+            timing: PhaseTiming {
+                phase,
+                start_ms: start,
+                dur_ms: dur,
+                ok,
+            },
+        },
+    ]
+}
+
+fn verdict(class: Class, summary: &str, evidence: &str, advice: &str) -> Verdict {
+    Verdict {
+        class,
+        summary: summary.into(),
+        evidence: evidence.into(),
+        advice: advice.into(),
+    }
+}
+
+/// The STARTTLS session on v4 587, as lines and phases.
+fn session_587(run: RunId, ep: usize) -> Vec<ProbeEvent> {
+    use Direction::{Client, ClientTls, Info, Server, ServerTls};
+    let mut v = Vec::new();
+    v.extend(phase(run, ep, Phase::Connect, 21.0, 11.6, true));
+    v.push(line(
+        run,
+        ep,
+        32.6,
+        Info,
+        "connected to 192.0.2.10:587 from 198.51.100.7:50312",
+    ));
+    v.extend(phase(run, ep, Phase::Banner, 32.6, 30.9, true));
+    v.push(line(
+        run,
+        ep,
+        63.5,
+        Server,
+        "220 mail.example.com ESMTP Postfix",
+    ));
+    v.push(line(run, ep, 63.9, Client, "EHLO smtptui.invalid"));
+    v.extend(phase(run, ep, Phase::Ehlo, 63.9, 12.2, true));
+    for l in [
+        "250-mail.example.com",
+        "250-PIPELINING",
+        "250-SIZE 52428800",
+        "250-STARTTLS",
+        "250-ENHANCEDSTATUSCODES",
+        "250 CHUNKING",
+    ] {
+        v.push(line(run, ep, 76.1, Server, l));
+    }
+    v.push(line(run, ep, 76.4, Client, "STARTTLS"));
+    v.extend(phase(run, ep, Phase::Starttls, 76.4, 10.1, true));
+    v.push(line(run, ep, 86.5, Server, "220 2.0.0 Ready to start TLS"));
+    v.extend(phase(run, ep, Phase::TlsHandshake, 86.5, 48.3, true));
+    v.push(ProbeEvent::Tls {
+        run,
+        endpoint: EndpointId(ep),
+        info: Box::new(tls_verified()),
+    });
+    v.push(line(
+        run,
+        ep,
+        134.8,
+        Info,
+        "TLSv1.3 TLS13_AES_256_GCM_SHA384, certificate verified for mail.example.com",
+    ));
+    v.push(line(run, ep, 135.0, ClientTls, "EHLO smtptui.invalid"));
+    v.extend(phase(run, ep, Phase::EhloTls, 135.0, 13.4, true));
+    for l in [
+        "250-mail.example.com",
+        "250-PIPELINING",
+        "250-SIZE 52428800",
+        "250-AUTH PLAIN LOGIN",
+        "250-ENHANCEDSTATUSCODES",
+        "250 CHUNKING",
+    ] {
+        v.push(line(run, ep, 148.4, ServerTls, l));
+    }
+    v
+}
+
+fn report(ep: &Endpoint, v: Verdict, tls: Option<TlsInfo>, auth: &[&str]) -> ProbeEvent {
+    ProbeEvent::EndpointDone {
+        run: RunId(1),
+        report: Box::new(EndpointReport {
+            endpoint: ep.clone(),
+            verdict: v,
+            timings: Vec::new(),
+            local_addr: Some("198.51.100.7:50312".into()),
+            banner: (tls.is_some() || !auth.is_empty())
+                .then(|| "220 mail.example.com ESMTP Postfix".into()),
+            ehlo: Vec::new(),
+            capabilities: Vec::new(),
+            auth_mechanisms: auth.iter().map(|s| (*s).to_string()).collect(),
+            tls,
+            transcript: Vec::new(),
+        }),
+    }
+}
+
+/// The first part of the run (run id 1): DNS, the plan, v4 mostly done, v6 running.
+pub fn mid_run() -> Vec<ProbeEvent> {
+    use Direction::{Error, Info, Server};
+    let run = RunId(1);
+    let eps = endpoints();
+    let mut v = vec![
+        ProbeEvent::RunStarted {
+            run,
+            target: HOST.into(),
+        },
+        ProbeEvent::RunLine {
+            run,
+            entry: TranscriptEntry::new(0.4, Info, "resolving mail.example.com (A, AAAA)"),
+        },
+        ProbeEvent::RunLine {
+            run,
+            entry: TranscriptEntry::new(18.2, Info, "mail.example.com A 192.0.2.10"),
+        },
+        ProbeEvent::RunLine {
+            run,
+            entry: TranscriptEntry::new(19.7, Info, "mail.example.com AAAA 2001:db8::10"),
+        },
+        ProbeEvent::Planned {
+            run,
+            endpoints: eps.clone(),
+        },
+    ];
+    // v4 587: full session, ok.
+    v.extend(session_587(run, 2));
+    v.push(line(run, 2, 148.9, Direction::ClientTls, "QUIT"));
+    v.push(line(run, 2, 160.2, Direction::ServerTls, "221 2.0.0 Bye"));
+    v.push(report(
+        &eps[2],
+        verdict(
+            Class::Ok,
+            "Works: STARTTLS, certificate verified, AUTH offered",
+            "250-AUTH PLAIN LOGIN (after STARTTLS)",
+            "use 587 with STARTTLS",
+        ),
+        Some(tls_verified()),
+        &["PLAIN", "LOGIN"],
+    ));
+    // v4 465: implicit TLS, expired certificate.
+    v.extend(phase(run, 1, Phase::Connect, 20.5, 12.1, true));
+    v.push(line(run, 1, 32.6, Info, "connected to 192.0.2.10:465"));
+    v.extend(phase(run, 1, Phase::TlsHandshake, 32.6, 41.0, false));
+    v.push(ProbeEvent::Tls {
+        run,
+        endpoint: EndpointId(1),
+        info: Box::new(tls_expired()),
+    });
+    v.push(line(
+        run,
+        1,
+        73.6,
+        Error,
+        "certificate expired: notAfter 2026-11-10T00:00:00Z (continuing for inspection)",
+    ));
+    v.push(line(
+        run,
+        1,
+        95.0,
+        Direction::ServerTls,
+        "220 mail.example.com ESMTP Postfix",
+    ));
+    v.push(report(
+        &eps[1],
+        verdict(
+            Class::CertExpired,
+            "The certificate has expired",
+            "notAfter 2026-11-10T00:00:00Z (12 days ago)",
+            "renew the certificate; until then clients will refuse 465",
+        ),
+        Some(tls_expired()),
+        &[],
+    ));
+    // v4 25: connect timeout.
+    v.push(ProbeEvent::PhaseStarted {
+        run,
+        endpoint: EndpointId(0),
+        phase: Phase::Connect,
+        at_ms: 20.1,
+    });
+    v.push(line(run, 0, 20.1, Info, "connecting to 192.0.2.10:25"));
+    // v4 2525: refused.
+    v.extend(phase(run, 3, Phase::Connect, 20.8, 1.2, false));
+    v.push(line(
+        run,
+        3,
+        22.0,
+        Error,
+        "connect: connection refused (RST)",
+    ));
+    v.push(report(
+        &eps[3],
+        verdict(
+            Class::Refused,
+            "TCP connection refused",
+            "RST after 1.2ms",
+            "nothing listens on 2525; use 587",
+        ),
+        None,
+        &[],
+    ));
+    // v6: 25 connecting, 587 in EHLO, 465 handshaking, 2525 queued.
+    v.push(ProbeEvent::PhaseStarted {
+        run,
+        endpoint: EndpointId(4),
+        phase: Phase::Connect,
+        at_ms: 21.3,
+    });
+    v.extend(phase(run, 6, Phase::Connect, 21.5, 14.0, true));
+    v.extend(phase(run, 6, Phase::Banner, 35.5, 33.0, true));
+    v.push(line(
+        run,
+        6,
+        68.5,
+        Server,
+        "220 mail.example.com ESMTP Postfix",
+    ));
+    v.push(line(
+        run,
+        6,
+        68.9,
+        Direction::Client,
+        "EHLO smtptui.invalid",
+    ));
+    v.push(ProbeEvent::PhaseStarted {
+        run,
+        endpoint: EndpointId(6),
+        phase: Phase::Ehlo,
+        at_ms: 68.9,
+    });
+    v.extend(phase(run, 5, Phase::Connect, 21.4, 15.2, true));
+    v.push(ProbeEvent::PhaseStarted {
+        run,
+        endpoint: EndpointId(5),
+        phase: Phase::TlsHandshake,
+        at_ms: 36.6,
+    });
+    v.push(line(run, 2, 170.0, Info, "session closed"));
+    v
+}
+
+/// The rest of the run and its findings.
+pub fn finish() -> Vec<ProbeEvent> {
+    use Direction::{Error, Server};
+    let run = RunId(1);
+    let eps = endpoints();
+    let mut v = Vec::new();
+    v.push(ProbeEvent::PhaseDone {
+        run,
+        endpoint: EndpointId(0),
+        timing: PhaseTiming {
+            phase: Phase::Connect,
+            start_ms: 20.1,
+            dur_ms: 10_000.0,
+            ok: false,
+        },
+    });
+    v.push(line(
+        run,
+        0,
+        10_020.1,
+        Error,
+        "connect timed out after 10s (no SYN-ACK, no RST)",
+    ));
+    v.push(report(
+        &eps[0],
+        verdict(
+            Class::Timeout,
+            "TCP connect timed out (packets silently dropped)",
+            "no answer to SYN within 10s on 192.0.2.10:25",
+            "this network blocks outbound port 25; submit on 587 or 465",
+        ),
+        None,
+        &[],
+    ));
+    v.push(ProbeEvent::PhaseDone {
+        run,
+        endpoint: EndpointId(4),
+        timing: PhaseTiming {
+            phase: Phase::Connect,
+            start_ms: 21.3,
+            dur_ms: 10_000.0,
+            ok: false,
+        },
+    });
+    v.push(report(
+        &eps[4],
+        verdict(
+            Class::Timeout,
+            "TCP connect timed out (packets silently dropped)",
+            "no answer to SYN within 10s",
+            "submit on 587 or 465",
+        ),
+        None,
+        &[],
+    ));
+    v.push(ProbeEvent::PhaseDone {
+        run,
+        endpoint: EndpointId(5),
+        timing: PhaseTiming {
+            phase: Phase::TlsHandshake,
+            start_ms: 36.6,
+            dur_ms: 40.0,
+            ok: false,
+        },
+    });
+    v.push(ProbeEvent::Tls {
+        run,
+        endpoint: EndpointId(5),
+        info: Box::new(tls_expired()),
+    });
+    v.push(report(
+        &eps[5],
+        verdict(
+            Class::CertExpired,
+            "The certificate has expired",
+            "notAfter 2026-11-10T00:00:00Z",
+            "renew the certificate",
+        ),
+        Some(tls_expired()),
+        &[],
+    ));
+    v.push(ProbeEvent::PhaseDone {
+        run,
+        endpoint: EndpointId(6),
+        timing: PhaseTiming {
+            phase: Phase::Ehlo,
+            start_ms: 68.9,
+            dur_ms: 11.0,
+            ok: true,
+        },
+    });
+    v.push(line(run, 6, 79.9, Server, "250-mail.example.com"));
+    v.push(line(run, 6, 79.9, Server, "250 AUTH PLAIN LOGIN"));
+    v.push(report(
+        &eps[6],
+        verdict(
+            Class::StarttlsStripped,
+            "A middlebox masked STARTTLS",
+            "EHLO over IPv6 lacks STARTTLS while IPv4 offers it",
+            "use another network or port 465",
+        ),
+        None,
+        &["PLAIN", "LOGIN"],
+    ));
+    v.extend(phase(run, 7, Phase::Connect, 22.0, 1.0, false));
+    v.push(report(
+        &eps[7],
+        verdict(
+            Class::Refused,
+            "TCP connection refused",
+            "RST",
+            "nothing listens on 2525",
+        ),
+        None,
+        &[],
+    ));
+    v.push(ProbeEvent::RunDone {
+        run,
+        findings: vec![
+            Finding {
+                code: "port25_blocked".into(),
+                summary: "Outbound port 25 is blocked on this network".into(),
+                evidence: "25 timed out on v4 and v6; other ports connect".into(),
+                advice: "submit on 587 or 465".into(),
+            },
+            Finding {
+                code: "starttls_stripped_v6".into(),
+                summary: "STARTTLS is stripped on the IPv6 path".into(),
+                evidence: "v6 587".into(),
+                advice: "prefer IPv4 or 465".into(),
+            },
+        ],
+    });
+    v
+}
+
+/// The next step the engine proposes after the greeting.
+pub fn next_ehlo() -> NextStep {
+    NextStep {
+        phase: Phase::Ehlo,
+        label: "send EHLO".into(),
+        command: "EHLO smtptui.invalid".into(),
+        editable: true,
+    }
+}

@@ -1,0 +1,396 @@
+//! The target form: host, ports/modes, credentials, envelope, TLS name and CA file.
+//! It turns into [`Settings`] (validated here) and remembers recent targets through
+//! [`super::recent`]. The password is masked on screen and never written anywhere.
+
+use std::path::PathBuf;
+
+use crate::model::{PortSpec, Secret};
+use crate::settings::{AuthSettings, Settings};
+
+use super::input::LineInput;
+use super::recent::RecentTarget;
+
+/// The form's fields, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Host name or address.
+    Host,
+    /// Ports and modes, `25,465/tls,587,2525`.
+    Ports,
+    /// AUTH user.
+    User,
+    /// AUTH password (masked).
+    Password,
+    /// Envelope sender.
+    From,
+    /// Envelope recipients, comma-separated.
+    To,
+    /// TLS server name (SNI and certificate check).
+    ServerName,
+    /// Extra CA file (PEM).
+    CaFile,
+}
+
+impl Field {
+    /// Every field, in order.
+    pub const ALL: [Field; 8] = [
+        Field::Host,
+        Field::Ports,
+        Field::User,
+        Field::Password,
+        Field::From,
+        Field::To,
+        Field::ServerName,
+        Field::CaFile,
+    ];
+
+    /// The label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Host => "Host",
+            Self::Ports => "Ports/modes",
+            Self::User => "User",
+            Self::Password => "Password",
+            Self::From => "Mail from",
+            Self::To => "Rcpt to",
+            Self::ServerName => "TLS name",
+            Self::CaFile => "CA file",
+        }
+    }
+
+    /// A hint shown when the field is empty.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            Self::Host => "mail.example.com",
+            Self::Ports => "25,465/tls,587,2525",
+            Self::User => "(optional) user for AUTH",
+            Self::Password => "(optional) never stored",
+            Self::From => "(optional) sender@example.com",
+            Self::To => "(optional) rcpt@example.net, ...",
+            Self::ServerName => "(optional) name to check the certificate against",
+            Self::CaFile => "(optional) extra trust anchors, PEM",
+        }
+    }
+}
+
+/// Why the form cannot start a run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    /// No host.
+    #[error("enter a host name or address")]
+    NoHost,
+    /// A port spec did not parse.
+    #[error("ports: {0}")]
+    Ports(String),
+    /// Password without user.
+    #[error("a password needs a user")]
+    PasswordWithoutUser,
+}
+
+/// The form state.
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// One input per field (the password's text is only in memory, masked on screen).
+    pub inputs: [LineInput; 8],
+    /// The focused field.
+    pub focus: usize,
+    /// Recent targets, newest first.
+    pub recent: Vec<RecentTarget>,
+    /// Which recent target was last filled in.
+    pub recent_index: Option<usize>,
+    /// The last validation error.
+    pub error: Option<String>,
+    /// Settings to start from (timeouts, resolve overrides ... of the CLI).
+    pub base: Option<Settings>,
+}
+
+impl Form {
+    /// An empty form with the default ports.
+    pub fn new(recent: Vec<RecentTarget>) -> Self {
+        let mut inputs: [LineInput; 8] = Default::default();
+        inputs[1] = LineInput::new(ports_text(&PortSpec::defaults()));
+        Self {
+            inputs,
+            focus: 0,
+            recent,
+            recent_index: None,
+            error: None,
+            base: None,
+        }
+    }
+
+    /// The input of a field.
+    pub fn input(&self, f: Field) -> &LineInput {
+        &self.inputs[f as usize]
+    }
+
+    /// The focused field.
+    pub fn focused(&self) -> Field {
+        Field::ALL[self.focus]
+    }
+
+    /// The focused input.
+    pub fn focused_input(&mut self) -> &mut LineInput {
+        &mut self.inputs[self.focus]
+    }
+
+    /// Moves focus by `delta` fields, wrapping.
+    pub fn move_focus(&mut self, delta: isize) {
+        let n = Field::ALL.len() as isize;
+        self.focus = (self.focus as isize + delta).rem_euclid(n) as usize;
+    }
+
+    /// Fills the form from settings (the password is not copied: an empty password
+    /// field keeps the one the settings already have).
+    pub fn load_settings(&mut self, s: &Settings) {
+        let set = |f: &mut Self, field: Field, v: String| f.inputs[field as usize].set(v);
+        set(self, Field::Host, s.target.clone());
+        set(self, Field::Ports, ports_text(&s.ports));
+        set(
+            self,
+            Field::User,
+            s.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default(),
+        );
+        set(self, Field::Password, String::new());
+        set(self, Field::From, s.from.clone().unwrap_or_default());
+        set(self, Field::To, s.to.join(", "));
+        set(
+            self,
+            Field::ServerName,
+            s.tls.server_name.clone().unwrap_or_default(),
+        );
+        set(
+            self,
+            Field::CaFile,
+            s.tls
+                .ca_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+        self.base = Some(s.clone());
+        self.error = None;
+    }
+
+    /// Fills the form from a remembered target.
+    pub fn load_recent(&mut self, r: &RecentTarget) {
+        let set = |f: &mut Self, field: Field, v: &str| f.inputs[field as usize].set(v);
+        set(self, Field::Host, &r.host);
+        set(self, Field::Ports, &r.ports);
+        set(self, Field::User, &r.user);
+        set(self, Field::Password, "");
+        set(self, Field::From, &r.from);
+        set(self, Field::To, &r.to);
+        set(self, Field::ServerName, &r.server_name);
+        set(self, Field::CaFile, &r.ca_file);
+        self.error = None;
+    }
+
+    /// Steps through the recent targets (+1 older, -1 newer) and fills the form.
+    pub fn cycle_recent(&mut self, delta: isize) {
+        if self.recent.is_empty() {
+            return;
+        }
+        let n = self.recent.len() as isize;
+        let next = match self.recent_index {
+            None if delta >= 0 => 0,
+            None => n - 1,
+            Some(i) => (i as isize + delta).rem_euclid(n),
+        } as usize;
+        self.recent_index = Some(next);
+        let r = self.recent[next].clone();
+        self.load_recent(&r);
+    }
+
+    fn text(&self, f: Field) -> &str {
+        self.input(f).text().trim()
+    }
+
+    /// What the form would remember (never the password).
+    pub fn to_recent(&self) -> RecentTarget {
+        RecentTarget {
+            host: self.text(Field::Host).to_string(),
+            ports: self.text(Field::Ports).to_string(),
+            user: self.text(Field::User).to_string(),
+            from: self.text(Field::From).to_string(),
+            to: self.text(Field::To).to_string(),
+            server_name: self.text(Field::ServerName).to_string(),
+            ca_file: self.text(Field::CaFile).to_string(),
+        }
+    }
+
+    /// Validates the form into settings. The password field is cleared afterwards
+    /// (the secret lives on only inside the returned settings).
+    pub fn submit(&mut self) -> Result<Settings, FormError> {
+        let host = self.text(Field::Host);
+        if host.is_empty() {
+            return Err(FormError::NoHost);
+        }
+        let ports = parse_ports(self.text(Field::Ports)).map_err(FormError::Ports)?;
+        let mut s = match &self.base {
+            Some(b) => Settings {
+                target: host.to_string(),
+                ..b.clone()
+            },
+            None => Settings::new(host),
+        };
+        s.ports = ports;
+        let user = self.text(Field::User);
+        let password = self.input(Field::Password).text();
+        if user.is_empty() {
+            if !password.is_empty() {
+                return Err(FormError::PasswordWithoutUser);
+            }
+            s.auth = None;
+        } else {
+            let previous = s.auth.take();
+            let secret = if password.is_empty() {
+                previous
+                    .as_ref()
+                    .map(|a| a.secret.clone())
+                    .unwrap_or_default()
+            } else {
+                Secret::new(password)
+            };
+            s.auth = Some(AuthSettings {
+                user: user.to_string(),
+                secret,
+                mech: previous.and_then(|a| a.mech),
+            });
+        }
+        let from = self.text(Field::From);
+        s.from = (!from.is_empty()).then(|| from.to_string());
+        s.to = self
+            .text(Field::To)
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect();
+        let sn = self.text(Field::ServerName);
+        s.tls.server_name = (!sn.is_empty()).then(|| sn.to_string());
+        let ca = self.text(Field::CaFile);
+        s.tls.ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
+        self.inputs[Field::Password as usize].clear();
+        self.base = Some(s.clone());
+        self.error = None;
+        Ok(s)
+    }
+}
+
+/// `25,465/tls,587` → port specs (at least one, no duplicates).
+pub fn parse_ports(text: &str) -> Result<Vec<PortSpec>, String> {
+    let mut out: Vec<PortSpec> = Vec::new();
+    for part in text
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let spec: PortSpec = part.parse()?;
+        if !out.contains(&spec) {
+            out.push(spec);
+        }
+    }
+    if out.is_empty() {
+        return Err("enter at least one port, e.g. 587".into());
+    }
+    Ok(out)
+}
+
+/// Port specs → the form's text; the default mode of a port is left implicit.
+pub fn ports_text(ports: &[PortSpec]) -> String {
+    ports
+        .iter()
+        .map(|p| {
+            if p.mode == crate::model::Mode::default_for_port(p.port) {
+                p.port.to_string()
+            } else {
+                p.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Mode;
+
+    fn fill(form: &mut Form, field: Field, text: &str) {
+        form.inputs[field as usize].set(text);
+    }
+
+    #[test]
+    fn ports_round_trip() {
+        let p = parse_ports("25, 465/tls,587 2525/auto,587").unwrap();
+        assert_eq!(p.len(), 4);
+        assert_eq!(
+            p[3],
+            PortSpec {
+                port: 2525,
+                mode: Mode::Auto
+            }
+        );
+        assert_eq!(ports_text(&p), "25,465,587,2525/auto");
+        assert!(parse_ports("").is_err());
+        assert!(parse_ports("25,x").is_err());
+    }
+
+    #[test]
+    fn submit_builds_settings_and_forgets_the_password() {
+        let mut f = Form::new(Vec::new());
+        assert_eq!(f.submit().unwrap_err(), FormError::NoHost);
+        fill(&mut f, Field::Host, " mail.example.com ");
+        fill(&mut f, Field::Ports, "587,465/tls");
+        fill(&mut f, Field::User, "alice");
+        fill(&mut f, Field::Password, "s3cr3t-pw");
+        fill(&mut f, Field::To, "a@x.test, b@y.test");
+        fill(&mut f, Field::ServerName, "smtp.example.com");
+        let s = f.submit().unwrap();
+        assert_eq!(s.target, "mail.example.com");
+        assert_eq!(s.ports.len(), 2);
+        let auth = s.auth.as_ref().unwrap();
+        assert_eq!(
+            (auth.user.as_str(), auth.secret.expose()),
+            ("alice", "s3cr3t-pw")
+        );
+        assert_eq!(s.to, vec!["a@x.test", "b@y.test"]);
+        assert_eq!(s.tls.server_name.as_deref(), Some("smtp.example.com"));
+        assert_eq!(f.input(Field::Password).text(), "");
+        let recent = serde_json::to_string(&f.to_recent()).unwrap();
+        assert!(!recent.contains("s3cr3t"));
+        // Re-submitting with an empty password keeps the secret in memory.
+        let again = f.submit().unwrap();
+        assert_eq!(again.auth.unwrap().secret.expose(), "s3cr3t-pw");
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        let mut f = Form::new(Vec::new());
+        fill(&mut f, Field::Host, "h");
+        fill(&mut f, Field::Ports, "99999");
+        assert!(matches!(f.submit(), Err(FormError::Ports(_))));
+        fill(&mut f, Field::Ports, "25");
+        fill(&mut f, Field::Password, "pw");
+        assert_eq!(f.submit().unwrap_err(), FormError::PasswordWithoutUser);
+    }
+
+    #[test]
+    fn recent_cycling() {
+        let r = |h: &str| RecentTarget {
+            host: h.into(),
+            ports: "587".into(),
+            ..Default::default()
+        };
+        let mut f = Form::new(vec![r("a"), r("b")]);
+        f.cycle_recent(1);
+        assert_eq!(f.input(Field::Host).text(), "a");
+        f.cycle_recent(1);
+        assert_eq!(f.input(Field::Host).text(), "b");
+        f.cycle_recent(1);
+        assert_eq!(f.input(Field::Host).text(), "a");
+        f.cycle_recent(-1);
+        assert_eq!(f.input(Field::Host).text(), "b");
+    }
+}

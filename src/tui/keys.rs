@@ -1,0 +1,673 @@
+//! The one key table. Every binding lives in [`KEYS`]; [`action_for`] maps a key press
+//! in a context to an action (a pure function, table-tested) and the `?` help popup is
+//! generated from the same table, so the help can never drift from the behaviour.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a key press lands: the context decides which bindings apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// The main screen (matrix, transcript, inspector, timeline).
+    Main,
+    /// An interactive stepping session on the main screen.
+    Step,
+    /// A one-line text input: search, raw command, edited step command.
+    Input,
+    /// The target form.
+    Form,
+    /// The help popup.
+    Help,
+    /// A yes/no confirmation.
+    Confirm,
+}
+
+impl Context {
+    /// Every context, in help order.
+    pub const ALL: [Context; 6] = [
+        Context::Main,
+        Context::Step,
+        Context::Input,
+        Context::Form,
+        Context::Help,
+        Context::Confirm,
+    ];
+
+    /// Heading used in the help popup.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Main => "Main screen",
+            Self::Step => "Stepping session",
+            Self::Input => "Text input (/ search, : command, step edit)",
+            Self::Form => "Target form",
+            Self::Help => "Help",
+            Self::Confirm => "Confirmation",
+        }
+    }
+}
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Leave the program.
+    Quit,
+    /// Open or close the help popup.
+    ToggleHelp,
+    /// Run the probe again with the same settings.
+    Rerun,
+    /// Cancel the running probe (or close a search / leave stepping).
+    Cancel,
+    /// Open the target form to change ports, modes and the target.
+    EditTarget,
+    /// Export the transcript as text.
+    ExportText,
+    /// Export the report as JSON.
+    ExportJson,
+    /// Focus the next pane.
+    FocusNext,
+    /// Focus the previous pane.
+    FocusPrev,
+    /// Move up one row or line.
+    Up,
+    /// Move down one row or line.
+    Down,
+    /// Move up one page.
+    PageUp,
+    /// Move down one page.
+    PageDown,
+    /// Go to the first row or line.
+    Home,
+    /// Go to the last row or line (and follow the transcript tail).
+    End,
+    /// Toggle timeline versus certificate view in the side pane.
+    ToggleSide,
+    /// Toggle the transcript between the selected endpoint and all endpoints.
+    ToggleAll,
+    /// Start searching the transcript.
+    Search,
+    /// Jump to the next search match.
+    NextMatch,
+    /// Jump to the previous search match.
+    PrevMatch,
+    /// Start a stepping session on the selected endpoint.
+    StartStep,
+    /// Run the next step (with the edited command, if edited).
+    StepRun,
+    /// Edit the next step's command line.
+    StepEdit,
+    /// Open the raw-command prompt.
+    RawPrompt,
+    /// Leave the stepping session.
+    StepClose,
+    /// Accept the text input (or start the run from the form).
+    Submit,
+    /// Abandon the text input or form.
+    Abort,
+    /// Delete the character before the cursor.
+    DeleteBack,
+    /// Delete the character under the cursor.
+    DeleteForward,
+    /// Move the cursor left.
+    CursorLeft,
+    /// Move the cursor right.
+    CursorRight,
+    /// Move the cursor to the start of the line.
+    CursorHome,
+    /// Move the cursor to the end of the line.
+    CursorEnd,
+    /// Clear the whole input line.
+    ClearLine,
+    /// Next form field.
+    NextField,
+    /// Previous form field.
+    PrevField,
+    /// Fill the form with the next remembered target.
+    RecentNext,
+    /// Fill the form with the previous remembered target.
+    RecentPrev,
+    /// Answer yes.
+    Yes,
+    /// Answer no.
+    No,
+}
+
+/// A key: a code plus the modifiers that matter (Shift is folded into the character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The key code.
+    pub code: KeyCode,
+    /// Control and Alt; Shift is ignored.
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// A key without modifiers.
+    pub const fn plain(code: KeyCode) -> Self {
+        Self {
+            code,
+            mods: KeyModifiers::NONE,
+        }
+    }
+
+    /// A character key without modifiers.
+    pub const fn ch(c: char) -> Self {
+        Self::plain(KeyCode::Char(c))
+    }
+
+    /// Control plus a character.
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// Normalises a terminal key event: Shift is dropped (it is already part of the
+    /// character or of `BackTab`), only Control and Alt remain.
+    pub fn from_event(ev: KeyEvent) -> Self {
+        let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let code = match ev.code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            other => other,
+        };
+        Self { code, mods }
+    }
+
+    /// How the help popup shows the key.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        let mut s = String::new();
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            s.push_str("Ctrl-");
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            s.push_str("Alt-");
+        }
+        s.push_str(&base);
+        s
+    }
+}
+
+/// One row of the key table.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyBinding {
+    /// The key.
+    pub key: Key,
+    /// Where it applies.
+    pub context: Context,
+    /// What it does.
+    pub action: Action,
+    /// One line for the help popup.
+    pub help: &'static str,
+}
+
+const fn bind(key: Key, context: Context, action: Action, help: &'static str) -> KeyBinding {
+    KeyBinding {
+        key,
+        context,
+        action,
+        help,
+    }
+}
+
+use Action as A;
+use Context as C;
+use KeyCode as K;
+
+/// Every key binding of the program.
+pub const KEYS: &[KeyBinding] = &[
+    // Main screen.
+    bind(Key::ch('q'), C::Main, A::Quit, "quit"),
+    bind(Key::ctrl('c'), C::Main, A::Quit, "quit"),
+    bind(Key::ch('?'), C::Main, A::ToggleHelp, "this help"),
+    bind(Key::ch('r'), C::Main, A::Rerun, "re-run the probe"),
+    bind(Key::ch('c'), C::Main, A::Cancel, "cancel the run"),
+    bind(
+        Key::plain(K::Esc),
+        C::Main,
+        A::Cancel,
+        "cancel the run / clear the search",
+    ),
+    bind(
+        Key::ch('p'),
+        C::Main,
+        A::EditTarget,
+        "change target, ports and modes",
+    ),
+    bind(
+        Key::ch('e'),
+        C::Main,
+        A::ExportText,
+        "export the transcript (text)",
+    ),
+    bind(
+        Key::ch('E'),
+        C::Main,
+        A::ExportJson,
+        "export the report (JSON)",
+    ),
+    bind(
+        Key::plain(K::Tab),
+        C::Main,
+        A::FocusNext,
+        "focus the next pane",
+    ),
+    bind(
+        Key::plain(K::BackTab),
+        C::Main,
+        A::FocusPrev,
+        "focus the previous pane",
+    ),
+    bind(Key::ch('k'), C::Main, A::Up, "up"),
+    bind(Key::plain(K::Up), C::Main, A::Up, "up"),
+    bind(Key::ch('j'), C::Main, A::Down, "down"),
+    bind(Key::plain(K::Down), C::Main, A::Down, "down"),
+    bind(Key::plain(K::PageUp), C::Main, A::PageUp, "page up"),
+    bind(Key::plain(K::PageDown), C::Main, A::PageDown, "page down"),
+    bind(Key::plain(K::Home), C::Main, A::Home, "first row / line"),
+    bind(Key::ch('g'), C::Main, A::Home, "first row / line"),
+    bind(
+        Key::plain(K::End),
+        C::Main,
+        A::End,
+        "last row / line, follow the tail",
+    ),
+    bind(
+        Key::ch('G'),
+        C::Main,
+        A::End,
+        "last row / line, follow the tail",
+    ),
+    bind(
+        Key::ch('t'),
+        C::Main,
+        A::ToggleSide,
+        "timeline / certificate in the side pane",
+    ),
+    bind(
+        Key::ch('a'),
+        C::Main,
+        A::ToggleAll,
+        "transcript: selected endpoint / all",
+    ),
+    bind(Key::ch('/'), C::Main, A::Search, "search the transcript"),
+    bind(Key::ch('n'), C::Main, A::NextMatch, "next match"),
+    bind(Key::ch('N'), C::Main, A::PrevMatch, "previous match"),
+    bind(
+        Key::ch('s'),
+        C::Main,
+        A::StartStep,
+        "step through the selected endpoint by hand",
+    ),
+    // Stepping session.
+    bind(
+        Key::plain(K::Enter),
+        C::Step,
+        A::StepRun,
+        "run the next step",
+    ),
+    bind(Key::ch('n'), C::Step, A::StepRun, "run the next step"),
+    bind(Key::ch('i'), C::Step, A::StepEdit, "edit the next command"),
+    bind(
+        Key::ch(':'),
+        C::Step,
+        A::RawPrompt,
+        "send a raw command (NOOP, HELP, VRFY ...)",
+    ),
+    bind(
+        Key::plain(K::Esc),
+        C::Step,
+        A::StepClose,
+        "leave stepping (sends QUIT)",
+    ),
+    bind(
+        Key::ch('q'),
+        C::Step,
+        A::StepClose,
+        "leave stepping (sends QUIT)",
+    ),
+    bind(Key::ctrl('c'), C::Step, A::Quit, "quit"),
+    bind(Key::ch('?'), C::Step, A::ToggleHelp, "this help"),
+    bind(
+        Key::plain(K::Tab),
+        C::Step,
+        A::FocusNext,
+        "focus the next pane",
+    ),
+    bind(
+        Key::plain(K::BackTab),
+        C::Step,
+        A::FocusPrev,
+        "focus the previous pane",
+    ),
+    bind(Key::ch('k'), C::Step, A::Up, "up"),
+    bind(Key::plain(K::Up), C::Step, A::Up, "up"),
+    bind(Key::ch('j'), C::Step, A::Down, "down"),
+    bind(Key::plain(K::Down), C::Step, A::Down, "down"),
+    bind(Key::plain(K::PageUp), C::Step, A::PageUp, "page up"),
+    bind(Key::plain(K::PageDown), C::Step, A::PageDown, "page down"),
+    bind(Key::plain(K::End), C::Step, A::End, "follow the tail"),
+    bind(
+        Key::ch('t'),
+        C::Step,
+        A::ToggleSide,
+        "timeline / certificate in the side pane",
+    ),
+    bind(
+        Key::ch('e'),
+        C::Step,
+        A::ExportText,
+        "export the transcript (text)",
+    ),
+    bind(
+        Key::ch('E'),
+        C::Step,
+        A::ExportJson,
+        "export the report (JSON)",
+    ),
+    // Text input.
+    bind(Key::plain(K::Enter), C::Input, A::Submit, "accept"),
+    bind(Key::plain(K::Esc), C::Input, A::Abort, "abandon"),
+    bind(Key::ctrl('c'), C::Input, A::Abort, "abandon"),
+    bind(
+        Key::plain(K::Backspace),
+        C::Input,
+        A::DeleteBack,
+        "delete before the cursor",
+    ),
+    bind(
+        Key::plain(K::Delete),
+        C::Input,
+        A::DeleteForward,
+        "delete under the cursor",
+    ),
+    bind(Key::plain(K::Left), C::Input, A::CursorLeft, "cursor left"),
+    bind(
+        Key::plain(K::Right),
+        C::Input,
+        A::CursorRight,
+        "cursor right",
+    ),
+    bind(
+        Key::plain(K::Home),
+        C::Input,
+        A::CursorHome,
+        "start of line",
+    ),
+    bind(Key::ctrl('a'), C::Input, A::CursorHome, "start of line"),
+    bind(Key::plain(K::End), C::Input, A::CursorEnd, "end of line"),
+    bind(Key::ctrl('e'), C::Input, A::CursorEnd, "end of line"),
+    bind(Key::ctrl('u'), C::Input, A::ClearLine, "clear the line"),
+    // Target form.
+    bind(Key::plain(K::Enter), C::Form, A::Submit, "start the probe"),
+    bind(
+        Key::plain(K::Esc),
+        C::Form,
+        A::Abort,
+        "close the form (quit when no target yet)",
+    ),
+    bind(Key::ctrl('c'), C::Form, A::Quit, "quit"),
+    bind(Key::plain(K::Tab), C::Form, A::NextField, "next field"),
+    bind(Key::plain(K::Down), C::Form, A::NextField, "next field"),
+    bind(
+        Key::plain(K::BackTab),
+        C::Form,
+        A::PrevField,
+        "previous field",
+    ),
+    bind(Key::plain(K::Up), C::Form, A::PrevField, "previous field"),
+    bind(
+        Key::ctrl('n'),
+        C::Form,
+        A::RecentNext,
+        "next remembered target",
+    ),
+    bind(
+        Key::plain(K::PageDown),
+        C::Form,
+        A::RecentNext,
+        "next remembered target",
+    ),
+    bind(
+        Key::ctrl('p'),
+        C::Form,
+        A::RecentPrev,
+        "previous remembered target",
+    ),
+    bind(
+        Key::plain(K::PageUp),
+        C::Form,
+        A::RecentPrev,
+        "previous remembered target",
+    ),
+    bind(
+        Key::plain(K::Backspace),
+        C::Form,
+        A::DeleteBack,
+        "delete before the cursor",
+    ),
+    bind(
+        Key::plain(K::Delete),
+        C::Form,
+        A::DeleteForward,
+        "delete under the cursor",
+    ),
+    bind(Key::plain(K::Left), C::Form, A::CursorLeft, "cursor left"),
+    bind(
+        Key::plain(K::Right),
+        C::Form,
+        A::CursorRight,
+        "cursor right",
+    ),
+    bind(
+        Key::plain(K::Home),
+        C::Form,
+        A::CursorHome,
+        "start of field",
+    ),
+    bind(Key::plain(K::End), C::Form, A::CursorEnd, "end of field"),
+    bind(Key::ctrl('u'), C::Form, A::ClearLine, "clear the field"),
+    // Help popup.
+    bind(Key::plain(K::Esc), C::Help, A::ToggleHelp, "close the help"),
+    bind(Key::ch('?'), C::Help, A::ToggleHelp, "close the help"),
+    bind(Key::ch('q'), C::Help, A::ToggleHelp, "close the help"),
+    bind(Key::ctrl('c'), C::Help, A::Quit, "quit"),
+    bind(Key::ch('k'), C::Help, A::Up, "scroll up"),
+    bind(Key::plain(K::Up), C::Help, A::Up, "scroll up"),
+    bind(Key::ch('j'), C::Help, A::Down, "scroll down"),
+    bind(Key::plain(K::Down), C::Help, A::Down, "scroll down"),
+    bind(Key::plain(K::PageUp), C::Help, A::PageUp, "page up"),
+    bind(Key::plain(K::PageDown), C::Help, A::PageDown, "page down"),
+    // Confirmation.
+    bind(Key::ch('y'), C::Confirm, A::Yes, "yes"),
+    bind(Key::plain(K::Enter), C::Confirm, A::Yes, "yes"),
+    bind(Key::ch('n'), C::Confirm, A::No, "no"),
+    bind(Key::plain(K::Esc), C::Confirm, A::No, "no"),
+    bind(Key::ctrl('c'), C::Confirm, A::Quit, "quit"),
+];
+
+/// The action bound to `key` in `context`, if any. Pure: the whole key handling of the
+/// program goes through this lookup in [`KEYS`].
+pub fn action_for(context: Context, key: Key) -> Option<Action> {
+    KEYS.iter()
+        .find(|b| b.context == context && b.key == key)
+        .map(|b| b.action)
+}
+
+/// Contexts where unbound printable characters are typed into a text field.
+pub fn types_text(context: Context) -> bool {
+    matches!(context, Context::Input | Context::Form)
+}
+
+/// One help row: the keys (joined) that share an action and help text in a context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpRow {
+    /// The keys, e.g. `j / ↓`.
+    pub keys: String,
+    /// What they do.
+    pub help: &'static str,
+}
+
+/// The help popup's rows for one context, generated from [`KEYS`]; bindings with the
+/// same action and text are merged into one row.
+pub fn help_rows(context: Context) -> Vec<HelpRow> {
+    let mut rows: Vec<(Action, HelpRow)> = Vec::new();
+    for b in KEYS.iter().filter(|b| b.context == context) {
+        if let Some((_, row)) = rows
+            .iter_mut()
+            .find(|(a, r)| *a == b.action && r.help == b.help)
+        {
+            row.keys.push_str(" / ");
+            row.keys.push_str(&b.key.label());
+        } else {
+            rows.push((
+                b.action,
+                HelpRow {
+                    keys: b.key.label(),
+                    help: b.help,
+                },
+            ));
+        }
+    }
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn every_binding_maps_to_its_action() {
+        for b in KEYS {
+            assert_eq!(action_for(b.context, b.key), Some(b.action), "{b:?}");
+        }
+    }
+
+    #[test]
+    fn no_duplicate_key_in_a_context() {
+        let mut seen = HashSet::new();
+        for b in KEYS {
+            assert!(
+                seen.insert((b.context, b.key)),
+                "duplicate {:?} in {:?}",
+                b.key,
+                b.context
+            );
+        }
+    }
+
+    #[test]
+    fn help_lists_every_binding() {
+        for b in KEYS {
+            let rows = help_rows(b.context);
+            let label = b.key.label();
+            assert!(
+                rows.iter()
+                    .any(|r| r.help == b.help && r.keys.split(" / ").any(|k| k == label)),
+                "{b:?} missing from help"
+            );
+        }
+    }
+
+    #[test]
+    fn terminal_events_normalise() {
+        let table = [
+            (
+                ev(KeyCode::Char('E'), KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::ExportJson),
+            ),
+            (
+                ev(KeyCode::Char('e'), KeyModifiers::NONE),
+                C::Main,
+                Some(A::ExportText),
+            ),
+            (
+                ev(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                C::Main,
+                Some(A::Quit),
+            ),
+            (
+                ev(
+                    KeyCode::Char('C'),
+                    KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+                ),
+                C::Main,
+                Some(A::Quit),
+            ),
+            (
+                ev(KeyCode::Char('c'), KeyModifiers::NONE),
+                C::Main,
+                Some(A::Cancel),
+            ),
+            (
+                ev(KeyCode::BackTab, KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::FocusPrev),
+            ),
+            (
+                ev(KeyCode::Char('N'), KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::PrevMatch),
+            ),
+            (
+                ev(KeyCode::Char('?'), KeyModifiers::SHIFT),
+                C::Main,
+                Some(A::ToggleHelp),
+            ),
+            (
+                ev(KeyCode::Char('n'), KeyModifiers::NONE),
+                C::Step,
+                Some(A::StepRun),
+            ),
+            (ev(KeyCode::Char('n'), KeyModifiers::NONE), C::Input, None),
+            (ev(KeyCode::Char('x'), KeyModifiers::NONE), C::Main, None),
+            (ev(KeyCode::Char('c'), KeyModifiers::ALT), C::Main, None),
+            (
+                ev(KeyCode::Enter, KeyModifiers::NONE),
+                C::Form,
+                Some(A::Submit),
+            ),
+        ];
+        for (e, ctx, want) in table {
+            assert_eq!(
+                action_for(ctx, Key::from_event(e)),
+                want,
+                "{e:?} in {ctx:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn quit_is_reachable_everywhere() {
+        for ctx in Context::ALL {
+            let reach = action_for(ctx, Key::ctrl('c'));
+            assert!(matches!(reach, Some(A::Quit | A::Abort)), "{ctx:?}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The interactive terminal UI (feature `tui`): the only module that uses ratatui and
+//! crossterm. Elm-style: [`app::App`] is the model, [`update::Msg`] the messages,
+//! [`update::update`] returns [`update::Cmd`]s for the runtime, [`view::view`] draws.
+//! Keys come from the single table in [`keys`]. One task ([`runtime`]) owns the
+//! terminal; the engine is reached only through [`engine`].
+
+pub mod app;
+pub mod engine;
+pub mod form;
+pub mod input;
+pub mod keys;
+pub mod layout;
+pub mod recent;
+pub mod runtime;
+pub mod scroll;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod lab_tests;
+#[cfg(test)]
+mod render_tests;
+
+use std::path::PathBuf;
+
+use crate::settings::Settings;
+
+/// Options of the TUI that are not probe settings.
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    /// No colours (`--no-color`); a non-empty `NO_COLOR` variable has the same effect.
+    pub no_color: bool,
+    /// Where recent targets are remembered (default: the XDG state directory).
+    pub state_dir: Option<PathBuf>,
+    /// Where `e` / `E` write exports.
+    pub export_dir: PathBuf,
+    /// A note for the title bar (demo mode).
+    pub demo_note: Option<String>,
+}
+
+/// Runs the interactive UI. Without settings it opens the target form first.
+pub async fn run_tui(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result<()> {
+    runtime::run(settings, opts).await
+}

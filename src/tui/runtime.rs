@@ -1,0 +1,236 @@
+//! The task that owns the terminal: it waits for an engine event, a key, a mouse or
+//! resize event, a signal, or — only while something runs — the ~8 Hz spinner tick;
+//! drains every queued engine event, runs `update`, performs the commands and draws
+//! once. Nothing wakes it while idle.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt as _;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::model::ProbeEvent;
+use crate::settings::Settings;
+
+use super::TuiOptions;
+use super::app::App;
+use super::engine::{self, StepCommand};
+use super::form::Form;
+use super::recent;
+use super::terminal::{TerminalGuard, install_panic_hook};
+use super::theme::Theme;
+use super::update::{Cmd, Msg, start_run, update};
+use super::view::view;
+
+/// Capacity of the engine → TUI event channel.
+const EVENT_CAPACITY: usize = 1024;
+/// Spinner period (8 Hz).
+const TICK: Duration = Duration::from_millis(125);
+
+/// Performs commands on behalf of `update`.
+pub(crate) struct Runtime {
+    events_tx: mpsc::Sender<ProbeEvent>,
+    internal_tx: mpsc::Sender<Msg>,
+    run_task: Option<JoinHandle<()>>,
+    step: Option<mpsc::Sender<StepCommand>>,
+    export_dir: PathBuf,
+    state_dir: Option<PathBuf>,
+}
+
+impl Runtime {
+    /// A runtime that sends engine events to `events_tx` and its own results
+    /// (run finished, export done) to `internal_tx`.
+    pub(crate) fn new(
+        events_tx: mpsc::Sender<ProbeEvent>,
+        internal_tx: mpsc::Sender<Msg>,
+        export_dir: PathBuf,
+        state_dir: Option<PathBuf>,
+    ) -> Self {
+        Self {
+            events_tx,
+            internal_tx,
+            run_task: None,
+            step: None,
+            export_dir,
+            state_dir,
+        }
+    }
+
+    /// Performs `cmds` (and whatever the resulting messages ask for).
+    pub(crate) fn perform(&mut self, app: &mut App, cmds: Vec<Cmd>) {
+        let mut queue = cmds;
+        while !queue.is_empty() {
+            let mut follow = Vec::new();
+            for cmd in queue {
+                if let Some(msg) = self.perform_one(app, cmd) {
+                    follow.extend(update(app, msg));
+                }
+            }
+            queue = follow;
+        }
+    }
+
+    fn perform_one(&mut self, app: &mut App, cmd: Cmd) -> Option<Msg> {
+        match cmd {
+            Cmd::StartRun { run, settings } => {
+                if let Some(t) = self.run_task.take() {
+                    t.abort();
+                }
+                app.started_at = engine::now_rfc3339();
+                let tx = self.events_tx.clone();
+                let done = self.internal_tx.clone();
+                self.run_task = Some(tokio::spawn(async move {
+                    let report = engine::run(settings, run, tx).await;
+                    let _ = done.send(Msg::RunFinished(run, Box::new(report))).await;
+                }));
+                None
+            }
+            Cmd::CancelRun => {
+                if let Some(t) = self.run_task.take() {
+                    t.abort();
+                }
+                None
+            }
+            Cmd::StepOpen {
+                run,
+                endpoint,
+                settings,
+            } => {
+                self.step = Some(engine::step_spawn(
+                    settings,
+                    endpoint,
+                    run,
+                    self.events_tx.clone(),
+                ));
+                None
+            }
+            Cmd::StepNext { command } => self.step_send(StepCommand::Next { command }),
+            Cmd::StepRaw(line) => self.step_send(StepCommand::Raw(line)),
+            Cmd::StepClose => {
+                if let Some(tx) = self.step.take() {
+                    let _ = tx.try_send(StepCommand::Close);
+                }
+                None
+            }
+            Cmd::Export { json } => {
+                let report = app.export_report();
+                let text = if json {
+                    engine::to_json(&report)
+                } else {
+                    engine::to_text(&report)
+                };
+                Some(Msg::Exported(engine::write_new(
+                    &self.export_dir,
+                    &text,
+                    json,
+                )))
+            }
+            Cmd::SaveRecent(list) => {
+                let dir = self.state_dir.as_ref()?;
+                recent::save(dir, &list)
+                    .err()
+                    .map(|e| Msg::Error(e.to_string()))
+            }
+            Cmd::Quit => {
+                if let Some(t) = self.run_task.take() {
+                    t.abort();
+                }
+                if let Some(tx) = self.step.take() {
+                    let _ = tx.try_send(StepCommand::Close);
+                }
+                None
+            }
+        }
+    }
+
+    fn step_send(&self, cmd: StepCommand) -> Option<Msg> {
+        let tx = self.step.as_ref()?;
+        tx.try_send(cmd)
+            .err()
+            .map(|e| Msg::Error(format!("stepping session: {e}")))
+    }
+}
+
+/// Whether colours are off: the option, or a non-empty `NO_COLOR`.
+pub fn colours_off(opt: bool) -> bool {
+    opt || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Runs the TUI until the user quits or a signal arrives.
+pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result<()> {
+    let state_dir = opts.state_dir.clone().or_else(recent::default_state_dir);
+    let recent = state_dir.as_deref().map(recent::load).unwrap_or_default();
+    let mut app = App::new(
+        settings.clone(),
+        Theme::new(colours_off(opts.no_color)),
+        Form::new(recent),
+    );
+    app.note.clone_from(&opts.demo_note);
+    if let Some(s) = &settings {
+        app.form.load_settings(s);
+    }
+
+    let (events_tx, mut events_rx) = mpsc::channel(EVENT_CAPACITY);
+    let (internal_tx, mut internal_rx) = mpsc::channel(16);
+    let mut rt = Runtime::new(events_tx, internal_tx, opts.export_dir.clone(), state_dir);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+
+    install_panic_hook();
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    app.size = (size.width, size.height);
+    if let Some(s) = settings {
+        let cmds = start_run(&mut app, s);
+        rt.perform(&mut app, cmds);
+    }
+
+    let mut input = EventStream::new();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            guard.terminal.draw(|f| view(&app, f))?;
+            dirty = false;
+        }
+        if app.quit {
+            break;
+        }
+        let msg = tokio::select! {
+            Some(ev) = events_rx.recv() => {
+                let mut changed = app.apply_event(ev);
+                while let Ok(ev) = events_rx.try_recv() {
+                    changed |= app.apply_event(ev);
+                }
+                dirty = changed;
+                None
+            }
+            Some(msg) = internal_rx.recv() => Some(msg),
+            ev = input.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+                Some(Ok(Event::Mouse(m))) => Some(Msg::Mouse(m)),
+                Some(Ok(Event::Resize(w, h))) => Some(Msg::Resize(w, h)),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            _ = ticker.tick(), if app.busy() => Some(Msg::Tick),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        };
+        if let Some(msg) = msg {
+            let cmds = update(&mut app, msg);
+            rt.perform(&mut app, cmds);
+            dirty = true;
+        }
+    }
+    rt.perform(&mut app, vec![Cmd::Quit]);
+    drop(guard);
+    Ok(())
+}

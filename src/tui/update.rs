@@ -1,0 +1,616 @@
+//! Messages in, commands out: `update(&mut App, Msg) -> Vec<Cmd>`. Pure apart from the
+//! model it changes; the runtime performs the commands (engine, files, quitting).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use crate::model::{Direction, Endpoint, ProbeEvent, RunId, RunReport, TranscriptEntry};
+use crate::settings::Settings;
+
+use super::app::{
+    App, Confirm, LineRef, Pane, Prompt, PromptKind, Screen, SideView, Status, StepState,
+};
+use super::input::LineInput;
+use super::keys::{Action, Context, Key, action_for, types_text};
+use super::layout::{self, MainLayout};
+use super::recent::{self, RecentTarget};
+use super::scroll;
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse event.
+    Mouse(MouseEvent),
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// Spinner tick (only while something runs).
+    Tick,
+    /// An event from the engine.
+    Probe(ProbeEvent),
+    /// The engine's run future returned its report.
+    RunFinished(RunId, Box<RunReport>),
+    /// An export finished.
+    Exported(Result<PathBuf, String>),
+    /// A background failure to show in the status line.
+    Error(String),
+}
+
+/// Something for the runtime to do.
+#[derive(Debug)]
+pub enum Cmd {
+    /// Start a probe run.
+    StartRun {
+        /// Its id.
+        run: RunId,
+        /// What to probe.
+        settings: Arc<Settings>,
+    },
+    /// Abort the running probe.
+    CancelRun,
+    /// Open a stepping session on an endpoint.
+    StepOpen {
+        /// Run id the session's events carry.
+        run: RunId,
+        /// The endpoint.
+        endpoint: Endpoint,
+        /// Settings.
+        settings: Arc<Settings>,
+    },
+    /// Run the proposed step; `Some` when the user edited the command.
+    StepNext {
+        /// The edited command.
+        command: Option<String>,
+    },
+    /// Send a raw command line.
+    StepRaw(String),
+    /// End the stepping session.
+    StepClose,
+    /// Export the current report.
+    Export {
+        /// JSON (else text).
+        json: bool,
+    },
+    /// Remember the recent targets (never a password).
+    SaveRecent(Vec<RecentTarget>),
+    /// Leave the program.
+    Quit,
+}
+
+/// SMTP verbs every server knows; others count towards the unrecognised warning.
+const KNOWN_VERBS: &[&str] = &[
+    "HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "STARTTLS", "AUTH",
+];
+
+/// Unrecognised replies after which an unknown command needs confirmation.
+pub const UNRECOGNISED_LIMIT: usize = 2;
+
+/// Starts a run with `settings`.
+pub fn start_run(app: &mut App, settings: Settings) -> Vec<Cmd> {
+    let settings = Arc::new(settings);
+    let mut cmds = Vec::new();
+    if app.running {
+        cmds.push(Cmd::CancelRun);
+    }
+    if app.step.is_some() {
+        cmds.push(Cmd::StepClose);
+    }
+    let run = app.begin_run(settings.target.clone());
+    app.settings = Some(Arc::clone(&settings));
+    app.screen = Screen::Main;
+    app.status = None;
+    cmds.push(Cmd::StartRun { run, settings });
+    cmds
+}
+
+/// The Elm update: applies a message and returns what the runtime must do.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(ev) => on_key(app, ev),
+        Msg::Mouse(ev) => {
+            on_mouse(app, ev);
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            let panes = main_layout(app).panes();
+            if !panes.contains(&app.focus) {
+                app.focus = Pane::Matrix;
+            }
+            Vec::new()
+        }
+        Msg::Tick => {
+            app.tick = app.tick.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Probe(ev) => {
+            app.apply_event(ev);
+            Vec::new()
+        }
+        Msg::RunFinished(run, report) => {
+            if run == app.run {
+                app.duration_ms = Some(report.duration_ms);
+                app.running = false;
+                app.report = Some(*report);
+            }
+            Vec::new()
+        }
+        Msg::Exported(res) => {
+            app.status = Some(match res {
+                Ok(p) => Status {
+                    text: format!("exported to {}", p.display()),
+                    error: false,
+                },
+                Err(e) => Status {
+                    text: format!("export failed: {e}"),
+                    error: true,
+                },
+            });
+            Vec::new()
+        }
+        Msg::Error(e) => {
+            app.status = Some(Status {
+                text: e,
+                error: true,
+            });
+            Vec::new()
+        }
+    }
+}
+
+fn main_layout(app: &App) -> MainLayout {
+    layout::main_layout(Rect::new(0, 0, app.size.0, app.size.1), app)
+}
+
+fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    let ctx = app.context();
+    let key = Key::from_event(ev);
+    match action_for(ctx, key) {
+        Some(action) => on_action(app, ctx, action),
+        None => {
+            if let (true, KeyCode::Char(c)) = (types_text(ctx), key.code)
+                && key.mods.is_empty()
+            {
+                if ctx == Context::Form {
+                    app.form.focused_input().insert(c);
+                    app.form.recent_index = None;
+                } else if let Some(p) = app.prompt.as_mut() {
+                    p.input.insert(c);
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Cmd> {
+    app.quit = true;
+    vec![Cmd::Quit]
+}
+
+fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Cmd> {
+    match ctx {
+        Context::Confirm => on_confirm(app, action),
+        Context::Help => {
+            match action {
+                Action::Quit => return quit(app),
+                Action::ToggleHelp => app.help = None,
+                Action::Up => app.help = app.help.map(|s| s.saturating_sub(1)),
+                Action::PageUp => app.help = app.help.map(|s| s.saturating_sub(10)),
+                Action::Down => app.help = app.help.map(|s| s + 1),
+                Action::PageDown => app.help = app.help.map(|s| s + 10),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Context::Form => on_form(app, action),
+        Context::Input => on_prompt(app, action),
+        Context::Step | Context::Main => on_main(app, action),
+    }
+}
+
+fn on_confirm(app: &mut App, action: Action) -> Vec<Cmd> {
+    let Some(c) = app.confirm.take() else {
+        return Vec::new();
+    };
+    match action {
+        Action::Quit => quit(app),
+        Action::Yes => send_raw(app, c.raw),
+        _ => {
+            app.status = Some(Status {
+                text: "not sent".into(),
+                error: false,
+            });
+            Vec::new()
+        }
+    }
+}
+
+fn send_raw(app: &mut App, raw: String) -> Vec<Cmd> {
+    match app.step.as_mut() {
+        Some(step) if !step.ended => {
+            step.busy = true;
+            step.next = None;
+            vec![Cmd::StepRaw(raw)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
+    match action {
+        Action::Quit => return quit(app),
+        Action::Submit => match app.form.submit() {
+            Ok(settings) => {
+                let remembered = app.form.to_recent();
+                recent::remember(&mut app.form.recent, remembered);
+                let mut cmds = vec![Cmd::SaveRecent(app.form.recent.clone())];
+                cmds.extend(start_run(app, settings));
+                return cmds;
+            }
+            Err(e) => app.form.error = Some(e.to_string()),
+        },
+        Action::Abort => {
+            if app.settings.is_some() {
+                app.screen = Screen::Main;
+            } else {
+                return quit(app);
+            }
+        }
+        Action::NextField => app.form.move_focus(1),
+        Action::PrevField => app.form.move_focus(-1),
+        Action::RecentNext => app.form.cycle_recent(1),
+        Action::RecentPrev => app.form.cycle_recent(-1),
+        other => {
+            app.form.focused_input().apply(other);
+        }
+    }
+    Vec::new()
+}
+
+fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
+    let Some(prompt) = app.prompt.as_mut() else {
+        return Vec::new();
+    };
+    if prompt.input.apply(action) {
+        return Vec::new();
+    }
+    let Some(prompt) = app.prompt.take() else {
+        return Vec::new();
+    };
+    if action != Action::Submit {
+        return Vec::new();
+    }
+    let text = prompt.input.text().to_string();
+    match prompt.kind {
+        PromptKind::Search => {
+            app.transcript.query = (!text.is_empty()).then_some(text);
+            app.transcript.current_match = None;
+            jump_to_match(app, true);
+            Vec::new()
+        }
+        PromptKind::StepEdit => {
+            if let Some(step) = app.step.as_mut() {
+                let proposed = step.next.as_ref().map(|n| n.command.as_str());
+                step.edited = (proposed != Some(text.as_str())).then_some(text);
+            }
+            Vec::new()
+        }
+        PromptKind::Raw => {
+            if text.trim().is_empty() {
+                return Vec::new();
+            }
+            let verb = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            let risky = !KNOWN_VERBS.contains(&verb.as_str());
+            let seen = app.step.as_ref().map_or(0, |s| s.unrecognised);
+            if risky && seen >= UNRECOGNISED_LIMIT {
+                app.confirm = Some(Confirm {
+                    question: format!(
+                        "The server already answered {seen} commands with 500/502. Some servers \
+                         disconnect after a few unrecognised commands. Send `{text}` anyway?"
+                    ),
+                    raw: text,
+                });
+                return Vec::new();
+            }
+            send_raw(app, text)
+        }
+    }
+}
+
+/// Moves the current match to the next (or previous) line containing the query.
+fn jump_to_match(app: &mut App, forward: bool) {
+    let Some(q) = app.transcript.query.clone() else {
+        app.status = Some(Status {
+            text: "no search: press / first".into(),
+            error: false,
+        });
+        return;
+    };
+    let len = app.transcript_len();
+    let height = main_layout(app).transcript_height();
+    let from = app.transcript.current_match.or_else(|| {
+        let w = scroll::visible_window(len, height, app.transcript.scroll);
+        if forward {
+            w.start.checked_sub(1)
+        } else {
+            Some(w.end.min(len))
+        }
+    });
+    let found = scroll::find_next(len, from, forward, |i| {
+        app.transcript_line(i)
+            .is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
+    });
+    match found {
+        Some(i) => {
+            app.transcript.current_match = Some(i);
+            app.transcript.scroll = scroll::reveal(len, height, app.transcript.scroll, i);
+            app.status = None;
+        }
+        None => {
+            app.transcript.current_match = None;
+            app.status = Some(Status {
+                text: format!("not found: {q}"),
+                error: true,
+            });
+        }
+    }
+}
+
+fn select_row(app: &mut App, row: usize) {
+    let row = row.min(app.endpoints.len().saturating_sub(1));
+    if row != app.selected {
+        app.selected = row;
+        app.cert_index = 0;
+        app.cert_scroll = 0;
+        app.timeline_scroll = 0;
+        if !app.transcript.all {
+            app.transcript.scroll = None;
+            app.transcript.current_match = None;
+        }
+    }
+}
+
+fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
+    let lay = main_layout(app);
+    match pane {
+        Pane::Matrix => {
+            let n = app.endpoints.len();
+            if n > 0 {
+                let row = app.selected.saturating_add_signed(delta).min(n - 1);
+                select_row(app, row);
+            }
+        }
+        Pane::Transcript => {
+            let len = app.transcript_len();
+            app.transcript.scroll =
+                scroll::scroll_by(len, lay.transcript_height(), app.transcript.scroll, delta);
+        }
+        Pane::Cert => {
+            let n = app
+                .selected_endpoint()
+                .and_then(|e| e.tls.as_ref())
+                .map_or(0, |t| t.chain.len());
+            if delta.unsigned_abs() == 1 && n > 0 {
+                app.cert_index = app.cert_index.saturating_add_signed(delta).min(n - 1);
+                app.cert_scroll = 0;
+            } else {
+                app.cert_scroll = app.cert_scroll.saturating_add_signed(delta.signum() * 5);
+            }
+        }
+        Pane::Timeline => app.timeline_scroll = app.timeline_scroll.saturating_add_signed(delta),
+    }
+}
+
+fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
+    let lay = main_layout(app);
+    let page = lay.transcript_height().max(2) as isize - 1;
+    match action {
+        Action::Quit => return quit(app),
+        Action::ToggleHelp => app.help = Some(0),
+        Action::Rerun => {
+            if let Some(s) = app.settings.clone() {
+                return start_run(app, (*s).clone());
+            }
+        }
+        Action::Cancel => {
+            if app.running {
+                app.abandon_run();
+                app.status = Some(Status {
+                    text: "run cancelled".into(),
+                    error: false,
+                });
+                return vec![Cmd::CancelRun];
+            }
+            if app.transcript.query.take().is_some() {
+                app.transcript.current_match = None;
+            }
+        }
+        Action::EditTarget => {
+            if let Some(s) = app.settings.clone() {
+                app.form.load_settings(&s);
+                app.form.focus = 1;
+            }
+            app.screen = Screen::Form;
+        }
+        Action::ExportText => return vec![Cmd::Export { json: false }],
+        Action::ExportJson => return vec![Cmd::Export { json: true }],
+        Action::FocusNext | Action::FocusPrev => {
+            let panes = lay.panes();
+            let i = panes.iter().position(|&p| p == app.focus).unwrap_or(0) as isize;
+            let d = if action == Action::FocusNext { 1 } else { -1 };
+            app.focus = panes[(i + d).rem_euclid(panes.len() as isize) as usize];
+        }
+        Action::Up => move_in_pane(app, app.focus, -1),
+        Action::Down => move_in_pane(app, app.focus, 1),
+        Action::PageUp => move_in_pane(app, app.focus, -page),
+        Action::PageDown => move_in_pane(app, app.focus, page),
+        Action::Home => match app.focus {
+            Pane::Matrix => select_row(app, 0),
+            Pane::Transcript => app.transcript.scroll = Some(0),
+            Pane::Cert => {
+                app.cert_index = 0;
+                app.cert_scroll = 0;
+            }
+            Pane::Timeline => app.timeline_scroll = 0,
+        },
+        Action::End => match app.focus {
+            Pane::Matrix => select_row(app, app.endpoints.len().saturating_sub(1)),
+            _ => app.transcript.scroll = None,
+        },
+        Action::ToggleSide => {
+            app.side = match app.side {
+                SideView::Cert => SideView::Timeline,
+                SideView::Timeline => SideView::Cert,
+            };
+            if !main_layout(app).panes().contains(&app.focus) {
+                app.focus = match app.side {
+                    SideView::Cert => Pane::Cert,
+                    SideView::Timeline => Pane::Timeline,
+                };
+            }
+        }
+        Action::ToggleAll => {
+            app.transcript.all = !app.transcript.all;
+            app.transcript.scroll = None;
+            app.transcript.current_match = None;
+        }
+        Action::Search => {
+            let q = app.transcript.query.clone().unwrap_or_default();
+            app.prompt = Some(Prompt {
+                kind: PromptKind::Search,
+                input: LineInput::new(q),
+            });
+        }
+        Action::NextMatch => jump_to_match(app, true),
+        Action::PrevMatch => jump_to_match(app, false),
+        Action::StartStep => return start_step(app),
+        Action::StepRun => {
+            if let Some(step) = app.step.as_mut() {
+                if step.ended {
+                    app.status = Some(Status {
+                        text: "the session has ended: Esc leaves stepping".into(),
+                        error: false,
+                    });
+                } else if !step.busy && step.next.is_some() {
+                    step.busy = true;
+                    step.next = None;
+                    return vec![Cmd::StepNext {
+                        command: step.edited.take(),
+                    }];
+                }
+            }
+        }
+        Action::StepEdit => {
+            if let Some(step) = app.step.as_ref()
+                && let Some(next) = step.next.as_ref().filter(|n| n.editable)
+            {
+                let text = step.edited.clone().unwrap_or_else(|| next.command.clone());
+                app.prompt = Some(Prompt {
+                    kind: PromptKind::StepEdit,
+                    input: LineInput::new(text),
+                });
+            }
+        }
+        Action::RawPrompt => {
+            if app.step.as_ref().is_some_and(|s| !s.ended) {
+                app.prompt = Some(Prompt {
+                    kind: PromptKind::Raw,
+                    input: LineInput::default(),
+                });
+            }
+        }
+        Action::StepClose => {
+            if app.step.take().is_some() {
+                app.status = Some(Status {
+                    text: "left the stepping session".into(),
+                    error: false,
+                });
+                return vec![Cmd::StepClose];
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn start_step(app: &mut App) -> Vec<Cmd> {
+    if app.running {
+        app.status = Some(Status {
+            text: "a run is in progress: wait for it or cancel it (c), then press s".into(),
+            error: true,
+        });
+        return Vec::new();
+    }
+    let (Some(settings), Some(ep)) = (app.settings.clone(), app.selected_endpoint()) else {
+        return Vec::new();
+    };
+    let endpoint = ep.endpoint.clone();
+    let id = endpoint.id;
+    let t_ms = app.last_ms;
+    if let Some(ep) = app.endpoints.get_mut(id.0) {
+        ep.timings.clear();
+        ep.live_phase = None;
+        ep.tls = None;
+        // Our own text (nothing from the network): marks where the session starts.
+        ep.transcript.push(TranscriptEntry::new(
+            t_ms,
+            Direction::Info,
+            "interactive session: new connection (times restart at 0)",
+        ));
+        let index = ep.transcript.len() - 1;
+        app.all_lines.push(LineRef {
+            endpoint: Some(id),
+            index,
+        });
+    }
+    app.step = Some(StepState {
+        endpoint: id,
+        next: None,
+        edited: None,
+        in_tls: false,
+        busy: true,
+        ended: false,
+        unrecognised: 0,
+    });
+    app.transcript.scroll = None;
+    app.status = None;
+    vec![Cmd::StepOpen {
+        run: app.run,
+        endpoint,
+        settings,
+    }]
+}
+
+fn on_mouse(app: &mut App, ev: MouseEvent) {
+    if app.screen != Screen::Main || app.help.is_some() || app.confirm.is_some() {
+        return;
+    }
+    let lay = main_layout(app);
+    let Some(pane) = lay.pane_at(ev.column, ev.row) else {
+        return;
+    };
+    match ev.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            app.focus = pane;
+            if pane == Pane::Matrix && ev.row > lay.table.y && ev.row < lay.table.bottom() {
+                let offset = layout::matrix_offset(app.selected, lay.matrix_rows());
+                let row = offset + (ev.row - lay.table.y - 1) as usize;
+                if row < app.endpoints.len() {
+                    select_row(app, row);
+                }
+            }
+        }
+        MouseEventKind::ScrollUp => move_in_pane(app, pane, -3),
+        MouseEventKind::ScrollDown => move_in_pane(app, pane, 3),
+        _ => {}
+    }
+}

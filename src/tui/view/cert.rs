@@ -1,0 +1,210 @@
+//! The certificate inspector: verification verdict, negotiated parameters, the chain as
+//! a selectable list (leaf → intermediates → root) and the selected certificate's
+//! details. An unverified chain is labelled "UNTRUSTED — shown for inspection" in the
+//! title and in the body.
+//!
+//! ```text
+//! ┌ Certificate  UNTRUSTED — shown for inspection ┐
+//! │ ✘ UNTRUSTED — shown for inspection             │
+//! │   reason: certificate expired (expired)        │
+//! │ TLSv1.3 · TLS13_AES_256_GCM_SHA384 · X25519    │
+//! │ checked name: mail.example.com                 │
+//! │ ▸ leaf          CN=mail.example.com            │
+//! │   intermediate  CN=Example CA R1               │
+//! │ Subject   CN=mail.example.com                  │
+//! │ Valid     … → … (12 days left)                 │
+//! └────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::safe;
+use crate::model::{CertProblem, CertSummary, TlsInfo};
+use crate::tui::app::{App, Pane, RowState};
+use crate::tui::theme::{Theme, Tone};
+
+/// The label of an unverified chain.
+pub const UNTRUSTED: &str = "UNTRUSTED — shown for inspection";
+
+/// A problem in words.
+pub fn problem_text(p: &CertProblem) -> String {
+    match p {
+        CertProblem::Expired => "expired".into(),
+        CertProblem::NotYetValid => "not yet valid".into(),
+        CertProblem::UnknownIssuer => "unknown issuer".into(),
+        CertProblem::SelfSigned => "self-signed".into(),
+        CertProblem::HostnameMismatch => "hostname mismatch".into(),
+        CertProblem::BadSignature => "bad signature".into(),
+        CertProblem::Other(s) => safe(s).into_owned(),
+    }
+}
+
+fn role(i: usize, n: usize, c: &CertSummary) -> &'static str {
+    if i == 0 {
+        "leaf"
+    } else if i + 1 == n && (c.self_signed || c.is_ca) && c.subject == c.issuer {
+        "root"
+    } else {
+        "intermediate"
+    }
+}
+
+fn kv(t: Theme, k: &str, v: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{k:<10}"), t.dim()),
+        Span::raw(v.into()),
+    ])
+}
+
+/// The body lines for a TLS handshake.
+pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut out = Vec::new();
+    if tls.verified {
+        out.push(Line::from(Span::styled(
+            format!("✔ verified for {}", safe(&tls.checked_name)),
+            t.tone(Tone::Good),
+        )));
+    } else {
+        out.push(Line::from(Span::styled(
+            format!("✘ {UNTRUSTED}"),
+            t.tone(Tone::Bad),
+        )));
+        let reason = tls
+            .error
+            .as_deref()
+            .map(|e| safe(e).into_owned())
+            .unwrap_or_default();
+        let problem = tls.problem.as_ref().map(problem_text);
+        let text = match (reason.is_empty(), problem) {
+            (false, Some(p)) => format!("{reason} ({p})"),
+            (false, None) => reason,
+            (true, Some(p)) => p,
+            (true, None) => "the verifier gave no reason".into(),
+        };
+        out.push(kv(t, "  reason", text));
+    }
+    let mut params = vec![
+        safe(&tls.version).into_owned(),
+        safe(&tls.cipher).into_owned(),
+    ];
+    if let Some(g) = &tls.group {
+        params.push(safe(g).into_owned());
+    }
+    out.push(Line::from(params.join(" · ")));
+    out.push(kv(t, "checked", safe(&tls.checked_name).into_owned()));
+    if tls.client_cert_requested {
+        out.push(Line::from(Span::styled(
+            "server asked for a client certificate",
+            t.dim(),
+        )));
+    }
+    let n = tls.chain.len();
+    if n == 0 {
+        out.push(Line::from(Span::styled(
+            "no certificates presented",
+            t.tone(Tone::Bad),
+        )));
+        return out;
+    }
+    out.push(Line::from(Span::styled(
+        format!("Chain ({n}, ↑↓ selects)"),
+        t.heading(),
+    )));
+    let sel = app.cert_index.min(n - 1);
+    for (i, c) in tls.chain.iter().enumerate() {
+        let marker = if i == sel { "▸ " } else { "  " };
+        let line = Line::from(format!("{marker}{:<13}{}", role(i, n, c), safe(&c.subject)));
+        out.push(if i == sel {
+            line.style(t.selected())
+        } else {
+            line
+        });
+    }
+    let c = &tls.chain[sel];
+    let days = if c.days_left < 0 {
+        (format!("expired {} days ago", -c.days_left), Tone::Bad)
+    } else if c.days_left < 14 {
+        (format!("{} days left", c.days_left), Tone::Warn)
+    } else {
+        (format!("{} days left", c.days_left), Tone::Good)
+    };
+    out.push(kv(t, "Subject", safe(&c.subject).into_owned()));
+    out.push(kv(t, "Issuer", safe(&c.issuer).into_owned()));
+    if !c.sans.is_empty() {
+        out.push(kv(t, "SANs", safe(&c.sans.join(", ")).into_owned()));
+    }
+    out.push(kv(t, "From", safe(&c.not_before).into_owned()));
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<10}", "Until"), t.dim()),
+        Span::raw(format!("{} ", safe(&c.not_after))),
+        Span::styled(format!("({})", days.0), t.tone(days.1)),
+    ]));
+    out.push(kv(t, "Key", safe(&c.key).into_owned()));
+    out.push(kv(t, "Signature", safe(&c.signature).into_owned()));
+    out.push(kv(t, "Serial", safe(&c.serial).into_owned()));
+    let fp = safe(&c.sha256).into_owned();
+    let (a, b) = fp.split_at(fp.len().div_ceil(2).min(fp.len()));
+    out.push(kv(t, "SHA-256", a.to_string()));
+    if !b.is_empty() {
+        out.push(kv(t, "", b.to_string()));
+    }
+    out.push(kv(
+        t,
+        "Flags",
+        format!(
+            "{}{}",
+            if c.self_signed {
+                "self-signed"
+            } else {
+                "not self-signed"
+            },
+            if c.is_ca { ", CA" } else { "" }
+        ),
+    ));
+    out
+}
+
+/// Draws the inspector for the selected endpoint.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let ep = app.selected_endpoint();
+    let tls = ep.and_then(|e| e.tls.as_ref());
+    let mut title = vec![Span::styled(" Certificate ", t.heading())];
+    if tls.is_some_and(|i| !i.verified) {
+        // The full label when it fits; the body always carries it in full.
+        let label = if area.width as usize >= UNTRUSTED.chars().count() + 18 {
+            UNTRUSTED
+        } else {
+            "UNTRUSTED"
+        };
+        title.push(Span::styled(format!(" {label} "), t.tone(Tone::Bad)));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(app.focus == Pane::Cert))
+        .title(Line::from(title));
+    let body = match (ep, tls) {
+        (_, Some(info)) => lines(app, info),
+        (Some(e), None) if matches!(e.state, RowState::Running(_) | RowState::Pending) => {
+            vec![Line::from(Span::styled(
+                "waiting for a TLS handshake…",
+                t.dim(),
+            ))]
+        }
+        (Some(_), None) => {
+            vec![Line::from(Span::styled(
+                "no TLS handshake on this endpoint",
+                t.dim(),
+            ))]
+        }
+        (None, None) => vec![Line::from(Span::styled("no endpoint selected", t.dim()))],
+    };
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let max_scroll = body.len().saturating_sub(inner_h);
+    let scroll = app.cert_scroll.min(max_scroll) as u16;
+    frame.render_widget(Paragraph::new(body).block(block).scroll((scroll, 0)), area);
+}

@@ -1,0 +1,127 @@
+//! The target form screen: one line per field, the password masked, remembered
+//! targets below.
+//!
+//! ```text
+//! ┌ smtptui — what should I probe? ───────────────────────┐
+//! │ Host         mail.example.com█                        │
+//! │ Ports/modes  25,465/tls,587,2525                      │
+//! │ User         alice                                    │
+//! │ Password     ••••••••                                 │
+//! │ …                                                     │
+//! │ ✘ error line                                          │
+//! │ Recent (Ctrl-N / Ctrl-P)                              │
+//! │ ▸ mail.example.com  587,465                           │
+//! │ Enter start · Tab next field · Esc back/quit          │
+//! └───────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::{input_spans, safe};
+use crate::tui::app::App;
+use crate::tui::form::Field;
+use crate::tui::layout::centered;
+use crate::tui::theme::Tone;
+
+/// Draws the form.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let form = &app.form;
+    let recent_rows = form.recent.len().min(5);
+    let height = (Field::ALL.len() + 5 + recent_rows + usize::from(recent_rows > 0)) as u16 + 2;
+    let r = centered(area, 78, height);
+    let mut lines = Vec::new();
+    if let Some(note) = &app.note {
+        lines.push(Line::from(Span::styled(safe(note).into_owned(), t.dim())));
+    } else {
+        lines.push(Line::from(Span::styled(
+            "Probe SMTP submission from this network: ports, TLS, certificate, AUTH.",
+            t.dim(),
+        )));
+    }
+    lines.push(Line::from(""));
+    for (i, f) in Field::ALL.into_iter().enumerate() {
+        let focused = i == form.focus;
+        let input = form.input(f);
+        let masked = f == Field::Password;
+        let label_style = if focused { t.key() } else { t.dim() };
+        let mut spans = vec![
+            Span::styled(if focused { "▸ " } else { "  " }, label_style),
+            Span::styled(format!("{:<12}", f.label()), label_style),
+        ];
+        if focused {
+            spans.extend(input_spans(input, t.text(), masked));
+            if input.text().is_empty() {
+                spans.push(Span::styled(format!(" {}", f.placeholder()), t.dim()));
+            }
+        } else if input.text().is_empty() {
+            spans.push(Span::styled(f.placeholder(), t.dim()));
+        } else if masked {
+            spans.push(Span::raw("•".repeat(input.text().chars().count())));
+        } else {
+            spans.push(Span::raw(safe(input.text()).into_owned()));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(""));
+    lines.push(match &form.error {
+        Some(e) => Line::from(Span::styled(format!("✘ {}", safe(e)), t.tone(Tone::Bad))),
+        None => Line::from(Span::styled(
+            "Modes: plain, starttls, tls (implicit), auto — e.g. 25,465/tls,587,2525",
+            t.dim(),
+        )),
+    });
+    if recent_rows > 0 {
+        lines.push(Line::from(Span::styled(
+            "Recent targets (Ctrl-N / Ctrl-P)",
+            t.heading(),
+        )));
+        for (i, rt) in form.recent.iter().take(recent_rows).enumerate() {
+            let sel = form.recent_index == Some(i);
+            let mut text = format!(
+                "{}{}  {}",
+                if sel { "▸ " } else { "  " },
+                safe(&rt.host),
+                safe(&rt.ports)
+            );
+            if !rt.user.is_empty() {
+                text.push_str(&format!("  user {}", safe(&rt.user)));
+            }
+            lines.push(if sel {
+                Line::from(text).style(t.selected())
+            } else {
+                Line::from(text)
+            });
+        }
+    }
+    lines.push(Line::from(vec![
+        Span::styled("Enter", t.key()),
+        Span::styled(" start  ", t.dim()),
+        Span::styled("Tab/↓", t.key()),
+        Span::styled(" next field  ", t.dim()),
+        Span::styled("Esc", t.key()),
+        Span::styled(
+            if app.settings.is_some() {
+                " back  "
+            } else {
+                " quit  "
+            },
+            t.dim(),
+        ),
+        Span::styled("?", t.key()),
+        Span::styled(" in the main screen: all keys", t.dim()),
+    ]));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(true))
+        .padding(ratatui::widgets::Padding::horizontal(1))
+        .title(Span::styled(
+            " smtptui — what should I probe? ",
+            t.heading(),
+        ));
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(block), r);
+}

@@ -1,0 +1,234 @@
+//! The Elm view: `view(&App, &mut Frame)` draws the whole screen from the model.
+//! Each pane lives in its own module, which documents its layout.
+//!
+//! ```text
+//! title bar                     (this module)
+//! matrix + findings header      (matrix.rs)
+//! transcript | cert / timeline  (transcript.rs, cert.rs, timeline.rs)
+//! verdict bar or stepping panel (verdict.rs)
+//! status line / prompt          (this module)
+//! overlays: help, confirmation  (popup.rs); the target form (form.rs)
+//! ```
+
+mod cert;
+mod form;
+mod matrix;
+mod popup;
+mod timeline;
+mod transcript;
+mod verdict;
+
+use std::borrow::Cow;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::model::{Endpoint, Family, escape_str};
+
+use super::app::{App, PromptKind, Screen};
+use super::input::LineInput;
+use super::keys::Context;
+use super::layout;
+use super::theme::Tone;
+
+pub use transcript::visible_lines;
+
+/// Spinner frames (braille), advanced by the ~8 Hz tick while something runs.
+pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The spinner frame for a tick.
+pub fn spinner(tick: u64) -> &'static str {
+    SPINNER[(tick % SPINNER.len() as u64) as usize]
+}
+
+/// Draws the whole screen.
+pub fn view(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if app.screen == Screen::Form {
+        form::render(app, frame, area);
+    } else {
+        let lay = layout::main_layout(area, app);
+        render_title(app, frame, lay.title);
+        matrix::render(app, frame, &lay);
+        transcript::render(app, frame, lay.transcript);
+        if let Some(r) = lay.cert {
+            cert::render(app, frame, r);
+        }
+        if let Some(r) = lay.timeline {
+            timeline::render(app, frame, r);
+        }
+        if app.step.is_some() {
+            verdict::render_step(app, frame, lay.bottom);
+        } else {
+            verdict::render(app, frame, lay.bottom);
+        }
+        render_status(app, frame, lay.status);
+    }
+    if app.help.is_some() {
+        popup::render_help(app, frame, area);
+    }
+    if app.confirm.is_some() {
+        popup::render_confirm(app, frame, area);
+    }
+}
+
+/// Makes text safe for the terminal. The engine escapes everything from the network
+/// already; this is the last line of defence, should a control or bidi character
+/// ever slip through (then the whole string is escaped).
+pub fn safe(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| {
+        c.is_control()
+            || matches!(c as u32, 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069 | 0xfeff | 0xfff9..=0xfffb)
+    };
+    if s.chars().any(bad) {
+        Cow::Owned(escape_str(s))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Milliseconds for humans: `0.4ms`, `12ms`, `1.23s`.
+pub fn fmt_ms(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.1}ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0}ms")
+    } else {
+        format!("{:.2}s", ms / 1000.0)
+    }
+}
+
+/// `v4 587/starttls`.
+pub fn short_label(ep: &Endpoint) -> String {
+    let fam = match ep.family() {
+        Family::V4 => "v4",
+        Family::V6 => "v6",
+    };
+    format!("{fam} {}/{}", ep.port, ep.mode)
+}
+
+/// Renders an input line with a visible (reverse-video) cursor.
+pub fn input_spans(input: &LineInput, style: Style, masked: bool) -> Vec<Span<'static>> {
+    let chars: Vec<char> = if masked {
+        input.text().chars().map(|_| '•').collect()
+    } else {
+        safe(input.text()).chars().collect()
+    };
+    let cur = input.cursor().min(chars.len());
+    let before: String = chars[..cur].iter().collect();
+    let at: String = chars.get(cur).map_or(" ".to_string(), char::to_string);
+    let after: String = chars
+        .get(cur + 1..)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
+    vec![
+        Span::styled(before, style),
+        Span::styled(at, style.add_modifier(Modifier::REVERSED)),
+        Span::styled(after, style),
+    ]
+}
+
+fn render_title(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let mut spans = vec![
+        Span::styled(" smtptui ", t.bar().add_modifier(Modifier::BOLD)),
+        Span::styled("│ ", t.bar()),
+        Span::styled(
+            safe(&app.target).into_owned(),
+            t.bar().add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!(" │ run #{} │ ", app.run.0), t.bar()),
+    ];
+    let (done, total) = app.progress();
+    let state = if app.running {
+        format!("{} probing {done}/{total}", spinner(app.tick))
+    } else if app.step.is_some() {
+        "stepping".to_string()
+    } else if let Some(ms) = app.duration_ms {
+        format!("done in {}", fmt_ms(ms))
+    } else if total > 0 {
+        "cancelled".to_string()
+    } else {
+        "idle".to_string()
+    };
+    spans.push(Span::styled(state, t.bar()));
+    if let Some(note) = &app.note {
+        spans.push(Span::styled(format!(" │ {}", safe(note)), t.bar()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(t.bar()), area);
+}
+
+fn hints(ctx: Context) -> &'static [(&'static str, &'static str)] {
+    match ctx {
+        Context::Step => &[
+            ("Enter", "run step"),
+            ("i", "edit"),
+            (":", "raw cmd"),
+            ("Esc", "leave"),
+            ("?", "help"),
+        ],
+        _ => &[
+            ("?", "help"),
+            ("r", "re-run"),
+            ("c", "cancel"),
+            ("s", "step"),
+            ("/", "search"),
+            ("e/E", "export"),
+            ("p", "target"),
+            ("q", "quit"),
+        ],
+    }
+}
+
+fn render_status(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let line = match app.prompt.as_ref() {
+        Some(p) if p.kind != PromptKind::StepEdit => {
+            let (lead, label) = match p.kind {
+                PromptKind::Search => ("/", "search: "),
+                _ => (":", "raw SMTP command: "),
+            };
+            let mut spans = vec![Span::styled(lead, t.key()), Span::styled(label, t.dim())];
+            spans.extend(input_spans(&p.input, t.text(), false));
+            spans.push(Span::styled("   Enter send · Esc cancel", t.dim()));
+            Line::from(spans)
+        }
+        _ => match &app.status {
+            Some(s) => {
+                let tone = if s.error { Tone::Bad } else { Tone::Good };
+                Line::from(Span::styled(format!(" {}", safe(&s.text)), t.tone(tone)))
+            }
+            None => {
+                let mut spans = Vec::new();
+                for (k, h) in hints(app.context()) {
+                    spans.push(Span::styled(format!(" {k}"), t.key()));
+                    spans.push(Span::styled(format!(" {h} "), t.dim()));
+                }
+                Line::from(spans)
+            }
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_escapes_only_when_needed() {
+        assert!(matches!(safe("220 ok \\x1b"), Cow::Borrowed(_)));
+        assert_eq!(safe("a\x1b[31m"), "a\\x1b[31m");
+        assert_eq!(safe("bidi\u{202e}"), "bidi\\u{202e}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(fmt_ms(0.42), "0.4ms");
+        assert_eq!(fmt_ms(12.4), "12ms");
+        assert_eq!(fmt_ms(1234.0), "1.23s");
+    }
+}

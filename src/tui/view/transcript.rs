@@ -1,0 +1,116 @@
+//! The transcript: timestamped lines of the selected endpoint (or of all endpoints),
+//! coloured by direction, with search highlighting. Only the visible slice is ever
+//! turned into widgets, so a million lines cost as much as twenty.
+//!
+//! ```text
+//! ┌ Transcript — v4 587/starttls ─────────────── following ┐
+//! │    0.012 === connected to 192.0.2.10:587 from …         │
+//! │    0.031 <-  220 mail.example.com ESMTP                 │
+//! │    0.032 ->  EHLO smtptui.invalid                       │
+//! │    0.090 <~  250-AUTH PLAIN LOGIN   (matches highlighted)│
+//! └─────────────────────────────────────────────────────────┘
+//! ```
+//! In the "all" view every line carries its endpoint (`v4 587/starttls`) or `run`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{safe, short_label};
+use crate::tui::app::{App, Pane};
+use crate::tui::scroll::{match_ranges, visible_window};
+use crate::tui::theme::Theme;
+
+/// The visible lines for a pane of `height` rows: exactly the window's slice, built
+/// without touching any other line.
+pub fn visible_lines(app: &App, height: usize) -> Vec<Line<'static>> {
+    let window = visible_window(app.transcript_len(), height, app.transcript.scroll);
+    let t = app.theme;
+    let query = app.transcript.query.as_deref();
+    window
+        .filter_map(|i| {
+            let (ep, entry) = app.transcript_line(i)?;
+            let mut spans = vec![Span::styled(
+                format!("{:>9.3} ", entry.t_ms / 1000.0),
+                t.dim(),
+            )];
+            if app.transcript.all {
+                let tag = ep.map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint));
+                spans.push(Span::styled(format!("{tag:<16} "), t.dim()));
+            }
+            let style = t.direction(entry.dir);
+            spans.push(Span::styled(format!("{:<3} ", entry.dir.marker()), style));
+            let text = safe(&entry.text).into_owned();
+            let current = app.transcript.current_match == Some(i);
+            spans.extend(highlight(&text, query, style, t, current));
+            Some(Line::from(spans))
+        })
+        .collect()
+}
+
+fn highlight(
+    text: &str,
+    query: Option<&str>,
+    style: ratatui::style::Style,
+    t: Theme,
+    current: bool,
+) -> Vec<Span<'static>> {
+    let ranges = query.map(|q| match_ranges(text, q)).unwrap_or_default();
+    if ranges.is_empty() {
+        return vec![Span::styled(text.to_string(), style)];
+    }
+    let hit = if current {
+        t.current_match()
+    } else {
+        t.matched()
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    for r in ranges {
+        if r.start > at {
+            out.push(Span::styled(text[at..r.start].to_string(), style));
+        }
+        out.push(Span::styled(text[r.clone()].to_string(), hit));
+        at = r.end;
+    }
+    if at < text.len() {
+        out.push(Span::styled(text[at..].to_string(), style));
+    }
+    out
+}
+
+/// Draws the transcript pane.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let which = if app.transcript.all {
+        "all endpoints".to_string()
+    } else {
+        app.selected_endpoint()
+            .map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint))
+    };
+    let len = app.transcript_len();
+    let height = area.height.saturating_sub(2) as usize;
+    let right = match app.transcript.scroll {
+        None => " following ".to_string(),
+        Some(_) => {
+            let w = visible_window(len, height, app.transcript.scroll);
+            format!(" ↑ {}/{len} · End follows ", w.end)
+        }
+    };
+    let mut title = vec![Span::styled(format!(" Transcript — {which} "), t.heading())];
+    if let Some(q) = &app.transcript.query {
+        title.push(Span::styled(format!("/{} ", safe(q)), t.key()));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(app.focus == Pane::Transcript))
+        .title(Line::from(title))
+        .title(Line::from(Span::styled(right, t.dim())).right_aligned());
+    let lines = if len == 0 {
+        vec![Line::from(Span::styled("  no lines yet", t.dim()))]
+    } else {
+        visible_lines(app, height)
+    };
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
