@@ -107,6 +107,18 @@ pub enum Observation<'a> {
         /// Explanation.
         detail: &'a str,
     },
+    /// The SOCKS5 proxy failed (unreachable, auth, ruleset ...).
+    ProxyFailed {
+        /// The proxy error in words.
+        error: &'a str,
+    },
+    /// The server asked for a client certificate and rejected the handshake.
+    ClientCertRejected {
+        /// The TLS alert or error.
+        error: &'a str,
+        /// Whether smtptui sent a certificate.
+        sent: bool,
+    },
     /// A command got a negative reply.
     Rejected {
         /// Which phase.
@@ -226,6 +238,24 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
              plaintext is refused unless --allow-plaintext-auth.",
         ),
         O::Rejected { phase, reply } => rejected(*phase, reply),
+        O::ProxyFailed { error } => v(
+            Class::ProxyFailed,
+            "the SOCKS5 proxy failed; the target was not reached".into(),
+            (*error).to_string(),
+            "Check the proxy address, its credentials (SMTPTUI_PROXY_PASSWORD) and its \
+             rules for this destination and port. This says nothing about the target yet.",
+        ),
+        O::ClientCertRejected { error, sent } => v(
+            Class::ClientCertRejected,
+            if *sent {
+                "the server rejected the client certificate".into()
+            } else {
+                "the server requires a client certificate".into()
+            },
+            (*error).to_string(),
+            "Give --client-cert and --client-key with a certificate the server trusts (see \
+             the CA names it asked for in the inspector).",
+        ),
     }
 }
 

@@ -145,6 +145,22 @@ pub struct ProbeArgs {
     /// Do not load the system trust store (webpki roots and --ca-file only).
     #[arg(long)]
     pub no_system_roots: bool,
+    /// Client certificate chain (PEM) for mutual TLS.
+    #[arg(long, value_name = "PEM", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) for --client-cert.
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Connect through a SOCKS5 proxy: socks5://[user@]host:port (socks5h:// resolves
+    /// names at the proxy); the proxy password comes from SMTPTUI_PROXY_PASSWORD.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Local address to connect from (compare two uplinks).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+    /// Network interface to connect through (Linux, needs CAP_NET_RAW).
+    #[arg(long, value_name = "NAME")]
+    pub interface: Option<String>,
     /// Go on (AUTH, envelope) after a certificate failure; the verdict still names it.
     #[arg(long)]
     pub insecure: bool,
@@ -294,7 +310,39 @@ impl ProbeArgs {
             server_name: self.tls_server_name.clone(),
             insecure: self.insecure,
             no_system_roots: self.no_system_roots,
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
         };
+        if self.client_cert.is_some() != self.client_key.is_some() {
+            return Err(UsageError(
+                "--client-cert and --client-key go together".into(),
+            ));
+        }
+        if let Some(url) = &self.proxy {
+            let mut p = crate::settings::ProxySettings::parse(url).map_err(UsageError)?;
+            if p.user.is_some() {
+                p.password = secrets
+                    .env("SMTPTUI_PROXY_PASSWORD")
+                    .filter(|v| !v.is_empty())
+                    .map(Secret::new);
+                if p.password.is_none() {
+                    return Err(UsageError(
+                        "--proxy names a user: set SMTPTUI_PROXY_PASSWORD".into(),
+                    ));
+                }
+            }
+            s.proxy = Some(p);
+        }
+        s.bind = self.bind;
+        if let Some(i) = &self.interface {
+            if i.is_empty() || i.len() > 15 || i.chars().any(|c| c.is_whitespace() || c == '/') {
+                return Err(UsageError(format!(
+                    "invalid --interface `{}`",
+                    i.escape_debug()
+                )));
+            }
+            s.interface = Some(i.clone());
+        }
         if let Some(ca) = &self.ca_file
             && !ca.is_file()
         {
@@ -373,7 +421,7 @@ impl ProbeArgs {
             }
             return Ok(Secret::new(line));
         }
-        let var = if mech == Some(AuthMech::XOAuth2) {
+        let var = if matches!(mech, Some(AuthMech::XOAuth2 | AuthMech::OAuthBearer)) {
             "SMTPTUI_OAUTH_TOKEN"
         } else {
             "SMTPTUI_PASSWORD"

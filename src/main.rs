@@ -86,10 +86,41 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(feature = "tui")]
 fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    use smtptui::tui::{TuiOptions, run_tui};
     init_log(cli.probe.log.as_deref())?;
-    let _ = (cli, runtime);
-    eprintln!("smtptui: the TUI is not wired yet; use `smtptui check TARGET`");
-    std::process::exit(2);
+    let mut opts = TuiOptions {
+        no_color: !std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        state_dir: None,
+        export_dir: cli.export_dir.clone(),
+        demo_note: None,
+    };
+    if cli.demo {
+        return runtime.block_on(async {
+            let lab = smtptui::lab::DemoLab::start().await?;
+            let mut settings = lab.settings();
+            // Options given on the command line still apply to the demo's ports.
+            if !cli.probe.ports.is_empty() {
+                settings.ports.clone_from(&cli.probe.ports);
+            }
+            opts.demo_note = Some(format!(
+                "DEMO: {} lab servers on 127.0.0.1, user {}",
+                lab.servers.len(),
+                smtptui::lab::demo::DEMO_USER,
+            ));
+            let result = run_tui(Some(settings), opts).await;
+            drop(lab);
+            result
+        });
+    }
+    let settings = match &cli.target {
+        Some(target) => Some(
+            cli.probe
+                .to_settings(target, &RealSecrets)
+                .unwrap_or_else(|e| usage_exit(&e.0)),
+        ),
+        None => None,
+    };
+    runtime.block_on(run_tui(settings, opts))
 }
 
 #[cfg(not(feature = "tui"))]

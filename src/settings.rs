@@ -70,6 +70,8 @@ pub enum AuthMech {
     CramMd5,
     /// Google/Microsoft XOAUTH2 (bearer token).
     XOAuth2,
+    /// RFC 7628 OAUTHBEARER (bearer token).
+    OAuthBearer,
 }
 
 impl AuthMech {
@@ -80,6 +82,7 @@ impl AuthMech {
             Self::Login => "LOGIN",
             Self::CramMd5 => "CRAM-MD5",
             Self::XOAuth2 => "XOAUTH2",
+            Self::OAuthBearer => "OAUTHBEARER",
         }
     }
 
@@ -90,6 +93,7 @@ impl AuthMech {
             "LOGIN" => Some(Self::Login),
             "CRAM-MD5" => Some(Self::CramMd5),
             "XOAUTH2" => Some(Self::XOAuth2),
+            "OAUTHBEARER" => Some(Self::OAuthBearer),
             _ => None,
         }
     }
@@ -155,6 +159,75 @@ pub struct TlsSettings {
     pub insecure: bool,
     /// Do not load the system trust store (webpki roots + `ca_file` only).
     pub no_system_roots: bool,
+    /// Client certificate chain (PEM) for mutual TLS.
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) of the client certificate.
+    pub client_key: Option<PathBuf>,
+}
+
+/// A SOCKS5 proxy every connection goes through (`--proxy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// Proxy host name or address.
+    pub host: String,
+    /// Proxy port.
+    pub port: u16,
+    /// `socks5h`: names are resolved by the proxy, not locally.
+    pub remote_dns: bool,
+    /// User for RFC 1929 authentication.
+    pub user: Option<String>,
+    /// Password for RFC 1929 authentication (from `SMTPTUI_PROXY_PASSWORD`).
+    pub password: Option<Secret>,
+}
+
+impl ProxySettings {
+    /// `socks5://[user@]host:port` or `socks5h://...` (no password in the URL).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("--proxy `{url}`: expected socks5://[user@]host:port"))?;
+        let remote_dns = match scheme.to_ascii_lowercase().as_str() {
+            "socks5" => false,
+            "socks5h" => true,
+            other => {
+                return Err(format!(
+                    "--proxy: unsupported scheme `{other}` (socks5, socks5h)"
+                ));
+            }
+        };
+        let rest = rest.trim_end_matches('/');
+        let (user, hostport) = match rest.rsplit_once('@') {
+            Some((u, h)) => {
+                if u.contains(':') {
+                    return Err(
+                        "--proxy: put the password in SMTPTUI_PROXY_PASSWORD, not in the URL"
+                            .into(),
+                    );
+                }
+                (Some(u.to_string()), h)
+            }
+            None => (None, rest),
+        };
+        let (host, port) = hostport
+            .rsplit_once(':')
+            .ok_or_else(|| format!("--proxy `{url}`: missing :port"))?;
+        let port: u16 = port
+            .parse()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("--proxy `{url}`: bad port `{port}`"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(format!("--proxy `{url}`: empty host"));
+        }
+        Ok(Self {
+            host: host.to_string(),
+            port,
+            remote_dns,
+            user,
+            password: None,
+        })
+    }
 }
 
 /// Everything a run needs.
@@ -190,6 +263,12 @@ pub struct Settings {
     pub quit_after: Option<Stage>,
     /// Maximum endpoints probed at once.
     pub concurrency: usize,
+    /// SOCKS5 proxy for every connection.
+    pub proxy: Option<ProxySettings>,
+    /// Local address to connect from (`--bind`).
+    pub bind: Option<IpAddr>,
+    /// Network interface to connect through (`--interface`, Linux).
+    pub interface: Option<String>,
 }
 
 impl Settings {
@@ -211,6 +290,9 @@ impl Settings {
             send: false,
             quit_after: None,
             concurrency: 32,
+            proxy: None,
+            bind: None,
+            interface: None,
         }
     }
 
@@ -238,4 +320,33 @@ impl Settings {
 /// The EHLO name: `smtptui.invalid` is a safe default that reveals nothing local.
 pub fn default_ehlo_name() -> String {
     "smtptui.invalid".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_urls() {
+        let p = ProxySettings::parse("socks5://127.0.0.1:1080").unwrap();
+        assert_eq!(
+            (p.host.as_str(), p.port, p.remote_dns, p.user),
+            ("127.0.0.1", 1080, false, None)
+        );
+        let p = ProxySettings::parse("socks5h://bob@[::1]:9050/").unwrap();
+        assert_eq!(
+            (p.host.as_str(), p.port, p.remote_dns, p.user.as_deref()),
+            ("::1", 9050, true, Some("bob"))
+        );
+        for bad in [
+            "http://x:1",
+            "socks5://x",
+            "socks5://x:0",
+            "socks5://u:pw@x:1",
+            "socks5://:1",
+            "x:1",
+        ] {
+            assert!(ProxySettings::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

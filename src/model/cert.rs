@@ -73,4 +73,10 @@ pub struct TlsInfo {
     pub chain: Vec<CertSummary>,
     /// Whether the server asked for a client certificate.
     pub client_cert_requested: bool,
+    /// The CA names the server listed in its certificate request.
+    #[serde(default)]
+    pub client_cert_cas: Vec<String>,
+    /// Whether smtptui presented a client certificate (`--client-cert`).
+    #[serde(default)]
+    pub client_cert_sent: bool,
 }

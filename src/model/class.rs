@@ -67,6 +67,8 @@ classes! {
     SenderRejected => "sender_rejected", "The sender address was rejected";
     Greylisted => "greylisted", "Temporarily deferred (greylisting)";
     RateLimited => "rate_limited", "Rate limited by the server";
+    ProxyFailed => "proxy_failed", "The SOCKS5 proxy failed (not the target)";
+    ClientCertRejected => "client_cert_rejected", "The server rejected (or required) a client certificate";
 }
 
 impl Class {
@@ -119,6 +121,6 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.code()));
         }
-        assert_eq!(Class::ALL.len(), 30);
+        assert_eq!(Class::ALL.len(), 32);
     }
 }

@@ -164,6 +164,10 @@ impl Endpoint {
 
     /// `[2001:db8::1]:587/starttls` or `192.0.2.1:465/tls`.
     pub fn label(&self) -> String {
+        if self.address.is_unspecified() {
+            // socks5h: the proxy resolves the name.
+            return format!("{}:{}/{}", self.host, self.port, self.mode);
+        }
         match self.address {
             IpAddr::V4(a) => format!("{a}:{}/{}", self.port, self.mode),
             IpAddr::V6(a) => format!("[{a}]:{}/{}", self.port, self.mode),

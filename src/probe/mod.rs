@@ -4,6 +4,7 @@
 //! Interactive stepping (see [`step`]) drives the same [`machine::Machine`].
 
 pub mod machine;
+pub mod net;
 pub mod step;
 
 use std::net::IpAddr;
@@ -136,6 +137,32 @@ async fn plan(
     };
     let table = StaticTable::new(&settings.resolve);
     let host = settings.target.clone();
+    let literal = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok();
+    if settings.proxy.as_ref().is_some_and(|p| p.remote_dns) && !literal {
+        let (e, f) = ctx_line(
+            Direction::Info,
+            format!("{host}: resolved by the SOCKS5 proxy (socks5h)"),
+        );
+        lines.push(e);
+        f.await;
+        let endpoints = settings
+            .ports
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| Endpoint {
+                id: EndpointId(i),
+                host: host.clone(),
+                address: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                port: spec.port,
+                mode: spec.mode,
+            })
+            .collect();
+        return (endpoints, None);
+    }
     let (e, f) = ctx_line(Direction::Info, format!("resolving {host}"));
     lines.push(e);
     f.await;

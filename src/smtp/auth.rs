@@ -112,6 +112,14 @@ pub fn xoauth2_blob(user: &str, secret: &Secret) -> String {
     ))
 }
 
+/// The OAUTHBEARER (RFC 7628) initial response, base64, with the GS2 header.
+pub fn oauthbearer_blob(user: &str, secret: &Secret) -> String {
+    STANDARD.encode(format!(
+        "n,a={user},\x01auth=Bearer {}\x01\x01",
+        secret.expose()
+    ))
+}
+
 /// Runs the AUTH exchange with `mech` and returns the final reply (235 when accepted,
 /// 4xx/5xx otherwise; a reply other than 334 to an intermediate step is returned as it
 /// is). Payloads are recorded as `<redacted>`; LOGIN's base64 user name is shown, and
@@ -182,24 +190,34 @@ pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin + Send>(
             let reply = session.read_reply().await?;
             finish(session, reply).await
         }
-        AuthMech::XOAuth2 => {
-            let blob = xoauth2_blob(user, secret);
+        AuthMech::XOAuth2 | AuthMech::OAuthBearer => {
+            let (name, blob) = if mech == AuthMech::XOAuth2 {
+                ("XOAUTH2", xoauth2_blob(user, secret))
+            } else {
+                ("OAUTHBEARER", oauthbearer_blob(user, secret))
+            };
             session.recorder().add_secret(blob.as_bytes());
             session
                 .recorder()
                 .add_secret(blob.trim_end_matches('=').as_bytes());
-            let shown = format!("AUTH XOAUTH2 {REDACTED}");
+            let shown = format!("AUTH {name} {REDACTED}");
             session
-                .send_redacted(&format!("AUTH XOAUTH2 {blob}"), &shown)
+                .send_redacted(&format!("AUTH {name} {blob}"), &shown)
                 .await?;
             let reply = session.read_reply().await?;
             if reply.code != 334 {
                 return Ok(reply);
             }
             // Gmail / Microsoft 365: a base64 JSON error in a 334; the client answers
-            // with an empty line and gets the final 5xx.
+            // with an empty line (XOAUTH2) or ^A (OAUTHBEARER, RFC 7628) and gets the
+            // final 5xx.
             note_challenge(session, &reply, "server says: ").await;
-            session.command("").await
+            let ack = if mech == AuthMech::XOAuth2 {
+                ""
+            } else {
+                "AQ=="
+            };
+            session.command(ack).await
         }
     }
 }

@@ -42,6 +42,9 @@ pub enum TlsError {
     /// No trust anchors at all.
     #[error("no trust anchors could be loaded")]
     NoRoots,
+    /// `--client-cert` / `--client-key` could not be used.
+    #[error("client certificate: {0}")]
+    ClientCert(String),
     /// rustls refused the verifier or the protocol versions (should not happen).
     #[error("TLS configuration: {0}")]
     Config(String),
@@ -63,6 +66,7 @@ pub struct TlsClient {
 }
 
 struct Inner {
+    client_key: Option<Arc<rustls::sign::CertifiedKey>>,
     provider: Arc<CryptoProvider>,
     verifier: Arc<WebPkiServerVerifier>,
     description: String,
@@ -89,8 +93,10 @@ impl TlsClient {
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots.store), provider.clone())
                 .build()
                 .map_err(|e| TlsError::Config(e.to_string()))?;
+        let client_key = load_client_key(settings, &provider)?;
         Ok(Self {
             inner: Arc::new(Inner {
+                client_key,
                 provider,
                 verifier,
                 description,
@@ -114,7 +120,10 @@ impl TlsClient {
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_client_cert_resolver(Arc::new(ClientCertProbe(slot.clone())));
+            .with_client_cert_resolver(Arc::new(ClientCertProbe(
+                slot.clone(),
+                self.inner.client_key.clone(),
+            )));
         // One config per handshake: a session cache would never be reused, and every
         // probe should see a full handshake anyway.
         config.resumption = Resumption::disabled();
@@ -182,6 +191,9 @@ impl TlsClient {
             slot.take().map(|capture| {
                 let mut info = verdict_info(Some(capture), server_name, None);
                 info.client_cert_requested = slot.client_cert_requested();
+                info.client_cert_cas = slot.client_cert_cas();
+                info.client_cert_sent =
+                    info.client_cert_requested && self.inner.client_key.is_some();
                 info
             })
         };
@@ -190,6 +202,9 @@ impl TlsClient {
                 let conn = tls.get_ref().1;
                 let mut info = verdict_info(slot.take(), server_name, conn.peer_certificates());
                 info.client_cert_requested = slot.client_cert_requested();
+                info.client_cert_cas = slot.client_cert_cas();
+                info.client_cert_sent =
+                    info.client_cert_requested && self.inner.client_key.is_some();
                 fill_negotiated(&mut info, conn);
                 Ok((tls, info))
             }
@@ -219,6 +234,42 @@ impl TlsClient {
             }
         }
     }
+}
+
+/// Loads `--client-cert` (PEM chain) and `--client-key` (PEM private key).
+fn load_client_key(
+    settings: &TlsSettings,
+    provider: &CryptoProvider,
+) -> Result<Option<Arc<rustls::sign::CertifiedKey>>, TlsError> {
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let (cert, key) = match (&settings.client_cert, &settings.client_key) {
+        (None, None) => return Ok(None),
+        (Some(c), Some(k)) => (c, k),
+        _ => {
+            return Err(TlsError::ClientCert(
+                "--client-cert and --client-key go together".into(),
+            ));
+        }
+    };
+    let bad = |what: &std::path::Path, e: &dyn std::fmt::Display| {
+        TlsError::ClientCert(format!("{}: {e}", what.display()))
+    };
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad(cert, &e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(cert, &e))?;
+    if chain.is_empty() {
+        return Err(bad(cert, &"no certificate in the file"));
+    }
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, &e))?;
+    let signing = provider
+        .key_provider
+        .load_private_key(key_der)
+        .map_err(|e| bad(key, &e))?;
+    Ok(Some(Arc::new(rustls::sign::CertifiedKey::new(
+        chain, signing,
+    ))))
 }
 
 /// Builds a [`TlsInfo`] with the chain and the verifier's verdict (negotiated

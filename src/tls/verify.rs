@@ -31,6 +31,7 @@ pub(crate) struct Capture {
 pub(crate) struct Slot {
     capture: Mutex<Option<Capture>>,
     client_cert_requested: AtomicBool,
+    client_cert_cas: Mutex<Vec<String>>,
 }
 
 impl Slot {
@@ -45,6 +46,14 @@ impl Slot {
     /// Whether the server sent a CertificateRequest.
     pub fn client_cert_requested(&self) -> bool {
         self.client_cert_requested.load(Ordering::Relaxed)
+    }
+
+    /// The CA names the server listed in its CertificateRequest (escaped).
+    pub fn client_cert_cas(&self) -> Vec<String> {
+        self.client_cert_cas
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -111,21 +120,54 @@ impl ServerCertVerifier for CapturingVerifier {
 
 /// A client-certificate resolver with no certificate: records that the server asked.
 #[derive(Debug)]
-pub(crate) struct ClientCertProbe(pub Arc<Slot>);
+pub(crate) struct ClientCertProbe(pub Arc<Slot>, pub Option<Arc<CertifiedKey>>);
 
 impl ResolvesClientCert for ClientCertProbe {
     fn resolve(
         &self,
-        _root_hint_subjects: &[&[u8]],
+        root_hint_subjects: &[&[u8]],
         _sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
         self.0.client_cert_requested.store(true, Ordering::Relaxed);
-        None
+        let names: Vec<String> = root_hint_subjects
+            .iter()
+            .take(64)
+            .map(|der| describe_dn(der))
+            .collect();
+        *self
+            .0
+            .client_cert_cas
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = names;
+        self.1.clone()
     }
 
     fn has_certs(&self) -> bool {
-        false
+        self.1.is_some()
     }
+}
+
+/// A DER distinguished name (as in a CertificateRequest) in words, escaped.
+fn describe_dn(der: &[u8]) -> String {
+    // rustls hands over the DN's contents without the outer SEQUENCE header.
+    let mut wrapped = vec![0x30];
+    let len = der.len();
+    if len < 0x80 {
+        wrapped.push(len as u8);
+    } else if len < 0x100 {
+        wrapped.extend_from_slice(&[0x81, len as u8]);
+    } else {
+        wrapped.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+    }
+    wrapped.extend_from_slice(der);
+    for candidate in [der, &wrapped[..]] {
+        if let Ok((_, name)) =
+            <x509_parser::x509::X509Name as x509_parser::prelude::FromDer<_>>::from_der(candidate)
+        {
+            return crate::model::escape_str(&name.to_string());
+        }
+    }
+    crate::model::escape_bytes(der)
 }
 
 /// Classifies a verifier error and puts it in words. `chain` is the summarised peer

@@ -85,6 +85,7 @@ pub fn tls_verified() -> TlsInfo {
             ),
         ],
         client_cert_requested: false,
+        ..TlsInfo::default()
     }
 }
 
@@ -105,6 +106,7 @@ pub fn tls_expired() -> TlsInfo {
             false,
         )],
         client_cert_requested: false,
+        ..TlsInfo::default()
     }
 }
 

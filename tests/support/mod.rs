@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod socks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -150,4 +151,20 @@ pub fn assert_no_secret(what: &str, haystack: &str, user: &str, password: &str) 
             "{what} leaks a secret form `{form}`"
         );
     }
+}
+
+/// PEM text of DER items (`label` is CERTIFICATE or PRIVATE KEY).
+pub fn pem(label: &str, ders: &[Vec<u8>]) -> String {
+    use base64::Engine as _;
+    let mut out = String::new();
+    for der in ders {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        out.push_str(&format!("-----BEGIN {label}-----\n"));
+        for chunk in b64.as_bytes().chunks(64) {
+            out.push_str(std::str::from_utf8(chunk).unwrap());
+            out.push('\n');
+        }
+        out.push_str(&format!("-----END {label}-----\n"));
+    }
+    out
 }

@@ -2,12 +2,10 @@
 //! steps back to back; interactive stepping runs them one key press at a time (and lets
 //! the user send raw commands in between). Both share this code.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::classify::{Observation, ReplyFacts, classify};
@@ -20,6 +18,7 @@ use crate::smtp::ehlo::{Capabilities, banner_looks_masked, parse_ehlo};
 use crate::smtp::record::Recorder;
 use crate::smtp::reply::{Limits, Reply};
 use crate::smtp::session::{Session, SmtpError};
+mod connect;
 mod mail;
 mod secure;
 
@@ -278,8 +277,6 @@ impl Machine {
     }
 
     pub(super) async fn connect(&mut self) -> StepResult {
-        let t = self.ctx.settings.timeouts;
-        let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
         self.note(
             Direction::Info,
             &format!(
@@ -289,33 +286,7 @@ impl Machine {
             ),
         )
         .await;
-        let tcp =
-            match tokio::time::timeout(self.remaining(t.connect), TcpStream::connect(addr)).await {
-                Err(_) => {
-                    let secs = self
-                        .remaining(t.connect)
-                        .as_secs_f64()
-                        .max(t.connect.as_secs_f64().min(1.0));
-                    self.note(
-                        Direction::Error,
-                        &format!("connect timed out after {:.1} s", t.connect.as_secs_f64()),
-                    )
-                    .await;
-                    return Err(Box::new(classify(&Observation::ConnectTimeout {
-                        secs: secs.max(t.connect.as_secs_f64()),
-                    })));
-                }
-                Ok(Err(e)) => {
-                    let text = e.to_string();
-                    self.note(Direction::Error, &format!("connect failed: {text}"))
-                        .await;
-                    return Err(Box::new(classify(&Observation::ConnectFailed {
-                        kind: e.kind(),
-                        error: &text,
-                    })));
-                }
-                Ok(Ok(s)) => s,
-            };
+        let tcp = self.open_tcp().await?;
         let _ = tcp.set_nodelay(true);
         self.local_addr = tcp.local_addr().ok().map(|a| a.to_string());
         let local = self.local_addr.clone().unwrap_or_default();
@@ -433,6 +404,20 @@ impl Machine {
         let text = e.to_string();
         self.note(Direction::Error, &text).await;
         self.close_session();
+        // TLS 1.3: a server that rejects the client certificate says so in an alert
+        // on the first read after the handshake.
+        let requested = self.tls.as_ref().filter(|t| t.client_cert_requested);
+        if let (SmtpError::Io(io), Some(tls)) = (e, requested)
+            && let (crate::tls::FailureKind::Alert(alert), detail) =
+                crate::tls::classify_io_error(io)
+        {
+            let error = format!("TLS alert from server after the handshake: {alert} ({detail})");
+            let sent = tls.client_cert_sent;
+            return Box::new(classify(&Observation::ClientCertRejected {
+                error: &error,
+                sent,
+            }));
+        }
         let obs = match e {
             SmtpError::Closed { .. } | SmtpError::Io(_) => Observation::Closed {
                 phase,

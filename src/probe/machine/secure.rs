@@ -1,10 +1,6 @@
 //! The TLS side of a session: implicit-TLS and STARTTLS handshakes, the certificate
 //! gate before credentials, and finding out what a port really speaks.
 
-use std::net::SocketAddr;
-
-use tokio::net::TcpStream;
-
 use std::time::Duration;
 
 use super::{BoxIo, Machine, StepResult, facts, facts_text, first_line, rejected};
@@ -24,10 +20,15 @@ impl Machine {
         let t = self.ctx.settings.timeouts;
         let name = self.server_name();
         let start = self.phase_start(Phase::TlsHandshake).await;
-        let fut = self.ctx.tls.handshake(stream, &name);
-        let res = tokio::time::timeout(self.remaining(t.tls), fut).await;
-        match res {
-            Err(_) => {
+        let limit = self.remaining(t.tls);
+        let res = self.ctx.tls.handshake_within(stream, &name, limit).await;
+        let timed_out =
+            matches!(&res, Err(f) if f.kind == FailureKind::Io(std::io::ErrorKind::TimedOut));
+        match res.map_err(|f| (timed_out, f)) {
+            Err((true, failure)) => {
+                if let Some(info) = failure.info.clone() {
+                    self.record_tls(info).await;
+                }
                 self.phase_end(Phase::TlsHandshake, start, false).await;
                 self.note(Direction::Error, "TLS handshake timed out").await;
                 Err(Box::new(classify(&Observation::NoReply {
@@ -35,7 +36,7 @@ impl Machine {
                     secs: t.tls.as_secs_f64(),
                 })))
             }
-            Ok(Err(failure)) => {
+            Err((false, failure)) => {
                 self.phase_end(Phase::TlsHandshake, start, false).await;
                 if let Some(info) = failure.info.clone() {
                     self.record_tls(info).await;
@@ -65,13 +66,19 @@ impl Machine {
                 };
                 self.note(Direction::Error, &format!("TLS handshake failed: {error}"))
                     .await;
+                if let Some(sent) = client_cert_trouble(&failure) {
+                    return Err(Box::new(classify(&Observation::ClientCertRejected {
+                        error: &error,
+                        sent,
+                    })));
+                }
                 let version_mismatch = failure.kind == FailureKind::ProtocolVersion;
                 Err(Box::new(classify(&Observation::TlsFailed {
                     error: &error,
                     version_mismatch,
                 })))
             }
-            Ok(Ok((tls, info))) => {
+            Ok((tls, info)) => {
                 self.phase_end(Phase::TlsHandshake, start, true).await;
                 let verified = info.verified;
                 self.note(
@@ -140,16 +147,15 @@ impl Machine {
             "reconnecting to try a TLS handshake (does this port want implicit TLS?)",
         )
         .await;
-        let addr = SocketAddr::new(self.endpoint.address, self.endpoint.port);
-        let found = match tokio::time::timeout(t.connect, TcpStream::connect(addr)).await {
-            Ok(Ok(tcp)) => {
+        let found = match self.dial(&mut Vec::new()).await {
+            Ok(tcp) => {
                 let name = self.server_name();
-                match tokio::time::timeout(t.tls, self.ctx.tls.handshake(tcp, &name)).await {
-                    Ok(Ok((_s, info))) => Some(info),
-                    _ => None,
+                match self.ctx.tls.handshake_within(tcp, &name, t.tls).await {
+                    Ok((_s, info)) => Some(info),
+                    Err(_) => None,
                 }
             }
-            _ => None,
+            Err(_) => None,
         };
         self.phase_end(Phase::Detect, start, found.is_some()).await;
         let Some(info) = found else {
@@ -226,5 +232,31 @@ impl Machine {
         let tls = self.tls.as_ref()?;
         (!tls.verified && !self.ctx.settings.tls.insecure)
             .then(|| Box::new(classify(&Observation::CertRejected(tls))))
+    }
+}
+
+/// `Some(sent)` when a failed handshake is about the client certificate: the server
+/// asked for one and then sent an alert that rejects it.
+pub(super) fn client_cert_trouble(failure: &crate::tls::HandshakeFailure) -> Option<bool> {
+    let info = failure.info.as_ref()?;
+    if !info.client_cert_requested {
+        return None;
+    }
+    match &failure.kind {
+        FailureKind::Alert(a)
+            if matches!(
+                a.as_str(),
+                "certificate_required"
+                    | "bad_certificate"
+                    | "unknown_ca"
+                    | "access_denied"
+                    | "handshake_failure"
+                    | "certificate_unknown"
+                    | "unsupported_certificate"
+            ) =>
+        {
+            Some(info.client_cert_sent)
+        }
+        _ => None,
     }
 }

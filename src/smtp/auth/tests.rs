@@ -304,6 +304,7 @@ async fn echoed_credentials_never_leak() {
         AuthMech::Login,
         AuthMech::CramMd5,
         AuthMech::XOAuth2,
+        AuthMech::OAuthBearer,
     ] {
         let steps = match mech {
             AuthMech::Plain => vec![step(&format!("AUTH PLAIN {plain}"), &echo)],
@@ -330,6 +331,14 @@ async fn echoed_credentials_never_leak() {
                 forbidden.push(blob.clone());
                 vec![step(
                     &format!("AUTH XOAUTH2 {blob}"),
+                    &format!("535-5.7.8 {blob}\r\n{echo}"),
+                )]
+            }
+            AuthMech::OAuthBearer => {
+                let blob = super::oauthbearer_blob(user, &secret);
+                forbidden.push(blob.clone());
+                vec![step(
+                    &format!("AUTH OAUTHBEARER {blob}"),
                     &format!("535-5.7.8 {blob}\r\n{echo}"),
                 )]
             }

@@ -1,0 +1,110 @@
+//! The TCP step of a session: direct or through the SOCKS5 proxy, bounded by the
+//! connect timeout, with failures classified (a proxy failure is `proxy_failed`, never
+//! the target's failure).
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpStream;
+
+use super::Machine;
+use crate::classify::{Observation, classify};
+use crate::dns::{StaticTable, resolve};
+use crate::model::{Direction, Verdict};
+use crate::probe::net::{self, ProxyError, Target};
+
+/// Why dialing failed.
+pub(super) enum DialError {
+    /// The connect timeout passed.
+    Timeout,
+    /// The OS refused (refused, unreachable ...).
+    Io(std::io::Error),
+    /// The proxy failed.
+    Proxy(ProxyError),
+}
+
+impl Machine {
+    /// Opens the TCP connection (directly or via the proxy) without recording anything
+    /// but the proxy's steps.
+    pub(super) async fn dial(&self, notes: &mut Vec<String>) -> Result<TcpStream, DialError> {
+        let s = &self.ctx.settings;
+        let wait = self.remaining(s.timeouts.connect);
+        let ep = &self.endpoint;
+        let fut = async {
+            let Some(proxy) = &s.proxy else {
+                let peer = SocketAddr::new(ep.address, ep.port);
+                return net::direct(peer, s).await.map_err(DialError::Io);
+            };
+            let table = StaticTable::new(&s.resolve);
+            let (addrs, _) = resolve(&proxy.host, &table, s.dns_server, s.timeouts.connect)
+                .await
+                .map_err(|e| {
+                    DialError::Proxy(ProxyError::Unreachable {
+                        proxy: format!("{}:{}", proxy.host, proxy.port),
+                        source: std::io::Error::other(e.to_string()),
+                    })
+                })?;
+            let proxy_addr = SocketAddr::new(addrs[0], proxy.port);
+            let target = if ep.address.is_unspecified() {
+                Target::Name(ep.host.clone(), ep.port)
+            } else {
+                Target::Addr(SocketAddr::new(ep.address, ep.port))
+            };
+            net::via_socks5(proxy_addr, proxy, &target, s, notes)
+                .await
+                .map_err(DialError::Proxy)
+        };
+        match tokio::time::timeout(wait, fut).await {
+            Err(_) => Err(DialError::Timeout),
+            Ok(r) => r,
+        }
+    }
+
+    /// Opens the TCP connection and records it; failures become verdicts.
+    pub(super) async fn open_tcp(&mut self) -> Result<TcpStream, Box<Verdict>> {
+        let mut notes = Vec::new();
+        let result = self.dial(&mut notes).await;
+        for n in &notes {
+            self.note(Direction::Info, n).await;
+        }
+        let t = self.ctx.settings.timeouts.connect.as_secs_f64();
+        match result {
+            Ok(tcp) => Ok(tcp),
+            Err(DialError::Timeout) => {
+                let via = if self.ctx.settings.proxy.is_some() {
+                    " (via the proxy)"
+                } else {
+                    ""
+                };
+                self.note(
+                    Direction::Error,
+                    &format!("connect timed out after {t:.1} s{via}"),
+                )
+                .await;
+                Err(Box::new(classify(&Observation::ConnectTimeout { secs: t })))
+            }
+            Err(DialError::Io(e)) => {
+                let text = e.to_string();
+                self.note(Direction::Error, &format!("connect failed: {text}"))
+                    .await;
+                Err(Box::new(classify(&Observation::ConnectFailed {
+                    kind: e.kind(),
+                    error: &text,
+                })))
+            }
+            Err(DialError::Proxy(e)) => {
+                let text = e.to_string();
+                self.note(Direction::Error, &text).await;
+                if e.target_refused() {
+                    let kind = std::io::ErrorKind::ConnectionRefused;
+                    return Err(Box::new(classify(&Observation::ConnectFailed {
+                        kind,
+                        error: &text,
+                    })));
+                }
+                Err(Box::new(classify(&Observation::ProxyFailed {
+                    error: &text,
+                })))
+            }
+        }
+    }
+}
