@@ -666,3 +666,15 @@ fn escaped_text_is_never_unescaped() {
     assert!(!s.contains('\u{1b}') && !s.contains('\u{202e}'), "{s}");
     assert!(s.contains("\\x1b[2J"), "{s}");
 }
+
+#[test]
+fn client_certificate_request_is_shown() {
+    let mut app = finished(false, LARGE);
+    app.selected = 2;
+    let tls = app.endpoints[2].tls.as_mut().unwrap();
+    tls.client_cert_requested = true;
+    tls.client_cert_cas = vec!["CN=Corp Client CA".into()];
+    let s = screen(&app);
+    assert!(s.contains("certificate requested (none sent)"), "{s}");
+    assert!(s.contains("CN=Corp Client CA"), "{s}");
+}

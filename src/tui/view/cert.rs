@@ -97,10 +97,19 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
     out.push(Line::from(params.join(" · ")));
     out.push(kv(t, "checked", safe(&tls.checked_name).into_owned()));
     if tls.client_cert_requested {
-        out.push(Line::from(Span::styled(
-            "server asked for a client certificate",
-            t.dim(),
-        )));
+        let sent = if tls.client_cert_sent {
+            "sent"
+        } else {
+            "none sent"
+        };
+        out.push(kv(t, "client", format!("certificate requested ({sent})")));
+        if !tls.client_cert_cas.is_empty() {
+            out.push(kv(
+                t,
+                "  CAs",
+                safe(&tls.client_cert_cas.join("; ")).into_owned(),
+            ));
+        }
     }
     let n = tls.chain.len();
     if n == 0 {
