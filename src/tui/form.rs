@@ -124,6 +124,16 @@ impl Form {
         &self.inputs[f as usize]
     }
 
+    /// Whether an empty password field keeps a password given earlier (CLI or form).
+    pub fn keeps_secret(&self) -> bool {
+        self.input(Field::Password).text().is_empty()
+            && self
+                .base
+                .as_ref()
+                .and_then(|b| b.auth.as_ref())
+                .is_some_and(|a| !a.secret.is_empty())
+    }
+
     /// The focused field.
     pub fn focused(&self) -> Field {
         Field::ALL[self.focus]
@@ -361,6 +371,7 @@ mod tests {
         let recent = serde_json::to_string(&f.to_recent()).unwrap();
         assert!(!recent.contains("s3cr3t"));
         // Re-submitting with an empty password keeps the secret in memory.
+        assert!(f.keeps_secret());
         let again = f.submit().unwrap();
         assert_eq!(again.auth.unwrap().secret.expose(), "s3cr3t-pw");
     }

@@ -3,6 +3,14 @@
 
 use super::keys::Action;
 
+/// Characters that must never be shown raw: controls (C0, DEL, C1), bidi overrides
+/// and isolates, zero-width and line/paragraph separators.
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069 | 0xfeff | 0xfff9..=0xfffb)
+}
+
 /// Editable single-line text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -36,10 +44,11 @@ impl LineInput {
             .map_or(self.text.len(), |(i, _)| i)
     }
 
-    /// Inserts a character at the cursor. Control characters are refused, so nothing
-    /// typed (or pasted) can become an escape sequence on screen or on the wire.
+    /// Inserts a character at the cursor. Control and bidi/zero-width characters are
+    /// refused, so nothing typed (or pasted) can become an escape sequence on screen or
+    /// on the wire, or reorder what the user sees.
     pub fn insert(&mut self, c: char) {
-        if c.is_control() {
+        if unsafe_char(c) {
             return;
         }
         let at = self.byte_at(self.cursor);
@@ -100,6 +109,7 @@ mod tests {
         i.apply(Action::DeleteBack);
         i.insert('ü');
         i.insert('\x1b');
+        i.insert('\u{202e}');
         assert_eq!(i.text(), "hHLO ü");
         assert_eq!(i.cursor(), 6);
         i.apply(Action::CursorLeft);

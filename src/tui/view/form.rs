@@ -45,6 +45,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         )));
     }
     lines.push(Line::from(""));
+    let placeholder = |f: Field| {
+        if f == Field::Password && form.keeps_secret() {
+            "(unchanged: leave empty to keep the current one)"
+        } else {
+            f.placeholder()
+        }
+    };
     for (i, f) in Field::ALL.into_iter().enumerate() {
         let focused = i == form.focus;
         let input = form.input(f);
@@ -55,12 +62,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!("{:<12}", f.label()), label_style),
         ];
         if focused {
-            spans.extend(input_spans(input, t.text(), masked));
+            spans.extend(input_spans(
+                input,
+                t.text(),
+                masked,
+                (r.width as usize).saturating_sub(20),
+            ));
             if input.text().is_empty() {
-                spans.push(Span::styled(format!(" {}", f.placeholder()), t.dim()));
+                spans.push(Span::styled(format!(" {}", placeholder(f)), t.dim()));
             }
         } else if input.text().is_empty() {
-            spans.push(Span::styled(f.placeholder(), t.dim()));
+            spans.push(Span::styled(placeholder(f), t.dim()));
         } else if masked {
             spans.push(Span::raw("•".repeat(input.text().chars().count())));
         } else {

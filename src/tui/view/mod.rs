@@ -79,11 +79,7 @@ pub fn view(app: &App, frame: &mut Frame) {
 /// already; this is the last line of defence, should a control or bidi character
 /// ever slip through (then the whole string is escaped).
 pub fn safe(s: &str) -> Cow<'_, str> {
-    let bad = |c: char| {
-        c.is_control()
-            || matches!(c as u32, 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069 | 0xfeff | 0xfff9..=0xfffb)
-    };
-    if s.chars().any(bad) {
+    if s.chars().any(crate::tui::input::unsafe_char) {
         Cow::Owned(escape_str(s))
     } else {
         Cow::Borrowed(s)
@@ -110,18 +106,28 @@ pub fn short_label(ep: &Endpoint) -> String {
     format!("{fam} {}/{}", ep.port, ep.mode)
 }
 
-/// Renders an input line with a visible (reverse-video) cursor.
-pub fn input_spans(input: &LineInput, style: Style, masked: bool) -> Vec<Span<'static>> {
+/// Renders an input line with a visible (reverse-video) cursor in at most `width`
+/// columns, scrolled horizontally so the cursor stays visible.
+pub fn input_spans(
+    input: &LineInput,
+    style: Style,
+    masked: bool,
+    width: usize,
+) -> Vec<Span<'static>> {
+    // Inputs hold no control or bidi characters (LineInput refuses them).
     let chars: Vec<char> = if masked {
         input.text().chars().map(|_| '•').collect()
     } else {
-        safe(input.text()).chars().collect()
+        input.text().chars().collect()
     };
+    let width = width.max(2);
     let cur = input.cursor().min(chars.len());
-    let before: String = chars[..cur].iter().collect();
+    let start = (cur + 1).saturating_sub(width);
+    let end = (start + width).min(chars.len());
+    let before: String = chars[start..cur].iter().collect();
     let at: String = chars.get(cur).map_or(" ".to_string(), char::to_string);
     let after: String = chars
-        .get(cur + 1..)
+        .get((cur + 1).min(end)..end)
         .map(|c| c.iter().collect())
         .unwrap_or_default();
     vec![
@@ -201,7 +207,8 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
             _ => (":", "raw SMTP command: "),
         };
         let mut spans = vec![Span::styled(lead, t.key()), Span::styled(label, t.dim())];
-        spans.extend(input_spans(&p.input, t.text(), false));
+        let room = (area.width as usize).saturating_sub(label.len() + 30);
+        spans.extend(input_spans(&p.input, t.text(), false, room));
         spans.push(Span::styled("   Enter send · Esc cancel", t.dim()));
         Line::from(spans)
     } else if let Some(s) = &app.status {
@@ -227,6 +234,24 @@ mod tests {
         assert!(matches!(safe("220 ok \\x1b"), Cow::Borrowed(_)));
         assert_eq!(safe("a\x1b[31m"), "a\\x1b[31m");
         assert_eq!(safe("bidi\u{202e}"), "bidi\\u{202e}");
+    }
+
+    #[test]
+    fn input_scrolls_to_keep_the_cursor_visible() {
+        let text = |spans: &[Span<'_>]| {
+            spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<Vec<_>>()
+        };
+        let mut input = LineInput::new("0123456789abcdefghij");
+        let s = input_spans(&input, Style::new(), false, 8);
+        assert_eq!(text(&s), ["defghij", " ", ""]);
+        input.apply(super::super::keys::Action::CursorHome);
+        let s = input_spans(&input, Style::new(), false, 8);
+        assert_eq!(text(&s), ["", "0", "1234567"]);
+        let s = input_spans(&LineInput::new("pw"), Style::new(), true, 8);
+        assert_eq!(text(&s), ["••", " ", ""]);
     }
 
     #[test]

@@ -28,6 +28,16 @@ pub fn visible_lines(app: &App, height: usize) -> Vec<Line<'static>> {
     let window = visible_window(app.transcript_len(), height, app.transcript.scroll);
     let t = app.theme;
     let query = app.transcript.query.as_deref();
+    // O(endpoints), not O(lines): the widest endpoint label aligns the "all" view.
+    let tag_w = if app.transcript.all {
+        app.endpoints
+            .iter()
+            .map(|e| short_label(&e.endpoint).chars().count())
+            .max()
+            .unwrap_or(3)
+    } else {
+        0
+    };
     window
         .filter_map(|i| {
             let (ep, entry) = app.transcript_line(i)?;
@@ -37,7 +47,7 @@ pub fn visible_lines(app: &App, height: usize) -> Vec<Line<'static>> {
             )];
             if app.transcript.all {
                 let tag = ep.map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint));
-                spans.push(Span::styled(format!("{tag:<16} "), t.dim()));
+                spans.push(Span::styled(format!("{tag:<tag_w$} "), t.dim()));
             }
             let style = t.direction(entry.dir);
             spans.push(Span::styled(format!("{:<3} ", entry.dir.marker()), style));

@@ -121,7 +121,12 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
     match (&step.next, editing) {
         (_, Some(p)) => {
             first.push(Span::styled("edit> ", t.key()));
-            first.extend(input_spans(&p.input, t.text(), false));
+            first.extend(input_spans(
+                &p.input,
+                t.text(),
+                false,
+                (area.width as usize).saturating_sub(40),
+            ));
             first.push(Span::styled("  Enter keep · Esc discard", t.dim()));
         }
         (Some(next), None) => {
