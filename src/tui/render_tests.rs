@@ -532,7 +532,7 @@ fn a_million_lines_render_only_the_visible_slice() {
     ep.transcript = (0..1_000_000)
         .map(|i| TranscriptEntry::new(f64::from(i), Direction::Server, format!("line {i}")))
         .collect();
-    let lines = visible_lines(&app, 20);
+    let lines = visible_lines(&app, 20, 78);
     assert_eq!(lines.len(), 20);
     assert!(
         lines[19].to_string().ends_with("line 999999"),
@@ -541,7 +541,7 @@ fn a_million_lines_render_only_the_visible_slice() {
     );
     assert!(lines[0].to_string().ends_with("line 999980"));
     app.transcript.scroll = Some(500_000);
-    let lines = visible_lines(&app, 20);
+    let lines = visible_lines(&app, 20, 78);
     assert!(lines[0].to_string().ends_with("line 500000"));
     let s = screen(&app);
     assert!(s.contains("↑ 500"), "{s}");

@@ -22,9 +22,10 @@ use crate::tui::app::{App, Pane};
 use crate::tui::scroll::{match_ranges, visible_window};
 use crate::tui::theme::Theme;
 
-/// The visible lines for a pane of `height` rows: exactly the window's slice, built
-/// without touching any other line.
-pub fn visible_lines(app: &App, height: usize) -> Vec<Line<'static>> {
+/// The visible lines for a pane of `height` rows and `width` columns: exactly the
+/// window's slice, built without touching any other line. Lines are not wrapped; the
+/// current search match is shifted into view when it lies past the right edge.
+pub fn visible_lines(app: &App, height: usize, width: usize) -> Vec<Line<'static>> {
     let window = visible_window(app.transcript_len(), height, app.transcript.scroll);
     let t = app.theme;
     let query = app.transcript.query.as_deref();
@@ -51,12 +52,31 @@ pub fn visible_lines(app: &App, height: usize) -> Vec<Line<'static>> {
             }
             let style = t.direction(entry.dir);
             spans.push(Span::styled(format!("{:<3} ", entry.dir.marker()), style));
-            let text = safe(&entry.text).into_owned();
+            let mut text = safe(&entry.text).into_owned();
             let current = app.transcript.current_match == Some(i);
+            if current && let Some(q) = query {
+                let prefix = 10 + 4 + if app.transcript.all { tag_w + 1 } else { 0 };
+                text = shift_into_view(text, q, width.saturating_sub(prefix));
+            }
             spans.extend(highlight(&text, query, style, t, current));
             Some(Line::from(spans))
         })
         .collect()
+}
+
+/// When the first match of `q` ends past `room` columns, drops the start of the line
+/// (marked with `…`) so the match shows with a little context after it.
+fn shift_into_view(text: String, q: &str, room: usize) -> String {
+    let Some(r) = match_ranges(&text, q).into_iter().next() else {
+        return text;
+    };
+    let end = text[..r.end].chars().count();
+    if end <= room || room < 10 {
+        return text;
+    }
+    let skip = end + 8 - room + 1;
+    let byte = text.char_indices().nth(skip).map_or(text.len(), |(b, _)| b);
+    format!("…{}", &text[byte..])
 }
 
 fn highlight(
@@ -119,7 +139,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let lines = if len == 0 {
         vec![Line::from(Span::styled("  no lines yet", t.dim()))]
     } else {
-        visible_lines(app, height)
+        visible_lines(app, height, area.width.saturating_sub(2) as usize)
     };
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shift_into_view;
+
+    #[test]
+    fn far_matches_are_shifted_into_view() {
+        let line = format!("{}NEEDLE tail", "x".repeat(60));
+        assert_eq!(shift_into_view(line.clone(), "needle", 100), line);
+        let shifted = shift_into_view(line, "needle", 30);
+        assert!(shifted.starts_with('…'));
+        let pos = shifted.find("NEEDLE").unwrap();
+        assert!(shifted[..pos].chars().count() + 6 <= 30, "{shifted}");
+        assert_eq!(shift_into_view("short".into(), "zzz", 3), "short");
+    }
 }
