@@ -260,7 +260,7 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::End), C::Main, A::End, "last row / line, follow the tail"),
     bind(Key::ch('G'), C::Main, A::End, "last row / line, follow the tail"),
     bind(Key::ch('t'), C::Main, A::ToggleSide, "timeline / certificate in the side pane"),
-    bind(Key::ch('a'), C::Main, A::ToggleAll, "transcript: selected endpoint / all"),
+    bind(Key::ch('a'), C::Main, A::ToggleAll, "selected endpoint / all (transcript, timeline)"),
     bind(Key::ch('/'), C::Main, A::Search, "search the transcript"),
     bind(Key::ch('n'), C::Main, A::NextMatch, "next match"),
     bind(Key::ch('N'), C::Main, A::PrevMatch, "previous match"),

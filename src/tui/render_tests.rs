@@ -627,6 +627,7 @@ fn all_view_interleaves_endpoints() {
     let s = screen(&app);
     assert!(s.contains("Transcript — all endpoints"), "{s}");
     assert!(s.contains("v6 587/starttls"), "{s}");
+    assert!(s.contains("Timeline — all endpoints"), "{s}");
     insta::assert_snapshot!("all_view_120x40", s);
 }
 
@@ -677,4 +678,21 @@ fn client_certificate_request_is_shown() {
     let s = screen(&app);
     assert!(s.contains("certificate requested (none sent)"), "{s}");
     assert!(s.contains("CN=Corp Client CA"), "{s}");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 12), (60, 15)] {
+        for all in [false, true] {
+            let mut app = finished(false, (w, h));
+            app.transcript.all = all;
+            app.selected = 1;
+            let _ = screen(&app);
+            app.help = Some(0);
+            let _ = screen(&app);
+            app.help = None;
+            app.screen = Screen::Form;
+            let _ = screen(&app);
+        }
+    }
 }

@@ -82,6 +82,10 @@ pub fn columns(bar: &Bar, t0: f64, span: f64, width: usize) -> (usize, usize) {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     const LABEL: usize = 9;
     const DUR: usize = 9;
+    if app.transcript.all {
+        render_overview(app, frame, area);
+        return;
+    }
     let t = app.theme;
     let ep = app.selected_endpoint();
     let all = ep.map(|e| bars(e, app.last_ms)).unwrap_or_default();
@@ -154,6 +158,88 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 ),
             ]));
         }
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The "all endpoints" view: one row per endpoint, its phases as segments on the run's
+/// common time axis, with the endpoint's total time.
+fn render_overview(app: &App, frame: &mut Frame, area: Rect) {
+    const DUR: usize = 9;
+    let t = app.theme;
+    let rows: Vec<(String, Vec<Bar>)> = app
+        .endpoints
+        .iter()
+        .map(|e| (short_label(&e.endpoint), bars(e, app.last_ms)))
+        .collect();
+    let t_end = rows
+        .iter()
+        .flat_map(|(_, b)| b.iter().map(|b| b.start + b.dur))
+        .fold(0.0, f64::max);
+    let label_w = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(3);
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let bar_w = inner_w.saturating_sub(label_w + 1 + DUR + 1);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(app.focus == Pane::Timeline))
+        .title(Span::styled(" Timeline — all endpoints ", t.heading()))
+        .title(Line::from(Span::styled(format!(" {} ", fmt_ms(t_end)), t.dim())).right_aligned());
+    let end = fmt_ms(t_end);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "{:<w$} 0ms{}{end}",
+            "endpoint",
+            " ".repeat(bar_w.saturating_sub(3 + end.len())),
+            w = label_w
+        ),
+        t.dim(),
+    ))];
+    for (i, (label, bars)) in rows.iter().enumerate().skip(app.timeline_scroll) {
+        let mut cells = vec![(" ", t.text()); bar_w];
+        for (k, b) in bars.iter().enumerate() {
+            let (off, len) = columns(b, 0.0, t_end, bar_w);
+            let style = if b.open {
+                t.tone(Tone::Busy)
+            } else {
+                t.bar_segment(k, b.ok)
+            };
+            let ch = if b.open {
+                "▒"
+            } else if b.ok || !t.no_color {
+                "█"
+            } else {
+                "░"
+            };
+            for cell in cells.iter_mut().skip(off).take(len) {
+                *cell = (ch, style);
+            }
+        }
+        let label_style = if i == app.selected {
+            t.selected()
+        } else {
+            t.text()
+        };
+        let mut spans = vec![Span::styled(format!("{label:<label_w$} "), label_style)];
+        for (ch, style) in cells {
+            spans.push(Span::styled(ch, style));
+        }
+        let total = match (
+            bars.first(),
+            bars.iter().map(|b| b.start + b.dur).reduce(f64::max),
+        ) {
+            (Some(first), Some(last)) => fmt_ms(last - first.start),
+            _ => String::new(),
+        };
+        let failed = bars.iter().any(|b| !b.ok);
+        spans.push(Span::styled(
+            format!(" {total:>DUR$}"),
+            if failed { t.tone(Tone::Bad) } else { t.dim() },
+        ));
+        lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
