@@ -1,6 +1,7 @@
 //! The interactive terminal UI (feature `tui`): the only module that uses ratatui and
 //! crossterm. Elm-style: [`app::App`] is the model, [`update::Msg`] the messages,
-//! [`update::update`] returns [`update::Cmd`]s for the runtime, [`view::view`] draws.
+//! [`update::update`] (with [`prompt`] for prompts and stepping) returns
+//! [`update::Cmd`]s for the runtime, [`view::view`] draws.
 //! Keys come from the single table in [`keys`]. One task ([`runtime`]) owns the
 //! terminal; the engine is reached only through [`engine`].
 
@@ -10,6 +11,7 @@ pub mod form;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod prompt;
 pub mod recent;
 pub mod runtime;
 pub mod scroll;
