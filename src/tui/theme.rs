@@ -1,4 +1,4 @@
-//! Styles. One place decides colours, so `NO_COLOR` (https://no-color.org) turns every
+//! Styles. One place decides colours, so `NO_COLOR` (<https://no-color.org>) turns every
 //! colour off at once: then emphasis comes from bold, reverse and underline only.
 
 use ratatui::style::{Color, Modifier, Style};
