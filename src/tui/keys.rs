@@ -271,7 +271,7 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('i'), C::Step, A::StepEdit, "edit the next command"),
     bind(Key::ch(':'), C::Step, A::RawPrompt, "send a raw command (NOOP, HELP, VRFY ...)"),
     bind(Key::plain(K::Esc), C::Step, A::StepClose, "leave stepping (sends QUIT)"),
-    bind(Key::ch('q'), C::Step, A::StepClose, "leave stepping (sends QUIT)"),
+    bind(Key::ch('q'), C::Step, A::Quit, "quit"),
     bind(Key::ctrl('c'), C::Step, A::Quit, "quit"),
     bind(Key::ch('?'), C::Step, A::ToggleHelp, "this help"),
     bind(Key::plain(K::Tab), C::Step, A::FocusNext, "focus the next pane"),
