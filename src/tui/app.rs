@@ -557,17 +557,15 @@ impl App {
         (done, self.endpoints.len())
     }
 
-    /// The report to export: the engine's when the run finished, else one assembled
-    /// from what arrived so far.
+    /// The report to export: assembled from what arrived (the engine's per-endpoint
+    /// reports), with each endpoint's live transcript — which includes any stepping
+    /// session run after the probe.
     pub fn export_report(&self) -> RunReport {
-        if let Some(r) = &self.report {
-            return r.clone();
-        }
         let reports: Vec<EndpointReport> = self
             .endpoints
             .iter()
             .map(|ep| {
-                ep.report.clone().unwrap_or_else(|| EndpointReport {
+                let mut r = ep.report.clone().unwrap_or_else(|| EndpointReport {
                     endpoint: ep.endpoint.clone(),
                     verdict: ep.verdict().cloned().unwrap_or_else(|| Verdict {
                         class: Class::Timeout,
@@ -582,10 +580,23 @@ impl App {
                     capabilities: Vec::new(),
                     auth_mechanisms: Vec::new(),
                     tls: ep.tls.clone(),
-                    transcript: ep.transcript.clone(),
-                })
+                    transcript: Vec::new(),
+                });
+                r.transcript.clone_from(&ep.transcript);
+                if let Some(v) = ep.step_verdict.clone().filter(|_| ep.report.is_some()) {
+                    r.verdict = v;
+                }
+                r
             })
             .collect();
+        if let Some(done) = &self.report {
+            let mut out = done.clone();
+            out.endpoints = reports
+                .iter()
+                .map(crate::model::report::EndpointJson::from)
+                .collect();
+            return out;
+        }
         RunReport::new(
             self.target.clone(),
             self.started_at.clone(),
