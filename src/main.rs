@@ -112,14 +112,11 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
             result
         });
     }
-    let settings = match &cli.target {
-        Some(target) => Some(
-            cli.probe
-                .to_settings(target, &RealSecrets)
-                .unwrap_or_else(|e| usage_exit(&e.0)),
-        ),
-        None => None,
-    };
+    let settings = cli.target.as_ref().map(|target| {
+        cli.probe
+            .to_settings(target, &RealSecrets)
+            .unwrap_or_else(|e| usage_exit(&e.0))
+    });
     runtime.block_on(run_tui(settings, opts))
 }
 

@@ -6,6 +6,8 @@
 #![cfg(feature = "tui")]
 
 use std::path::Path;
+
+use base64::Engine as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -179,7 +181,6 @@ fn demo_step_export_quit() {
         text.contains("220 mail.demo.test") && text.contains("~>  NOOP"),
         "{text}"
     );
-    use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
     let pw = smtptui::lab::demo::DEMO_PASSWORD;
     for secret in [

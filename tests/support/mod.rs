@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests: settings for loopback lab servers, a PKI
 //! written to a temporary directory, and small raw servers for cases the lab does not
 //! script (a TLS alert, a full accept queue).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::pedantic)]
 
 pub mod dns;
 pub mod socks;
