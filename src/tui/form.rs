@@ -29,11 +29,19 @@ pub enum Field {
     ServerName,
     /// Extra CA file (PEM).
     CaFile,
+    /// SOCKS5 proxy URL.
+    Proxy,
+    /// Local address to connect from.
+    Bind,
+    /// Client certificate (PEM) for mutual TLS.
+    ClientCert,
+    /// Its private key (PEM).
+    ClientKey,
 }
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 12] = [
         Field::Host,
         Field::Ports,
         Field::User,
@@ -42,6 +50,10 @@ impl Field {
         Field::To,
         Field::ServerName,
         Field::CaFile,
+        Field::Proxy,
+        Field::Bind,
+        Field::ClientCert,
+        Field::ClientKey,
     ];
 
     /// The label.
@@ -55,6 +67,10 @@ impl Field {
             Self::To => "Rcpt to",
             Self::ServerName => "TLS name",
             Self::CaFile => "CA file",
+            Self::Proxy => "Proxy",
+            Self::Bind => "Bind addr",
+            Self::ClientCert => "Client cert",
+            Self::ClientKey => "Client key",
         }
     }
 
@@ -69,6 +85,10 @@ impl Field {
             Self::To => "(optional) rcpt@example.net, ...",
             Self::ServerName => "(optional) name to check the certificate against",
             Self::CaFile => "(optional) extra trust anchors, PEM",
+            Self::Proxy => "(optional) socks5://[user@]host:port (password: env)",
+            Self::Bind => "(optional) local address to connect from",
+            Self::ClientCert => "(optional) client certificate, PEM",
+            Self::ClientKey => "(optional) client key, PEM",
         }
     }
 }
@@ -85,13 +105,16 @@ pub enum FormError {
     /// Password without user.
     #[error("a password needs a user")]
     PasswordWithoutUser,
+    /// The proxy URL, bind address or client certificate is unusable.
+    #[error("{0}")]
+    Reach(String),
 }
 
 /// The form state.
 #[derive(Debug, Clone)]
 pub struct Form {
     /// One input per field (the password's text is only in memory, masked on screen).
-    pub inputs: [LineInput; 8],
+    pub inputs: [LineInput; 12],
     /// The focused field.
     pub focus: usize,
     /// Recent targets, newest first.
@@ -107,7 +130,7 @@ pub struct Form {
 impl Form {
     /// An empty form with the default ports.
     pub fn new(recent: Vec<RecentTarget>) -> Self {
-        let mut inputs: [LineInput; 8] = Default::default();
+        let mut inputs: [LineInput; 12] = Default::default();
         inputs[1] = LineInput::new(ports_text(&PortSpec::defaults()));
         Self {
             inputs,
@@ -178,6 +201,16 @@ impl Form {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
         );
+        let proxy = s.proxy.as_ref().map(|p| {
+            let scheme = if p.remote_dns { "socks5h" } else { "socks5" };
+            let user = p.user.as_ref().map(|u| format!("{u}@")).unwrap_or_default();
+            format!("{scheme}://{user}{}:{}", p.host, p.port)
+        });
+        set(self, Field::Proxy, proxy.unwrap_or_default());
+        set(self, Field::Bind, s.bind.map(|b| b.to_string()).unwrap_or_default());
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        set(self, Field::ClientCert, path(&s.tls.client_cert));
+        set(self, Field::ClientKey, path(&s.tls.client_key));
         self.base = Some(s.clone());
         self.error = None;
     }
@@ -193,6 +226,10 @@ impl Form {
         set(self, Field::To, &r.to);
         set(self, Field::ServerName, &r.server_name);
         set(self, Field::CaFile, &r.ca_file);
+        set(self, Field::Proxy, &r.proxy);
+        set(self, Field::Bind, &r.bind);
+        set(self, Field::ClientCert, &r.client_cert);
+        set(self, Field::ClientKey, &r.client_key);
         self.error = None;
     }
 
@@ -226,6 +263,10 @@ impl Form {
             to: self.text(Field::To).to_string(),
             server_name: self.text(Field::ServerName).to_string(),
             ca_file: self.text(Field::CaFile).to_string(),
+            proxy: self.text(Field::Proxy).to_string(),
+            bind: self.text(Field::Bind).to_string(),
+            client_cert: self.text(Field::ClientCert).to_string(),
+            client_key: self.text(Field::ClientKey).to_string(),
         }
     }
 
@@ -281,10 +322,50 @@ impl Form {
         s.tls.server_name = (!sn.is_empty()).then(|| sn.to_string());
         let ca = self.text(Field::CaFile);
         s.tls.ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
+        self.apply_reach(&mut s)?;
         self.inputs[Field::Password as usize].clear();
         self.base = Some(s.clone());
         self.error = None;
         Ok(s)
+    }
+}
+
+impl Form {
+    /// Proxy, bind address and client certificate fields into the settings.
+    fn apply_reach(&self, s: &mut Settings) -> Result<(), FormError> {
+        let proxy = self.text(Field::Proxy);
+        s.proxy = if proxy.is_empty() {
+            None
+        } else {
+            let mut p = crate::settings::ProxySettings::parse(proxy).map_err(FormError::Reach)?;
+            if p.user.is_some() {
+                let pw = std::env::var("SMTPTUI_PROXY_PASSWORD").unwrap_or_default();
+                if pw.is_empty() {
+                    return Err(FormError::Reach(
+                        "the proxy names a user: set SMTPTUI_PROXY_PASSWORD".into(),
+                    ));
+                }
+                p.password = Some(Secret::new(pw));
+            }
+            Some(p)
+        };
+        let bind = self.text(Field::Bind);
+        s.bind = if bind.is_empty() {
+            None
+        } else {
+            Some(bind.parse().map_err(|_| {
+                FormError::Reach(format!("bind address: `{bind}` is not an IP address"))
+            })?)
+        };
+        let (cert, key) = (self.text(Field::ClientCert), self.text(Field::ClientKey));
+        if cert.is_empty() != key.is_empty() {
+            return Err(FormError::Reach(
+                "client certificate and key go together".into(),
+            ));
+        }
+        s.tls.client_cert = (!cert.is_empty()).then(|| PathBuf::from(cert));
+        s.tls.client_key = (!key.is_empty()).then(|| PathBuf::from(key));
+        Ok(())
     }
 }
 

@@ -27,6 +27,14 @@ pub struct RecentTarget {
     pub server_name: String,
     /// CA file.
     pub ca_file: String,
+    /// SOCKS5 proxy URL (never its password).
+    pub proxy: String,
+    /// Local bind address.
+    pub bind: String,
+    /// Client certificate path.
+    pub client_cert: String,
+    /// Client key path.
+    pub client_key: String,
 }
 
 /// Why the recent list could not be saved.
