@@ -12,6 +12,7 @@ pub mod headless;
 #[cfg(feature = "lab")]
 pub mod lab;
 pub mod model;
+pub mod presets;
 pub mod probe;
 pub mod settings;
 pub mod smtp;
