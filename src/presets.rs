@@ -175,7 +175,11 @@ pub fn find(spec: &str) -> Result<Preset, PresetError> {
 pub fn list_text() -> Result<String, PresetError> {
     let mut s = String::new();
     let all = providers()?;
-    let _ = writeln!(s, "{} provider presets (use: smtptui check --preset ID)\n", all.len());
+    let _ = writeln!(
+        s,
+        "{} provider presets (use: smtptui check --preset ID)\n",
+        all.len()
+    );
     for p in all {
         let _ = writeln!(s, "{:<14} {}", p.id, p.name);
         let mut host = p.host.clone();
@@ -230,9 +234,23 @@ mod tests {
             assert!(!p.hints.is_empty(), "{} has no hints", p.id);
         }
         for id in [
-            "gmail", "google-relay", "microsoft365", "outlook", "ses", "sendgrid", "mailgun",
-            "mailgun-eu", "postmark", "brevo", "mailjet", "sparkpost", "zoho", "icloud",
-            "yahoo", "fastmail", "resend",
+            "gmail",
+            "google-relay",
+            "microsoft365",
+            "outlook",
+            "ses",
+            "sendgrid",
+            "mailgun",
+            "mailgun-eu",
+            "postmark",
+            "brevo",
+            "mailjet",
+            "sparkpost",
+            "zoho",
+            "icloud",
+            "yahoo",
+            "fastmail",
+            "resend",
         ] {
             assert!(find(id).is_ok(), "{id}");
         }
@@ -242,14 +260,26 @@ mod tests {
     fn find_by_alias_and_region() {
         let p = find("Office365").unwrap();
         assert_eq!(p.host, "smtp.office365.com");
-        assert_eq!(p.ports, vec![PortSpec { port: 587, mode: Mode::Starttls }]);
+        assert_eq!(
+            p.ports,
+            vec![PortSpec {
+                port: 587,
+                mode: Mode::Starttls
+            }]
+        );
         assert_eq!(p.auth[0], AuthMech::Login);
-        assert_eq!(find("ses").unwrap().host, "email-smtp.us-east-1.amazonaws.com");
+        assert_eq!(
+            find("ses").unwrap().host,
+            "email-smtp.us-east-1.amazonaws.com"
+        );
         assert_eq!(
             find("ses:eu-west-1").unwrap().host,
             "email-smtp.eu-west-1.amazonaws.com"
         );
-        assert!(matches!(find("ses:mars-1"), Err(PresetError::UnknownRegion { .. })));
+        assert!(matches!(
+            find("ses:mars-1"),
+            Err(PresetError::UnknownRegion { .. })
+        ));
         assert!(matches!(find("gmail:eu"), Err(PresetError::NoRegions(_))));
         assert!(matches!(find("nope"), Err(PresetError::Unknown(_))));
         let text = list_text().unwrap();
@@ -296,7 +326,12 @@ mod tests {
         let mut reports = vec![mk(Class::AuthFailed), mk(Class::Ok), mk(Class::Timeout)];
         apply_hints(&hints, &mut reports);
         apply_hints(&hints, &mut reports);
-        assert!(reports[0].verdict.advice.starts_with("Check the credentials. SendGrid"));
+        assert!(
+            reports[0]
+                .verdict
+                .advice
+                .starts_with("Check the credentials. SendGrid")
+        );
         assert_eq!(reports[0].verdict.advice.matches("apikey").count(), 1);
         assert_eq!(reports[1].verdict.advice, "Check the credentials.");
         assert_eq!(reports[2].verdict.advice, "Check the credentials.");

@@ -98,7 +98,10 @@ impl Lookup for FixedLookup {
 
     async fn lookup_mx(&self, domain: &str) -> Result<Vec<MxRecord>, DnsError> {
         let k = key(domain);
-        self.mx.get(&k).cloned().ok_or_else(|| self.missing(&k, "MX"))
+        self.mx
+            .get(&k)
+            .cloned()
+            .ok_or_else(|| self.missing(&k, "MX"))
     }
 
     async fn lookup_txt(&self, name: &str) -> Result<Vec<String>, DnsError> {

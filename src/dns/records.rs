@@ -75,10 +75,14 @@ pub struct TlsaAnswer {
 /// The reverse-lookup name of `addr`: `4.3.2.1.in-addr.arpa` or the nibble form under
 /// `ip6.arpa` (no trailing dot).
 pub fn reverse_name(addr: IpAddr) -> String {
-    format!("{}.{}", reversed_labels(addr), match addr {
-        IpAddr::V4(_) => "in-addr.arpa",
-        IpAddr::V6(_) => "ip6.arpa",
-    })
+    format!(
+        "{}.{}",
+        reversed_labels(addr),
+        match addr {
+            IpAddr::V4(_) => "in-addr.arpa",
+            IpAddr::V6(_) => "ip6.arpa",
+        }
+    )
 }
 
 /// The address in reverse label order (as used by DNSBLs): `4.3.2.1` or 32 nibbles.
@@ -127,7 +131,11 @@ pub(super) fn txt_from(name: &str, answers: &[Record]) -> Result<Vec<String>, Dn
         .iter()
         .filter_map(|r| match &r.data {
             RData::TXT(txt) => {
-                let bytes: Vec<u8> = txt.txt_data.iter().flat_map(|s| s.iter().copied()).collect();
+                let bytes: Vec<u8> = txt
+                    .txt_data
+                    .iter()
+                    .flat_map(|s| s.iter().copied())
+                    .collect();
                 Some(String::from_utf8_lossy(&bytes).into_owned())
             }
             _ => None,
@@ -203,7 +211,10 @@ mod tests {
 
     #[test]
     fn mx_normalisation_and_null() {
-        assert_eq!(MxRecord::new(10, "MX1.Example.COM.").exchange, "mx1.example.com");
+        assert_eq!(
+            MxRecord::new(10, "MX1.Example.COM.").exchange,
+            "mx1.example.com"
+        );
         assert!(MxRecord::new(0, ".").is_null());
         assert!(MxRecord::new(0, "").is_null());
         assert!(!MxRecord::new(0, "a.").is_null());
