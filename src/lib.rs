@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod cli;
+pub mod diagnose;
 pub mod dns;
 pub mod export;
 pub mod headless;
