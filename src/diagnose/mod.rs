@@ -10,6 +10,7 @@ mod domain;
 mod hosts;
 pub mod net;
 pub mod policy;
+pub mod run;
 pub mod spf;
 
 use std::net::IpAddr;
