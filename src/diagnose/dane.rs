@@ -52,8 +52,8 @@ pub fn match_record<C: AsRef<[u8]>>(record: &TlsaRecord, chain: &[C]) -> TlsaMat
     }
     for i in candidates {
         let Some(der) = chain.get(i) else { continue };
-        let computed = selected(der.as_ref(), record.selector)
-            .and_then(|b| associate(&b, record.matching));
+        let computed =
+            selected(der.as_ref(), record.selector).and_then(|b| associate(&b, record.matching));
         if computed.as_deref() == Some(record.data.as_slice()) {
             return TlsaMatch::Matches(i);
         }

@@ -59,7 +59,10 @@ pub(super) fn mx_findings(plan: &MxPlan) -> Vec<DnsFinding> {
             DnsCheck::ImplicitMx,
             d,
             DnsStatus::Warn,
-            &format!("no MX record; mail goes to the domain's own address: {}", list()),
+            &format!(
+                "no MX record; mail goes to the domain's own address: {}",
+                list()
+            ),
             "Publish an explicit MX record (or a null MX if the domain takes no mail); relying on the implicit MX is fragile and some senders refuse it.",
         )],
         MxKind::Missing => {
@@ -71,16 +74,15 @@ pub(super) fn mx_findings(plan: &MxPlan) -> Vec<DnsFinding> {
                 Some(DnsError::ServerFailure { .. } | DnsError::Timeout { .. }) => {
                     "The MX lookup failed: fix the domain's name servers (senders defer mail until it answers)."
                 }
-                _ => "The domain cannot receive mail: publish MX records pointing at hosts with A/AAAA records.",
+                _ => {
+                    "The domain cannot receive mail: publish MX records pointing at hosts with A/AAAA records."
+                }
             };
             vec![finding(DnsCheck::Mx, d, DnsStatus::Fail, &why, advice)]
         }
         MxKind::Records => {
             let unresolved = plan.hosts.iter().filter(|h| h.addrs.is_empty()).count();
-            let literal = plan
-                .hosts
-                .iter()
-                .any(|h| h.host.parse::<IpAddr>().is_ok());
+            let literal = plan.hosts.iter().any(|h| h.host.parse::<IpAddr>().is_ok());
             let (status, advice) = if literal {
                 (
                     DnsStatus::Fail,
@@ -118,7 +120,11 @@ pub(super) async fn spf<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
 
 /// TXT records at `name` that start with `v=VERSION`; `Err` on a lookup failure other
 /// than "no such record".
-async fn versioned<L: Lookup>(lookup: &L, name: &str, version: &str) -> Result<Vec<String>, DnsError> {
+async fn versioned<L: Lookup>(
+    lookup: &L,
+    name: &str,
+    version: &str,
+) -> Result<Vec<String>, DnsError> {
     match lookup.lookup_txt(name).await {
         Ok(t) => Ok(t
             .into_iter()
@@ -138,7 +144,11 @@ pub(super) async fn dmarc<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
     let records = match versioned(lookup, &name, "DMARC1").await {
         Ok(r) => r,
         Err(e) => {
-            return f(DnsStatus::Fail, &e.to_string(), "The DMARC lookup failed: fix the domain's name servers.");
+            return f(
+                DnsStatus::Fail,
+                &e.to_string(),
+                "The DMARC lookup failed: fix the domain's name servers.",
+            );
         }
     };
     let record = match records.as_slice() {
@@ -190,7 +200,11 @@ pub(super) async fn dmarc<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
                     "The policy applies to only part of the mail (pct < 100): raise pct to 100.",
                 )
             } else {
-                f(DnsStatus::Pass, &evidence, "DMARC is enforced and reported.")
+                f(
+                    DnsStatus::Pass,
+                    &evidence,
+                    "DMARC is enforced and reported.",
+                )
             }
         }
     }
@@ -203,7 +217,11 @@ pub(super) async fn tls_rpt<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
         finding(DnsCheck::TlsRpt, domain, status, evidence, advice)
     };
     match versioned(lookup, &name, "TLSRPTv1").await {
-        Err(e) => f(DnsStatus::Fail, &e.to_string(), "The TLS-RPT lookup failed: fix the domain's name servers."),
+        Err(e) => f(
+            DnsStatus::Fail,
+            &e.to_string(),
+            "The TLS-RPT lookup failed: fix the domain's name servers.",
+        ),
         Ok(r) if r.is_empty() => f(
             DnsStatus::Warn,
             &format!("no v=TLSRPTv1 TXT record at {name}"),
@@ -248,7 +266,13 @@ pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
     let name = format!("_mta-sts.{domain}");
     let records = match versioned(c.lookup, &name, "STSv1").await {
         Ok(r) => r,
-        Err(e) => return f(DnsStatus::Fail, &e.to_string(), "The MTA-STS lookup failed: fix the domain's name servers."),
+        Err(e) => {
+            return f(
+                DnsStatus::Fail,
+                &e.to_string(),
+                "The MTA-STS lookup failed: fix the domain's name servers.",
+            );
+        }
     };
     let id = match records.as_slice() {
         [] => {
@@ -261,16 +285,28 @@ pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
         [one] => match policy::parse_sts_record(one) {
             Ok(id) => id,
             Err(e) => {
-                return f(DnsStatus::Fail, &format!("{one}: {e}"), "Fix the record: `v=STSv1; id=20240101T000000` (id: 1-32 letters and digits).");
+                return f(
+                    DnsStatus::Fail,
+                    &format!("{one}: {e}"),
+                    "Fix the record: `v=STSv1; id=20240101T000000` (id: 1-32 letters and digits).",
+                );
             }
         },
         many => {
-            return f(DnsStatus::Fail, &format!("{} STSv1 records at {name}", many.len()), "Keep exactly one v=STSv1 record: with several, senders ignore MTA-STS.");
+            return f(
+                DnsStatus::Fail,
+                &format!("{} STSv1 records at {name}", many.len()),
+                "Keep exactly one v=STSv1 record: with several, senders ignore MTA-STS.",
+            );
         }
     };
     let host = format!("mta-sts.{domain}");
     let Some(tls) = c.tls else {
-        return f(DnsStatus::Warn, &format!("id={id}; policy not fetched: TLS set-up failed"), "Check --ca-file.");
+        return f(
+            DnsStatus::Warn,
+            &format!("id={id}; policy not fetched: TLS set-up failed"),
+            "Check --ca-file.",
+        );
     };
     let addrs = match addresses(c.lookup, c.table, &host).await {
         Ok(a) => a,
@@ -303,7 +339,11 @@ pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
     let p = match policy::parse_sts_policy(&body) {
         Ok(p) => p,
         Err(e) => {
-            return f(DnsStatus::Fail, &format!("id={id}; policy file: {e}"), "Fix the policy file: version: STSv1, mode, mx and max_age lines.");
+            return f(
+                DnsStatus::Fail,
+                &format!("id={id}; policy file: {e}"),
+                "Fix the policy file: version: STSv1, mode, mx and max_age lines.",
+            );
         }
     };
     let unmatched: Vec<&str> = c
@@ -322,13 +362,28 @@ pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
     if !unmatched.is_empty() && p.mode != StsMode::None {
         return f(
             DnsStatus::Fail,
-            &format!("{evidence}; MX not covered by the policy: {}", unmatched.join(", ")),
+            &format!(
+                "{evidence}; MX not covered by the policy: {}",
+                unmatched.join(", ")
+            ),
             "Senders honouring the policy will refuse these MX hosts: add them to the policy's mx: lines (and bump the id).",
         );
     }
     match p.mode {
-        StsMode::Enforce => f(DnsStatus::Pass, &evidence, "MTA-STS is enforced and covers every MX."),
-        StsMode::Testing => f(DnsStatus::Warn, &evidence, "mode: testing only reports: switch to enforce once TLS-RPT reports are clean."),
-        StsMode::None => f(DnsStatus::Warn, &evidence, "mode: none withdraws the policy."),
+        StsMode::Enforce => f(
+            DnsStatus::Pass,
+            &evidence,
+            "MTA-STS is enforced and covers every MX.",
+        ),
+        StsMode::Testing => f(
+            DnsStatus::Warn,
+            &evidence,
+            "mode: testing only reports: switch to enforce once TLS-RPT reports are clean.",
+        ),
+        StsMode::None => f(
+            DnsStatus::Warn,
+            &evidence,
+            "mode: none withdraws the policy.",
+        ),
     }
 }

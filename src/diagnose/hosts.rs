@@ -27,7 +27,10 @@ fn subject(host: &str, addr: IpAddr) -> String {
 }
 
 /// Every per-host finding for `h`, addresses in order, then DANE.
-pub(super) async fn host_findings<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> Vec<DnsFinding> {
+pub(super) async fn host_findings<L: Lookup>(
+    c: &HostCtx<'_, L>,
+    h: &PlannedHost,
+) -> Vec<DnsFinding> {
     let mut out = Vec::new();
     for &addr in &h.addrs {
         let ptrs = ptr_checks(c, addr, &mut out).await;
@@ -46,7 +49,11 @@ pub(super) async fn host_findings<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost
 }
 
 /// PTR and FCrDNS for `addr`; returns the PTR names.
-async fn ptr_checks<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr, out: &mut Vec<DnsFinding>) -> Vec<String> {
+async fn ptr_checks<L: Lookup>(
+    c: &HostCtx<'_, L>,
+    addr: IpAddr,
+    out: &mut Vec<DnsFinding>,
+) -> Vec<String> {
     let s = addr.to_string();
     let names = match c.lookup.lookup_ptr(addr).await {
         Ok(n) => n,
@@ -78,7 +85,10 @@ async fn ptr_checks<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr, out: &mut Vec<D
             }
             Ok(a) => seen.push(format!(
                 "{n} → {}",
-                a.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                a.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Err(e) => seen.push(format!("{n}: {e}")),
         }
@@ -143,7 +153,11 @@ fn banner_check(r: &EndpointReport, addr: IpAddr, ptrs: &[String]) -> DnsFinding
             DnsStatus::Warn,
             &format!(
                 "greeting {name}, PTR {}",
-                if ptrs.is_empty() { "none".to_string() } else { ptrs.join(", ") }
+                if ptrs.is_empty() {
+                    "none".to_string()
+                } else {
+                    ptrs.join(", ")
+                }
             ),
             "Set the server's greeting / myhostname to the PTR name of its address (some receivers compare them).",
         ),
@@ -158,7 +172,10 @@ fn mx_tls(r: &EndpointReport, host: &str, addr: IpAddr) -> DnsFinding {
             DnsCheck::MxTls,
             &subj,
             DnsStatus::Pass,
-            &format!("STARTTLS {}, certificate valid for {}", t.version, t.checked_name),
+            &format!(
+                "STARTTLS {}, certificate valid for {}",
+                t.version, t.checked_name
+            ),
             "STARTTLS works with a certificate that matches the MX name.",
         ),
         Some(t) if !t.verified => finding(
@@ -193,7 +210,9 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
             Ok(a) => {
                 // Spamhaus and others answer 127.255.255.x for refused / rate-limited queries.
                 let codes: Vec<String> = a.iter().map(ToString::to_string).collect();
-                if a.iter().all(|x| matches!(x, IpAddr::V4(v) if v.octets()[..3] == [127, 255, 255])) {
+                if a.iter()
+                    .all(|x| matches!(x, IpAddr::V4(v) if v.octets()[..3] == [127, 255, 255]))
+                {
                     errors.push(format!("{zone}: query refused ({})", codes.join(", ")));
                 } else {
                     listed.push(format!("{zone} ({})", codes.join(", ")));
@@ -232,7 +251,9 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
 
 async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     let name = format!("_25._tcp.{}", h.host);
-    let f = |status, evidence: &str, advice: &str| finding(DnsCheck::Dane, &h.host, status, evidence, advice);
+    let f = |status, evidence: &str, advice: &str| {
+        finding(DnsCheck::Dane, &h.host, status, evidence, advice)
+    };
     let answer = match c.lookup.lookup_tlsa(&name).await {
         Ok(a) => a,
         Err(DnsError::NxDomain { .. } | DnsError::NoAddress { .. }) => {
@@ -252,7 +273,14 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     };
     let shown: Vec<String> = answer.records.iter().map(|r| r.display()).collect();
     let Some(tls) = c.tls else {
-        return f(DnsStatus::Warn, &format!("TLSA {}; chain not fetched (TLS set-up failed)", shown.join(", ")), "Check --ca-file.");
+        return f(
+            DnsStatus::Warn,
+            &format!(
+                "TLSA {}; chain not fetched (TLS set-up failed)",
+                shown.join(", ")
+            ),
+            "Check --ca-file.",
+        );
     };
     let mut chain = None;
     let mut last_err = String::from("no address");
@@ -272,8 +300,14 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
             "DANE senders cannot deliver: make STARTTLS work on the MX.",
         );
     };
-    let results: Vec<TlsaMatch> = answer.records.iter().map(|r| match_record(r, &chain)).collect();
-    let matched = results.iter().position(|m| matches!(m, TlsaMatch::Matches(_)));
+    let results: Vec<TlsaMatch> = answer
+        .records
+        .iter()
+        .map(|r| match_record(r, &chain))
+        .collect();
+    let matched = results
+        .iter()
+        .position(|m| matches!(m, TlsaMatch::Matches(_)));
     let dnssec = if answer.authenticated {
         "DNSSEC: validated by the resolver (AD bit)"
     } else {
@@ -283,7 +317,11 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         Some(i) => {
             let ev = format!("{} matches the chain of {addr}; {dnssec}", shown[i]);
             if answer.authenticated {
-                f(DnsStatus::Pass, &ev, "DANE is deployed and the presented chain matches.")
+                f(
+                    DnsStatus::Pass,
+                    &ev,
+                    "DANE is deployed and the presented chain matches.",
+                )
             } else {
                 f(
                     DnsStatus::Warn,
@@ -294,12 +332,18 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         }
         None if results.iter().all(|m| *m == TlsaMatch::Unusable) => f(
             DnsStatus::Fail,
-            &format!("TLSA {}: only unusable records (PKIX-TA/PKIX-EE or unknown types); {dnssec}", shown.join(", ")),
+            &format!(
+                "TLSA {}: only unusable records (PKIX-TA/PKIX-EE or unknown types); {dnssec}",
+                shown.join(", ")
+            ),
             "SMTP senders treat usages 0 and 1 as unusable (RFC 7672): publish 3 1 1 (DANE-EE) or 2 1 1 (DANE-TA) records.",
         ),
         None => f(
             DnsStatus::Fail,
-            &format!("TLSA {} does not match the chain presented by {addr}; {dnssec}", shown.join(", ")),
+            &format!(
+                "TLSA {} does not match the chain presented by {addr}; {dnssec}",
+                shown.join(", ")
+            ),
             "DANE senders will refuse this MX: publish a TLSA record for the current certificate/key (publish the new record before rotating keys).",
         ),
     }

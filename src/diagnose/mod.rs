@@ -265,7 +265,10 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
     let tls = TlsClient::new(&s.tls).ok();
     let table = StaticTable::new(&s.resolve);
     let zones: Vec<String> = if s.dnsbl.is_empty() {
-        DEFAULT_DNSBL_ZONES.iter().map(|z| (*z).to_string()).collect()
+        DEFAULT_DNSBL_ZONES
+            .iter()
+            .map(|z| (*z).to_string())
+            .collect()
     } else {
         s.dnsbl.clone()
     };

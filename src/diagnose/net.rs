@@ -194,7 +194,10 @@ pub async fn starttls_chain(
     let steps = async {
         let (code, text) = reply(&mut tcp).await?;
         if code != 220 {
-            return Err(FetchError(format!("greeting: {}", escape_bytes(text.trim_end().as_bytes()))));
+            return Err(FetchError(format!(
+                "greeting: {}",
+                escape_bytes(text.trim_end().as_bytes())
+            )));
         }
         let (code, text) = command(&mut tcp, &format!("EHLO {ehlo}")).await?;
         if code != 250 || !text.to_ascii_uppercase().contains("STARTTLS") {
@@ -202,7 +205,10 @@ pub async fn starttls_chain(
         }
         let (code, text) = command(&mut tcp, "STARTTLS").await?;
         if code != 220 {
-            return Err(FetchError(format!("STARTTLS: {}", escape_bytes(text.trim_end().as_bytes()))));
+            return Err(FetchError(format!(
+                "STARTTLS: {}",
+                escape_bytes(text.trim_end().as_bytes())
+            )));
         }
         Ok(())
     };
@@ -232,7 +238,8 @@ mod tests {
 
     #[test]
     fn http_responses() {
-        let ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nversion: STSv1\r\n";
+        let ok =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nversion: STSv1\r\n";
         assert_eq!(parse_http_response(ok).unwrap(), "version: STSv1\r\n");
         let chunked = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n";
         assert_eq!(parse_http_response(chunked).unwrap(), "hello world");

@@ -218,7 +218,8 @@ mod tests {
 
     #[test]
     fn dmarc() {
-        let d = parse_dmarc("v=DMARC1; p=reject; rua=mailto:a@x.test, mailto:b@y.test; pct=50").unwrap();
+        let d = parse_dmarc("v=DMARC1; p=reject; rua=mailto:a@x.test, mailto:b@y.test; pct=50")
+            .unwrap();
         assert_eq!(d.policy, "reject");
         assert_eq!(d.rua.len(), 2);
         assert_eq!(d.pct, 50);
@@ -239,14 +240,28 @@ mod tests {
     #[test]
     fn tlsrpt_and_sts_record() {
         assert_eq!(
-            parse_tlsrpt("v=TLSRPTv1; rua=mailto:tls@x.test,https://r.x.test/api").unwrap().len(),
+            parse_tlsrpt("v=TLSRPTv1; rua=mailto:tls@x.test,https://r.x.test/api")
+                .unwrap()
+                .len(),
             2
         );
-        for bad in ["v=TLSRPTv1", "v=TLSRPTv1; rua=ftp://x", "v=TLSRPTv2; rua=mailto:a@b"] {
+        for bad in [
+            "v=TLSRPTv1",
+            "v=TLSRPTv1; rua=ftp://x",
+            "v=TLSRPTv2; rua=mailto:a@b",
+        ] {
             assert!(parse_tlsrpt(bad).is_err(), "{bad}");
         }
-        assert_eq!(parse_sts_record("v=STSv1; id=20240101T000000").unwrap(), "20240101T000000");
-        for bad in ["v=STSv1", "v=STSv1; id=", "v=STSv1; id=has-dash", "v=STSv2; id=1"] {
+        assert_eq!(
+            parse_sts_record("v=STSv1; id=20240101T000000").unwrap(),
+            "20240101T000000"
+        );
+        for bad in [
+            "v=STSv1",
+            "v=STSv1; id=",
+            "v=STSv1; id=has-dash",
+            "v=STSv2; id=1",
+        ] {
             assert!(parse_sts_record(bad).is_err(), "{bad}");
         }
     }
@@ -262,7 +277,11 @@ mod tests {
         assert_eq!(p.max_age, 604_800);
         assert!(p.mx.iter().any(|m| mx_matches(m, "MX1.example.test.")));
         assert!(p.mx.iter().any(|m| mx_matches(m, "a.backup.example.test")));
-        assert!(!p.mx.iter().any(|m| mx_matches(m, "a.b.backup.example.test")));
+        assert!(
+            !p.mx
+                .iter()
+                .any(|m| mx_matches(m, "a.b.backup.example.test"))
+        );
         assert!(!p.mx.iter().any(|m| mx_matches(m, "backup.example.test")));
         assert!(!p.mx.iter().any(|m| mx_matches(m, "mx2.example.test")));
         for bad in [

@@ -8,7 +8,7 @@ use super::{Inputs, MxKind, MxPlan, diagnose, finding, lookup_for, plan_mx};
 use crate::dns::{HickoryLookup, StaticTable};
 use crate::model::transcript::RunClock;
 use crate::model::{
-    Class, DnsCheck, DnsReport, DnsStatus, Direction, Endpoint, EndpointReport, Finding,
+    Class, Direction, DnsCheck, DnsReport, DnsStatus, Endpoint, EndpointReport, Finding,
     ProbeEvent, RunId, TranscriptEntry, escape_str,
 };
 use crate::settings::Settings;
@@ -46,7 +46,15 @@ pub async fn plan(
     lines: &mut Vec<TranscriptEntry>,
 ) -> (Vec<Endpoint>, Option<Finding>, MxRun) {
     let domain = settings.target.trim_end_matches('.').to_ascii_lowercase();
-    line(clock, run, tx, lines, Direction::Info, &format!("MX mode: looking up MX {domain}")).await;
+    line(
+        clock,
+        run,
+        tx,
+        lines,
+        Direction::Info,
+        &format!("MX mode: looking up MX {domain}"),
+    )
+    .await;
     let table = StaticTable::new(&settings.resolve);
     let (lookup, plan) = match lookup_for(settings) {
         Ok(l) => {

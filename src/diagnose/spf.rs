@@ -109,14 +109,13 @@ pub fn parse(txt: &str) -> Result<SpfRecord, String> {
                 };
                 (dom.is_empty() || valid_domain_spec(dom))
                     && (cidr.is_empty()
-                        || cidr
-                            .split_once("//")
-                            .map_or_else(|| match cidr.strip_prefix('/') {
+                        || cidr.split_once("//").map_or_else(
+                            || match cidr.strip_prefix('/') {
                                 Some(v6) => valid_cidr(v6, 128),
                                 None => valid_cidr(cidr, 32),
-                            }, |(v4, v6)| {
-                                (v4.is_empty() || valid_cidr(v4, 32)) && valid_cidr(v6, 128)
-                            }))
+                            },
+                            |(v4, v6)| (v4.is_empty() || valid_cidr(v4, 32)) && valid_cidr(v6, 128),
+                        ))
             }
             ("ptr", None) => true,
             ("ptr", Some(a)) => valid_domain_spec(a),
@@ -167,7 +166,9 @@ impl SpfRecord {
         self.terms
             .iter()
             .filter(|t| match t {
-                Term::Mechanism(_, n, _) => matches!(n.as_str(), "include" | "a" | "mx" | "ptr" | "exists"),
+                Term::Mechanism(_, n, _) => {
+                    matches!(n.as_str(), "include" | "a" | "mx" | "ptr" | "exists")
+                }
                 Term::Modifier(n, _) => n == "redirect",
             })
             .count()

@@ -24,14 +24,28 @@ async fn plans_records_null_implicit_and_missing() {
     let table = StaticTable::new(&[("mx2.d.test".into(), ip("127.0.0.9"))]);
     let p = plan_mx(&z, &table, "D.test.", FamilyFilter::Any).await;
     assert_eq!(p.kind, MxKind::Records);
-    let hosts: Vec<(&str, u16)> = p.hosts.iter().map(|h| (h.host.as_str(), h.preference)).collect();
-    assert_eq!(hosts, [("mx1.d.test", 10), ("mx2.d.test", 20), ("gone.d.test", 30)]);
+    let hosts: Vec<(&str, u16)> = p
+        .hosts
+        .iter()
+        .map(|h| (h.host.as_str(), h.preference))
+        .collect();
+    assert_eq!(
+        hosts,
+        [("mx1.d.test", 10), ("mx2.d.test", 20), ("gone.d.test", 30)]
+    );
     assert_eq!(p.hosts[0].addrs, [ip("127.0.0.2"), ip("::1")]);
-    assert_eq!(p.hosts[1].addrs, [ip("127.0.0.9")], "--resolve wins over DNS");
+    assert_eq!(
+        p.hosts[1].addrs,
+        [ip("127.0.0.9")],
+        "--resolve wins over DNS"
+    );
     assert!(p.hosts[2].error.is_some());
     let eps = p.endpoints(2525);
     assert_eq!(eps.len(), 3);
-    assert_eq!((eps[1].host.as_str(), eps[1].address, eps[1].port), ("mx1.d.test", ip("::1"), 2525));
+    assert_eq!(
+        (eps[1].host.as_str(), eps[1].address, eps[1].port),
+        ("mx1.d.test", ip("::1"), 2525)
+    );
     let f = domain::mx_findings(&p);
     assert_eq!((f[0].check, f[0].status), (DnsCheck::Mx, DnsStatus::Warn));
     let v6 = plan_mx(&z, &table, "d.test", FamilyFilter::V6).await;
@@ -41,7 +55,10 @@ async fn plans_records_null_implicit_and_missing() {
     assert_eq!(p.kind, MxKind::Null);
     assert!(p.endpoints(25).is_empty());
     let f = domain::mx_findings(&p);
-    assert_eq!((f[0].check, f[0].status), (DnsCheck::NullMx, DnsStatus::Pass));
+    assert_eq!(
+        (f[0].check, f[0].status),
+        (DnsCheck::NullMx, DnsStatus::Pass)
+    );
     let p = plan_mx(&z, &table, "mixed.test", FamilyFilter::Any).await;
     assert_eq!(domain::mx_findings(&p)[0].status, DnsStatus::Fail);
 
@@ -54,22 +71,40 @@ async fn plans_records_null_implicit_and_missing() {
         let p = plan_mx(&z, &table, d, FamilyFilter::Any).await;
         assert_eq!(p.kind, MxKind::Missing, "{d}");
         let f = domain::mx_findings(&p);
-        assert_eq!((f[0].check, f[0].status), (DnsCheck::Mx, DnsStatus::Fail), "{d}");
+        assert_eq!(
+            (f[0].check, f[0].status),
+            (DnsCheck::Mx, DnsStatus::Fail),
+            "{d}"
+        );
     }
 }
 
 #[tokio::test]
 async fn dmarc_and_tlsrpt_statuses() {
     let z = FixedLookup::new()
-        .txt("_dmarc.good.test", "v=DMARC1; p=reject; rua=mailto:d@good.test")
-        .txt("_dmarc.none.test", "v=DMARC1; p=none; rua=mailto:d@none.test")
+        .txt(
+            "_dmarc.good.test",
+            "v=DMARC1; p=reject; rua=mailto:d@good.test",
+        )
+        .txt(
+            "_dmarc.none.test",
+            "v=DMARC1; p=none; rua=mailto:d@none.test",
+        )
         .txt("_dmarc.norua.test", "v=DMARC1; p=quarantine")
         .txt("_dmarc.bad.test", "v=DMARC1; p=maybe")
-        .txt("_smtp._tls.good.test", "v=TLSRPTv1; rua=mailto:tls@good.test")
+        .txt(
+            "_smtp._tls.good.test",
+            "v=TLSRPTv1; rua=mailto:tls@good.test",
+        )
         .txt("_smtp._tls.bad.test", "v=TLSRPTv1; rua=ftp://x");
     let st = |d: &'static str| {
         let z = z.clone();
-        async move { (domain::dmarc(&z, d).await.status, domain::tls_rpt(&z, d).await.status) }
+        async move {
+            (
+                domain::dmarc(&z, d).await.status,
+                domain::tls_rpt(&z, d).await.status,
+            )
+        }
     };
     assert_eq!(st("good.test").await, (DnsStatus::Pass, DnsStatus::Pass));
     assert_eq!(st("none.test").await, (DnsStatus::Warn, DnsStatus::Warn));
@@ -80,8 +115,14 @@ async fn dmarc_and_tlsrpt_statuses() {
 
 #[test]
 fn banner_host_extraction() {
-    assert_eq!(hosts::banner_host("220 MX1.Example.test ESMTP ready").as_deref(), Some("mx1.example.test"));
-    assert_eq!(hosts::banner_host("220-mx.test.\r\n220 more").as_deref(), Some("mx.test"));
+    assert_eq!(
+        hosts::banner_host("220 MX1.Example.test ESMTP ready").as_deref(),
+        Some("mx1.example.test")
+    );
+    assert_eq!(
+        hosts::banner_host("220-mx.test.\r\n220 more").as_deref(),
+        Some("mx.test")
+    );
     assert_eq!(hosts::banner_host("220 ESMTP"), None);
     assert_eq!(hosts::banner_host("220"), None);
 }

@@ -143,6 +143,9 @@ fn normalise(host: &str) -> String {
 /// A hickory resolver: the system configuration, or one given server.
 pub struct HickoryLookup {
     resolver: TokioResolver,
+    /// The explicit server, for queries hickory would answer locally.
+    server: Option<SocketAddr>,
+    timeout: Duration,
 }
 
 impl HickoryLookup {
@@ -166,7 +169,11 @@ impl HickoryLookup {
             .with_options(opts)
             .build()
             .map_err(|e| DnsError::Setup(e.to_string()))?;
-        Ok(Self { resolver })
+        Ok(Self {
+            resolver,
+            server,
+            timeout,
+        })
     }
 }
 
@@ -232,6 +239,14 @@ impl Lookup for HickoryLookup {
 
     async fn lookup_ptr(&self, addr: IpAddr) -> Result<Vec<String>, DnsError> {
         let name = reverse_name(addr);
+        // hickory answers PTR of 127/8 and ::1 itself ("localhost", RFC 6761); with an
+        // explicit server, ask that server instead (test zones serve loopback PTRs).
+        if let Some(server) = self.server
+            && addr.is_loopback()
+        {
+            let message = records::direct_query(server, &name, self.timeout).await?;
+            return records::ptr_from(&name, &message.answers);
+        }
         let found = self
             .resolver
             .reverse_lookup(fqdn(&name))

@@ -3,8 +3,11 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use hickory_resolver::proto::op::Message;
-use hickory_resolver::proto::rr::{RData, Record};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hickory_resolver::proto::op::{Message, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::DnsError;
 
@@ -191,6 +194,53 @@ pub(super) fn tlsa_from(name: &str, message: &Message) -> Result<TlsaAnswer, Dns
         records,
         authenticated: message.metadata.authentic_data,
     })
+}
+
+/// One PTR query for `name` straight to `server` over UDP (no cache, no local
+/// special-use answers). NXDOMAIN and SERVFAIL map to [`DnsError`].
+pub(super) async fn direct_query(
+    server: SocketAddr,
+    name: &str,
+    timeout: Duration,
+) -> Result<Message, DnsError> {
+    let fail = |detail: String| DnsError::ServerFailure {
+        name: name.into(),
+        detail,
+    };
+    let qname = Name::from_ascii(format!("{name}.")).map_err(|e| fail(e.to_string()))?;
+    let mut query = Message::query();
+    query.metadata.recursion_desired = true;
+    query.add_query(Query::query(qname, RecordType::PTR));
+    let id = query.metadata.id;
+    let bytes = query.to_vec().map_err(|e| fail(e.to_string()))?;
+    let local: SocketAddr = if server.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let exchange = async {
+        let sock = tokio::net::UdpSocket::bind(local).await?;
+        sock.connect(server).await?;
+        sock.send(&bytes).await?;
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let n = sock.recv(&mut buf).await?;
+            if let Ok(m) = Message::from_vec(&buf[..n])
+                && m.metadata.id == id
+            {
+                return Ok::<_, std::io::Error>(m);
+            }
+        }
+    };
+    let message = tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| DnsError::Timeout { name: name.into() })?
+        .map_err(|e| fail(e.to_string()))?;
+    match message.metadata.response_code {
+        ResponseCode::NoError => Ok(message),
+        ResponseCode::NXDomain => Err(DnsError::NxDomain { name: name.into() }),
+        other => Err(fail(other.to_string())),
+    }
 }
 
 #[cfg(test)]

@@ -111,7 +111,9 @@ pub async fn run_with(
         findings.insert(0, f);
     }
     let dns = match &mx_run {
-        Some(m) => Some(crate::diagnose::run::finish(m, &settings, &reports, run, tx.as_ref()).await),
+        Some(m) => {
+            Some(crate::diagnose::run::finish(m, &settings, &reports, run, tx.as_ref()).await)
+        }
         None => None,
     };
     if let Some(tx) = &tx {
