@@ -304,8 +304,7 @@ async fn zone_built_to_fail_fails_every_check() {
     let st = |check, subject: &str| {
         d.of(check)
             .find(|f| f.subject == subject)
-            .map(|f| f.status)
-            .unwrap_or_else(|| panic!("no {check:?} for {subject}\n{all}"))
+            .map_or_else(|| panic!("no {check:?} for {subject}\n{all}"), |f| f.status)
     };
     assert_eq!(
         st(DnsCheck::Mx, "bad.test"),

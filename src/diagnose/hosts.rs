@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::dane::{TlsaMatch, match_record};
 use super::{PlannedHost, addresses, finding, net};
-use crate::dns::{DnsError, Lookup, StaticTable, reversed_labels};
+use crate::dns::{DnsError, Lookup, StaticTable, TlsaRecord, reversed_labels};
 use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
 use crate::tls::TlsClient;
 
@@ -200,7 +200,7 @@ fn mx_tls(r: &EndpointReport, host: &str, addr: IpAddr) -> DnsFinding {
 }
 
 async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
-    let s = addr.to_string();
+    let subj = addr.to_string();
     let rev = reversed_labels(addr);
     let mut listed = Vec::new();
     let mut errors = Vec::new();
@@ -225,7 +225,7 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
     if !listed.is_empty() {
         finding(
             DnsCheck::Dnsbl,
-            &s,
+            &subj,
             DnsStatus::Fail,
             &format!("listed in {}", listed.join(", ")),
             "Mail from this address is likely rejected: find and fix the cause (open relay, compromised account), then request delisting at each list.",
@@ -233,7 +233,7 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
     } else if !errors.is_empty() {
         finding(
             DnsCheck::Dnsbl,
-            &s,
+            &subj,
             DnsStatus::Warn,
             &errors.join("; "),
             "Some lists could not be queried (public resolvers are often refused): use --dns-server with your own resolver or choose --dnsbl zones.",
@@ -241,7 +241,7 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
     } else {
         finding(
             DnsCheck::Dnsbl,
-            &s,
+            &subj,
             DnsStatus::Pass,
             &format!("not listed in {}", c.zones.join(", ")),
             "No listing found.",
@@ -271,7 +271,7 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
             );
         }
     };
-    let shown: Vec<String> = answer.records.iter().map(|r| r.display()).collect();
+    let shown: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
     let Some(tls) = c.tls else {
         return f(
             DnsStatus::Warn,

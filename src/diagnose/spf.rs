@@ -98,9 +98,8 @@ pub fn parse(txt: &str) -> Result<SpfRecord, String> {
         };
         let name = name.to_ascii_lowercase();
         let ok = match (name.as_str(), arg) {
-            ("all", None) => true,
-            ("include" | "exists", Some(a)) => valid_domain_spec(a),
-            ("a" | "mx", None) => true,
+            ("all" | "a" | "mx" | "ptr", None) => true,
+            ("include" | "exists" | "ptr", Some(a)) => valid_domain_spec(a),
             ("a" | "mx", Some(a)) => {
                 // `/24//64` (cidr only) or `domain/24`; `//64` is the IPv6 length alone.
                 let (dom, cidr) = match a.strip_prefix('/') {
@@ -117,8 +116,6 @@ pub fn parse(txt: &str) -> Result<SpfRecord, String> {
                             |(v4, v6)| (v4.is_empty() || valid_cidr(v4, 32)) && valid_cidr(v6, 128),
                         ))
             }
-            ("ptr", None) => true,
-            ("ptr", Some(a)) => valid_domain_spec(a),
             ("ip4", Some(a)) => {
                 let (ip, cidr) = a.split_once('/').unwrap_or((a, "32"));
                 ip.parse::<Ipv4Addr>().is_ok() && valid_cidr(cidr, 32)
@@ -323,6 +320,7 @@ pub async fn check<L: Lookup>(lookup: &L, domain: &str) -> (DnsStatus, String, S
 mod tests {
     use super::*;
     use crate::dns::FixedLookup;
+    use std::fmt::Write as _;
 
     #[test]
     fn parser_accepts_and_rejects() {
@@ -370,7 +368,7 @@ mod tests {
             .txt("dangling.test", "v=spf1 include:nothing.test -all");
         let mut many = String::from("v=spf1");
         for i in 0..11 {
-            many.push_str(&format!(" include:i{i}.test"));
+            let _ = write!(many, " include:i{i}.test");
             z = z.txt(&format!("i{i}.test"), "v=spf1 ip4:192.0.2.1 -all");
         }
         many.push_str(" -all");

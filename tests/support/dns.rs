@@ -25,6 +25,9 @@ impl Drop for TestDns {
     }
 }
 
+/// A TLSA record: usage, selector, matching type, data.
+pub type Tlsa = (u8, u8, u8, Vec<u8>);
+
 /// Zone data. Names are lower case without the trailing dot.
 #[derive(Default, Clone)]
 pub struct Zone {
@@ -39,7 +42,7 @@ pub struct Zone {
     /// reverse name (`4.3.2.1.in-addr.arpa`) → PTR names.
     pub ptr: HashMap<String, Vec<String>>,
     /// name → TLSA (usage, selector, matching, data).
-    pub tlsa: HashMap<String, Vec<(u8, u8, u8, Vec<u8>)>>,
+    pub tlsa: HashMap<String, Vec<Tlsa>>,
     /// Names whose answers carry the AD (authentic data) bit.
     pub secure: Vec<String>,
 }
@@ -68,7 +71,7 @@ impl Zone {
         self.ptr.entry(rev).or_default().push(name.into());
         self
     }
-    pub fn tlsa(&mut self, name: &str, rec: (u8, u8, u8, Vec<u8>), secure: bool) -> &mut Self {
+    pub fn tlsa(&mut self, name: &str, rec: Tlsa, secure: bool) -> &mut Self {
         self.tlsa.entry(name.into()).or_default().push(rec);
         if secure {
             self.secure.push(name.into());
