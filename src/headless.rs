@@ -215,13 +215,12 @@ fn dns_text(dns: &crate::model::DnsReport, paint: &Paint) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "\n  DNS mail-security report for {}", dns.domain);
     for h in &dns.mx {
-        let _ = writeln!(
-            s,
-            "    MX {:>5} {}  {}",
-            h.preference,
-            h.host,
+        let addrs = if h.addresses.is_empty() {
+            "(no address)".to_string()
+        } else {
             h.addresses.join(", ")
-        );
+        };
+        let _ = writeln!(s, "    MX {:>5} {}  {addrs}", h.preference, h.host);
     }
     for f in &dns.findings {
         let colour = match (paint.0, f.status) {

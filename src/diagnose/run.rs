@@ -52,7 +52,10 @@ pub async fn plan(
         tx,
         lines,
         Direction::Info,
-        &format!("MX mode: looking up MX {domain}"),
+        &format!(
+            "MX mode: looking up MX {domain}; every MX address is probed on {}/starttls",
+            settings.mx_port
+        ),
     )
     .await;
     let table = StaticTable::new(&settings.resolve);
