@@ -175,6 +175,20 @@ async fn world() -> World {
         )
         .tlsa("_25._tcp.mx1.bad.test", (3, 1, 1, vec![0xab; 32]), false)
         .a("4.0.0.127.bl.test", "127.0.0.2");
+    // warn.test: works, but weakly (monitoring-only policies, DANE without DNSSEC).
+    z.mx("warn.test", 10, "alias.warn.test")
+        .a("alias.warn.test", "127.0.0.2")
+        .txt("warn.test", "v=spf1 a ?all")
+        .txt(
+            "_dmarc.warn.test",
+            "v=DMARC1; p=none; rua=mailto:d@warn.test",
+        )
+        .txt("_mta-sts.warn.test", "v=STSv1; id=7")
+        .tlsa(
+            "_25._tcp.alias.warn.test",
+            tlsa(&good1.leaf_der, 3, 0, 1),
+            false,
+        );
     // Null and implicit MX.
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
     let dns = TestDns::start(z).await;
@@ -186,6 +200,10 @@ async fn world() -> World {
     policies.insert(
         "mta-sts.bad.test".to_string(),
         "version: STSv1\nmode: enforce\nmx: mx9.bad.test\nmax_age: 86400\n".to_string(),
+    );
+    policies.insert(
+        "mta-sts.warn.test".to_string(),
+        "version: STSv1\nmode: testing\nmx: alias.warn.test\nmax_age: 600\n".to_string(),
     );
     let (sts_port, sts) = sts_server(&pki, policies).await;
     World {
@@ -212,6 +230,7 @@ fn settings(w: &World, domain: &str) -> Settings {
     s.resolve = vec![
         ("mta-sts.good.test".into(), "127.0.0.1".parse().unwrap()),
         ("mta-sts.bad.test".into(), "127.0.0.1".parse().unwrap()),
+        ("mta-sts.warn.test".into(), "127.0.0.1".parse().unwrap()),
     ];
     s.dnsbl = vec!["bl.test".into()];
     s.timeouts = Timeouts::uniform(Duration::from_secs(2));
@@ -342,6 +361,31 @@ async fn zone_built_to_fail_fails_every_check() {
         .find(|f| f.code == "ipv6_broken")
         .expect("ipv6_broken");
     assert!(v6.summary.starts_with("mx1.bad.test:"), "{v6:?}");
+}
+
+#[tokio::test]
+async fn zone_built_to_warn_warns() {
+    let w = world().await;
+    let r = run(settings(&w, "warn.test")).await;
+    let d = r.dns.as_ref().expect("dns report");
+    let all = dump(d);
+    for check in [
+        DnsCheck::Spf,
+        DnsCheck::Dmarc,
+        DnsCheck::MtaSts,
+        DnsCheck::TlsRpt,
+        DnsCheck::Dane,
+    ] {
+        assert_eq!(d.worst(check), Some(DnsStatus::Warn), "{check:?}\n{all}");
+    }
+    assert!(all.contains("mode testing"), "{all}");
+    assert!(
+        all.contains("3 0 1 ") && all.contains("DNSSEC: not validated"),
+        "{all}"
+    );
+    // The MX serves mx1.good.test's certificate: wrong name for alias.warn.test.
+    assert_eq!(d.worst(DnsCheck::MxTls), Some(DnsStatus::Fail), "{all}");
+    assert_eq!(d.worst(DnsCheck::Ptr), Some(DnsStatus::Pass), "{all}");
 }
 
 #[tokio::test]
