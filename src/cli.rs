@@ -26,6 +26,8 @@ Examples:
   smtptui check mx.example.com -p 25 --from me@example.com --to postmaster@example.com
   SMTPTUI_PASSWORD=secret smtptui check smtp.example.com -p 587 --user alice --format json
   smtptui check 192.0.2.10 -p 2525/auto --export run.txt
+  smtptui check example.com --mx --dnsbl zen.spamhaus.org   every MX + DNS mail-security report
+  smtptui check --preset gmail --user me@gmail.com          provider preset (see `smtptui presets`)
 Exit status: 0 when at least one endpoint is ok, 1 when none is, 2 on usage errors.";
 
 /// smtptui: why does mail submission from here to there work or fail? Probes the SMTP
@@ -64,12 +66,19 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  smtptui man > smtptui.1 && man ./smtptui.1")]
     Man,
+    /// List the provider presets for `--preset` (host, ports, AUTH, notes).
+    #[command(
+        after_help = "Example:\n  smtptui presets && smtptui check --preset ses:eu-west-1 --user AKIA..."
+    )]
+    Presets,
 }
 
 /// `smtptui check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Host name or IP address of the mail server.
+    /// Host name or IP address of the mail server; with --mx the mail domain; may be
+    /// omitted with --preset.
+    #[arg(default_value = "", hide_default_value = true)]
     pub target: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -199,6 +208,25 @@ pub struct ProbeArgs {
     /// Write diagnostics (tracing) to FILE.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    // --- domain diagnosis and presets ---
+    /// Treat the target as a mail domain: probe every MX host and address on port 25
+    /// with STARTTLS and report MX, PTR, SPF, DMARC, MTA-STS, TLS-RPT, DANE, DNSBL.
+    #[arg(long)]
+    pub mx: bool,
+    /// DNSBL zone to check MX addresses against; repeatable (given: only these zones)
+    /// [default: zen.spamhaus.org, bl.spamcop.net].
+    #[arg(long, value_name = "ZONE")]
+    pub dnsbl: Vec<String>,
+    /// Provider preset: fills host, ports and AUTH mechanism, adds provider hints to the
+    /// advice (`smtptui presets` lists them; `ses:REGION` picks a region).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Port to probe MX hosts on (testing aid).
+    #[arg(long, value_name = "PORT", hide = true)]
+    pub mx_port: Option<u16>,
+    /// HTTPS port of the MTA-STS policy host (testing aid).
+    #[arg(long, value_name = "PORT", hide = true)]
+    pub mta_sts_port: Option<u16>,
 }
 
 /// A usage error with a clear message (exit code 2).
@@ -256,11 +284,22 @@ impl ProbeArgs {
         target: &str,
         secrets: &dyn SecretSource,
     ) -> Result<Settings, UsageError> {
-        let target = target.trim();
-        if target.is_empty()
-            || target.len() > 253
-            || target.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        let preset = self
+            .preset
+            .as_deref()
+            .map(crate::presets::find)
+            .transpose()
+            .map_err(|e| UsageError(e.to_string()))?;
+        let target = match (target.trim(), &preset) {
+            ("", Some(p)) => p.host.as_str(),
+            (t, _) => t,
+        };
+        if target.is_empty() {
+            return Err(UsageError(
+                "a target is required (a host, a domain with --mx, or --preset NAME)".into(),
+            ));
+        }
+        if target.len() > 253 || target.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(UsageError(format!(
                 "invalid target `{}`",
                 target.escape_debug()
@@ -405,7 +444,63 @@ impl ProbeArgs {
             ));
         }
         s.concurrency = self.concurrency;
+        self.apply_domain_options(&mut s, preset)?;
         Ok(s)
+    }
+
+    /// `--mx`, `--dnsbl`, the hidden test ports and `--preset` (ports when none were
+    /// given, the AUTH mechanism when `--user` came without `--auth`, the hints).
+    fn apply_domain_options(
+        &self,
+        s: &mut Settings,
+        preset: Option<crate::presets::Preset>,
+    ) -> Result<(), UsageError> {
+        s.mx = self.mx;
+        for zone in &self.dnsbl {
+            let z = zone.trim().trim_matches('.').to_ascii_lowercase();
+            if z.is_empty()
+                || !z
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+            {
+                return Err(UsageError(format!(
+                    "--dnsbl: invalid zone `{}`",
+                    zone.escape_debug()
+                )));
+            }
+            if !s.dnsbl.contains(&z) {
+                s.dnsbl.push(z);
+            }
+        }
+        for (name, port) in [
+            ("mx-port", self.mx_port),
+            ("mta-sts-port", self.mta_sts_port),
+        ] {
+            if port == Some(0) {
+                return Err(UsageError(format!("--{name} must be 1-65535")));
+            }
+        }
+        if let Some(p) = self.mx_port {
+            s.mx_port = p;
+        }
+        if let Some(p) = self.mta_sts_port {
+            s.mta_sts_port = p;
+        }
+        if let Some(p) = preset {
+            if self.mx {
+                return Err(UsageError("--preset and --mx do not combine".into()));
+            }
+            if self.ports.is_empty() {
+                s.ports.clone_from(&p.ports);
+            }
+            if let Some(auth) = &mut s.auth
+                && auth.mech.is_none()
+            {
+                auth.mech = p.auth.first().copied();
+            }
+            s.preset = Some(p.hints);
+        }
+        Ok(())
     }
 
     fn secret(&self, mech: Option<AuthMech>, src: &dyn SecretSource) -> Result<Secret, UsageError> {
@@ -551,6 +646,67 @@ mod tests {
             &["check", "bad host"],
             &["check", "h", "-4", "-6"],
             &["check", "h", "--password", "x"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn domain_and_preset_options() {
+        let s = parse(&[
+            "check",
+            "example.test",
+            "--mx",
+            "--dnsbl",
+            "BL.Test.",
+            "--dnsbl",
+            "bl.test",
+        ])
+        .unwrap();
+        assert!(s.mx);
+        assert_eq!(s.dnsbl, ["bl.test"]);
+        assert_eq!((s.mx_port, s.mta_sts_port), (25, 443));
+        let s = parse(&[
+            "check",
+            "d.test",
+            "--mx",
+            "--mx-port",
+            "2525",
+            "--mta-sts-port",
+            "8443",
+        ])
+        .unwrap();
+        assert_eq!((s.mx_port, s.mta_sts_port), (2525, 8443));
+        let s = parse(&["check", "--preset", "microsoft365", "--user", "u@x.test"]).unwrap();
+        assert_eq!(s.target, "smtp.office365.com");
+        assert_eq!(
+            s.ports.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["587/starttls"]
+        );
+        assert_eq!(s.auth.unwrap().mech, Some(AuthMech::Login));
+        assert!(s.preset.unwrap().name.contains("Microsoft"));
+        let s = parse(&[
+            "check",
+            "other.test",
+            "--preset",
+            "gmail",
+            "-p",
+            "2525",
+            "--user",
+            "u",
+            "--auth",
+            "plain",
+        ])
+        .unwrap();
+        assert_eq!(s.target, "other.test");
+        assert_eq!(s.ports[0].port, 2525);
+        assert_eq!(s.auth.unwrap().mech, Some(AuthMech::Plain));
+        for bad in [
+            &["check"][..],
+            &["check", "--preset", "nope"],
+            &["check", "d", "--dnsbl", "bad zone"],
+            &["check", "d", "--mx", "--preset", "gmail"],
+            &["check", "d", "--mx-port", "0"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }

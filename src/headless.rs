@@ -201,6 +201,47 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
             f.code, f.summary, f.evidence, f.advice
         );
     }
+    if let Some(dns) = &report.dns {
+        s.push_str(&dns_text(dns, paint));
+    }
+    s
+}
+
+/// The DNS mail-security report (MX mode): MX hosts, then one line per check with
+/// advice under the ones that warn or fail.
+fn dns_text(dns: &crate::model::DnsReport, paint: &Paint) -> String {
+    use crate::model::DnsStatus;
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n  DNS mail-security report for {}", dns.domain);
+    for h in &dns.mx {
+        let addrs = if h.addresses.is_empty() {
+            "(no address)".to_string()
+        } else {
+            h.addresses.join(", ")
+        };
+        let _ = writeln!(s, "    MX {:>5} {}  {addrs}", h.preference, h.host);
+    }
+    for f in &dns.findings {
+        let colour = match (paint.0, f.status) {
+            (false, _) => "",
+            (true, DnsStatus::Pass) => "\x1b[1;32m",
+            (true, DnsStatus::Warn) => "\x1b[1;33m",
+            (true, DnsStatus::Fail) => "\x1b[1;31m",
+        };
+        let _ = writeln!(
+            s,
+            "    {colour}{:<4}{}  {:<16} {}: {}",
+            f.status.as_str(),
+            paint.reset(),
+            f.check.as_str(),
+            f.subject,
+            f.evidence
+        );
+        if f.status != DnsStatus::Pass {
+            let _ = writeln!(s, "          advice: {}", f.advice);
+        }
+    }
     s
 }
 

@@ -6,12 +6,14 @@
 
 pub mod classify;
 pub mod cli;
+pub mod diagnose;
 pub mod dns;
 pub mod export;
 pub mod headless;
 #[cfg(feature = "lab")]
 pub mod lab;
 pub mod model;
+pub mod presets;
 pub mod probe;
 pub mod settings;
 pub mod smtp;

@@ -65,6 +65,13 @@ fn main() -> anyhow::Result<()> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(())
         }
+        Some(Command::Presets) => match smtptui::presets::list_text() {
+            Ok(text) => {
+                print!("{text}");
+                Ok(())
+            }
+            Err(e) => usage_exit(&e.to_string()),
+        },
         Some(Command::Check(args)) => {
             init_log(args.probe.log.as_deref())?;
             let settings = args

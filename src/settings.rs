@@ -269,6 +269,39 @@ pub struct Settings {
     pub bind: Option<IpAddr>,
     /// Network interface to connect through (`--interface`, Linux).
     pub interface: Option<String>,
+    // --- domain diagnosis (MX mode) and provider presets ---
+    /// MX mode (`--mx`): the target is a mail domain; probe every MX host and address
+    /// on [`Settings::mx_port`] with STARTTLS and build the DNS mail-security report.
+    pub mx: bool,
+    /// The port MX hosts are probed on (25; tests point it at a lab server).
+    pub mx_port: u16,
+    /// DNSBL zones to query (`--dnsbl`); empty means [`DEFAULT_DNSBL_ZONES`].
+    pub dnsbl: Vec<String>,
+    /// The HTTPS port of the MTA-STS policy host (443; tests use a loopback port).
+    pub mta_sts_port: u16,
+    /// The provider preset in use (`--preset`), whose hints extend verdict advice.
+    pub preset: Option<PresetHints>,
+}
+
+/// DNSBL zones queried when `--dnsbl` is not given.
+pub const DEFAULT_DNSBL_ZONES: &[&str] = &["zen.spamhaus.org", "bl.spamcop.net"];
+
+/// A provider preset's advice, keyed by verdict class code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PresetHints {
+    /// Provider name, e.g. `Gmail / Google Workspace`.
+    pub name: String,
+    /// `(class code, hint)` pairs; the class `*` applies to every failing class.
+    pub hints: Vec<(String, String)>,
+}
+
+impl PresetHints {
+    /// The hints that apply to `class` (its own, then the `*` ones).
+    pub fn for_class(&self, class: &str) -> Vec<&str> {
+        let own = self.hints.iter().filter(|(c, _)| c == class);
+        let any = self.hints.iter().filter(|(c, _)| c == "*");
+        own.chain(any).map(|(_, h)| h.as_str()).collect()
+    }
 }
 
 impl Settings {
@@ -293,6 +326,11 @@ impl Settings {
             proxy: None,
             bind: None,
             interface: None,
+            mx: false,
+            mx_port: 25,
+            dnsbl: Vec::new(),
+            mta_sts_port: 443,
+            preset: None,
         }
     }
 

@@ -162,7 +162,11 @@ async fn client_certificates() {
     let cert = pki.dir.path().join("client.pem");
     let key = pki.dir.path().join("client.key");
     std::fs::write(&cert, pem("CERTIFICATE", &client.chain_der)).unwrap();
-    std::fs::write(&key, pem("PRIVATE KEY", std::slice::from_ref(&client.key_der))).unwrap();
+    std::fs::write(
+        &key,
+        pem("PRIVATE KEY", std::slice::from_ref(&client.key_der)),
+    )
+    .unwrap();
     let mut s = settings(&pki, srv.port(), Mode::Tls);
     s.tls.client_cert = Some(cert);
     s.tls.client_key = Some(key);

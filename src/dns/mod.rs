@@ -1,6 +1,14 @@
 //! Name resolution behind a small trait: hickory-resolver for real lookups (the system
 //! configuration or a `--dns-server`), and a static table for `--resolve` and tests.
-//! IP-literal targets never touch DNS.
+//! IP-literal targets never touch DNS. Besides addresses, the trait answers the record
+//! types the domain diagnosis needs: MX, TXT, PTR and TLSA (see [`records`]), and
+//! [`FixedLookup`] serves all of them from memory for tests.
+
+mod fixed;
+mod records;
+
+pub use fixed::FixedLookup;
+pub use records::{MxRecord, TlsaAnswer, TlsaRecord, reverse_name, reversed_labels};
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -45,13 +53,60 @@ pub enum DnsError {
     Setup(String),
 }
 
-/// Resolves a host name to addresses.
+/// Resolves a host name to addresses, and the mail-related record types.
+///
+/// Every record method has a default that reports [`DnsError::Setup`] ("not
+/// supported"), so an address-only implementation stays valid.
 pub trait Lookup: Send + Sync {
     /// All A and AAAA addresses of `host`, IPv4 first.
     fn lookup_ip(
         &self,
         host: &str,
     ) -> impl std::future::Future<Output = Result<Vec<IpAddr>, DnsError>> + Send;
+
+    /// The MX records of `domain`, sorted by preference then name. A null MX
+    /// (RFC 7505) is returned as a record whose exchange is `.`. No MX record at all is
+    /// [`DnsError::NoAddress`] with `what` = `MX`.
+    fn lookup_mx(
+        &self,
+        domain: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<MxRecord>, DnsError>> + Send {
+        unsupported(domain, "MX")
+    }
+
+    /// The TXT records of `name`, each record's character strings concatenated
+    /// (lossy UTF-8, *not* escaped: callers escape before display).
+    fn lookup_txt(
+        &self,
+        name: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, DnsError>> + Send {
+        unsupported(name, "TXT")
+    }
+
+    /// The PTR names of `addr` (lower case, no trailing dot).
+    fn lookup_ptr(
+        &self,
+        addr: IpAddr,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, DnsError>> + Send {
+        unsupported(&reverse_name(addr), "PTR")
+    }
+
+    /// The TLSA records at `name` (e.g. `_25._tcp.mx.example.com`) and whether the
+    /// resolver vouched for them (the AD bit).
+    fn lookup_tlsa(
+        &self,
+        name: &str,
+    ) -> impl std::future::Future<Output = Result<TlsaAnswer, DnsError>> + Send {
+        unsupported(name, "TLSA")
+    }
+}
+
+fn unsupported<T>(
+    name: &str,
+    what: &str,
+) -> impl std::future::Future<Output = Result<T, DnsError>> + Send + use<T> {
+    let err = DnsError::Setup(format!("{what} lookups are not supported here ({name})"));
+    async move { Err(err) }
 }
 
 /// A fixed table (curl's `--resolve`), consulted before any real lookup.
@@ -88,6 +143,9 @@ fn normalise(host: &str) -> String {
 /// A hickory resolver: the system configuration, or one given server.
 pub struct HickoryLookup {
     resolver: TokioResolver,
+    /// The explicit server, for queries hickory would answer locally.
+    server: Option<SocketAddr>,
+    timeout: Duration,
 }
 
 impl HickoryLookup {
@@ -111,7 +169,33 @@ impl HickoryLookup {
             .with_options(opts)
             .build()
             .map_err(|e| DnsError::Setup(e.to_string()))?;
-        Ok(Self { resolver })
+        Ok(Self {
+            resolver,
+            server,
+            timeout,
+        })
+    }
+}
+
+/// Maps a hickory error for a query of `what` records at `name`.
+fn net_error(name: &str, what: &str, e: &hickory_resolver::net::NetError) -> DnsError {
+    if e.is_nx_domain() {
+        DnsError::NxDomain { name: name.into() }
+    } else if e.is_no_records_found() {
+        DnsError::NoAddress {
+            name: name.into(),
+            what: what.into(),
+        }
+    } else {
+        let text = e.to_string();
+        if text.contains("timed out") || text.contains("timeout") {
+            DnsError::Timeout { name: name.into() }
+        } else {
+            DnsError::ServerFailure {
+                name: name.into(),
+                detail: text,
+            }
+        }
     }
 }
 
@@ -131,24 +215,59 @@ impl Lookup for HickoryLookup {
                     Ok(addrs)
                 }
             }
-            Err(e) if e.is_nx_domain() => Err(DnsError::NxDomain { name: host.into() }),
-            Err(e) if e.is_no_records_found() => Err(DnsError::NoAddress {
-                name: host.into(),
-                what: "A/AAAA".into(),
-            }),
-            Err(e) => {
-                let text = e.to_string();
-                if text.contains("timed out") || text.contains("timeout") {
-                    Err(DnsError::Timeout { name: host.into() })
-                } else {
-                    Err(DnsError::ServerFailure {
-                        name: host.into(),
-                        detail: text,
-                    })
-                }
-            }
+            Err(e) => Err(net_error(host, "A/AAAA", &e)),
         }
     }
+
+    async fn lookup_mx(&self, domain: &str) -> Result<Vec<MxRecord>, DnsError> {
+        let found = self
+            .resolver
+            .mx_lookup(fqdn(domain))
+            .await
+            .map_err(|e| net_error(domain, "MX", &e))?;
+        records::mx_from(domain, found.answers())
+    }
+
+    async fn lookup_txt(&self, name: &str) -> Result<Vec<String>, DnsError> {
+        let found = self
+            .resolver
+            .txt_lookup(fqdn(name))
+            .await
+            .map_err(|e| net_error(name, "TXT", &e))?;
+        records::txt_from(name, found.answers())
+    }
+
+    async fn lookup_ptr(&self, addr: IpAddr) -> Result<Vec<String>, DnsError> {
+        let name = reverse_name(addr);
+        // hickory answers PTR of 127/8 and ::1 itself ("localhost", RFC 6761); with an
+        // explicit server, ask that server instead (test zones serve loopback PTRs).
+        if let Some(server) = self.server
+            && addr.is_loopback()
+        {
+            let message = records::direct_query(server, &name, self.timeout).await?;
+            return records::ptr_from(&name, &message.answers);
+        }
+        let found = self
+            .resolver
+            .reverse_lookup(fqdn(&name))
+            .await
+            .map_err(|e| net_error(&name, "PTR", &e))?;
+        records::ptr_from(&name, found.answers())
+    }
+
+    async fn lookup_tlsa(&self, name: &str) -> Result<TlsaAnswer, DnsError> {
+        let found = self
+            .resolver
+            .tlsa_lookup(fqdn(name))
+            .await
+            .map_err(|e| net_error(name, "TLSA", &e))?;
+        records::tlsa_from(name, found.message())
+    }
+}
+
+/// `name` with a trailing dot, so the resolver never appends a search domain.
+fn fqdn(name: &str) -> String {
+    format!("{}.", name.trim_end_matches('.'))
 }
 
 /// Resolves `host` the way a run does: an IP literal as is, then the static table,

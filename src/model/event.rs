@@ -2,7 +2,7 @@
 //! the tests consume the same stream.
 
 use super::{
-    Endpoint, EndpointId, EndpointReport, Finding, Phase, PhaseTiming, RunId, TlsInfo,
+    DnsReport, Endpoint, EndpointId, EndpointReport, Finding, Phase, PhaseTiming, RunId, TlsInfo,
     TranscriptEntry, Verdict,
 };
 
@@ -102,6 +102,14 @@ pub enum ProbeEvent {
         /// The verdict so far (updated after every step).
         verdict: Verdict,
     },
+    /// MX mode: the domain's DNS mail-security report, sent after the endpoints finished
+    /// and before [`ProbeEvent::RunDone`].
+    DnsReport {
+        /// Run id.
+        run: RunId,
+        /// The report (also in the final `RunReport::dns`).
+        report: Box<DnsReport>,
+    },
     /// The whole run finished: matrix-level findings.
     RunDone {
         /// Run id.
@@ -124,6 +132,7 @@ impl ProbeEvent {
             | Self::Tls { run, .. }
             | Self::EndpointDone { run, .. }
             | Self::StepReady { run, .. }
+            | Self::DnsReport { run, .. }
             | Self::RunDone { run, .. } => *run,
         }
     }

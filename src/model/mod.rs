@@ -16,6 +16,9 @@ pub use class::{Class, Verdict};
 pub use endpoint::{Endpoint, EndpointId, Family, Mode, Phase, PhaseTiming, PortSpec, RunId};
 pub use escape::{escape_bytes, escape_str};
 pub use event::{NextStep, ProbeEvent};
-pub use report::{EndpointReport, Finding, RunReport, SCHEMA_VERSION};
+pub use report::{
+    DnsCheck, DnsFinding, DnsReport, DnsStatus, EndpointReport, Finding, MxHost, RunReport,
+    SCHEMA_VERSION,
+};
 pub use secret::Secret;
 pub use transcript::{Direction, TranscriptEntry};

@@ -65,6 +65,136 @@ pub struct RunReport {
     pub endpoints: Vec<EndpointJson>,
     /// Matrix-level inferences.
     pub findings: Vec<Finding>,
+    /// The domain's DNS mail-security report (MX mode only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsReport>,
+}
+
+// --- DNS mail-security report (MX mode) -------------------------------------------------
+
+/// Which DNS / mail-security check a [`DnsFinding`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsCheck {
+    /// The MX records (and the addresses of every MX host).
+    Mx,
+    /// A null MX (RFC 7505): the domain accepts no mail.
+    NullMx,
+    /// No MX: the domain's own A/AAAA is the implicit MX (RFC 5321 5.1).
+    ImplicitMx,
+    /// A PTR record exists for a server address.
+    Ptr,
+    /// Forward-confirmed reverse DNS: the PTR name resolves back to the address.
+    Fcrdns,
+    /// The greeting's host name matches the address's PTR name.
+    BannerPtrMatch,
+    /// STARTTLS on the MX and its certificate checked against the MX host name.
+    MxTls,
+    /// The SPF record.
+    Spf,
+    /// The DMARC record.
+    Dmarc,
+    /// MTA-STS: the `_mta-sts` TXT record and the HTTPS policy.
+    MtaSts,
+    /// SMTP TLS reporting (`_smtp._tls`).
+    TlsRpt,
+    /// DANE TLSA records at `_25._tcp.MX` and the presented chain.
+    Dane,
+    /// DNS blocklist listing of an MX address.
+    Dnsbl,
+}
+
+impl DnsCheck {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mx => "mx",
+            Self::NullMx => "null_mx",
+            Self::ImplicitMx => "implicit_mx",
+            Self::Ptr => "ptr",
+            Self::Fcrdns => "fcrdns",
+            Self::BannerPtrMatch => "banner_ptr_match",
+            Self::MxTls => "mx_tls",
+            Self::Spf => "spf",
+            Self::Dmarc => "dmarc",
+            Self::MtaSts => "mta_sts",
+            Self::TlsRpt => "tls_rpt",
+            Self::Dane => "dane",
+            Self::Dnsbl => "dnsbl",
+        }
+    }
+}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsStatus {
+    /// Fine.
+    Pass,
+    /// Works, but weak, missing or unverifiable.
+    Warn,
+    /// Broken or dangerous.
+    Fail,
+}
+
+impl DnsStatus {
+    /// `pass`, `warn` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+        }
+    }
+}
+
+/// One check's result. Text fields are escaped (they quote DNS and server data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsFinding {
+    /// The check.
+    pub check: DnsCheck,
+    /// The domain, host or address checked.
+    pub subject: String,
+    /// pass, warn or fail.
+    pub status: DnsStatus,
+    /// What was seen.
+    pub evidence: String,
+    /// What to do.
+    pub advice: String,
+}
+
+/// One MX host with its addresses, in preference order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxHost {
+    /// Preference (the implicit MX has 0).
+    pub preference: u16,
+    /// Host name.
+    pub host: String,
+    /// Its addresses (IPv4 first), after the family filter.
+    pub addresses: Vec<String>,
+}
+
+/// The DNS mail-security report of a domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DnsReport {
+    /// The domain.
+    pub domain: String,
+    /// Every MX host in preference order.
+    pub mx: Vec<MxHost>,
+    /// One entry per check (and per host or address for per-server checks).
+    pub findings: Vec<DnsFinding>,
+}
+
+impl DnsReport {
+    /// The findings of one check.
+    pub fn of(&self, check: DnsCheck) -> impl Iterator<Item = &DnsFinding> {
+        self.findings.iter().filter(move |f| f.check == check)
+    }
+
+    /// The worst status of one check (None when the check did not run).
+    pub fn worst(&self, check: DnsCheck) -> Option<DnsStatus> {
+        self.of(check).map(|f| f.status).max()
+    }
 }
 
 /// An endpoint as it appears in the JSON document (flat, names are the contract).
@@ -126,6 +256,7 @@ impl RunReport {
             run_transcript,
             endpoints: reports.iter().map(EndpointJson::from).collect(),
             findings,
+            dns: None,
         }
     }
 

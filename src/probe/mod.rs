@@ -66,7 +66,15 @@ pub async fn run_with(
         Err(e) => (None, Some(e.to_string())),
     };
     let mut reports = Vec::new();
-    let (endpoints, early) = plan(&settings, &clock, run, tx.as_ref(), &mut lines).await;
+    // MX mode (--mx): endpoints come from the domain's MX records; see crate::diagnose.
+    let (endpoints, early, mx_run) = if settings.mx {
+        let (e, f, m) =
+            crate::diagnose::run::plan(&settings, &clock, run, tx.as_ref(), &mut lines).await;
+        (e, f, Some(m))
+    } else {
+        let (e, f) = plan(&settings, &clock, run, tx.as_ref(), &mut lines).await;
+        (e, f, None)
+    };
     if let Some(tls) = tls {
         let ctx = Arc::new(Ctx {
             settings: settings.clone(),
@@ -95,10 +103,20 @@ pub async fn run_with(
             let _ = tx.send(ProbeEvent::RunLine { run, entry }).await;
         }
     }
-    let mut findings = infer(&reports);
+    let mut findings = if mx_run.is_some() {
+        crate::diagnose::per_host_findings(&reports)
+    } else {
+        infer(&reports)
+    };
     if let Some(f) = early {
         findings.insert(0, f);
     }
+    let dns = match &mx_run {
+        Some(m) => {
+            Some(crate::diagnose::run::finish(m, &settings, &reports, run, tx.as_ref()).await)
+        }
+        None => None,
+    };
     if let Some(tx) = &tx {
         let _ = tx
             .send(ProbeEvent::RunDone {
@@ -107,14 +125,16 @@ pub async fn run_with(
             })
             .await;
     }
-    RunReport::new(
+    let mut report = RunReport::new(
         settings.target.clone(),
         started_at,
         clock.ms(),
         lines,
         &reports,
         findings,
-    )
+    );
+    report.dns = dns;
+    report
 }
 
 /// Resolves the target and lists the endpoints. A DNS failure yields no endpoints and a
@@ -296,6 +316,7 @@ pub async fn probe_endpoint(ctx: Arc<Ctx>, endpoint: Endpoint) -> EndpointReport
     let deadline = Instant::now() + ctx.settings.timeouts.overall;
     let run = ctx.run;
     let tx = ctx.tx.clone();
+    let preset = ctx.settings.preset.clone();
     let mut m = Machine::new(ctx, endpoint, Some(deadline));
     let verdict = loop {
         let Some(step) = m.next_step() else {
@@ -305,7 +326,10 @@ pub async fn probe_endpoint(ctx: Arc<Ctx>, endpoint: Endpoint) -> EndpointReport
             break *v;
         }
     };
-    let report = m.finish(verdict).await;
+    let mut report = m.finish(verdict).await;
+    if let Some(hints) = &preset {
+        crate::presets::apply_hints(hints, std::slice::from_mut(&mut report));
+    }
     if let Some(tx) = tx {
         let _ = tx
             .send(ProbeEvent::EndpointDone {

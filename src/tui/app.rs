@@ -242,6 +242,8 @@ pub struct App {
     pub all_lines: Vec<LineRef>,
     /// Matrix-level findings.
     pub findings: Vec<Finding>,
+    /// The DNS mail-security report (MX mode).
+    pub dns: Option<crate::model::report::DnsReport>,
     /// The engine's report of the finished run.
     pub report: Option<RunReport>,
     /// Selected matrix row.
@@ -306,6 +308,7 @@ impl App {
             run_lines: Vec::new(),
             all_lines: Vec::new(),
             findings: Vec::new(),
+            dns: None,
             report: None,
             selected: 0,
             focus: Pane::Matrix,
@@ -536,6 +539,7 @@ impl App {
                     step.busy = false;
                 }
             }
+            ProbeEvent::DnsReport { report, .. } => self.dns = Some(*report),
             ProbeEvent::RunDone { findings, .. } => {
                 self.findings = findings;
                 self.running = false;

@@ -207,8 +207,16 @@ impl Form {
             format!("{scheme}://{user}{}:{}", p.host, p.port)
         });
         set(self, Field::Proxy, proxy.unwrap_or_default());
-        set(self, Field::Bind, s.bind.map(|b| b.to_string()).unwrap_or_default());
-        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        set(
+            self,
+            Field::Bind,
+            s.bind.map(|b| b.to_string()).unwrap_or_default(),
+        );
+        let path = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
         set(self, Field::ClientCert, path(&s.tls.client_cert));
         set(self, Field::ClientKey, path(&s.tls.client_key));
         self.base = Some(s.clone());

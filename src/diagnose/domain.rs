@@ -1,0 +1,389 @@
+//! Domain-level checks: MX / null MX / implicit MX, SPF, DMARC, MTA-STS and TLS-RPT.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use super::policy::{self, StsMode};
+use super::{MxKind, MxPlan, addresses, finding, net, spf as spf_check};
+use crate::dns::{DnsError, Lookup, StaticTable};
+use crate::model::{DnsCheck, DnsFinding, DnsStatus};
+use crate::tls::TlsClient;
+
+/// MX, null MX and implicit MX findings from the plan.
+pub(super) fn mx_findings(plan: &MxPlan) -> Vec<DnsFinding> {
+    let d = plan.domain.as_str();
+    let list = || {
+        plan.hosts
+            .iter()
+            .map(|h| {
+                let addrs = if h.addrs.is_empty() {
+                    h.error
+                        .as_ref()
+                        .map_or_else(|| "no address".into(), ToString::to_string)
+                } else {
+                    h.addrs
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!("{} {} ({addrs})", h.preference, h.host)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match plan.kind {
+        MxKind::Null if plan.records.len() == 1 => vec![finding(
+            DnsCheck::NullMx,
+            d,
+            DnsStatus::Pass,
+            "MX 0 . (null MX, RFC 7505): the domain declares it accepts no mail",
+            "Nothing to deliver to. If the domain should receive mail, replace the null MX with real MX records.",
+        )],
+        MxKind::Null => vec![finding(
+            DnsCheck::NullMx,
+            d,
+            DnsStatus::Fail,
+            &format!(
+                "a null MX among {} MX records: {}",
+                plan.records.len(),
+                plan.records
+                    .iter()
+                    .map(|r| format!("{} {}", r.preference, r.exchange))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            "RFC 7505: a null MX must be the only MX record. Remove it, or remove the others if the domain accepts no mail.",
+        )],
+        MxKind::Implicit => vec![finding(
+            DnsCheck::ImplicitMx,
+            d,
+            DnsStatus::Warn,
+            &format!(
+                "no MX record; mail goes to the domain's own address: {}",
+                list()
+            ),
+            "Publish an explicit MX record (or a null MX if the domain takes no mail); relying on the implicit MX is fragile and some senders refuse it.",
+        )],
+        MxKind::Missing => {
+            let why = plan
+                .error
+                .as_ref()
+                .map_or_else(|| "no MX and no address".to_string(), ToString::to_string);
+            let advice = match plan.error {
+                Some(DnsError::ServerFailure { .. } | DnsError::Timeout { .. }) => {
+                    "The MX lookup failed: fix the domain's name servers (senders defer mail until it answers)."
+                }
+                _ => {
+                    "The domain cannot receive mail: publish MX records pointing at hosts with A/AAAA records."
+                }
+            };
+            vec![finding(DnsCheck::Mx, d, DnsStatus::Fail, &why, advice)]
+        }
+        MxKind::Records => {
+            let unresolved = plan.hosts.iter().filter(|h| h.addrs.is_empty()).count();
+            let literal = plan.hosts.iter().any(|h| h.host.parse::<IpAddr>().is_ok());
+            let (status, advice) = if literal {
+                (
+                    DnsStatus::Fail,
+                    "An MX must name a host, not an IP address: publish an A/AAAA record and point the MX at its name.",
+                )
+            } else if unresolved == plan.hosts.len() {
+                (
+                    DnsStatus::Fail,
+                    "No MX host resolves: the domain cannot receive mail. Add A/AAAA records for the MX hosts.",
+                )
+            } else if unresolved > 0 {
+                (
+                    DnsStatus::Warn,
+                    "Some MX hosts do not resolve: fix or remove them (senders waste time and may defer).",
+                )
+            } else {
+                (DnsStatus::Pass, "The MX records resolve.")
+            };
+            vec![finding(DnsCheck::Mx, d, status, &list(), advice)]
+        }
+    }
+}
+
+/// The SPF finding.
+pub(super) async fn spf<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
+    let (status, evidence, advice) = spf_check::check(lookup, domain).await;
+    DnsFinding {
+        check: DnsCheck::Spf,
+        subject: crate::model::escape_str(domain),
+        status,
+        evidence,
+        advice,
+    }
+}
+
+/// TXT records at `name` that start with `v=VERSION`; `Err` on a lookup failure other
+/// than "no such record".
+async fn versioned<L: Lookup>(
+    lookup: &L,
+    name: &str,
+    version: &str,
+) -> Result<Vec<String>, DnsError> {
+    match lookup.lookup_txt(name).await {
+        Ok(t) => Ok(t
+            .into_iter()
+            .filter(|t| policy::has_version(t, version))
+            .collect()),
+        Err(DnsError::NxDomain { .. } | DnsError::NoAddress { .. }) => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The DMARC finding.
+pub(super) async fn dmarc<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
+    let name = format!("_dmarc.{domain}");
+    let f = |status, evidence: &str, advice: &str| {
+        finding(DnsCheck::Dmarc, domain, status, evidence, advice)
+    };
+    let records = match versioned(lookup, &name, "DMARC1").await {
+        Ok(r) => r,
+        Err(e) => {
+            return f(
+                DnsStatus::Fail,
+                &e.to_string(),
+                "The DMARC lookup failed: fix the domain's name servers.",
+            );
+        }
+    };
+    let record = match records.as_slice() {
+        [] => {
+            return f(
+                DnsStatus::Fail,
+                &format!("no v=DMARC1 TXT record at {name}"),
+                "Publish a DMARC record, starting with `v=DMARC1; p=none; rua=mailto:dmarc@DOMAIN` to collect reports, then move to quarantine or reject.",
+            );
+        }
+        [one] => one,
+        many => {
+            return f(
+                DnsStatus::Fail,
+                &format!("{} DMARC records at {name}", many.len()),
+                "Keep exactly one DMARC record: with several, receivers ignore DMARC.",
+            );
+        }
+    };
+    match policy::parse_dmarc(record) {
+        Err(e) => f(
+            DnsStatus::Fail,
+            &format!("{record}: {e}"),
+            "Fix the DMARC record's syntax (`v=DMARC1; p=quarantine; rua=mailto:...`).",
+        ),
+        Ok(d) => {
+            let rua = if d.rua.is_empty() {
+                "no rua".to_string()
+            } else {
+                format!("rua {}", d.rua.join(", "))
+            };
+            let evidence = format!("p={}, {rua}, pct={}: {record}", d.policy, d.pct);
+            if d.policy == "none" {
+                f(
+                    DnsStatus::Warn,
+                    &evidence,
+                    "p=none only monitors: once the reports look clean, move to p=quarantine, then p=reject.",
+                )
+            } else if d.rua.is_empty() {
+                f(
+                    DnsStatus::Warn,
+                    &evidence,
+                    "Add rua=mailto:... to receive aggregate reports; without them failures go unseen.",
+                )
+            } else if d.pct < 100 {
+                f(
+                    DnsStatus::Warn,
+                    &evidence,
+                    "The policy applies to only part of the mail (pct < 100): raise pct to 100.",
+                )
+            } else {
+                f(
+                    DnsStatus::Pass,
+                    &evidence,
+                    "DMARC is enforced and reported.",
+                )
+            }
+        }
+    }
+}
+
+/// The TLS-RPT finding.
+pub(super) async fn tls_rpt<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
+    let name = format!("_smtp._tls.{domain}");
+    let f = |status, evidence: &str, advice: &str| {
+        finding(DnsCheck::TlsRpt, domain, status, evidence, advice)
+    };
+    match versioned(lookup, &name, "TLSRPTv1").await {
+        Err(e) => f(
+            DnsStatus::Fail,
+            &e.to_string(),
+            "The TLS-RPT lookup failed: fix the domain's name servers.",
+        ),
+        Ok(r) if r.is_empty() => f(
+            DnsStatus::Warn,
+            &format!("no v=TLSRPTv1 TXT record at {name}"),
+            "Publish `v=TLSRPTv1; rua=mailto:tls-reports@DOMAIN` to learn when senders fail to reach you over TLS.",
+        ),
+        Ok(r) if r.len() > 1 => f(
+            DnsStatus::Fail,
+            &format!("{} TLS-RPT records at {name}", r.len()),
+            "Keep exactly one TLS-RPT record: with several, senders ignore it.",
+        ),
+        Ok(r) => match policy::parse_tlsrpt(&r[0]) {
+            Ok(uris) => f(
+                DnsStatus::Pass,
+                &format!("reports go to {}", uris.join(", ")),
+                "TLS reporting is set up.",
+            ),
+            Err(e) => f(
+                DnsStatus::Fail,
+                &format!("{}: {e}", r[0]),
+                "Fix the record: `v=TLSRPTv1; rua=mailto:...` (or an https: URI).",
+            ),
+        },
+    }
+}
+
+/// What the MTA-STS check needs.
+pub(super) struct DomainCtx<'a, L> {
+    pub lookup: &'a L,
+    pub table: &'a StaticTable,
+    pub tls: Option<&'a TlsClient>,
+    pub plan: &'a MxPlan,
+    pub https_port: u16,
+    pub limit: Duration,
+}
+
+/// The MTA-STS finding: TXT record, HTTPS policy, MX patterns, mode.
+pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
+    let domain = c.plan.domain.as_str();
+    let f = |status, evidence: &str, advice: &str| {
+        finding(DnsCheck::MtaSts, domain, status, evidence, advice)
+    };
+    let name = format!("_mta-sts.{domain}");
+    let records = match versioned(c.lookup, &name, "STSv1").await {
+        Ok(r) => r,
+        Err(e) => {
+            return f(
+                DnsStatus::Fail,
+                &e.to_string(),
+                "The MTA-STS lookup failed: fix the domain's name servers.",
+            );
+        }
+    };
+    let id = match records.as_slice() {
+        [] => {
+            return f(
+                DnsStatus::Warn,
+                &format!("no v=STSv1 TXT record at {name}"),
+                "Without MTA-STS (or DANE) senders fall back to unauthenticated TLS that an attacker can strip. Publish a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt and a `v=STSv1; id=...` record.",
+            );
+        }
+        [one] => match policy::parse_sts_record(one) {
+            Ok(id) => id,
+            Err(e) => {
+                return f(
+                    DnsStatus::Fail,
+                    &format!("{one}: {e}"),
+                    "Fix the record: `v=STSv1; id=20240101T000000` (id: 1-32 letters and digits).",
+                );
+            }
+        },
+        many => {
+            return f(
+                DnsStatus::Fail,
+                &format!("{} STSv1 records at {name}", many.len()),
+                "Keep exactly one v=STSv1 record: with several, senders ignore MTA-STS.",
+            );
+        }
+    };
+    let host = format!("mta-sts.{domain}");
+    let Some(tls) = c.tls else {
+        return f(
+            DnsStatus::Warn,
+            &format!("id={id}; policy not fetched: TLS set-up failed"),
+            "Check --ca-file.",
+        );
+    };
+    let addrs = match addresses(c.lookup, c.table, &host).await {
+        Ok(a) => a,
+        Err(e) => {
+            return f(
+                DnsStatus::Fail,
+                &format!("id={id}; {host}: {e}"),
+                "The policy host does not resolve: publish an A/AAAA record for mta-sts.DOMAIN (senders cannot fetch the policy).",
+            );
+        }
+    };
+    let mut last_err = String::new();
+    let mut body = None;
+    for a in addrs {
+        match net::fetch_sts_policy(tls, &host, SocketAddr::new(a, c.https_port), c.limit).await {
+            Ok(b) => {
+                body = Some(b);
+                break;
+            }
+            Err(e) => last_err = e.0,
+        }
+    }
+    let Some(body) = body else {
+        return f(
+            DnsStatus::Fail,
+            &format!("id={id}; fetching https://{host}/.well-known/mta-sts.txt failed: {last_err}"),
+            "Serve the policy over HTTPS with a valid certificate for mta-sts.DOMAIN, status 200 and Content-Type text/plain (no redirects).",
+        );
+    };
+    let p = match policy::parse_sts_policy(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return f(
+                DnsStatus::Fail,
+                &format!("id={id}; policy file: {e}"),
+                "Fix the policy file: version: STSv1, mode, mx and max_age lines.",
+            );
+        }
+    };
+    let unmatched: Vec<&str> = c
+        .plan
+        .hosts
+        .iter()
+        .filter(|h| !p.mx.iter().any(|m| policy::mx_matches(m, &h.host)))
+        .map(|h| h.host.as_str())
+        .collect();
+    let evidence = format!(
+        "id={id}; mode {}; mx {}; max_age {}",
+        p.mode.as_str(),
+        p.mx.join(", "),
+        p.max_age
+    );
+    if !unmatched.is_empty() && p.mode != StsMode::None {
+        return f(
+            DnsStatus::Fail,
+            &format!(
+                "{evidence}; MX not covered by the policy: {}",
+                unmatched.join(", ")
+            ),
+            "Senders honouring the policy will refuse these MX hosts: add them to the policy's mx: lines (and bump the id).",
+        );
+    }
+    match p.mode {
+        StsMode::Enforce => f(
+            DnsStatus::Pass,
+            &evidence,
+            "MTA-STS is enforced and covers every MX.",
+        ),
+        StsMode::Testing => f(
+            DnsStatus::Warn,
+            &evidence,
+            "mode: testing only reports: switch to enforce once TLS-RPT reports are clean.",
+        ),
+        StsMode::None => f(
+            DnsStatus::Warn,
+            &evidence,
+            "mode: none withdraws the policy.",
+        ),
+    }
+}

@@ -1,0 +1,272 @@
+//! Mail-related DNS record types (MX, TLSA) and their extraction from hickory answers.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hickory_resolver::proto::op::{Message, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+
+use super::DnsError;
+
+/// One MX record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MxRecord {
+    /// Preference (lower is preferred).
+    pub preference: u16,
+    /// The mail exchanger, lower case without the trailing dot; `.` for a null MX.
+    pub exchange: String,
+}
+
+impl MxRecord {
+    /// A record for `exchange` (normalised: lower case, trailing dot removed; the root
+    /// stays `.`).
+    pub fn new(preference: u16, exchange: &str) -> Self {
+        let trimmed = exchange.trim_end_matches('.').to_ascii_lowercase();
+        Self {
+            preference,
+            exchange: if trimmed.is_empty() {
+                ".".into()
+            } else {
+                trimmed
+            },
+        }
+    }
+
+    /// Whether this is the RFC 7505 null MX (`0 .`).
+    pub fn is_null(&self) -> bool {
+        self.exchange == "."
+    }
+}
+
+/// One TLSA record (RFC 6698).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TlsaRecord {
+    /// Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE.
+    pub usage: u8,
+    /// Selector: 0 full certificate, 1 SubjectPublicKeyInfo.
+    pub selector: u8,
+    /// Matching type: 0 exact, 1 SHA-256, 2 SHA-512.
+    pub matching: u8,
+    /// The association data.
+    pub data: Vec<u8>,
+}
+
+impl TlsaRecord {
+    /// Presentation form, `3 1 1 ab12…` (full hex).
+    pub fn display(&self) -> String {
+        let mut s = format!("{} {} {} ", self.usage, self.selector, self.matching);
+        for b in &self.data {
+            let _ = write!(s, "{b:02x}");
+        }
+        s
+    }
+}
+
+/// The TLSA records at a name and whether the resolver vouched for them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsaAnswer {
+    /// The records.
+    pub records: Vec<TlsaRecord>,
+    /// The resolver set the AD (authentic data) bit: it validated the answer with
+    /// DNSSEC. smtptui does not validate signatures itself.
+    pub authenticated: bool,
+}
+
+/// The reverse-lookup name of `addr`: `4.3.2.1.in-addr.arpa` or the nibble form under
+/// `ip6.arpa` (no trailing dot).
+pub fn reverse_name(addr: IpAddr) -> String {
+    format!(
+        "{}.{}",
+        reversed_labels(addr),
+        match addr {
+            IpAddr::V4(_) => "in-addr.arpa",
+            IpAddr::V6(_) => "ip6.arpa",
+        }
+    )
+}
+
+/// The address in reverse label order (as used by DNSBLs): `4.3.2.1` or 32 nibbles.
+pub fn reversed_labels(addr: IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(a) => {
+            let mut parts = Vec::with_capacity(32);
+            for b in a.octets().iter().rev() {
+                parts.push(format!("{:x}", b & 0x0f));
+                parts.push(format!("{:x}", b >> 4));
+            }
+            parts.join(".")
+        }
+    }
+}
+
+fn name_text(n: &hickory_resolver::proto::rr::Name) -> String {
+    n.to_ascii().trim_end_matches('.').to_ascii_lowercase()
+}
+
+pub(super) fn mx_from(domain: &str, answers: &[Record]) -> Result<Vec<MxRecord>, DnsError> {
+    let mut out: Vec<MxRecord> = answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::MX(mx) => Some(MxRecord::new(mx.preference, &mx.exchange.to_ascii())),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    if out.is_empty() {
+        return Err(DnsError::NoAddress {
+            name: domain.into(),
+            what: "MX".into(),
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn txt_from(name: &str, answers: &[Record]) -> Result<Vec<String>, DnsError> {
+    let out: Vec<String> = answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::TXT(txt) => {
+                let bytes: Vec<u8> = txt
+                    .txt_data
+                    .iter()
+                    .flat_map(|s| s.iter().copied())
+                    .collect();
+                Some(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    if out.is_empty() {
+        return Err(DnsError::NoAddress {
+            name: name.into(),
+            what: "TXT".into(),
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn ptr_from(name: &str, answers: &[Record]) -> Result<Vec<String>, DnsError> {
+    let out: Vec<String> = answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::PTR(p) => Some(name_text(&p.0)),
+            _ => None,
+        })
+        .collect();
+    if out.is_empty() {
+        return Err(DnsError::NoAddress {
+            name: name.into(),
+            what: "PTR".into(),
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn tlsa_from(name: &str, message: &Message) -> Result<TlsaAnswer, DnsError> {
+    let records: Vec<TlsaRecord> = message
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::TLSA(t) => Some(TlsaRecord {
+                usage: t.cert_usage.into(),
+                selector: t.selector.into(),
+                matching: t.matching.into(),
+                data: t.cert_data.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    if records.is_empty() {
+        return Err(DnsError::NoAddress {
+            name: name.into(),
+            what: "TLSA".into(),
+        });
+    }
+    Ok(TlsaAnswer {
+        records,
+        authenticated: message.metadata.authentic_data,
+    })
+}
+
+/// One PTR query for `name` straight to `server` over UDP (no cache, no local
+/// special-use answers). NXDOMAIN and SERVFAIL map to [`DnsError`].
+pub(super) async fn direct_query(
+    server: SocketAddr,
+    name: &str,
+    timeout: Duration,
+) -> Result<Message, DnsError> {
+    let fail = |detail: String| DnsError::ServerFailure {
+        name: name.into(),
+        detail,
+    };
+    let qname = Name::from_ascii(format!("{name}.")).map_err(|e| fail(e.to_string()))?;
+    let mut query = Message::query();
+    query.metadata.recursion_desired = true;
+    query.add_query(Query::query(qname, RecordType::PTR));
+    let id = query.metadata.id;
+    let bytes = query.to_vec().map_err(|e| fail(e.to_string()))?;
+    let local: SocketAddr = if server.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let exchange = async {
+        let sock = tokio::net::UdpSocket::bind(local).await?;
+        sock.connect(server).await?;
+        sock.send(&bytes).await?;
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let n = sock.recv(&mut buf).await?;
+            if let Ok(m) = Message::from_vec(&buf[..n])
+                && m.metadata.id == id
+            {
+                return Ok::<_, std::io::Error>(m);
+            }
+        }
+    };
+    let message = tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| DnsError::Timeout { name: name.into() })?
+        .map_err(|e| fail(e.to_string()))?;
+    match message.metadata.response_code {
+        ResponseCode::NoError => Ok(message),
+        ResponseCode::NXDomain => Err(DnsError::NxDomain { name: name.into() }),
+        other => Err(fail(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(
+            reverse_name("192.0.2.10".parse().unwrap()),
+            "10.2.0.192.in-addr.arpa"
+        );
+        let v6 = reverse_name("2001:db8::1".parse().unwrap());
+        assert!(v6.starts_with("1.0.0.0.0.0.0.0"), "{v6}");
+        assert!(v6.ends_with("8.b.d.0.1.0.0.2.ip6.arpa"), "{v6}");
+        assert_eq!(v6.split('.').count(), 34);
+    }
+
+    #[test]
+    fn mx_normalisation_and_null() {
+        assert_eq!(
+            MxRecord::new(10, "MX1.Example.COM.").exchange,
+            "mx1.example.com"
+        );
+        assert!(MxRecord::new(0, ".").is_null());
+        assert!(MxRecord::new(0, "").is_null());
+        assert!(!MxRecord::new(0, "a.").is_null());
+    }
+}
