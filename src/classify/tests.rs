@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::{Endpoint, EndpointId, Mode};
+use crate::model::EndpointReport;
 
 fn reply(code: u16, enhanced: Option<&'static str>, text: &'static str) -> ReplyFacts<'static> {
     ReplyFacts {
