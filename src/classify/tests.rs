@@ -1,8 +1,8 @@
 //! Table tests for classification.
 
 use super::*;
-use crate::model::{Endpoint, EndpointId, Mode};
 use crate::model::EndpointReport;
+use crate::model::{Endpoint, EndpointId, Mode};
 
 fn reply(code: u16, enhanced: Option<&'static str>, text: &'static str) -> ReplyFacts<'static> {
     ReplyFacts {

@@ -35,6 +35,24 @@ pub struct EndpointReport {
     pub transcript: Vec<TranscriptEntry>,
 }
 
+impl EndpointReport {
+    /// A report with only an endpoint and a verdict (nothing observed).
+    pub fn bare(endpoint: Endpoint, verdict: Verdict) -> Self {
+        Self {
+            endpoint,
+            verdict,
+            timings: Vec::new(),
+            local_addr: None,
+            banner: None,
+            ehlo: Vec::new(),
+            capabilities: Vec::new(),
+            auth_mechanisms: Vec::new(),
+            tls: None,
+            transcript: Vec::new(),
+        }
+    }
+}
+
 /// A matrix-level inference, e.g. "outbound port 25 is blocked on this network".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {

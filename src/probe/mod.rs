@@ -292,23 +292,15 @@ async fn probe_all(ctx: &Arc<Ctx>, endpoints: Vec<Endpoint>) -> Vec<EndpointRepo
 }
 
 fn crashed(endpoint: Endpoint) -> EndpointReport {
-    EndpointReport {
+    EndpointReport::bare(
         endpoint,
-        verdict: Verdict {
+        Verdict {
             class: Class::ProtocolViolation,
             summary: "internal error: the probe task ended unexpectedly".into(),
             evidence: "task aborted".into(),
             advice: "Please report this with --log FILE.".into(),
         },
-        timings: Vec::new(),
-        local_addr: None,
-        banner: None,
-        ehlo: Vec::new(),
-        capabilities: Vec::new(),
-        auth_mechanisms: Vec::new(),
-        tls: None,
-        transcript: Vec::new(),
-    }
+    )
 }
 
 /// Probes one endpoint through every step up to the goal, then reports.
