@@ -2,6 +2,8 @@
 //! temporary PEM file, hostile-named leaves, long chains of intermediates and chains
 //! padded with large extensions.
 
+use std::fmt::Write as _;
+
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
@@ -147,6 +149,6 @@ fn pem(label: &str, der: &[u8]) -> String {
         out.push_str(std::str::from_utf8(chunk).unwrap());
         out.push('\n');
     }
-    out.push_str(&format!("-----END {label}-----\n"));
+    let _ = writeln!(out, "-----END {label}-----");
     out
 }
