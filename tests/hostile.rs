@@ -160,14 +160,18 @@ async fn endless_line_without_crlf() {
 
 #[tokio::test]
 async fn hundred_thousand_continuation_lines() {
-    let _g = shared().await;
+    let _g = exclusive().await;
     let pki = TestPki::new();
     let srv = start(
         Script::starttls(pki.leaf(CertKind::Valid))
             .with_hostile(Hostile::ManyContinuationLines(100_000)),
     )
     .await;
+    let before = rss_kib();
     let (r, took) = timed(settings(&pki, srv.port(), Mode::Starttls)).await;
+    let grown = rss_kib().saturating_sub(before);
+    // The server sends ~700 KB; the reply is cut at 256 lines.
+    assert!(grown < 16 * 1024, "RSS grew by {grown} KiB");
     assert_eq!(class(&r), "protocol_violation", "{r:#?}");
     assert!(
         r.endpoints[0].evidence.contains("256 lines"),
@@ -482,7 +486,7 @@ async fn fifty_certificate_chain() {
 
 #[tokio::test]
 async fn megabyte_certificate_chain() {
-    let _g = shared().await;
+    let _g = exclusive().await;
     // 16 intermediates padded with 64 KiB each: ~1 MiB of certificates.
     let (root, id) = certs::long_chain(18, 64 * 1024, HOST);
     let total: usize = id.chain_der.iter().map(Vec::len).sum();
@@ -491,7 +495,10 @@ async fn megabyte_certificate_chain() {
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, &root.pem).unwrap();
     let srv = start(Script::starttls(id)).await;
+    let before = rss_kib();
     let (r, took) = timed(settings_with_ca(srv.port(), ca_file)).await;
+    let grown = rss_kib().saturating_sub(before);
+    assert!(grown < 16 * 1024, "RSS grew by {grown} KiB");
     // rustls refuses a handshake message over 64 KiB (its maximum handshake message
     // size) before any certificate is parsed: the handshake fails, nothing is captured.
     assert_eq!(class(&r), "tls_handshake_failed", "{r:#?}");

@@ -1,7 +1,7 @@
 //! Fuzzes the transcript escaper: whatever the bytes, the output holds no control
-//! character (C0, DEL, C1), no bidi override or isolate and no zero-width character,
-//! and escaping is injective on the printable-ASCII-free parts (a backslash is always
-//! escaped, so the output never ends in a lone backslash).
+//! character (C0, DEL, C1), no bidi override or isolate and no zero-width character;
+//! a backslash is always escaped (so the output never ends in a lone backslash);
+//! printable ASCII passes unchanged; `escape_str` agrees with `escape_bytes`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -26,12 +26,18 @@ fuzz_target!(|data: &[u8]| {
     let out = escape_bytes(data);
     check(&out);
     // Printable ASCII without backslashes passes through unchanged.
-    if data.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\') {
+    if data
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) && b != b'\\')
+    {
         assert_eq!(out.as_bytes(), data);
     }
     if let Ok(s) = std::str::from_utf8(data) {
         let out2 = escape_str(s);
         check(&out2);
-        assert_eq!(out, out2, "escape_str and escape_bytes disagree on valid UTF-8");
+        assert_eq!(
+            out, out2,
+            "escape_str and escape_bytes disagree on valid UTF-8"
+        );
     }
 });

@@ -12,7 +12,10 @@ fn check(reply: &smtptui::smtp::Reply, limits: Limits) {
     assert!(reply.lines.len() <= limits.max_reply_lines);
     for line in &reply.lines {
         assert!(line.starts_with(&reply.code.to_string()), "{line}");
-        assert!(!line.chars().any(char::is_control), "control char in {line:?}");
+        assert!(
+            !line.chars().any(char::is_control),
+            "control char in {line:?}"
+        );
     }
     if let Some(e) = reply.enhanced {
         assert_eq!(u16::from(e.class), reply.code / 100);
@@ -48,7 +51,10 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => {
                 assert!(!parser.in_progress());
                 let msg = e.to_string();
-                assert!(!msg.chars().any(char::is_control), "control char in {msg:?}");
+                assert!(
+                    !msg.chars().any(char::is_control),
+                    "control char in {msg:?}"
+                );
             }
         }
     }
