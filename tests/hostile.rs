@@ -307,7 +307,7 @@ async fn close_in_the_middle_of_a_multiline_reply() {
 
 #[tokio::test]
 #[ignore = "known bug: a desynchronised session is classified starttls_not_offered \
-            (see the hostile branch report); run with --ignored"]
+            (fix proposed in the comment below); run with --ignored"]
 async fn unsolicited_extra_replies() {
     let _g = shared().await;
     let pki = TestPki::new();
@@ -316,9 +316,13 @@ async fn unsolicited_extra_replies() {
     )
     .await;
     let (r, took) = timed(settings(&pki, srv.port(), Mode::Starttls)).await;
-    // The extra `250` after the greeting would be read as the EHLO reply, and every
-    // later reply would answer the previous command: a desynchronised session must not
-    // be taken for a server without STARTTLS.
+    // The extra `250` after the greeting is read as the EHLO reply, and every later
+    // reply answers the previous command: a desynchronised session must not be taken
+    // for a server without STARTTLS. Today the probe says starttls_not_offered; the
+    // desync shows for certain only at QUIT, which gets the real EHLO reply (250-…)
+    // instead of 221, and `Machine::quit` ignores that reply. Proposed fix: note a
+    // positive non-221 QUIT reply in `quit` (src/probe/machine/mail.rs) and let
+    // `finish` (src/probe/machine/mod.rs) turn the verdict into protocol_violation.
     assert_eq!(class(&r), "protocol_violation", "{r:#?}");
     assert_within("unsolicited", took, T + SLACK);
     clean_exports("unsolicited", &r);
