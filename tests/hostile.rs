@@ -306,8 +306,6 @@ async fn close_in_the_middle_of_a_multiline_reply() {
 }
 
 #[tokio::test]
-#[ignore = "known bug: a desynchronised session is classified starttls_not_offered \
-            (fix proposed in the comment below); run with --ignored"]
 async fn unsolicited_extra_replies() {
     let _g = shared().await;
     let pki = TestPki::new();
@@ -318,11 +316,9 @@ async fn unsolicited_extra_replies() {
     let (r, took) = timed(settings(&pki, srv.port(), Mode::Starttls)).await;
     // The extra `250` after the greeting is read as the EHLO reply, and every later
     // reply answers the previous command: a desynchronised session must not be taken
-    // for a server without STARTTLS. Today the probe says starttls_not_offered; the
-    // desync shows for certain only at QUIT, which gets the real EHLO reply (250-…)
-    // instead of 221, and `Machine::quit` ignores that reply. Proposed fix: note a
-    // positive non-221 QUIT reply in `quit` (src/probe/machine/mail.rs) and let
-    // `finish` (src/probe/machine/mod.rs) turn the verdict into protocol_violation.
+    // for a server without STARTTLS. The desync shows for certain at QUIT, which gets
+    // the real (multi-line) EHLO reply instead of 221; `Machine::finish` then turns the
+    // verdict into protocol_violation.
     assert_eq!(class(&r), "protocol_violation", "{r:#?}");
     assert_within("unsolicited", took, T + SLACK);
     clean_exports("unsolicited", &r);

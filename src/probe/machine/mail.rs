@@ -110,8 +110,22 @@ impl Machine {
             let wait = self
                 .remaining(self.ctx.settings.timeouts.command)
                 .min(Duration::from_secs(5));
-            if let Some(sess) = self.session.as_mut() {
-                let _ = tokio::time::timeout(wait, sess.command("QUIT")).await;
+            if let Some(sess) = self.session.as_mut()
+                && let Ok(Ok(reply)) = tokio::time::timeout(wait, sess.command("QUIT")).await
+                && reply.code != 221
+            {
+                // A multi-line answer to QUIT is an earlier reply arriving late: the
+                // server sent replies nobody asked for, so every reply after that
+                // answered the command before it.
+                let note = if reply.lines.len() > 1 {
+                    format!("out of step: QUIT was answered with `{}`", reply.summary())
+                } else {
+                    format!(
+                        "QUIT was answered with `{}` instead of 221",
+                        reply.summary()
+                    )
+                };
+                self.notes.push(note);
             }
         }
         self.close_session();

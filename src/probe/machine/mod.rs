@@ -478,11 +478,35 @@ impl Machine {
     }
 
     /// Closes politely (QUIT when healthy) and builds the report.
-    pub async fn finish(mut self, verdict: Verdict) -> EndpointReport {
+    pub async fn finish(mut self, mut verdict: Verdict) -> EndpointReport {
         if self.session.is_some() && !self.quit_sent {
             let start = self.phase_start(Phase::Quit).await;
             let _ = self.quit().await;
             self.phase_end(Phase::Quit, start, true).await;
+        }
+        if let Some(n) = self
+            .notes
+            .iter()
+            .find(|n| n.starts_with("out of step"))
+            .cloned()
+        {
+            let detail = format!(
+                "{n}; the server sent unsolicited replies (pipelining desync), so the \
+                 earlier verdict `{}` is unreliable",
+                verdict.class
+            );
+            self.note(Direction::Error, &detail).await;
+            verdict = classify(&Observation::Protocol {
+                phase: Phase::Quit,
+                detail: &detail,
+            });
+        } else if let Some(n) = self
+            .notes
+            .iter()
+            .find(|n| n.starts_with("QUIT was"))
+            .cloned()
+        {
+            self.note(Direction::Info, &n).await;
         }
         let color = if verdict.class.is_ok() {
             Direction::Info
