@@ -148,7 +148,10 @@ cp "$PKI/selfsigned.pem" "$PKI/selfsigned-chain.pem"
 chmod 755 "$PKI" && chmod 644 "$PKI"/*.pem "$PKI"/*.key
 
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^[^=]*=//'; }
-enddate() { date -u -d "$(openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//')" +%s; }
+# RFC 3339 UTC, as smtptui prints it.
+enddate() { date -u -d "$(openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//')" +%FT%TZ; }
+# RFC 2253 order (most significant last), e.g. CN=mail.real.test,O=...
+dn() { openssl x509 -in "$2" -noout "-$1" -nameopt RFC2253 | sed "s/^$1=//"; }
 
 # ---------------------------------------------------------------- Dovecot (auth only)
 log "configuring Dovecot (SASL auth only)"
@@ -181,8 +184,13 @@ service auth {
     group = postfix
   }
 }
+# Tests send wrong passwords on purpose: no failure delay and no per-IP auth penalty
+# (which would slow every later login from 127.0.0.1 by seconds).
+auth_failure_delay = 0
 service anvil {
-  chroot =
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 EOF
 mkdir -p "$DOVE/state"
@@ -425,9 +433,11 @@ EXIM_HOST=$EXIM_HOST
 CA_FILE=$PKI/ca.pem
 TEST_USER=$TEST_USER
 TEST_PASSWORD=$PASSWORD
-MAIL_SUBJECT_CN=$HOST
+MAIL_PEM=$PKI/mail.pem
+MAIL_SUBJECT=$(dn subject "$PKI/mail.pem")
+MAIL_ISSUER=$(dn issuer "$PKI/mail.pem")
 MAIL_SANS=$HOST,$EXIM_HOST
-MAIL_NOT_AFTER_UNIX=$(enddate "$PKI/mail.pem")
+MAIL_NOT_AFTER=$(enddate "$PKI/mail.pem")
 MAIL_SHA256=$(fp "$PKI/mail.pem")
 EXPIRED_SHA256=$(fp "$PKI/expired.pem")
 WRONGNAME_SHA256=$(fp "$PKI/wrongname.pem")
