@@ -51,7 +51,10 @@ fn fixture() -> Option<Fixture> {
                 std::env::var("SMTPTUI_REAL_REQUIRED").as_deref() != Ok("1"),
                 "real-server fixture required (SMTPTUI_REAL_REQUIRED=1) but not usable: {why}"
             );
-            eprintln!(
+            // Straight to stderr, past libtest's capture of print macros, so the skip shows
+            // in a normal `cargo test` run.
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED real-server test: {why}. Run `sudo tests/real/setup.sh` first \
                  (see tests/real/README.md)."
             );
@@ -117,7 +120,13 @@ impl Run {
             .as_array()
             .map(|t| {
                 t.iter()
-                    .map(|e| format!("{} {}", e["dir"].as_str().unwrap_or(""), e["text"].as_str().unwrap_or("")))
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e["dir"].as_str().unwrap_or(""),
+                            e["text"].as_str().unwrap_or("")
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -199,7 +208,10 @@ fn secret_forms(user: &str, password: &str) -> Vec<String> {
 
 fn assert_no_secret(what: &str, text: &str, forms: &[String]) {
     for f in forms {
-        assert!(!text.contains(f.as_str()), "{what} leaks a secret form {f:?}");
+        assert!(
+            !text.contains(f.as_str()),
+            "{what} leaks a secret form {f:?}"
+        );
     }
 }
 
@@ -232,7 +244,8 @@ fn pem_sha256(path: &str) -> String {
 fn raw_banner(addr: &str, port: &str) -> String {
     let sa: SocketAddr = format!("{addr}:{port}").parse().expect("address");
     let mut s = TcpStream::connect_timeout(&sa, Duration::from_secs(5)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let mut line = String::new();
     BufReader::new(s.try_clone().expect("clone"))
         .read_line(&mut line)
@@ -244,21 +257,41 @@ fn raw_banner(addr: &str, port: &str) -> String {
 #[test]
 fn postfix_587_starttls_and_465_tls_authenticate_ok() {
     let Some(fx) = fixture() else { return };
-    let ports = format!("{}/starttls,{}/tls", fx.get("PORT_SUBMISSION"), fx.get("PORT_SMTPS"));
-    let run = postfix(&fx, &ports, &["--user", fx.get("TEST_USER")], Some(fx.get("TEST_PASSWORD")));
+    let ports = format!(
+        "{}/starttls,{}/tls",
+        fx.get("PORT_SUBMISSION"),
+        fx.get("PORT_SMTPS")
+    );
+    let run = postfix(
+        &fx,
+        &ports,
+        &["--user", fx.get("TEST_USER")],
+        Some(fx.get("TEST_PASSWORD")),
+    );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     for port in [fx.get("PORT_SUBMISSION"), fx.get("PORT_SMTPS")] {
         let ep = run.endpoint(port);
-        assert_eq!(run.class(port), "ok", "port {port}: {}", run.transcript(port));
+        assert_eq!(
+            run.class(port),
+            "ok",
+            "port {port}: {}",
+            run.transcript(port)
+        );
         assert_eq!(ep["tls"]["verified"], Value::Bool(true), "port {port}");
         let t = run.transcript(port);
-        assert!(t.contains("235 2.7.0 Authentication successful"), "port {port}: {t}");
+        assert!(
+            t.contains("235 2.7.0 Authentication successful"),
+            "port {port}: {t}"
+        );
         assert!(t.contains("ESMTP Postfix"), "port {port}: {t}");
         let mechs: Vec<&str> = ep["auth_mechanisms"]
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        assert!(mechs.contains(&"PLAIN") && mechs.contains(&"LOGIN"), "{mechs:?}");
+        assert!(
+            mechs.contains(&"PLAIN") && mechs.contains(&"LOGIN"),
+            "{mechs:?}"
+        );
     }
     // 587 needs STARTTLS first: AUTH only appears in the EHLO after TLS.
     let t587 = run.transcript(fx.get("PORT_SUBMISSION"));
@@ -271,13 +304,26 @@ fn postfix_587_starttls_and_465_tls_authenticate_ok() {
 #[test]
 fn postfix_wrong_password_is_auth_failed() {
     let Some(fx) = fixture() else { return };
-    let ports = format!("{}/starttls,{}/tls", fx.get("PORT_SUBMISSION"), fx.get("PORT_SMTPS"));
+    let ports = format!(
+        "{}/starttls,{}/tls",
+        fx.get("PORT_SUBMISSION"),
+        fx.get("PORT_SMTPS")
+    );
     let wrong = format!("{}-wrong", fx.get("TEST_PASSWORD"));
     let run = postfix(&fx, &ports, &["--user", fx.get("TEST_USER")], Some(&wrong));
     assert_eq!(run.code, 1, "{}", run.stdout);
     for port in [fx.get("PORT_SUBMISSION"), fx.get("PORT_SMTPS")] {
-        assert_eq!(run.class(port), "auth_failed", "port {port}: {}", run.transcript(port));
-        assert!(run.transcript(port).contains("535"), "{}", run.transcript(port));
+        assert_eq!(
+            run.class(port),
+            "auth_failed",
+            "port {port}: {}",
+            run.transcript(port)
+        );
+        assert!(
+            run.transcript(port).contains("535"),
+            "{}",
+            run.transcript(port)
+        );
     }
 }
 
@@ -287,7 +333,12 @@ fn postfix_587_plain_mode_with_credentials_requires_tls() {
     let port = format!("{}/plain", fx.get("PORT_SUBMISSION"));
     let user = fx.get("TEST_USER");
     let pass = fx.get("TEST_PASSWORD");
-    let run = postfix(&fx, &port, &["--user", user, "--allow-plaintext-auth"], Some(pass));
+    let run = postfix(
+        &fx,
+        &port,
+        &["--user", user, "--allow-plaintext-auth"],
+        Some(pass),
+    );
     let p = fx.get("PORT_SUBMISSION");
     assert_eq!(run.class(p), "auth_requires_tls", "{}", run.transcript(p));
     assert_eq!(run.code, 1);
@@ -295,7 +346,10 @@ fn postfix_587_plain_mode_with_credentials_requires_tls() {
     // smtpd_tls_auth_only: the plaintext EHLO offers STARTTLS but no AUTH, and no credentials
     // were sent.
     assert!(t.contains("250-STARTTLS"), "{t}");
-    assert!(!t.contains("AUTH PLAIN") && !t.contains("AUTH LOGIN"), "{t}");
+    assert!(
+        !t.contains("AUTH PLAIN") && !t.contains("AUTH LOGIN"),
+        "{t}"
+    );
     assert_no_secret("JSON output", &run.stdout, &secret_forms(user, pass));
 }
 
@@ -305,7 +359,14 @@ fn postfix_25_unauthenticated_relay_is_denied() {
     let run = postfix(
         &fx,
         fx.get("PORT_SMTP"),
-        &["--from", "a@example.org", "--to", "b@example.net", "--quit-after", "rcpt"],
+        &[
+            "--from",
+            "a@example.org",
+            "--to",
+            "b@example.net",
+            "--quit-after",
+            "rcpt",
+        ],
         None,
     );
     let p = fx.get("PORT_SMTP");
@@ -321,12 +382,23 @@ fn postfix_25_unauthenticated_relay_is_denied() {
 #[test]
 fn postfix_certificate_details_match_the_generated_certificate() {
     let Some(fx) = fixture() else { return };
-    let run = postfix(&fx, &format!("{}/starttls", fx.get("PORT_SUBMISSION")), &[], None);
+    let run = postfix(
+        &fx,
+        &format!("{}/starttls", fx.get("PORT_SUBMISSION")),
+        &[],
+        None,
+    );
     let p = fx.get("PORT_SUBMISSION");
     assert_eq!(run.class(p), "ok", "{}", run.transcript(p));
     let leaf = run.leaf(p);
-    assert_eq!(rdns(leaf["subject"].as_str().unwrap_or("")), rdns(fx.get("MAIL_SUBJECT")));
-    assert_eq!(rdns(leaf["issuer"].as_str().unwrap_or("")), rdns(fx.get("MAIL_ISSUER")));
+    assert_eq!(
+        rdns(leaf["subject"].as_str().unwrap_or("")),
+        rdns(fx.get("MAIL_SUBJECT"))
+    );
+    assert_eq!(
+        rdns(leaf["issuer"].as_str().unwrap_or("")),
+        rdns(fx.get("MAIL_ISSUER"))
+    );
     let sans: Vec<&str> = leaf["sans"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -341,7 +413,9 @@ fn postfix_certificate_details_match_the_generated_certificate() {
     let days = leaf["days_left"].as_i64().unwrap_or(-1);
     assert!((28..=30).contains(&days), "days_left {days}");
     // Postfix sends the chain file: leaf, then the test CA.
-    let chain = run.endpoint(p)["tls"]["chain"].as_array().map_or(0, Vec::len);
+    let chain = run.endpoint(p)["tls"]["chain"]
+        .as_array()
+        .map_or(0, Vec::len);
     assert_eq!(chain, 2);
 }
 
@@ -367,15 +441,29 @@ fn postfix_extra_listeners_certificate_problems_are_classified() {
         (selfs, "cert_self_signed", "SELFSIGNED_SHA256"),
     ];
     for (port, class, fp_key) in cases {
-        assert_eq!(run.class(port), class, "port {port}: {}", run.transcript(port));
-        assert_eq!(run.leaf(port)["sha256"].as_str(), Some(fx.get(fp_key)), "port {port}");
+        assert_eq!(
+            run.class(port),
+            class,
+            "port {port}: {}",
+            run.transcript(port)
+        );
+        assert_eq!(
+            run.leaf(port)["sha256"].as_str(),
+            Some(fx.get(fp_key)),
+            "port {port}"
+        );
         assert_eq!(run.endpoint(port)["tls"]["verified"], Value::Bool(false));
     }
     assert!(run.leaf(exp)["days_left"].as_i64().unwrap_or(0) < 0);
     assert_eq!(run.leaf(selfs)["self_signed"], Value::Bool(true));
     let wrong_sans = &run.leaf(wrong)["sans"];
     assert_eq!(wrong_sans, &serde_json::json!(["wrong.real.test"]));
-    assert_eq!(run.class(none), "starttls_not_offered", "{}", run.transcript(none));
+    assert_eq!(
+        run.class(none),
+        "starttls_not_offered",
+        "{}",
+        run.transcript(none)
+    );
     assert!(run.endpoint(none)["tls"].is_null());
 }
 
@@ -406,7 +494,14 @@ fn exim_unauthenticated_relay_is_denied() {
     let p = fx.get("EXIM_PORT");
     let run = exim(
         &fx,
-        &["--from", "a@example.org", "--to", "b@example.net", "--quit-after", "rcpt"],
+        &[
+            "--from",
+            "a@example.org",
+            "--to",
+            "b@example.net",
+            "--quit-after",
+            "rcpt",
+        ],
         None,
     );
     assert_eq!(run.class(p), "relay_denied", "{}", run.transcript(p));
@@ -419,9 +514,16 @@ fn export_of_a_real_session_has_the_postfix_banner_and_no_secret() {
     let pass = fx.get("TEST_PASSWORD");
     let forms = secret_forms(user, pass);
     let banner = raw_banner(fx.get("ADDR"), fx.get("PORT_SUBMISSION"));
-    assert!(banner.starts_with("220 ") && banner.contains("Postfix"), "{banner}");
+    assert!(
+        banner.starts_with("220 ") && banner.contains("Postfix"),
+        "{banner}"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
-    let ports = format!("{}/starttls,{}/tls", fx.get("PORT_SUBMISSION"), fx.get("PORT_SMTPS"));
+    let ports = format!(
+        "{}/starttls,{}/tls",
+        fx.get("PORT_SUBMISSION"),
+        fx.get("PORT_SMTPS")
+    );
     for mech in ["PLAIN", "LOGIN"] {
         let export = dir.path().join(format!("session-{mech}.txt"));
         let export_s = export.to_string_lossy().into_owned();
@@ -434,9 +536,15 @@ fn export_of_a_real_session_has_the_postfix_banner_and_no_secret() {
         assert_eq!(run.class(fx.get("PORT_SUBMISSION")), "ok", "{}", run.stdout);
         assert_eq!(run.class(fx.get("PORT_SMTPS")), "ok", "{}", run.stdout);
         let text = std::fs::read_to_string(&export).expect("export written");
-        assert!(text.contains(&banner), "export lacks the real banner {banner:?}:\n{text}");
+        assert!(
+            text.contains(&banner),
+            "export lacks the real banner {banner:?}:\n{text}"
+        );
         assert!(text.contains(&format!("AUTH {mech}")), "{text}");
-        assert!(text.contains("235 2.7.0 Authentication successful"), "{text}");
+        assert!(
+            text.contains("235 2.7.0 Authentication successful"),
+            "{text}"
+        );
         assert_no_secret("export", &text, &forms);
         assert_no_secret("JSON output", &run.stdout, &forms);
         assert_no_secret("stderr", &run.stderr, &forms);

@@ -53,10 +53,24 @@ apt_update() { [ "$updated" = yes ] || { apt-get update -qq; updated=yes; }; }
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # The packages' maintainer scripts must not start the system's own daemons (dovecot
+    # with its default IMAP listeners): a temporary policy-rc.d forbids it when the image
+    # has none (Debian container images usually ship one that does the same).
+    own_policy=no
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+        own_policy=yes
+    fi
     apt_update
+    rc=0
+    errs=$(mktemp)
     apt-get install -y -qq --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${missing[@]}" >/dev/null
+        "${missing[@]}" >/dev/null 2>"$errs" || rc=$?
+    [ "$own_policy" = yes ] && rm -f /usr/sbin/policy-rc.d
+    grep -v 'apt-utils is not installed' "$errs" >&2 || true
+    rm -f "$errs"
+    [ "$rc" = 0 ] || die "apt-get install failed ($rc)"
 fi
 
 # ---------------------------------------------------------------- stop a previous run
