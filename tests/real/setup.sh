@@ -76,6 +76,7 @@ fi
 # ---------------------------------------------------------------- stop a previous run
 "$HERE/teardown.sh" --keep-files >/dev/null 2>&1 || true
 rm -f "$ROOT/ready"
+rm -rf "$ROOT/log"
 mkdir -p "$ROOT"/{pki,dovecot,exim,log,run}
 chmod 755 "$ROOT"
 
@@ -96,7 +97,7 @@ serial = \$dir/serial
 certificate = $PKI/ca.pem
 private_key = $PKI/ca.key
 default_md = sha256
-default_days = 30
+default_days = 365
 policy = policy_any
 unique_subject = no
 copy_extensions = none
@@ -138,7 +139,7 @@ ossl() { openssl "$@" 2>>"$ROOT/log/openssl.log"; }
 newkey() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
 newkey "$PKI/ca.key"
 ossl req -new -x509 -config "$PKI/ca.cnf" -extensions ext_ca -key "$PKI/ca.key" \
-    -subj "/O=smtptui real-server tests/CN=smtptui Real Test CA" -days 30 -out "$PKI/ca.pem"
+    -subj "/O=smtptui real-server tests/CN=smtptui Real Test CA" -days 3650 -out "$PKI/ca.pem"
 # issue NAME CN EXTENSIONS [startdate enddate]
 issue() {
     local name=$1 cn=$2 ext=$3
@@ -156,7 +157,7 @@ issue wrongname "wrong.$DOMAIN" ext_wrong
 issue expired "$HOST" ext_mail 20240101000000Z 20240301000000Z
 newkey "$PKI/selfsigned.key"
 ossl req -new -x509 -config "$PKI/ca.cnf" -extensions ext_self -key "$PKI/selfsigned.key" \
-    -subj "/O=smtptui real-server tests/CN=$HOST" -days 30 -out "$PKI/selfsigned.pem"
+    -subj "/O=smtptui real-server tests/CN=$HOST" -days 365 -out "$PKI/selfsigned.pem"
 cp "$PKI/selfsigned.pem" "$PKI/selfsigned-chain.pem"
 # Throwaway keys on loopback: readable by the daemons' unprivileged users.
 chmod 755 "$PKI" && chmod 644 "$PKI"/*.pem "$PKI"/*.key
@@ -245,6 +246,8 @@ default_transport = error:smtptui test server delivers nothing
 relay_transport = error:smtptui test server delivers nothing
 virtual_transport = error:smtptui test server delivers nothing
 local_transport = discard:smtptui test server
+# Any address @real.test is accepted (and discarded).
+local_recipient_maps =
 transport_maps =
 smtp_dns_support_level = disabled
 lmtp_dns_support_level = disabled
@@ -344,7 +347,8 @@ getent passwd Debian-exim >/dev/null \
     || useradd --system --gid Debian-exim --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin Debian-exim
 mkdir -p "$EXIM_DIR/spool"
-chown -R Debian-exim:Debian-exim "$EXIM_DIR/spool" "$ROOT/log"
+mkdir -p "$ROOT/log/exim"
+chown -R Debian-exim:Debian-exim "$EXIM_DIR/spool" "$ROOT/log/exim"
 chmod 750 "$EXIM_DIR/spool"
 cat >"$EXIM_DIR/exim.conf" <<EOF
 $MARK
@@ -354,7 +358,7 @@ qualify_domain = $DOMAIN
 exim_path = $EXIM_BIN
 never_users = root
 spool_directory = $EXIM_DIR/spool
-log_file_path = $ROOT/log/exim-%s.log
+log_file_path = $ROOT/log/exim/%s.log
 pid_file_path = $ROOT/run/exim.pid
 local_interfaces = <; $EXIM_ADDR
 daemon_smtp_ports = 25
@@ -435,35 +439,35 @@ for p in 25 587 465 2526 2527 2528 2529; do
 done
 for i in $(seq 1 50); do [ -S /var/spool/postfix/private/auth ] && break; sleep 0.1; done
 [ -S /var/spool/postfix/private/auth ] || { tail -n 20 "$ROOT/log/dovecot.log" >&2; die "dovecot auth socket missing"; }
-wait_port "$EXIM_ADDR" 25 || { tail -n 20 "$ROOT/log/exim-main.log" "$ROOT/log/exim-panic.log" >&2 2>/dev/null; die "exim is not listening on $EXIM_ADDR:25"; }
+wait_port "$EXIM_ADDR" 25 || { tail -n 20 "$ROOT/log/exim/main.log" "$ROOT/log/exim/panic.log" >&2 2>/dev/null; die "exim is not listening on $EXIM_ADDR:25"; }
 
 # ---------------------------------------------------------------- facts for the tests
 cat >"$ROOT/facts.env" <<EOF
 # Written by tests/real/setup.sh; read by tests/real_servers.rs. Throwaway test values.
-ADDR=$ADDR
-HOST=$HOST
-EXIM_ADDR=$EXIM_ADDR
-EXIM_HOST=$EXIM_HOST
-CA_FILE=$PKI/ca.pem
-TEST_USER=$TEST_USER
-TEST_PASSWORD=$PASSWORD
-MAIL_PEM=$PKI/mail.pem
-MAIL_SUBJECT=$(dn subject "$PKI/mail.pem")
-MAIL_ISSUER=$(dn issuer "$PKI/mail.pem")
-MAIL_SANS=$HOST,$EXIM_HOST
-MAIL_NOT_AFTER=$(enddate "$PKI/mail.pem")
-MAIL_SHA256=$(fp "$PKI/mail.pem")
-EXPIRED_SHA256=$(fp "$PKI/expired.pem")
-WRONGNAME_SHA256=$(fp "$PKI/wrongname.pem")
-SELFSIGNED_SHA256=$(fp "$PKI/selfsigned.pem")
-PORT_SMTP=25
-PORT_SUBMISSION=587
-PORT_SMTPS=465
-PORT_EXPIRED=2526
-PORT_WRONGNAME=2527
-PORT_SELFSIGNED=2528
-PORT_NOSTARTTLS=2529
-EXIM_PORT=25
+ADDR='$ADDR'
+HOST='$HOST'
+EXIM_ADDR='$EXIM_ADDR'
+EXIM_HOST='$EXIM_HOST'
+CA_FILE='$PKI/ca.pem'
+TEST_USER='$TEST_USER'
+TEST_PASSWORD='$PASSWORD'
+MAIL_PEM='$PKI/mail.pem'
+MAIL_SUBJECT='$(dn subject "$PKI/mail.pem")'
+MAIL_ISSUER='$(dn issuer "$PKI/mail.pem")'
+MAIL_SANS='$HOST,$EXIM_HOST'
+MAIL_NOT_AFTER='$(enddate "$PKI/mail.pem")'
+MAIL_SHA256='$(fp "$PKI/mail.pem")'
+EXPIRED_SHA256='$(fp "$PKI/expired.pem")'
+WRONGNAME_SHA256='$(fp "$PKI/wrongname.pem")'
+SELFSIGNED_SHA256='$(fp "$PKI/selfsigned.pem")'
+PORT_SMTP='25'
+PORT_SUBMISSION='587'
+PORT_SMTPS='465'
+PORT_EXPIRED='2526'
+PORT_WRONGNAME='2527'
+PORT_SELFSIGNED='2528'
+PORT_NOSTARTTLS='2529'
+EXIM_PORT='25'
 EOF
 chmod 644 "$ROOT/facts.env"
 date -u +%FT%TZ >"$ROOT/ready"
