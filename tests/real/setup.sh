@@ -427,8 +427,7 @@ postfix start </dev/null >>"$start_log" 2>&1 \
 
 # ---------------------------------------------------------------- wait for every listener
 wait_port() { # ADDR PORT
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
         sleep 0.1
     done
@@ -437,7 +436,7 @@ wait_port() { # ADDR PORT
 for p in 25 587 465 2526 2527 2528 2529; do
     wait_port "$ADDR" "$p" || { tail -n 20 "$ROOT/log/postfix.log" >&2; die "postfix is not listening on $ADDR:$p"; }
 done
-for i in $(seq 1 50); do [ -S /var/spool/postfix/private/auth ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do [ -S /var/spool/postfix/private/auth ] && break; sleep 0.1; done
 [ -S /var/spool/postfix/private/auth ] || { tail -n 20 "$ROOT/log/dovecot.log" >&2; die "dovecot auth socket missing"; }
 wait_port "$EXIM_ADDR" 25 || { tail -n 20 "$ROOT/log/exim/main.log" "$ROOT/log/exim/panic.log" >&2 2>/dev/null; die "exim is not listening on $EXIM_ADDR:25"; }
 

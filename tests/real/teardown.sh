@@ -14,13 +14,13 @@ rm -f "$ROOT/ready"
 
 # stop_pid FILE: SIGTERM the process whose pid FILE holds, wait up to 5 s, then SIGKILL.
 stop_pid() {
-    local f=$1 pid i
+    local f=$1 pid
     [ -s "$f" ] || return 0
     pid=$(head -n1 "$f" | tr -dc 0-9)
     [ -n "$pid" ] || return 0
     kill -0 "$pid" 2>/dev/null || return 0
     kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null
 }
 
@@ -40,7 +40,7 @@ stop_pid "$ROOT/run/exim.pid"
 
 if [ "$keep" = no ]; then
     for f in main.cf master.cf; do
-        [ -f "/etc/postfix/$f" ] && grep -qF "$MARK" "/etc/postfix/$f" || continue
+        if [ ! -f "/etc/postfix/$f" ] || ! grep -qF "$MARK" "/etc/postfix/$f"; then continue; fi
         if [ -f "/etc/postfix/$f.smtptui-backup" ]; then
             mv -f "/etc/postfix/$f.smtptui-backup" "/etc/postfix/$f"
         else
