@@ -451,12 +451,12 @@ fn cert_rejected(info: &TlsInfo) -> Verdict {
              (pass it with --ca-file). A TLS-intercepting middlebox also looks like this.",
         ),
     };
-    v(
-        class,
-        summary.into(),
-        format!("{reason} (checked name: {})", info.checked_name),
-        advice,
-    )
+    let evidence = if reason.contains("checked name") {
+        reason
+    } else {
+        format!("{reason} (checked name: {})", info.checked_name)
+    };
+    v(class, summary.into(), evidence, advice)
 }
 
 fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
