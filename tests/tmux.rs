@@ -24,7 +24,12 @@ impl Tmux {
         let socket = format!("smtptui-test-{}-{name}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_smtptui");
         let script = format!(
-            "cd {d} && XDG_STATE_HOME={d} XDG_CONFIG_HOME={d} {bin} {args}; echo __EXITED__ $?; stty -a; sleep 600",
+            "cd {d} && XDG_STATE_HOME={d} XDG_CONFIG_HOME={d} {env} {bin} {args}; echo __EXITED__ $?; stty -a; sleep 600",
+            env = if name == "panic" {
+                "SMTPTUI_TEST_PANIC=after-first-frame"
+            } else {
+                ""
+            },
             d = dir.display()
         );
         let ok = Command::new("tmux")
@@ -213,4 +218,16 @@ fn signals_restore_the_terminal() {
         assert!(ok);
         t.assert_restored();
     }
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(t) = Tmux::start("panic", dir.path(), "--demo 2>panic.txt") else {
+        return;
+    };
+    t.wait_for("__EXITED__ 101", 15);
+    let stderr = std::fs::read_to_string(dir.path().join("panic.txt")).unwrap();
+    assert!(stderr.contains("deliberate panic"), "{stderr}");
+    t.assert_restored();
 }

@@ -193,10 +193,17 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    // Test hook (tests/tmux.rs): a deliberate panic after the first frame proves the
+    // panic hook restores the terminal. Needs the variable set to this exact value.
+    let panic_test = std::env::var("SMTPTUI_TEST_PANIC").is_ok_and(|v| v == "after-first-frame");
     loop {
         if dirty {
             guard.terminal.draw(|f| view(&app, f))?;
             dirty = false;
+            assert!(
+                !panic_test,
+                "SMTPTUI_TEST_PANIC: deliberate panic after the first frame"
+            );
         }
         if app.quit {
             break;
