@@ -40,6 +40,8 @@ async fn json_ok_then_auth_failed_and_exit_codes() {
     let ca = pki.ca_file.to_string_lossy().into_owned();
     let export = pki.dir.path().join("run.txt");
     let export_s = export.to_string_lossy().into_owned();
+    let log = pki.dir.path().join("debug.log");
+    let log_s = log.to_string_lossy().into_owned();
     let args = [
         HOST,
         "--resolve",
@@ -57,6 +59,8 @@ async fn json_ok_then_auth_failed_and_exit_codes() {
         "3",
         "--export",
         &export_s,
+        "--log",
+        &log_s,
     ];
     let (code, stdout, stderr) = check(&args, Some(PASSWORD)).await;
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -113,6 +117,12 @@ async fn json_ok_then_auth_failed_and_exit_codes() {
     );
     assert!(exported.contains("~>  AUTH PLAIN <redacted"), "{exported}");
     assert_no_secret("export", &exported, "alice", PASSWORD);
+    let logged = std::fs::read_to_string(&log).expect("log written");
+    assert!(
+        logged.contains("AUTH PLAIN <redacted>"),
+        "the log holds the session:\n{logged}"
+    );
+    assert_no_secret("log", &logged, "alice", PASSWORD);
     // The export is never overwritten.
     let (code, _, stderr) = check(&args, Some(PASSWORD)).await;
     assert_eq!(code, 0);

@@ -134,6 +134,8 @@ impl Recorder {
     pub async fn line(&mut self, dir: Direction, raw: &[u8]) -> String {
         let entry = self.push(dir, raw);
         let text = entry.text.clone();
+        // Diagnostics (`--log FILE`): the text is already redacted and escaped.
+        tracing::debug!(endpoint = self.endpoint.0, dir = dir.marker(), "{text}");
         self.emit(ProbeEvent::Line {
             run: self.run,
             endpoint: self.endpoint,
