@@ -193,6 +193,10 @@ impl DemoLab {
         s.family = FamilyFilter::V4;
         s.resolve = vec![(self.host.clone(), IpAddr::V4(Ipv4Addr::LOCALHOST))];
         s.timeouts = Timeouts::uniform(DEMO_TIMEOUT);
+        // The silent server costs a banner wait plus a TLS probe on a reconnect: keep
+        // both short so the whole demo matrix is done in about 4 s.
+        s.timeouts.banner = Duration::from_secs(2);
+        s.timeouts.tls = Duration::from_secs(2);
         s.tls.ca_file = Some(self.ca_pem_path.clone());
         s.tls.no_system_roots = true;
         s.auth = Some(AuthSettings {
