@@ -546,13 +546,15 @@ impl App {
                 .collect();
             return out;
         }
-        RunReport::new(
+        let mut out = RunReport::new(
             self.target.clone(),
             self.started_at.clone(),
             self.duration_ms.unwrap_or(self.last_ms),
             self.run_lines.clone(),
             &reports,
             self.findings.clone(),
-        )
+        );
+        out.dns.clone_from(&self.dns);
+        out
     }
 }

@@ -316,6 +316,19 @@ fn side_cycle() {
 }
 
 #[test]
+fn export_carries_the_dns_report() {
+    let mut app = mx_app(SMALL);
+    assert_eq!(app.export_report().dns.as_ref(), app.dns.as_ref());
+    assert!(app.export_report().dns.is_some());
+    // Before the report arrives, d says it is coming.
+    let mut settings = Settings::new("example.com");
+    settings.mx = true;
+    start_run(&mut app, settings);
+    key(&mut app, KeyCode::Char('d'));
+    assert!(app.status.as_ref().unwrap().text.contains("comes when"));
+}
+
+#[test]
 fn without_a_dns_report_d_explains() {
     let mut app = mx_app(SMALL);
     // A new run (not MX mode) forgets the report.

@@ -302,8 +302,7 @@ pub fn next_side(side: SideView, has_dns: bool, wide: bool) -> SideView {
         (SideView::Cert | SideView::Timeline, true, true) | (SideView::Timeline, true, false) => {
             SideView::Dns
         }
-        (SideView::Cert, _, false) => SideView::Timeline,
-        (SideView::Cert, false, true) => SideView::Timeline,
+        (SideView::Cert, _, false) | (SideView::Cert, false, true) => SideView::Timeline,
         _ => SideView::Cert,
     }
 }
@@ -390,8 +389,14 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         }
         Action::ShowDns => {
             if app.dns.is_none() {
+                let mx_run = app.running && app.settings.as_ref().is_some_and(|s| s.mx);
+                let text = if mx_run {
+                    "the DNS report comes when the MX run finishes"
+                } else {
+                    "no DNS report: run in MX mode (--mx, or mx:DOMAIN in the form)"
+                };
                 app.status = Some(Status {
-                    text: "no DNS report: run in MX mode (--mx, or mx:DOMAIN in the form)".into(),
+                    text: text.into(),
                     error: false,
                 });
             } else if app.side == SideView::Dns {
