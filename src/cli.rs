@@ -490,15 +490,7 @@ impl ProbeArgs {
             if self.mx {
                 return Err(UsageError("--preset and --mx do not combine".into()));
             }
-            if self.ports.is_empty() {
-                s.ports.clone_from(&p.ports);
-            }
-            if let Some(auth) = &mut s.auth
-                && auth.mech.is_none()
-            {
-                auth.mech = p.auth.first().copied();
-            }
-            s.preset = Some(p.hints);
+            p.apply_to(s, self.ports.is_empty());
         }
         Ok(())
     }

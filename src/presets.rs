@@ -91,6 +91,23 @@ pub struct Preset {
     pub hints: PresetHints,
 }
 
+impl Preset {
+    /// Applies the preset to settings: its ports (when `set_ports`), its preferred AUTH
+    /// mechanism when a user is set without one, and its hints. Shared by `--preset`
+    /// and the TUI's preset picker.
+    pub fn apply_to(&self, s: &mut crate::settings::Settings, set_ports: bool) {
+        if set_ports {
+            s.ports.clone_from(&self.ports);
+        }
+        if let Some(auth) = &mut s.auth
+            && auth.mech.is_none()
+        {
+            auth.mech = self.auth.first().copied();
+        }
+        s.preset = Some(self.hints.clone());
+    }
+}
+
 /// Every provider, parsed once from the compiled-in table.
 pub fn providers() -> Result<&'static [Provider], PresetError> {
     static TABLE: OnceLock<Result<Vec<Provider>, String>> = OnceLock::new();

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Class, Direction, Endpoint, EndpointId, EndpointReport, Finding, NextStep, Phase, PhaseTiming,
-    ProbeEvent, RunId, RunReport, TlsInfo, TranscriptEntry, Verdict,
+    Class, Direction, EndpointId, EndpointReport, Finding, NextStep, Phase, ProbeEvent, RunId,
+    RunReport, TranscriptEntry, Verdict,
 };
 use crate::settings::Settings;
 
+pub use super::endpoint_view::EndpointView;
 use super::form::Form;
 use super::input::LineInput;
 use super::keys::Context;
@@ -35,6 +36,8 @@ pub enum Pane {
     Cert,
     /// The timeline.
     Timeline,
+    /// The DNS mail-security report (MX mode).
+    Dns,
 }
 
 /// What the side pane shows when there is room for only one of them.
@@ -44,6 +47,16 @@ pub enum SideView {
     Cert,
     /// Timeline.
     Timeline,
+    /// The DNS mail-security report (MX mode); in the wide layout it takes the whole
+    /// side column.
+    Dns,
+}
+
+/// State of the DNS pane.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DnsPaneState {
+    /// The selected finding (its advice is shown).
+    pub selected: usize,
 }
 
 /// Live state of one matrix row.
@@ -57,79 +70,6 @@ pub enum RowState {
     Done,
     /// The run was cancelled before this endpoint finished.
     Cancelled,
-}
-
-/// One endpoint as the TUI knows it.
-#[derive(Debug, Clone)]
-pub struct EndpointView {
-    /// The endpoint.
-    pub endpoint: Endpoint,
-    /// Live state.
-    pub state: RowState,
-    /// A phase that started and has not finished yet, with its start.
-    pub live_phase: Option<(Phase, f64)>,
-    /// Finished phases, in order.
-    pub timings: Vec<PhaseTiming>,
-    /// Transcript lines, escaped by the engine.
-    pub transcript: Vec<TranscriptEntry>,
-    /// TLS details, when a handshake happened.
-    pub tls: Option<TlsInfo>,
-    /// The final report, when done.
-    pub report: Option<EndpointReport>,
-    /// The verdict of a stepping session, which supersedes the report's.
-    pub step_verdict: Option<Verdict>,
-}
-
-impl EndpointView {
-    fn new(endpoint: Endpoint) -> Self {
-        Self {
-            endpoint,
-            state: RowState::Pending,
-            live_phase: None,
-            timings: Vec::new(),
-            transcript: Vec::new(),
-            tls: None,
-            report: None,
-            step_verdict: None,
-        }
-    }
-
-    /// The verdict to show: the run's report, else a stepping session's (the stepping
-    /// panel shows the session's own verdict separately).
-    pub fn verdict(&self) -> Option<&Verdict> {
-        self.report
-            .as_ref()
-            .map(|r| &r.verdict)
-            .or(self.step_verdict.as_ref())
-    }
-
-    /// Connect time in milliseconds.
-    pub fn connect_ms(&self) -> Option<f64> {
-        self.timings
-            .iter()
-            .find(|t| t.phase == Phase::Connect && t.ok)
-            .map(|t| t.dur_ms)
-    }
-
-    /// The greeting's reply code (from the report, else the first server line).
-    pub fn banner_code(&self) -> Option<String> {
-        let from_line = |s: &str| -> Option<String> {
-            let code: String = s.chars().take(3).collect();
-            (code.len() == 3 && code.chars().all(|c| c.is_ascii_digit())).then_some(code)
-        };
-        if let Some(b) = self.report.as_ref().and_then(|r| r.banner.as_deref()) {
-            return from_line(b);
-        }
-        self.transcript
-            .iter()
-            .find(|e| matches!(e.dir, Direction::Server | Direction::ServerTls))
-            .and_then(|e| from_line(&e.text))
-    }
-
-    /// AUTH mechanisms offered, when known.
-    pub fn auth(&self) -> Option<&[String]> {
-        self.report.as_ref().map(|r| r.auth_mechanisms.as_slice())
-    }
 }
 
 /// Where a transcript line lives: the run's own lines or an endpoint's.
@@ -244,6 +184,8 @@ pub struct App {
     pub findings: Vec<Finding>,
     /// The DNS mail-security report (MX mode).
     pub dns: Option<crate::model::report::DnsReport>,
+    /// The DNS pane's selection.
+    pub dns_pane: DnsPaneState,
     /// The engine's report of the finished run.
     pub report: Option<RunReport>,
     /// Selected matrix row.
@@ -309,6 +251,7 @@ impl App {
             all_lines: Vec::new(),
             findings: Vec::new(),
             dns: None,
+            dns_pane: DnsPaneState::default(),
             report: None,
             selected: 0,
             focus: Pane::Matrix,
@@ -342,6 +285,8 @@ impl App {
         self.run_lines.clear();
         self.all_lines.clear();
         self.findings.clear();
+        self.dns = None;
+        self.dns_pane = DnsPaneState::default();
         self.report = None;
         self.selected = 0;
         self.cert_index = 0;
@@ -601,13 +546,15 @@ impl App {
                 .collect();
             return out;
         }
-        RunReport::new(
+        let mut out = RunReport::new(
             self.target.clone(),
             self.started_at.clone(),
             self.duration_ms.unwrap_or(self.last_ms),
             self.run_lines.clone(),
             &reports,
             self.findings.clone(),
-        )
+        );
+        out.dns.clone_from(&self.dns);
+        out
     }
 }

@@ -139,7 +139,7 @@ fn phase(run: RunId, ep: usize, phase: Phase, start: f64, dur: f64, ok: bool) ->
     ]
 }
 
-fn verdict(class: Class, summary: &str, evidence: &str, advice: &str) -> Verdict {
+pub fn verdict(class: Class, summary: &str, evidence: &str, advice: &str) -> Verdict {
     Verdict {
         class,
         summary: summary.into(),
@@ -211,7 +211,7 @@ fn session_587(run: RunId, ep: usize) -> Vec<ProbeEvent> {
     v
 }
 
-fn report(ep: &Endpoint, v: Verdict, tls: Option<TlsInfo>, auth: &[&str]) -> ProbeEvent {
+pub fn report(ep: &Endpoint, v: Verdict, tls: Option<TlsInfo>, auth: &[&str]) -> ProbeEvent {
     ProbeEvent::EndpointDone {
         run: RunId(1),
         report: Box::new(EndpointReport {

@@ -1,6 +1,8 @@
-//! The target form: host, ports/modes, credentials, envelope, TLS name and CA file.
-//! It turns into [`Settings`] (validated here) and remembers recent targets through
-//! [`super::recent`]. The password is masked on screen and never written anywhere.
+//! The target form: host (or `mx:DOMAIN` for MX mode), provider preset, ports/modes,
+//! credentials, envelope, TLS name and CA file. It turns into [`Settings`] (validated
+//! here) and remembers recent targets through [`super::recent`]. The password is masked
+//! on screen and never written anywhere. The preset picker lives in
+//! [`super::preset_pick`].
 
 use std::path::PathBuf;
 
@@ -13,8 +15,10 @@ use super::recent::RecentTarget;
 /// The form's fields, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
-    /// Host name or address.
+    /// Host name or address; `mx:DOMAIN` for MX mode.
     Host,
+    /// Provider preset (`gmail`, `ses:eu-west-1`); ←/→ cycle.
+    Preset,
     /// Ports and modes, `25,465/tls,587,2525`.
     Ports,
     /// AUTH user.
@@ -41,8 +45,9 @@ pub enum Field {
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Host,
+        Field::Preset,
         Field::Ports,
         Field::User,
         Field::Password,
@@ -60,6 +65,7 @@ impl Field {
     pub fn label(self) -> &'static str {
         match self {
             Self::Host => "Host",
+            Self::Preset => "Preset",
             Self::Ports => "Ports/modes",
             Self::User => "User",
             Self::Password => "Password",
@@ -77,7 +83,8 @@ impl Field {
     /// A hint shown when the field is empty.
     pub fn placeholder(self) -> &'static str {
         match self {
-            Self::Host => "mail.example.com",
+            Self::Host => "mail.example.com, or mx:example.com for a domain's MX hosts",
+            Self::Preset => "(optional) ←/→ or Ctrl-O: gmail, microsoft365, ses:REGION …",
             Self::Ports => "25,465/tls,587,2525",
             Self::User => "(optional) user for AUTH",
             Self::Password => "(optional) never stored",
@@ -108,13 +115,16 @@ pub enum FormError {
     /// The proxy URL, bind address or client certificate is unusable.
     #[error("{0}")]
     Reach(String),
+    /// The preset is unknown, or combined with MX mode.
+    #[error("preset: {0}")]
+    Preset(String),
 }
 
 /// The form state.
 #[derive(Debug, Clone)]
 pub struct Form {
     /// One input per field (the password's text is only in memory, masked on screen).
-    pub inputs: [LineInput; 12],
+    pub inputs: [LineInput; 13],
     /// The focused field.
     pub focus: usize,
     /// Recent targets, newest first.
@@ -125,13 +135,16 @@ pub struct Form {
     pub error: Option<String>,
     /// Settings to start from (timeouts, resolve overrides ... of the CLI).
     pub base: Option<Settings>,
+    /// The preset spec whose host and ports were last filled in (so typing in the
+    /// Preset field fills the form once per preset).
+    pub preset_applied: Option<String>,
 }
 
 impl Form {
     /// An empty form with the default ports.
     pub fn new(recent: Vec<RecentTarget>) -> Self {
-        let mut inputs: [LineInput; 12] = Default::default();
-        inputs[1] = LineInput::new(ports_text(&PortSpec::defaults()));
+        let mut inputs: [LineInput; 13] = Default::default();
+        inputs[Field::Ports as usize] = LineInput::new(ports_text(&PortSpec::defaults()));
         Self {
             inputs,
             focus: 0,
@@ -139,6 +152,7 @@ impl Form {
             recent_index: None,
             error: None,
             base: None,
+            preset_applied: None,
         }
     }
 
@@ -177,7 +191,15 @@ impl Form {
     /// field keeps the one the settings already have).
     pub fn load_settings(&mut self, s: &Settings) {
         let set = |f: &mut Self, field: Field, v: String| f.inputs[field as usize].set(v);
-        set(self, Field::Host, s.target.clone());
+        let host = if s.mx {
+            format!("{MX_PREFIX}{}", s.target)
+        } else {
+            s.target.clone()
+        };
+        set(self, Field::Host, host);
+        let preset = super::preset_pick::preset_id(s).unwrap_or_default();
+        self.preset_applied = (!preset.is_empty()).then(|| preset.clone());
+        set(self, Field::Preset, preset);
         set(self, Field::Ports, ports_text(&s.ports));
         set(
             self,
@@ -227,6 +249,8 @@ impl Form {
     pub fn load_recent(&mut self, r: &RecentTarget) {
         let set = |f: &mut Self, field: Field, v: &str| f.inputs[field as usize].set(v);
         set(self, Field::Host, &r.host);
+        set(self, Field::Preset, &r.preset);
+        self.preset_applied = (!r.preset.is_empty()).then(|| r.preset.clone());
         set(self, Field::Ports, &r.ports);
         set(self, Field::User, &r.user);
         set(self, Field::Password, "");
@@ -265,6 +289,7 @@ impl Form {
     pub fn to_recent(&self) -> RecentTarget {
         RecentTarget {
             host: self.text(Field::Host).to_string(),
+            preset: self.text(Field::Preset).to_string(),
             ports: self.text(Field::Ports).to_string(),
             user: self.text(Field::User).to_string(),
             from: self.text(Field::From).to_string(),
@@ -281,7 +306,7 @@ impl Form {
     /// Validates the form into settings. The password field is cleared afterwards
     /// (the secret lives on only inside the returned settings).
     pub fn submit(&mut self) -> Result<Settings, FormError> {
-        let host = self.text(Field::Host);
+        let (host, mx) = split_mx(self.text(Field::Host));
         if host.is_empty() {
             return Err(FormError::NoHost);
         }
@@ -294,6 +319,7 @@ impl Form {
             None => Settings::new(host),
         };
         s.ports = ports;
+        s.mx = mx;
         let user = self.text(Field::User);
         let password = self.input(Field::Password).text();
         if user.is_empty() {
@@ -331,6 +357,7 @@ impl Form {
         let ca = self.text(Field::CaFile);
         s.tls.ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
         self.apply_reach(&mut s)?;
+        self.apply_preset(&mut s)?;
         self.inputs[Field::Password as usize].clear();
         self.base = Some(s.clone());
         self.error = None;
@@ -374,6 +401,18 @@ impl Form {
         s.tls.client_cert = (!cert.is_empty()).then(|| PathBuf::from(cert));
         s.tls.client_key = (!key.is_empty()).then(|| PathBuf::from(key));
         Ok(())
+    }
+}
+
+/// The Host field's prefix that asks for MX mode (`mx:example.com`).
+pub const MX_PREFIX: &str = "mx:";
+
+/// Splits the Host field into the target and whether MX mode was asked for
+/// (`mx:example.com`, case-insensitive).
+pub fn split_mx(host: &str) -> (&str, bool) {
+    match host.get(..MX_PREFIX.len()) {
+        Some(p) if p.eq_ignore_ascii_case(MX_PREFIX) => (host[MX_PREFIX.len()..].trim(), true),
+        _ => (host, false),
     }
 }
 

@@ -78,8 +78,10 @@ pub enum Action {
     Home,
     /// Go to the last row or line (and follow the transcript tail).
     End,
-    /// Toggle timeline versus certificate view in the side pane.
+    /// Cycle the side pane: certificate, timeline, DNS report (when there is one).
     ToggleSide,
+    /// Show the DNS report (MX mode) in the side pane, or leave it.
+    ShowDns,
     /// Toggle the transcript between the selected endpoint and all endpoints.
     ToggleAll,
     /// Start searching the transcript.
@@ -124,6 +126,8 @@ pub enum Action {
     RecentNext,
     /// Fill the form with the previous remembered target.
     RecentPrev,
+    /// Choose the next provider preset (fills host, ports and AUTH).
+    PresetNext,
     /// Answer yes.
     Yes,
     /// Answer no.
@@ -259,7 +263,8 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('g'), C::Main, A::Home, "first row / line"),
     bind(Key::plain(K::End), C::Main, A::End, "last row / line, follow the tail"),
     bind(Key::ch('G'), C::Main, A::End, "last row / line, follow the tail"),
-    bind(Key::ch('t'), C::Main, A::ToggleSide, "timeline / certificate in the side pane"),
+    bind(Key::ch('t'), C::Main, A::ToggleSide, "side pane: certificate / timeline / DNS"),
+    bind(Key::ch('d'), C::Main, A::ShowDns, "DNS mail-security report (MX mode)"),
     bind(Key::ch('a'), C::Main, A::ToggleAll, "selected endpoint / all (transcript, timeline)"),
     bind(Key::ch('/'), C::Main, A::Search, "search the transcript"),
     bind(Key::ch('n'), C::Main, A::NextMatch, "next match"),
@@ -283,7 +288,8 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::PageUp), C::Step, A::PageUp, "page up"),
     bind(Key::plain(K::PageDown), C::Step, A::PageDown, "page down"),
     bind(Key::plain(K::End), C::Step, A::End, "follow the tail"),
-    bind(Key::ch('t'), C::Step, A::ToggleSide, "timeline / certificate in the side pane"),
+    bind(Key::ch('t'), C::Step, A::ToggleSide, "side pane: certificate / timeline / DNS"),
+    bind(Key::ch('d'), C::Step, A::ShowDns, "DNS mail-security report (MX mode)"),
     bind(Key::ch('e'), C::Step, A::ExportText, "export the transcript (text)"),
     bind(Key::ch('E'), C::Step, A::ExportJson, "export the report (JSON)"),
     // Text input.
@@ -313,8 +319,9 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::PageUp), C::Form, A::RecentPrev, "previous remembered target"),
     bind(Key::plain(K::Backspace), C::Form, A::DeleteBack, "delete before the cursor"),
     bind(Key::plain(K::Delete), C::Form, A::DeleteForward, "delete under the cursor"),
-    bind(Key::plain(K::Left), C::Form, A::CursorLeft, "cursor left"),
-    bind(Key::plain(K::Right), C::Form, A::CursorRight, "cursor right"),
+    bind(Key::plain(K::Left), C::Form, A::CursorLeft, "cursor left (Preset field: previous preset)"),
+    bind(Key::plain(K::Right), C::Form, A::CursorRight, "cursor right (Preset field: next preset)"),
+    bind(Key::ctrl('o'), C::Form, A::PresetNext, "next provider preset (fills host, ports, AUTH)"),
     bind(Key::plain(K::Home), C::Form, A::CursorHome, "start of field"),
     bind(Key::plain(K::End), C::Form, A::CursorEnd, "end of field"),
     bind(Key::ctrl('u'), C::Form, A::ClearLine, "clear the field"),

@@ -19,6 +19,8 @@
 //! ```
 //! Compact (e.g. 80 × 24): the same, with a smaller matrix and a single side pane that
 //! shows either the certificate or the timeline (`t` toggles).
+//! In MX mode the side pane can also show the DNS report (`t` cycles to it, `d` jumps
+//! to it); in the wide layout it then takes the whole side column.
 
 use ratatui::layout::{Constraint, Direction as Dir, Layout, Rect};
 
@@ -41,6 +43,8 @@ pub struct MainLayout {
     pub cert: Option<Rect>,
     /// The timeline block, when shown.
     pub timeline: Option<Rect>,
+    /// The DNS report block, when shown.
+    pub dns: Option<Rect>,
     /// The verdict bar or the stepping panel.
     pub bottom: Rect,
     /// Status line.
@@ -96,14 +100,17 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
             Constraint::Percentage(100 - pct),
         ])
         .areas(middle);
-    let (cert, timeline) = if wide {
+    let show_dns = app.side == SideView::Dns && app.dns.is_some();
+    let (cert, timeline, dns) = if show_dns {
+        (None, None, Some(side))
+    } else if wide {
         let [c, t] =
             Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(side);
-        (Some(c), Some(t))
+        (Some(c), Some(t), None)
     } else {
         match app.side {
-            SideView::Cert => (Some(side), None),
-            SideView::Timeline => (None, Some(side)),
+            SideView::Timeline => (None, Some(side), None),
+            SideView::Cert | SideView::Dns => (Some(side), None, None),
         }
     };
     MainLayout {
@@ -114,6 +121,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
         transcript,
         cert,
         timeline,
+        dns,
         bottom,
         status,
     }
@@ -129,6 +137,9 @@ impl MainLayout {
         if self.timeline.is_some() {
             v.push(Pane::Timeline);
         }
+        if self.dns.is_some() {
+            v.push(Pane::Dns);
+        }
         v
     }
 
@@ -139,15 +150,22 @@ impl MainLayout {
             Pane::Transcript => Some(self.transcript),
             Pane::Cert => self.cert,
             Pane::Timeline => self.timeline,
+            Pane::Dns => self.dns,
         }
     }
 
     /// The pane under a screen position.
     pub fn pane_at(&self, col: u16, row: u16) -> Option<Pane> {
         let pos = ratatui::layout::Position { x: col, y: row };
-        [Pane::Matrix, Pane::Transcript, Pane::Cert, Pane::Timeline]
-            .into_iter()
-            .find(|&p| self.rect(p).is_some_and(|r| r.contains(pos)))
+        [
+            Pane::Matrix,
+            Pane::Transcript,
+            Pane::Cert,
+            Pane::Timeline,
+            Pane::Dns,
+        ]
+        .into_iter()
+        .find(|&p| self.rect(p).is_some_and(|r| r.contains(pos)))
     }
 
     /// Lines of transcript text that fit (inside the borders).

@@ -6,11 +6,13 @@
 //! terminal; the engine is reached only through [`engine`].
 
 pub mod app;
+pub mod endpoint_view;
 pub mod engine;
 pub mod form;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod preset_pick;
 pub mod prompt;
 pub mod recent;
 pub mod runtime;
@@ -20,6 +22,8 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
+#[cfg(test)]
+mod dns_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub const MAX_RECENT: usize = 10;
 pub struct RecentTarget {
     /// Host.
     pub host: String,
+    /// Provider preset spec (`gmail`, `ses:eu-west-1`), empty for none.
+    pub preset: String,
     /// Ports and modes text.
     pub ports: String,
     /// AUTH user.

@@ -11,6 +11,7 @@ use crate::model::{Endpoint, ProbeEvent, RunId, RunReport};
 use crate::settings::Settings;
 
 use super::app::{App, Pane, Prompt, PromptKind, Screen, SideView, Status};
+use super::form::Field;
 use super::input::LineInput;
 use super::keys::{Action, Context, Key, action_for, types_text};
 use super::layout::{self, MainLayout};
@@ -171,6 +172,7 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
         if ctx == Context::Form {
             app.form.focused_input().insert(c);
             app.form.recent_index = None;
+            app.form.sync_preset();
         } else if let Some(p) = app.prompt.as_mut() {
             p.input.insert(c);
         }
@@ -228,8 +230,12 @@ fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::PrevField => app.form.move_focus(-1),
         Action::RecentNext => app.form.cycle_recent(1),
         Action::RecentPrev => app.form.cycle_recent(-1),
+        Action::PresetNext => app.form.cycle_preset(1),
+        Action::CursorLeft if app.form.focused() == Field::Preset => app.form.cycle_preset(-1),
+        Action::CursorRight if app.form.focused() == Field::Preset => app.form.cycle_preset(1),
         other => {
             app.form.focused_input().apply(other);
+            app.form.sync_preset();
         }
     }
     Vec::new()
@@ -277,6 +283,38 @@ fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
             }
         }
         Pane::Timeline => app.timeline_scroll = app.timeline_scroll.saturating_add_signed(delta),
+        Pane::Dns => {
+            let n = app.dns.as_ref().map_or(0, |d| d.findings.len());
+            app.dns_pane.selected = app
+                .dns_pane
+                .selected
+                .saturating_add_signed(delta)
+                .min(n.saturating_sub(1));
+        }
+    }
+}
+
+/// The side view after `t`: certificate → timeline → DNS (only with a DNS report) →
+/// certificate. The wide layout shows certificate and timeline together, so there `t`
+/// only switches between them and the DNS report.
+pub fn next_side(side: SideView, has_dns: bool, wide: bool) -> SideView {
+    match (side, has_dns, wide) {
+        (SideView::Cert | SideView::Timeline, true, true) | (SideView::Timeline, true, false) => {
+            SideView::Dns
+        }
+        (SideView::Cert, _, false) | (SideView::Cert, false, true) => SideView::Timeline,
+        _ => SideView::Cert,
+    }
+}
+
+fn set_side(app: &mut App, side: SideView) {
+    app.side = side;
+    if !main_layout(app).panes().contains(&app.focus) {
+        app.focus = match app.side {
+            SideView::Cert => Pane::Cert,
+            SideView::Timeline => Pane::Timeline,
+            SideView::Dns => Pane::Dns,
+        };
     }
 }
 
@@ -307,7 +345,7 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::EditTarget => {
             if let Some(s) = app.settings.clone() {
                 app.form.load_settings(&s);
-                app.form.focus = 1;
+                app.form.focus = Field::Ports as usize;
             }
             app.screen = Screen::Form;
         }
@@ -331,21 +369,41 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
                 app.cert_scroll = 0;
             }
             Pane::Timeline => app.timeline_scroll = 0,
+            Pane::Dns => app.dns_pane.selected = 0,
         },
         Action::End => match app.focus {
             Pane::Matrix => select_row(app, app.endpoints.len().saturating_sub(1)),
+            Pane::Dns => {
+                let n = app.dns.as_ref().map_or(0, |d| d.findings.len());
+                app.dns_pane.selected = n.saturating_sub(1);
+            }
             _ => app.transcript.scroll = None,
         },
         Action::ToggleSide => {
-            app.side = match app.side {
-                SideView::Cert => SideView::Timeline,
-                SideView::Timeline => SideView::Cert,
-            };
-            if !main_layout(app).panes().contains(&app.focus) {
-                app.focus = match app.side {
-                    SideView::Cert => Pane::Cert,
-                    SideView::Timeline => Pane::Timeline,
+            let side = next_side(
+                app.side,
+                app.dns.is_some(),
+                layout::is_wide(app.size.0, app.size.1),
+            );
+            set_side(app, side);
+        }
+        Action::ShowDns => {
+            if app.dns.is_none() {
+                let mx_run = app.running && app.settings.as_ref().is_some_and(|s| s.mx);
+                let text = if mx_run {
+                    "the DNS report comes when the MX run finishes"
+                } else {
+                    "no DNS report: run in MX mode (--mx, or mx:DOMAIN in the form)"
                 };
+                app.status = Some(Status {
+                    text: text.into(),
+                    error: false,
+                });
+            } else if app.side == SideView::Dns {
+                set_side(app, SideView::Cert);
+            } else {
+                set_side(app, SideView::Dns);
+                app.focus = Pane::Dns;
             }
         }
         Action::ToggleAll => {

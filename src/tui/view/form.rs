@@ -3,12 +3,14 @@
 //!
 //! ```text
 //! ┌ smtptui — what should I probe? ───────────────────────┐
-//! │ Host         mail.example.com█                        │
+//! │ Host         mail.example.com█  (or mx:example.com)   │
+//! │ Preset       gmail  (Google Gmail — ←/→ changes)      │
 //! │ Ports/modes  25,465/tls,587,2525                      │
 //! │ User         alice                                    │
 //! │ Password     ••••••••                                 │
 //! │ …                                                     │
-//! │ ✘ error line                                          │
+//! │ ✘ error line (or the modes hint)                      │
+//! │ preset: AUTH and note, or the mx: / preset hint       │
 //! │ Recent (Ctrl-N / Ctrl-P)                              │
 //! │ ▸ mail.example.com  587,465                           │
 //! │ Enter start · Tab next field · Esc back/quit          │
@@ -32,8 +34,11 @@ use crate::tui::theme::Tone;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let form = &app.form;
-    let recent_rows = form.recent.len().min(5);
-    let height = (Field::ALL.len() + 5 + recent_rows + usize::from(recent_rows > 0)) as u16 + 2;
+    let fixed = Field::ALL.len() + 6 + 2;
+    // Recent targets get the rows that are left (at most five).
+    let room = (area.height as usize).saturating_sub(fixed + 1);
+    let recent_rows = form.recent.len().min(5).min(room);
+    let height = (fixed + recent_rows + usize::from(recent_rows > 0)) as u16;
     let r = centered(area, 78, height);
     let mut lines = Vec::new();
     if let Some(note) = &app.note {
@@ -78,6 +83,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             spans.push(Span::raw(safe(input.text()).into_owned()));
         }
+        if f == Field::Preset && !input.text().is_empty() {
+            let name = form
+                .chosen_preset()
+                .map_or("unknown preset".to_string(), |p| p.provider.name);
+            let keys = if focused { " — ←/→ changes" } else { "" };
+            spans.push(Span::styled(format!("  ({}{keys})", safe(&name)), t.dim()));
+        }
         lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
@@ -87,6 +99,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             "Modes: plain, starttls, tls (implicit), auto — e.g. 25,465/tls,587,2525",
             t.dim(),
         )),
+    });
+    lines.push(match form.preset_info() {
+        Some(info) => Line::from(vec![
+            Span::styled("Preset ", t.heading()),
+            Span::styled(safe(&info).into_owned(), t.dim()),
+        ]),
+        None => Line::from(vec![
+            Span::styled("mx:", t.key()),
+            Span::styled("DOMAIN in Host → MX mode + DNS report · ", t.dim()),
+            Span::styled("Ctrl-O", t.key()),
+            Span::styled(" / ←→ on Preset: presets", t.dim()),
+        ]),
     });
     if recent_rows > 0 {
         lines.push(Line::from(Span::styled(

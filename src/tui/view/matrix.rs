@@ -8,7 +8,8 @@
 //! │ ⠋ v4 465/tls       192.0.2.10   TLS          8ms 220            │
 //! └──────────────────────────────────────────────────────────────────────┘
 //! ```
-//! Wide layouts add the address column and spell TLS versions out.
+//! Wide layouts add the address column and spell TLS versions out. When the rows have
+//! different hosts (MX mode: one row per MX host × address), a Host column comes first.
 
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -16,7 +17,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
-use super::{fmt_ms, safe, short_label, spinner};
+use super::{fmt_ms, multi_host, safe, short_label, spinner};
 use crate::tui::app::{App, EndpointView, Pane, RowState};
 use crate::tui::layout::{self, MainLayout};
 use crate::tui::theme::{Tone, class_tone};
@@ -44,7 +45,15 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
         .max()
         .unwrap_or(15)
         .clamp(15, 22) as u16;
-    let header: Vec<&str> = if wide {
+    let multi = multi_host(app);
+    let host_w = app
+        .endpoints
+        .iter()
+        .map(|e| e.endpoint.host.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, if wide { 28 } else { 19 }) as u16;
+    let mut header: Vec<&str> = if wide {
         vec![
             "", "Endpoint", "Address", "State", "Connect", "Ban", "TLS", "AUTH", "Verdict",
         ]
@@ -53,7 +62,7 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
             "", "Endpoint", "State", "Conn", "Ban", "TLS", "AUTH", "Verdict",
         ]
     };
-    let widths: Vec<Constraint> = if wide {
+    let mut widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Length(1),
             Constraint::Length(label_w),
@@ -77,6 +86,14 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
             Constraint::Min(8),
         ]
     };
+    if multi {
+        if !wide {
+            // Room for the host names: port 25 rarely offers AUTH.
+            widths[6] = Constraint::Length(6);
+        }
+        header.insert(1, "Host");
+        widths.insert(1, Constraint::Length(host_w));
+    }
     let rows_fit = lay.matrix_rows();
     let offset = layout::matrix_offset(app.selected, rows_fit);
     let rows: Vec<Row> = app
@@ -86,7 +103,11 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
         .skip(offset)
         .take(rows_fit)
         .map(|(i, ep)| {
-            let row = Row::new(cells(app, ep, wide));
+            let mut c = cells(app, ep, wide);
+            if multi {
+                c.insert(1, Cell::from(safe(&ep.endpoint.host).into_owned()));
+            }
+            let row = Row::new(c);
             if i == app.selected {
                 row.style(t.selected())
             } else {

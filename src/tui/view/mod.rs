@@ -4,13 +4,14 @@
 //! ```text
 //! title bar                     (this module)
 //! matrix + findings header      (matrix.rs)
-//! transcript | cert / timeline  (transcript.rs, cert.rs, timeline.rs)
+//! transcript | cert / timeline / DNS (transcript.rs, cert.rs, timeline.rs, dns.rs)
 //! verdict bar or stepping panel (verdict.rs)
 //! status line / prompt          (this module)
 //! overlays: help, confirmation  (popup.rs); the target form (form.rs)
 //! ```
 
 mod cert;
+mod dns;
 mod form;
 mod matrix;
 mod popup;
@@ -28,7 +29,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::model::{Endpoint, Family, escape_str};
 
-use super::app::{App, PromptKind, Screen};
+use super::app::{App, Pane, PromptKind, Screen};
 use super::input::LineInput;
 use super::keys::Context;
 use super::layout;
@@ -60,8 +61,14 @@ pub fn view(app: &App, frame: &mut Frame) {
         if let Some(r) = lay.timeline {
             timeline::render(app, frame, r);
         }
+        if let Some(r) = lay.dns {
+            dns::render(app, frame, r);
+        }
+        let dns_bar = app.focus == Pane::Dns && lay.dns.is_some_and(|r| !dns::shows_detail(r));
         if app.step.is_some() {
             verdict::render_step(app, frame, lay.bottom);
+        } else if dns_bar {
+            dns::render_bar(app, frame, lay.bottom);
         } else {
             verdict::render(app, frame, lay.bottom);
         }
@@ -104,6 +111,29 @@ pub fn short_label(ep: &Endpoint) -> String {
         Family::V6 => "v6",
     };
     format!("{fam} {}/{}", ep.port, ep.mode)
+}
+
+/// Whether the matrix rows have different hosts (MX mode), so rows need a host name.
+pub fn multi_host(app: &App) -> bool {
+    app.endpoints.first().is_some_and(|first| {
+        app.endpoints
+            .iter()
+            .any(|e| e.endpoint.host != first.endpoint.host)
+    })
+}
+
+/// The endpoint's label, with its host when the rows have different hosts.
+pub fn row_label(app: &App, ep: &Endpoint) -> String {
+    label_with_host(multi_host(app), ep)
+}
+
+/// [`short_label`], prefixed with the host when `with_host`.
+pub fn label_with_host(with_host: bool, ep: &Endpoint) -> String {
+    if with_host {
+        format!("{} {}", safe(&ep.host), short_label(ep))
+    } else {
+        short_label(ep)
+    }
 }
 
 /// Renders an input line with a visible (reverse-video) cursor in at most `width`

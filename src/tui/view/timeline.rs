@@ -17,7 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{fmt_ms, short_label};
+use super::{fmt_ms, row_label, short_label};
 use crate::model::Phase;
 use crate::tui::app::{App, EndpointView, Pane};
 use crate::tui::theme::Tone;
@@ -92,7 +92,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t0 = all.iter().map(|b| b.start).fold(f64::INFINITY, f64::min);
     let t_end = all.iter().map(|b| b.start + b.dur).fold(0.0, f64::max);
     let span = if all.is_empty() { 0.0 } else { t_end - t0 };
-    let label = ep.map_or_else(String::new, |e| format!("— {} ", short_label(&e.endpoint)));
+    let label = ep.map_or_else(String::new, |e| {
+        format!("— {} ", row_label(app, &e.endpoint))
+    });
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(app.focus == Pane::Timeline))

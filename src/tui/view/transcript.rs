@@ -17,7 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{safe, short_label};
+use super::{label_with_host, multi_host, row_label, safe};
 use crate::tui::app::{App, Pane};
 use crate::tui::scroll::{match_ranges, visible_window};
 use crate::tui::theme::Theme;
@@ -30,10 +30,11 @@ pub fn visible_lines(app: &App, height: usize, width: usize) -> Vec<Line<'static
     let t = app.theme;
     let query = app.transcript.query.as_deref();
     // O(endpoints), not O(lines): the widest endpoint label aligns the "all" view.
+    let multi = multi_host(app);
     let tag_w = if app.transcript.all {
         app.endpoints
             .iter()
-            .map(|e| short_label(&e.endpoint).chars().count())
+            .map(|e| label_with_host(multi, &e.endpoint).chars().count())
             .max()
             .unwrap_or(3)
     } else {
@@ -47,7 +48,10 @@ pub fn visible_lines(app: &App, height: usize, width: usize) -> Vec<Line<'static
                 t.dim(),
             )];
             if app.transcript.all {
-                let tag = ep.map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint));
+                let tag = ep.map_or_else(
+                    || "run".to_string(),
+                    |e| label_with_host(multi, &e.endpoint),
+                );
                 spans.push(Span::styled(format!("{tag:<tag_w$} "), t.dim()));
             }
             let style = t.direction(entry.dir);
@@ -117,7 +121,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "all endpoints".to_string()
     } else {
         app.selected_endpoint()
-            .map_or_else(|| "run".to_string(), |e| short_label(&e.endpoint))
+            .map_or_else(|| "run".to_string(), |e| row_label(app, &e.endpoint))
     };
     let len = app.transcript_len();
     let height = area.height.saturating_sub(2) as usize;

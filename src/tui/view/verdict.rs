@@ -19,7 +19,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{input_spans, safe, short_label, spinner};
+use super::{input_spans, row_label, safe, short_label, spinner};
 use crate::model::Verdict;
 use crate::tui::app::{App, PromptKind, RowState};
 use crate::tui::theme::{Theme, Tone, class_tone};
@@ -42,7 +42,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let ep = app.selected_endpoint();
     let title = ep.map_or_else(
         || " Verdict ".to_string(),
-        |e| format!(" Verdict — {} ", short_label(&e.endpoint)),
+        |e| format!(" Verdict — {} ", row_label(app, &e.endpoint)),
     );
     let block = Block::default()
         .borders(Borders::TOP)
