@@ -97,7 +97,10 @@ async fn demo_lab_end_to_end() {
     let mut h = Harness::new(app, export.path().to_path_buf());
     let cmds = start_run(&mut h.app, settings);
     h.rt.perform(&mut h.app, cmds);
-    h.pump_until(|a| !a.running && a.report.is_some()).await;
+    h.pump_until(|a| {
+        !a.running && a.report.is_some() && a.endpoints.iter().all(|e| e.state == RowState::Done)
+    })
+    .await;
 
     let services = lab.services();
     assert_eq!(h.app.endpoints.len(), services.len());
