@@ -123,4 +123,16 @@ mod tests {
         }
         assert_eq!(Class::ALL.len(), 32);
     }
+
+    #[test]
+    fn readme_lists_every_code() {
+        let readme = include_str!("../../README.md");
+        for &c in Class::ALL {
+            assert!(
+                readme.contains(&format!("| `{}` |", c.code())),
+                "README lacks {}",
+                c.code()
+            );
+        }
+    }
 }

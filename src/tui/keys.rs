@@ -508,4 +508,26 @@ mod tests {
             assert!(matches!(reach, Some(A::Quit | A::Abort)), "{ctx:?}");
         }
     }
+
+    #[test]
+    fn readme_key_table_is_current() {
+        // scripts/readme_keys.py regenerates the table from KEYS.
+        let readme = include_str!("../../README.md");
+        for b in KEYS {
+            let ctx = match b.context {
+                Context::Main => "main screen",
+                Context::Step => "stepping",
+                Context::Form => "target form",
+                _ => continue,
+            };
+            let row = format!("| {ctx} |");
+            assert!(
+                readme
+                    .lines()
+                    .any(|l| l.starts_with(&row) && l.ends_with(&format!("| {} |", b.help))),
+                "README key table lacks `{}` ({ctx}); run scripts/readme_keys.py",
+                b.help
+            );
+        }
+    }
 }
