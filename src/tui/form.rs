@@ -74,7 +74,7 @@ impl Field {
             Self::ServerName => "TLS name",
             Self::CaFile => "CA file",
             Self::Proxy => "Proxy",
-            Self::Bind => "Bind addr",
+            Self::Bind => "Source",
             Self::ClientCert => "Client cert",
             Self::ClientKey => "Client key",
         }
@@ -93,7 +93,7 @@ impl Field {
             Self::ServerName => "(optional) name to check the certificate against",
             Self::CaFile => "(optional) extra trust anchors, PEM",
             Self::Proxy => "(optional) socks5://[user@]host:port (password: env)",
-            Self::Bind => "(optional) local address to connect from",
+            Self::Bind => "(optional) local address or interface to connect from",
             Self::ClientCert => "(optional) client certificate, PEM",
             Self::ClientKey => "(optional) client key, PEM",
         }
@@ -232,7 +232,10 @@ impl Form {
         set(
             self,
             Field::Bind,
-            s.bind.map(|b| b.to_string()).unwrap_or_default(),
+            s.bind
+                .map(|b| b.to_string())
+                .or_else(|| s.interface.clone())
+                .unwrap_or_default(),
         );
         let path = |p: &Option<PathBuf>| {
             p.as_ref()
@@ -384,14 +387,20 @@ impl Form {
             }
             Some(p)
         };
+        // An IP address binds the source address; anything else names an interface.
         let bind = self.text(Field::Bind);
-        s.bind = if bind.is_empty() {
-            None
-        } else {
-            Some(bind.parse().map_err(|_| {
-                FormError::Reach(format!("bind address: `{bind}` is not an IP address"))
-            })?)
-        };
+        s.bind = None;
+        s.interface = None;
+        if let Ok(ip) = bind.parse() {
+            s.bind = Some(ip);
+        } else if !bind.is_empty() {
+            if bind.len() > 15 || bind.chars().any(|c| c.is_whitespace() || c == '/') {
+                return Err(FormError::Reach(format!(
+                    "`{bind}` is neither an IP address nor an interface name"
+                )));
+            }
+            s.interface = Some(bind.to_string());
+        }
         let (cert, key) = (self.text(Field::ClientCert), self.text(Field::ClientKey));
         if cert.is_empty() != key.is_empty() {
             return Err(FormError::Reach(
