@@ -188,3 +188,33 @@ async fn client_certificates() {
     let r = probe(settings(&pki, srv.port(), Mode::Starttls)).await;
     assert_eq!(class(&r), "client_cert_rejected", "{r:#?}");
 }
+
+#[tokio::test]
+async fn interface_binding() {
+    let pki = TestPki::new();
+    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
+        .await
+        .unwrap();
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let mut s = settings(&pki, srv.port(), Mode::Starttls);
+    s.interface = Some("lo".into());
+    let r = probe(s.clone()).await;
+    if root {
+        assert_eq!(class(&r), "ok", "{r:#?}");
+    } else {
+        eprintln!("not root: SO_BINDTODEVICE needs CAP_NET_RAW; checking the error is classified");
+        assert!(!r.endpoints[0].class.is_ok());
+    }
+    // A device that does not exist is a classified connect failure, not a panic.
+    s.interface = Some("nosuchdev0".into());
+    let r = probe(s).await;
+    assert!(!r.endpoints[0].class.is_ok(), "{r:#?}");
+    assert!(
+        r.endpoints[0].evidence.contains("No such device") || !root,
+        "{}",
+        r.endpoints[0].evidence
+    );
+}
