@@ -50,3 +50,13 @@ wait_for "~>  NOOP"
 shot stepping
 keys Escape '?'
 shot help
+keys Escape q
+sleep 0.5
+t kill-server
+# The compact layout at 80x24.
+COLS=80 ROWS=24
+t -f /dev/null new-session -d -x $COLS -y $ROWS -s s \
+    "cd $WORK && TERM=xterm-256color XDG_STATE_HOME=$WORK $BIN --demo --export-dir $WORK; sleep 600"
+wait_for "10/10 done"
+keys j j j
+shot compact
