@@ -1,0 +1,329 @@
+//! `bench report`: rewrites BENCHMARKS.md from the files the run wrote (hyperfine and
+//! bench JSON, criterion's estimates, the machine description). Nothing in the output
+//! is typed in: every figure is read from a measurement file, and a missing file shows
+//! as "not measured".
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// Critical-path one-way delays (in units of the relay delay D) of a STARTTLS + EHLO
+/// probe: banner 1, EHLO 2, STARTTLS 2, TLS 1.3 handshake 2, EHLO in TLS 2, QUIT 2.
+const STARTTLS_DS: u64 = 11;
+/// Implicit TLS + EHLO: handshake 2, client Finished → banner 2, EHLO 2, QUIT 2.
+const IMPLICIT_DS: u64 = 8;
+
+fn load(dir: &Path, name: &str) -> Option<Value> {
+    let text = std::fs::read_to_string(dir.join(name)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn f(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "not measured".into(), |x| format!("{x:.digits$}"))
+}
+
+/// The hyperfine result named `name` (seconds → ms).
+fn hf<'a>(v: Option<&'a Value>, name: &str) -> Option<&'a Value> {
+    v?.get("results")?
+        .as_array()?
+        .iter()
+        .find(|r| r.get("command").and_then(Value::as_str) == Some(name))
+}
+
+fn hf_ms(r: Option<&Value>, key: &str) -> Option<f64> {
+    r?.get(key)?.as_f64().map(|s| s * 1000.0)
+}
+
+fn num(v: Option<&Value>, key: &str) -> Option<f64> {
+    v?.get(key)?.as_f64()
+}
+
+/// Criterion's median estimate in µs for `group/id`.
+fn crit_us(dir: &Path, id: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
+    let v: Value = serde_json::from_str(&text).ok()?;
+    v.get("median")?.get("point_estimate")?.as_f64().map(|ns| ns / 1000.0)
+}
+
+fn verdict(ok: Option<bool>) -> &'static str {
+    match ok {
+        Some(true) => "met",
+        Some(false) => "**missed**",
+        None => "not measured",
+    }
+}
+
+/// Writes the Markdown report.
+pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Result<()> {
+    let d = delay_ms as f64;
+    let machine = std::fs::read_to_string(dir.join("machine.txt")).unwrap_or_default();
+    let matrix = load(dir, "matrix.json");
+    let whole = load(dir, "whole.json");
+    let (ttff_demo, ttff_form) = (load(dir, "ttff_demo.json"), load(dir, "ttff_form.json"));
+    let (idle, rss, batch) = (load(dir, "idle.json"), load(dir, "rss.json"), load(dir, "batch.json"));
+
+    let full = hf(matrix.as_ref(), "full-matrix");
+    let seq = hf(matrix.as_ref(), "sequential");
+    let full_ms = hf_ms(full, "median");
+    let seq_ms = hf_ms(seq, "median");
+    let bound = STARTTLS_DS as f64 * d;
+    let seq_bound = (3 * STARTTLS_DS + IMPLICIT_DS) as f64 * d;
+    let full_ratio = full_ms.map(|m| m / bound);
+
+    let smtptui = hf_ms(hf(whole.as_ref(), "smtptui"), "median");
+    let swaks = hf_ms(hf(whole.as_ref(), "swaks"), "median");
+    let openssl = hf_ms(hf(whole.as_ref(), "openssl"), "median");
+    let vs_swaks = smtptui.zip(swaks).map(|(a, b)| a / b);
+    let vs_openssl = smtptui.zip(openssl).map(|(a, b)| a / b);
+
+    let frames: Vec<(usize, Option<f64>, Option<f64>)> = [1_000usize, 100_000, 1_000_000]
+        .iter()
+        .map(|n| {
+            (
+                *n,
+                crit_us(crit, &format!("frame_120x40/tail/{n}")),
+                crit_us(crit, &format!("frame_120x40/all_scrolled/{n}")),
+            )
+        })
+        .collect();
+    let flat = frames[2].1.zip(frames[0].1).map(|(a, b)| a / b);
+    let idle_pct = num(idle.as_ref(), "percent_of_one_core");
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Benchmarks\n\n\
+         Every figure below is read from the files that one run of `bash bench/run.sh` \
+         measured; the file is rewritten by that run (do not edit it by hand). The \
+         script installs hyperfine, swaks, openssl and tmux with apt-get when missing, \
+         builds the release binary and the helpers, runs everything (about 6 minutes) and \
+         calls `cargo run --release --example bench -- report`.\n"
+    );
+    let _ = writeln!(s, "## Machine\n\n```text\n{}```\n", machine);
+    let _ = writeln!(s, "## Summary\n\n| figure | measured | target | verdict |\n|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| full matrix (4 endpoints, D = {delay_ms} ms) vs round-trip bound | {} ms = {}× the {bound:.0} ms bound | ≤ 1.15× | {} |",
+        f(full_ms, 1),
+        f(full_ratio, 3),
+        verdict(full_ratio.map(|r| r <= 1.15))
+    );
+    let _ = writeln!(
+        s,
+        "| full matrix vs four sequential probes | {} ms vs {} ms ({}×) | — | — |",
+        f(full_ms, 1),
+        f(seq_ms, 1),
+        f(full_ms.zip(seq_ms).map(|(a, b)| a / b), 3)
+    );
+    let _ = writeln!(
+        s,
+        "| `check` STARTTLS + AUTH vs swaks | {} ms vs {} ms = {}× | ≤ 0.3× | {} |",
+        f(smtptui, 1),
+        f(swaks, 1),
+        f(vs_swaks, 3),
+        verdict(vs_swaks.map(|r| r <= 0.3))
+    );
+    let _ = writeln!(
+        s,
+        "| `check` vs `openssl s_client -starttls smtp` | {} ms vs {} ms = {}× | — | — |",
+        f(smtptui, 1),
+        f(openssl, 1),
+        f(vs_openssl, 3)
+    );
+    let _ = writeln!(
+        s,
+        "| TUI time to first frame (`--demo` / target form) | {} ms / {} ms | — | — |",
+        f(num(ttff_demo.as_ref(), "median_ms"), 1),
+        f(num(ttff_form.as_ref(), "median_ms"), 1)
+    );
+    let _ = writeln!(
+        s,
+        "| TUI CPU while idle {} s after a run | {} % of one core | < 0.5 % | {} |",
+        f(num(idle.as_ref(), "window_s"), 1),
+        f(idle_pct, 3),
+        verdict(idle_pct.map(|p| p < 0.5))
+    );
+    let _ = writeln!(
+        s,
+        "| frame 120×40, 1 M lines vs 1 k lines | {} µs vs {} µs = {}× | ≤ 1.2× | {} |",
+        f(frames[2].1, 1),
+        f(frames[0].1, 1),
+        f(flat, 3),
+        verdict(flat.map(|r| r <= 1.2))
+    );
+    let _ = writeln!(
+        s,
+        "| TUI model peak RSS, 100 k lines | {} MiB | — | — |",
+        f(num(rss.as_ref(), "peak_rss_kib").map(|k| k / 1024.0), 1)
+    );
+    let _ = writeln!(
+        s,
+        "| batch, 1,000 endpoints, concurrency {} | {} endpoints/s, peak RSS {} MiB, peak {} fds | — | — |\n",
+        f(num(batch.as_ref(), "concurrency"), 0),
+        f(num(batch.as_ref(), "endpoints_per_s_median"), 0),
+        f(num(batch.as_ref(), "peak_rss_kib").map(|k| k / 1024.0), 1),
+        f(num(batch.as_ref(), "peak_fds"), 0)
+    );
+
+    matrix_section(&mut s, matrix.as_ref(), delay_ms, bound, seq_bound);
+    whole_section(&mut s, whole.as_ref());
+    tui_section(&mut s, &frames, ttff_demo.as_ref(), ttff_form.as_ref(), idle.as_ref(), rss.as_ref(), crit);
+    batch_section(&mut s, batch.as_ref());
+    if let Ok(extra) = std::fs::read_to_string(Path::new("bench/FIXES.md")) {
+        s.push_str(&extra);
+    }
+    std::fs::write(md, s)?;
+    println!("wrote {}", md.display());
+    Ok(())
+}
+
+fn commands(s: &mut String, v: Option<&Value>) {
+    let Some(results) = v.and_then(|v| v.get("results")).and_then(Value::as_array) else {
+        return;
+    };
+    let _ = writeln!(s, "| name | median ms | mean ± σ ms | min–max ms | runs |\n|---|---|---|---|---|");
+    for r in results {
+        let name = r.get("command").and_then(Value::as_str).unwrap_or("?");
+        let runs = r.get("times").and_then(Value::as_array).map_or(0, Vec::len);
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} ± {} | {}–{} | {runs} |",
+            f(hf_ms(Some(r), "median"), 1),
+            f(hf_ms(Some(r), "mean"), 1),
+            f(hf_ms(Some(r), "stddev"), 1),
+            f(hf_ms(Some(r), "min"), 1),
+            f(hf_ms(Some(r), "max"), 1),
+        );
+    }
+    s.push('\n');
+}
+
+fn matrix_section(s: &mut String, v: Option<&Value>, delay_ms: u64, bound: f64, seq_bound: f64) {
+    let _ = writeln!(
+        s,
+        "## Matrix latency\n\n\
+         Four lab servers in the 25/465/587/2525 styles (STARTTLS + EHLO, implicit TLS + \
+         EHLO, STARTTLS + EHLO, STARTTLS + EHLO) sit behind latency relays \
+         (`examples/bench/relay.rs`: a loopback TCP proxy that holds every chunk \
+         D = {delay_ms} ms in each direction, so one data round trip costs {rtt} ms). The \
+         TCP handshake to the relay is not delayed, so it is left out of the bound too.\n\n\
+         Lower bound: the one-way trips on the critical path × D. STARTTLS + EHLO: banner \
+         (1) + EHLO (2) + STARTTLS (2) + TLS 1.3 handshake (2; the client's Finished and \
+         the next EHLO leave together) + EHLO (2) + QUIT (2) = {STARTTLS_DS} D = {bound:.0} ms. \
+         Implicit TLS: handshake (2) + the server sends its banner after the client's \
+         Finished (2) + EHLO (2) + QUIT (2) = {IMPLICIT_DS} D. The full matrix runs all four \
+         at once, so its bound is the slowest endpoint: {bound:.0} ms. Four sequential probes \
+         (the same command with `--concurrency 1`) are bound by {seq_bound:.0} ms. The \
+         measured figures are whole processes (`smtptui check`, release build), start-up \
+         included.\n",
+        rtt = 2 * delay_ms
+    );
+    commands(s, v);
+}
+
+fn whole_section(s: &mut String, v: Option<&Value>) {
+    let _ = writeln!(
+        s,
+        "## One endpoint, whole process\n\n\
+         One lab server on loopback (STARTTLS, AUTH PLAIN/LOGIN/CRAM-MD5, no added \
+         latency). `smtptui check … -p PORT/starttls -u bench -q` (password from \
+         `SMTPTUI_PASSWORD`, lab CA via `--ca-file`, system roots loaded as by default), \
+         `swaks --tls --tls-verify --tls-ca-path ca.pem --auth PLAIN … --quit-after AUTH`, \
+         and `openssl s_client -starttls smtp -CAfile ca.pem` (handshake only, no AUTH; \
+         stdin at end of file). hyperfine, `-N` (no shell), warm-up 3, 20 runs each, \
+         side by side in one invocation.\n"
+    );
+    commands(s, v);
+}
+
+fn tui_section(
+    s: &mut String,
+    frames: &[(usize, Option<f64>, Option<f64>)],
+    demo: Option<&Value>,
+    form: Option<&Value>,
+    idle: Option<&Value>,
+    rss: Option<&Value>,
+    crit: &Path,
+) {
+    let _ = writeln!(
+        s,
+        "## TUI\n\n\
+         **Frame render** (criterion, `cargo bench --bench render`): an `App` filled \
+         through its public event API with N lines for one endpoint, drawn with \
+         `terminal.draw(|f| view(&app, f))` on a 120×40 `TestBackend`. `tail` follows the \
+         end of the transcript; `all scrolled` shows every endpoint's lines, scrolled to \
+         the middle. Median per frame:\n\n\
+         | lines | tail µs | all scrolled µs |\n|---|---|---|"
+    );
+    for (n, tail, all) in frames {
+        let _ = writeln!(s, "| {n} | {} | {} |", f(*tail, 1), f(*all, 1));
+    }
+    let _ = writeln!(
+        s,
+        "\nApplying one transcript event to the model: {} µs (median).\n",
+        f(crit_us(crit, "apply_event/transcript_line"), 3)
+    );
+    for (what, v) in [("`smtptui --demo`", demo), ("`smtptui` (target form)", form)] {
+        let _ = writeln!(
+            s,
+            "**Time to first frame**, {what}: median {} ms (min {}, max {}, {} runs). \
+             Measured from outside (`bench ttff`): the binary runs under `script` in a \
+             120×40 pseudo-terminal; the clock starts when `script` is spawned and stops \
+             when the output holds the alternate-screen switch and then the title bar, so \
+             the figure includes the start-up of `script`, `sh` and `stty`.\n",
+            f(num(v, "median_ms"), 1),
+            f(num(v, "min_ms"), 1),
+            f(num(v, "max_ms"), 1),
+            f(num(v, "runs"), 0),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "**Idle CPU** (`bench idle`): `smtptui --demo` in a detached 120×40 tmux session; \
+         once the title bar says `done in`, one second to settle, then the CPU time of every \
+         thread (`/proc/PID/task/*/schedstat`) over {} s: {} ms = {} % of one core \
+         ({} clock ticks of utime + stime; {} threads).\n",
+        f(num(idle, "window_s"), 1),
+        f(num(idle, "cpu_ms"), 2),
+        f(num(idle, "percent_of_one_core"), 3),
+        f(num(idle, "utime_stime_ticks"), 0),
+        f(num(idle, "threads"), 0),
+    );
+    let _ = writeln!(
+        s,
+        "**Peak RSS with 100 k lines** (`bench rss`): {} MiB (`VmHWM` after one frame; \
+         {} MiB before the model was built; building it took {} ms).\n",
+        f(num(rss, "peak_rss_kib").map(|k| k / 1024.0), 1),
+        f(num(rss, "rss_before_kib").map(|k| k / 1024.0), 1),
+        f(num(rss, "build_ms"), 0),
+    );
+}
+
+fn batch_section(s: &mut String, v: Option<&Value>) {
+    let _ = writeln!(
+        s,
+        "## Batch\n\n\
+         `bench batch`: {} endpoints (STARTTLS + EHLO and implicit TLS + EHLO, alternating) \
+         on {} loopback addresses (127.0.0.1 …), through `probe::run_with` with concurrency \
+         {}. The lab servers run in a child process, so the figures are the prober's own. \
+         Median of {} runs: **{} endpoints/s** (all runs: {}); ok endpoints per run: {}. \
+         Peak RSS (`VmHWM`) {} MiB ({} MiB before the first run); peak open descriptors \
+         {} ({} before; sampled every 2 ms from `/proc/self/fd`).\n",
+        f(num(v, "endpoints"), 0),
+        f(num(v, "addresses"), 0),
+        f(num(v, "concurrency"), 0),
+        f(num(v, "runs"), 0),
+        f(num(v, "endpoints_per_s_median"), 0),
+        v.and_then(|v| v.get("endpoints_per_s_all")).map_or("-".into(), |a| {
+            a.as_array().map_or(String::new(), |a| {
+                a.iter().filter_map(Value::as_f64).map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(", ")
+            })
+        }),
+        v.and_then(|v| v.get("ok_per_run")).map_or("-".into(), ToString::to_string),
+        f(num(v, "peak_rss_kib").map(|k| k / 1024.0), 1),
+        f(num(v, "rss_before_kib").map(|k| k / 1024.0), 1),
+        f(num(v, "peak_fds"), 0),
+        f(num(v, "fds_before"), 0),
+    );
+}
