@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates BENCHMARKS.md from measurements: `bash bench/run.sh` (about 6 minutes on
-# 2 cores once the release build is warm). Installs hyperfine, swaks, openssl, tmux and
+# Regenerates BENCHMARKS.md from measurements: `bash bench/run.sh` (about 2 minutes on
+# 2 cores once the builds are warm; the first build adds several minutes). Installs hyperfine, swaks, openssl, tmux and
 # script (util-linux) with apt-get when missing, builds the release binary and the bench
 # helpers, runs every measurement, then rewrites BENCHMARKS.md from the files it wrote.
 # Loopback only. Environment: DELAY_MS (relay one-way delay, default 50),
@@ -62,6 +62,7 @@ export SMTPTUI_PASSWORD=bench-password
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
     -n smtptui "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA -u bench -q" \
     -n swaks "swaks --server 127.0.0.1:$AUTH --tls --tls-verify --tls-ca-path $CA --auth PLAIN --auth-user bench --auth-password bench-password --to postmaster@lab.test --quit-after AUTH" \
+    -n smtptui-no-system-roots "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA --no-system-roots -u bench -q" \
     -n openssl "openssl s_client -starttls smtp -connect 127.0.0.1:$AUTH -servername $HOST -CAfile $CA -verify_return_error"
 
 echo "== matrix latency (D = $DELAY_MS ms each way)"

@@ -24,7 +24,7 @@ const H: u16 = 40;
 fn frame(c: &mut Criterion) {
     let mut g = c.benchmark_group("frame_120x40");
     g.warm_up_time(Duration::from_millis(500));
-    g.measurement_time(Duration::from_secs(2));
+    g.measurement_time(Duration::from_secs(3));
     for n in [1_000usize, 100_000, 1_000_000] {
         let mut app = fixture::app_with_lines(n, W, H);
         let mut term = Terminal::new(TestBackend::new(W, H)).expect("a test backend cannot fail");

@@ -36,17 +36,29 @@ pub struct Plan<'a> {
 pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
-        .args(["labserver", "--stdin-eof", "--addrs", &plan.addrs.to_string(), "--ca"])
+        .args([
+            "labserver",
+            "--stdin-eof",
+            "--addrs",
+            &plan.addrs.to_string(),
+            "--ca",
+        ])
         .arg(plan.ca)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
-    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
     let mut ports = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line?;
         if let Some(v) = line.strip_prefix("batch=") {
-            ports = v.split(',').map(str::parse).collect::<Result<Vec<u16>, _>>()?;
+            ports = v
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<u16>, _>>()?;
         }
         if line == "ready" {
             break;
@@ -59,7 +71,11 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
     settings.ports = (0..per_addr)
         .map(|i| PortSpec {
             port: ports[i % 2],
-            mode: if i % 2 == 0 { Mode::Starttls } else { Mode::Tls },
+            mode: if i % 2 == 0 {
+                Mode::Starttls
+            } else {
+                Mode::Tls
+            },
         })
         .collect();
     settings.resolve = (1..=plan.addrs)

@@ -4,9 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use smtptui::model::{
-    Direction, Endpoint, EndpointId, Mode, ProbeEvent, RunId, TranscriptEntry,
-};
+use smtptui::model::{Direction, Endpoint, EndpointId, Mode, ProbeEvent, RunId, TranscriptEntry};
 use smtptui::tui::app::{App, Screen};
 use smtptui::tui::form::Form;
 use smtptui::tui::theme::Theme;

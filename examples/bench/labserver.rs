@@ -11,13 +11,13 @@
 //! It serves until killed, until `lifetime` seconds pass, or (with `stdin_eof`) until
 //! its standard input closes.
 
-use std::io::Write as _;
+use std::fmt::Write as _;
+use std::io::{Read as _, Write as _};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
 use smtptui::lab::{CertKind, LabServer, Pki, Script};
-use tokio::io::AsyncReadExt as _;
 
 use super::relay;
 
@@ -54,23 +54,25 @@ pub async fn serve(plan: Plan<'_>) -> anyhow::Result<()> {
     let mut out = String::new();
 
     let auth = LabServer::start(starttls.clone()).await?;
-    out.push_str(&format!("auth={}\n", auth.port()));
+    let _ = writeln!(out, "auth={}", auth.port());
     keep.push(auth);
 
     let mut relays = Vec::new();
     for script in [&starttls, &implicit, &starttls, &starttls] {
         let server = LabServer::start(script.clone()).await?;
-        relays.push(relay::start(server.addr, plan.delay).await?.port().to_string());
+        relays.push(
+            relay::start(server.addr, plan.delay)
+                .await?
+                .port()
+                .to_string(),
+        );
         keep.push(server);
     }
-    out.push_str(&format!("matrix={}\n", relays.join(",")));
+    let _ = writeln!(out, "matrix={}", relays.join(","));
 
     if plan.addrs > 0 {
         let (ports, servers) = same_ports(plan.addrs, &[&starttls, &implicit]).await?;
-        out.push_str(&format!(
-            "batch={},{}\naddrs={}\n",
-            ports[0], ports[1], plan.addrs
-        ));
+        let _ = writeln!(out, "batch={},{}\naddrs={}", ports[0], ports[1], plan.addrs);
         keep.extend(servers);
     }
     out.push_str("ready\n");
@@ -78,14 +80,20 @@ pub async fn serve(plan: Plan<'_>) -> anyhow::Result<()> {
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
 
-    let stdin_closed = async {
-        if plan.stdin_eof {
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+    if plan.stdin_eof {
+        std::thread::spawn(move || {
             let mut buf = [0u8; 64];
-            let mut stdin = tokio::io::stdin();
-            while stdin.read(&mut buf).await.unwrap_or(0) > 0 {}
-        } else {
-            std::future::pending::<()>().await;
-        }
+            let mut stdin = std::io::stdin();
+            while stdin.read(&mut buf).unwrap_or(0) > 0 {}
+            let _ = closed_tx.send(());
+        });
+    } else {
+        // Never sent: only the lifetime (or a signal) ends the server.
+        std::mem::forget(closed_tx);
+    }
+    let stdin_closed = async {
+        let _ = closed_rx.await;
     };
     tokio::select! {
         () = tokio::time::sleep(plan.lifetime) => {}

@@ -43,7 +43,10 @@ fn num(v: Option<&Value>, key: &str) -> Option<f64> {
 fn crit_us(dir: &Path, id: &str) -> Option<f64> {
     let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
     let v: Value = serde_json::from_str(&text).ok()?;
-    v.get("median")?.get("point_estimate")?.as_f64().map(|ns| ns / 1000.0)
+    v.get("median")?
+        .get("point_estimate")?
+        .as_f64()
+        .map(|ns| ns / 1000.0)
 }
 
 fn verdict(ok: Option<bool>) -> &'static str {
@@ -61,7 +64,11 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
     let matrix = load(dir, "matrix.json");
     let whole = load(dir, "whole.json");
     let (ttff_demo, ttff_form) = (load(dir, "ttff_demo.json"), load(dir, "ttff_form.json"));
-    let (idle, rss, batch) = (load(dir, "idle.json"), load(dir, "rss.json"), load(dir, "batch.json"));
+    let (idle, rss, batch) = (
+        load(dir, "idle.json"),
+        load(dir, "rss.json"),
+        load(dir, "batch.json"),
+    );
 
     let full = hf(matrix.as_ref(), "full-matrix");
     let seq = hf(matrix.as_ref(), "sequential");
@@ -97,11 +104,17 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
          Every figure below is read from the files that one run of `bash bench/run.sh` \
          measured; the file is rewritten by that run (do not edit it by hand). The \
          script installs hyperfine, swaks, openssl and tmux with apt-get when missing, \
-         builds the release binary and the helpers, runs everything (about 6 minutes) and \
-         calls `cargo run --release --example bench -- report`.\n"
+         builds the release binary and the helpers (`cargo build --release --bin smtptui`, \
+         `cargo build --release --example bench`), runs every measurement (about 2 \
+         minutes once the builds are warm) and writes this file with \
+         `target/release/examples/bench report`. The JSON it read stays in \
+         `target/bench-out/`; criterion's estimates in `target/criterion/`.\n"
     );
-    let _ = writeln!(s, "## Machine\n\n```text\n{}```\n", machine);
-    let _ = writeln!(s, "## Summary\n\n| figure | measured | target | verdict |\n|---|---|---|---|");
+    let _ = writeln!(s, "## Machine\n\n```text\n{machine}```\n");
+    let _ = writeln!(
+        s,
+        "## Summary\n\n| figure | measured | target | verdict |\n|---|---|---|---|"
+    );
     let _ = writeln!(
         s,
         "| full matrix (4 endpoints, D = {delay_ms} ms) vs round-trip bound | {} ms = {}× the {bound:.0} ms bound | ≤ 1.15× | {} |",
@@ -168,7 +181,15 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
 
     matrix_section(&mut s, matrix.as_ref(), delay_ms, bound, seq_bound);
     whole_section(&mut s, whole.as_ref());
-    tui_section(&mut s, &frames, ttff_demo.as_ref(), ttff_form.as_ref(), idle.as_ref(), rss.as_ref(), crit);
+    tui_section(
+        &mut s,
+        &frames,
+        ttff_demo.as_ref(),
+        ttff_form.as_ref(),
+        idle.as_ref(),
+        rss.as_ref(),
+        crit,
+    );
     batch_section(&mut s, batch.as_ref());
     if let Ok(extra) = std::fs::read_to_string(Path::new("bench/FIXES.md")) {
         s.push_str(&extra);
@@ -182,7 +203,10 @@ fn commands(s: &mut String, v: Option<&Value>) {
     let Some(results) = v.and_then(|v| v.get("results")).and_then(Value::as_array) else {
         return;
     };
-    let _ = writeln!(s, "| name | median ms | mean ± σ ms | min–max ms | runs |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| name | median ms | mean ± σ ms | min–max ms | runs |\n|---|---|---|---|---|"
+    );
     for r in results {
         let name = r.get("command").and_then(Value::as_str).unwrap_or("?");
         let runs = r.get("times").and_then(Value::as_array).map_or(0, Vec::len);
@@ -216,7 +240,9 @@ fn matrix_section(s: &mut String, v: Option<&Value>, delay_ms: u64, bound: f64, 
          at once, so its bound is the slowest endpoint: {bound:.0} ms. Four sequential probes \
          (the same command with `--concurrency 1`) are bound by {seq_bound:.0} ms. The \
          measured figures are whole processes (`smtptui check`, release build), start-up \
-         included.\n",
+         and the trust-store load included; tokio timers in the relay round each hold up \
+         to the next millisecond, so each of the 11 holds may add up to 1 ms that the \
+         bound does not count.\n",
         rtt = 2 * delay_ms
     );
     commands(s, v);
@@ -231,7 +257,9 @@ fn whole_section(s: &mut String, v: Option<&Value>) {
          `SMTPTUI_PASSWORD`, lab CA via `--ca-file`, system roots loaded as by default), \
          `swaks --tls --tls-verify --tls-ca-path ca.pem --auth PLAIN … --quit-after AUTH`, \
          and `openssl s_client -starttls smtp -CAfile ca.pem` (handshake only, no AUTH; \
-         stdin at end of file). hyperfine, `-N` (no shell), warm-up 3, 20 runs each, \
+         stdin at end of file). `smtptui-no-system-roots` is the same `check` with \
+         `--no-system-roots`: the difference is the cost of reading the system trust store \
+         (`rustls-native-certs` reads the bundle and every file of `/etc/ssl/certs`). hyperfine, `-N` (no shell), warm-up 3, 20 runs each, \
          side by side in one invocation.\n"
     );
     commands(s, v);
@@ -264,7 +292,10 @@ fn tui_section(
         "\nApplying one transcript event to the model: {} µs (median).\n",
         f(crit_us(crit, "apply_event/transcript_line"), 3)
     );
-    for (what, v) in [("`smtptui --demo`", demo), ("`smtptui` (target form)", form)] {
+    for (what, v) in [
+        ("`smtptui --demo`", demo),
+        ("`smtptui` (target form)", form),
+    ] {
         let _ = writeln!(
             s,
             "**Time to first frame**, {what}: median {} ms (min {}, max {}, {} runs). \
@@ -283,12 +314,14 @@ fn tui_section(
         "**Idle CPU** (`bench idle`): `smtptui --demo` in a detached 120×40 tmux session; \
          once the title bar says `done in`, one second to settle, then the CPU time of every \
          thread (`/proc/PID/task/*/schedstat`) over {} s: {} ms = {} % of one core \
-         ({} clock ticks of utime + stime; {} threads).\n",
+         ({} clock ticks of utime + stime; {} threads; the process had used {} ms of CPU \
+         before the window, so the counters are live).\n",
         f(num(idle, "window_s"), 1),
         f(num(idle, "cpu_ms"), 2),
         f(num(idle, "percent_of_one_core"), 3),
         f(num(idle, "utime_stime_ticks"), 0),
         f(num(idle, "threads"), 0),
+        f(num(idle, "cpu_before_window_ms"), 1),
     );
     let _ = writeln!(
         s,
@@ -315,12 +348,18 @@ fn batch_section(s: &mut String, v: Option<&Value>) {
         f(num(v, "concurrency"), 0),
         f(num(v, "runs"), 0),
         f(num(v, "endpoints_per_s_median"), 0),
-        v.and_then(|v| v.get("endpoints_per_s_all")).map_or("-".into(), |a| {
-            a.as_array().map_or(String::new(), |a| {
-                a.iter().filter_map(Value::as_f64).map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(", ")
-            })
-        }),
-        v.and_then(|v| v.get("ok_per_run")).map_or("-".into(), ToString::to_string),
+        v.and_then(|v| v.get("endpoints_per_s_all"))
+            .map_or("-".into(), |a| {
+                a.as_array().map_or(String::new(), |a| {
+                    a.iter()
+                        .filter_map(Value::as_f64)
+                        .map(|x| format!("{x:.0}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+            }),
+        v.and_then(|v| v.get("ok_per_run"))
+            .map_or("-".into(), ToString::to_string),
         f(num(v, "peak_rss_kib").map(|k| k / 1024.0), 1),
         f(num(v, "rss_before_kib").map(|k| k / 1024.0), 1),
         f(num(v, "peak_fds"), 0),

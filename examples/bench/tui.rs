@@ -24,7 +24,12 @@ use smtptui::tui::view::view;
 use super::{fixture, proc_status};
 
 /// Time to first frame of `bin args`, `runs` times; returns the figures in ms.
-pub fn ttff(bin: &Path, args: &[String], runs: usize, state: &Path) -> anyhow::Result<serde_json::Value> {
+pub fn ttff(
+    bin: &Path,
+    args: &[String],
+    runs: usize,
+    state: &Path,
+) -> anyhow::Result<serde_json::Value> {
     let mut times = Vec::new();
     let cmd = format!(
         "stty rows 40 cols 120; exec {} {}",
@@ -41,7 +46,10 @@ pub fn ttff(bin: &Path, args: &[String], runs: usize, state: &Path) -> anyhow::R
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let mut out = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut out = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut seen = Vec::new();
@@ -60,7 +68,11 @@ pub fn ttff(bin: &Path, args: &[String], runs: usize, state: &Path) -> anyhow::R
         let got = rx.recv_timeout(Duration::from_secs(20));
         let _ = child.kill();
         let _ = child.wait();
-        times.push(got.map_err(|_| anyhow::anyhow!("no first frame within 20 s"))?.as_secs_f64() * 1000.0);
+        times.push(
+            got.map_err(|_| anyhow::anyhow!("no first frame within 20 s"))?
+                .as_secs_f64()
+                * 1000.0,
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let mut sorted = times.clone();
@@ -97,7 +109,9 @@ pub fn idle(bin: &Path, secs: u64, state: &Path) -> anyhow::Result<serde_json::V
         .status()?;
     anyhow::ensure!(status.success(), "tmux new-session failed");
     let result = idle_in(&session, secs);
-    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &session])
+        .status();
     result
 }
 
@@ -119,7 +133,10 @@ fn idle_in(session: &str, secs: u64) -> anyhow::Result<serde_json::Value> {
         if String::from_utf8_lossy(&screen).contains("done in") {
             break;
         }
-        anyhow::ensure!(t0.elapsed() < Duration::from_secs(60), "the demo run did not finish");
+        anyhow::ensure!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the demo run did not finish"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     // Let the last redraw settle before the window opens.
@@ -133,6 +150,7 @@ fn idle_in(session: &str, secs: u64) -> anyhow::Result<serde_json::Value> {
     Ok(json!({
         "window_s": wall,
         "cpu_ms": cpu_ms,
+        "cpu_before_window_ms": cpu0 as f64 / 1e6,
         "percent_of_one_core": cpu_ms / (wall * 1000.0) * 100.0,
         "utime_stime_ticks": ticks1 - ticks0,
         "threads": std::fs::read_dir(format!("/proc/{pid}/task"))?.count(),
@@ -145,7 +163,12 @@ fn cpu_ns(pid: u32) -> anyhow::Result<u64> {
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
         let path = task?.path().join("schedstat");
         if let Ok(s) = std::fs::read_to_string(path) {
-            sum += s.split_whitespace().next().unwrap_or("0").parse::<u64>().unwrap_or(0);
+            sum += s
+                .split_whitespace()
+                .next()
+                .unwrap_or("0")
+                .parse::<u64>()
+                .unwrap_or(0);
         }
     }
     Ok(sum)
