@@ -71,6 +71,8 @@ hyperfine -N --warmup 2 --runs 10 --export-json "$OUT/matrix.json" \
     -n full-matrix "$M" \
     -n sequential "$M --concurrency 1"
 kill "$LAB" 2>/dev/null || true
+# The relay's own hold, measured, for the calibrated bound.
+"$B" relay-rtt --delay-ms "$DELAY_MS" --trips 22 --out "$OUT/relay.json"
 
 echo "== TUI: time to first frame, idle CPU, RSS"
 "$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_demo.json" -- --demo

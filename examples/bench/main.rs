@@ -82,6 +82,15 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Round trips through a latency relay in front of an echo server.
+    RelayRtt {
+        #[arg(long, default_value_t = 50)]
+        delay_ms: u64,
+        #[arg(long, default_value_t = 22)]
+        trips: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Peak RSS with N transcript lines.
     Rss {
         #[arg(long, default_value_t = 100_000)]
@@ -170,6 +179,25 @@ fn main() -> anyhow::Result<()> {
             args,
         } => write_json(&out, &tui::ttff(&bin, &args, runs.max(1), &state)?),
         Cmd::Idle { bin, secs, out } => write_json(&out, &tui::idle(&bin, secs, &state)?),
+        Cmd::RelayRtt {
+            delay_ms,
+            trips,
+            out,
+        } => {
+            let times = rt.block_on(relay::calibrate(Duration::from_millis(delay_ms), trips))?;
+            let ms: Vec<f64> = times.iter().map(|t| t.as_secs_f64() * 1000.0).collect();
+            let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+            write_json(
+                &out,
+                &serde_json::json!({
+                    "delay_ms": delay_ms,
+                    "trips": ms.len(),
+                    "mean_rtt_ms": mean,
+                    "overshoot_per_hold_ms": (mean - 2.0 * delay_ms as f64) / 2.0,
+                    "all_ms": ms,
+                }),
+            )
+        }
         Cmd::Rss { lines, out } => write_json(&out, &tui::rss(lines)?),
         Cmd::Report {
             dir,

@@ -64,3 +64,72 @@ async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, delay: Duration) 
     }
     let _ = writer.await;
 }
+
+/// Calibrates a relay: `trips` sequential one-byte round trips through a relay with
+/// `delay` in front of a loopback echo server. Returns the measured time of each round
+/// trip (nominally 2 × `delay`).
+pub async fn calibrate(delay: Duration, trips: usize) -> std::io::Result<Vec<Duration>> {
+    let echo = TcpListener::bind("127.0.0.1:0").await?;
+    let echo_addr = echo.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = echo.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                while let Ok(n) = s.read(&mut buf).await {
+                    if n == 0 || s.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let relay = start(echo_addr, delay).await?;
+    let mut s = TcpStream::connect(relay).await?;
+    s.set_nodelay(true)?;
+    let mut out = Vec::with_capacity(trips);
+    for i in 0..trips {
+        let byte = [i as u8];
+        let t = Instant::now();
+        s.write_all(&byte).await?;
+        let mut back = [0u8; 1];
+        s.read_exact(&mut back).await?;
+        out.push(t.elapsed());
+        if back != byte {
+            return Err(std::io::Error::other("the relay changed the data"));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn relay_passes_data_unchanged_and_holds_it_each_way() {
+        let delay = Duration::from_millis(20);
+        let trips = calibrate(delay, 3).await.unwrap();
+        assert_eq!(trips.len(), 3);
+        for t in trips {
+            // A lower bound only: the relay never releases early.
+            assert!(t >= 2 * delay, "{t:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn relay_passes_end_of_stream_on() {
+        let up = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let up_addr = up.local_addr().unwrap();
+        let relay = start(up_addr, Duration::from_millis(5)).await.unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = up.accept().await.unwrap();
+            s.write_all(b"220 hello\r\n").await.unwrap();
+            s.shutdown().await.unwrap();
+        });
+        let mut c = TcpStream::connect(relay).await.unwrap();
+        let mut got = Vec::new();
+        c.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"220 hello\r\n");
+        server.await.unwrap();
+    }
+}

@@ -77,6 +77,9 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
     let bound = STARTTLS_DS as f64 * d;
     let seq_bound = (3 * STARTTLS_DS + IMPLICIT_DS) as f64 * d;
     let full_ratio = full_ms.map(|m| m / bound);
+    let relay = load(dir, "relay.json");
+    let overshoot = num(relay.as_ref(), "overshoot_per_hold_ms");
+    let effective = overshoot.map(|o| STARTTLS_DS as f64 * (d + o));
 
     let smtptui = hf_ms(hf(whole.as_ref(), "smtptui"), "median");
     let swaks = hf_ms(hf(whole.as_ref(), "swaks"), "median");
@@ -121,6 +124,12 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
         f(full_ms, 1),
         f(full_ratio, 3),
         verdict(full_ratio.map(|r| r <= 1.15))
+    );
+    let _ = writeln!(
+        s,
+        "| full matrix vs the bound with the relay's measured hold ({} ms) | {}× | — | — |",
+        f(effective, 1),
+        f(full_ms.zip(effective).map(|(a, b)| a / b), 3)
     );
     let _ = writeln!(
         s,
@@ -180,6 +189,18 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
     );
 
     matrix_section(&mut s, matrix.as_ref(), delay_ms, bound, seq_bound);
+    let _ = writeln!(
+        s,
+        "Relay calibration (`bench relay-rtt`): {} sequential one-byte round trips \
+         through a relay with the same D in front of an echo server took {} ms on average \
+         (nominal {} ms), so each hold overshoots D by {} ms; with that, the bound \
+         becomes {} ms.\n",
+        f(num(relay.as_ref(), "trips"), 0),
+        f(num(relay.as_ref(), "mean_rtt_ms"), 2),
+        2 * delay_ms,
+        f(overshoot, 3),
+        f(effective, 1)
+    );
     whole_section(&mut s, whole.as_ref());
     tui_section(
         &mut s,
@@ -365,4 +386,69 @@ fn batch_section(s: &mut String, v: Option<&Value>) {
         f(num(v, "peak_fds"), 0),
         f(num(v, "fds_before"), 0),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hyperfine(names: &[(&str, f64)]) -> String {
+        let results: Vec<Value> = names
+            .iter()
+            .map(|(n, s)| {
+                serde_json::json!({"command": n, "median": s, "mean": s, "stddev": 0.001,
+                    "min": s, "max": s, "times": [s, s]})
+            })
+            .collect();
+        serde_json::json!({ "results": results }).to_string()
+    }
+
+    #[test]
+    fn report_reads_figures_and_judges_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("machine.txt"), "cpu: test\n").unwrap();
+        // 0.6 s against an 11 × 50 ms bound: 1.091×, met.
+        std::fs::write(
+            p.join("matrix.json"),
+            hyperfine(&[("full-matrix", 0.6), ("sequential", 2.2)]),
+        )
+        .unwrap();
+        // 40 ms against 100 ms: 0.4×, missed.
+        std::fs::write(
+            p.join("whole.json"),
+            hyperfine(&[("smtptui", 0.04), ("swaks", 0.1), ("openssl", 0.02)]),
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("idle.json"),
+            r#"{"window_s": 30.0, "percent_of_one_core": 0.01}"#,
+        )
+        .unwrap();
+        let md = p.join("B.md");
+        write(p, &p.join("no-criterion"), 50, &md).unwrap();
+        let text = std::fs::read_to_string(md).unwrap();
+        assert!(
+            text.contains("600.0 ms = 1.091× the 550 ms bound | ≤ 1.15× | met |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("40.0 ms vs 100.0 ms = 0.400× | ≤ 0.3× | **missed** |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("0.010 % of one core | < 0.5 % | met |"),
+            "{text}"
+        );
+        // No criterion output and no batch file: said so, never invented.
+        assert!(
+            text.contains("not measured µs vs not measured µs"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| TUI model peak RSS, 100 k lines | not measured MiB"),
+            "{text}"
+        );
+        assert!(text.contains("cpu: test"), "{text}");
+    }
 }

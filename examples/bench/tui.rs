@@ -177,11 +177,16 @@ fn cpu_ns(pid: u32) -> anyhow::Result<u64> {
 /// utime + stime of `pid` in clock ticks (`/proc/PID/stat` fields 14 and 15).
 fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    Ok(parse_ticks(&stat))
+}
+
+/// utime + stime from the text of `/proc/PID/stat`.
+fn parse_ticks(stat: &str) -> u64 {
     // The command name may hold spaces: fields are counted after its closing paren.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = rest.split_whitespace().collect();
     let get = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    Ok(get(11) + get(12))
+    get(11) + get(12)
 }
 
 /// Peak RSS with an `App` of `lines` transcript lines after one 120×40 frame.
@@ -198,4 +203,25 @@ pub fn rss(lines: usize) -> anyhow::Result<serde_json::Value> {
         "peak_rss_kib": proc_status("VmHWM"),
         "rss_before_kib": before,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{first_frame, parse_ticks};
+
+    #[test]
+    fn first_frame_needs_the_alternate_screen_then_the_title() {
+        assert!(!first_frame(b"smtptui starting"));
+        assert!(!first_frame(b"smtptui \x1b[?1049h\x1b[2J"));
+        assert!(first_frame(
+            b"\x1b[?1049h\x1b[1;1H smtptui \xe2\x94\x82 demo"
+        ));
+    }
+
+    #[test]
+    fn ticks_are_counted_after_the_command_name() {
+        let stat = "4242 (smtp tui) S 1 4242 4242 0 -1 4194560 100 0 0 0 17 5 0 0 20 0 4 0";
+        assert_eq!(parse_ticks(stat), 22);
+        assert_eq!(parse_ticks("garbage"), 0);
+    }
 }
