@@ -85,6 +85,7 @@ echo "== batch: 1,000 endpoints, concurrency 64"
 
 echo "== frame render (criterion)"
 cargo bench --bench render
+"$B" frames --rounds 2000 --out "$OUT/frames.json"
 
 echo "== BENCHMARKS.md"
 "$B" report --dir "$OUT" --criterion target/criterion --delay-ms "$DELAY_MS" --md BENCHMARKS.md

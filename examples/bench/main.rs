@@ -2,7 +2,9 @@
 //!
 //! - `labserver`: loopback lab servers (and latency relays) for whole-process runs;
 //! - `batch`: 1,000 endpoints through `probe::run_with` with bounded concurrency;
-//! - `ttff`, `idle`, `rss`: TUI time to first frame, idle CPU, peak RSS with N lines;
+//! - `ttff`, `idle`, `rss`, `frames`: TUI time to first frame, idle CPU, peak RSS with
+//!   N lines, interleaved frame times;
+//! - `relay-rtt`: the latency relay's own round trip;
 //! - `report`: rewrites BENCHMARKS.md from the measured JSON files.
 //!
 //! Every subcommand that measures writes its figures as JSON to `--out`.
@@ -88,6 +90,13 @@ enum Cmd {
         delay_ms: u64,
         #[arg(long, default_value_t = 22)]
         trips: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Frame time with 1 k, 100 k and 1 M lines, interleaved.
+    Frames {
+        #[arg(long, default_value_t = 2000)]
+        rounds: usize,
         #[arg(long)]
         out: PathBuf,
     },
@@ -198,6 +207,7 @@ fn main() -> anyhow::Result<()> {
                 }),
             )
         }
+        Cmd::Frames { rounds, out } => write_json(&out, &tui::frames(rounds.max(1))?),
         Cmd::Rss { lines, out } => write_json(&out, &tui::rss(lines)?),
         Cmd::Report {
             dir,

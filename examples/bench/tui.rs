@@ -205,6 +205,45 @@ pub fn rss(lines: usize) -> anyhow::Result<serde_json::Value> {
     }))
 }
 
+/// Frame time with 1 k, 100 k and 1 M lines, drawn in turn (`rounds` times each), so a
+/// change in the machine's load hits every size alike. Medians in µs and the ratio of
+/// the 1 M-line frame to the 1 k-line frame.
+pub fn frames(rounds: usize) -> anyhow::Result<serde_json::Value> {
+    const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
+    let apps: Vec<_> = SIZES
+        .iter()
+        .map(|n| fixture::app_with_lines(*n, 120, 40))
+        .collect();
+    let mut terms = Vec::new();
+    for _ in SIZES {
+        terms.push(Terminal::new(TestBackend::new(120, 40))?);
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); SIZES.len()];
+    for round in 0..rounds + 10 {
+        for (i, (app, term)) in apps.iter().zip(terms.iter_mut()).enumerate() {
+            let t = Instant::now();
+            term.draw(|f| view(app, f))?;
+            // The first rounds warm the caches and are not counted.
+            if round >= 10 {
+                times[i].push(t.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+    }
+    let medians: Vec<f64> = times
+        .iter_mut()
+        .map(|v| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+        })
+        .collect();
+    Ok(json!({
+        "rounds": rounds,
+        "lines": SIZES,
+        "median_us": medians,
+        "ratio_1m_to_1k": medians[2] / medians[0],
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{first_frame, parse_ticks};
