@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md from measurements: `bash bench/run.sh` (about 2 minutes on
 # 2 cores once the builds are warm; the first build adds several minutes). Installs hyperfine, swaks, openssl, tmux and
-# script (util-linux) with apt-get when missing, builds the release binary and the bench
+# script (bsdutils) with apt-get when missing, builds the release binary and the bench
 # helpers, runs every measurement, then rewrites BENCHMARKS.md from the files it wrote.
 # Loopback only. Environment: DELAY_MS (relay one-way delay, default 50),
 # IDLE_SECS (default 30), RUNS (whole-process runs per command, default 20).
@@ -16,10 +16,24 @@ BIN=target/release/smtptui
 B=target/release/examples/bench
 HOST=mail.lab.test
 mkdir -p "$OUT"
-rm -f "$OUT"/*.json
+rm -f "$OUT"/*.json "$OUT/commands.txt"
+
+# Runs a command and records it, shell-quoted, in commands.txt (shown in BENCHMARKS.md).
+run() {
+    local a out=()
+    for a in "$@"; do
+        if [[ $a =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then
+            out+=("$a")
+        else
+            out+=("'${a//\'/\'\\\'\'}'")
+        fi
+    done
+    echo "${out[*]}" >> "$OUT/commands.txt"
+    "$@"
+}
 
 missing=()
-for tool in hyperfine:hyperfine swaks:swaks openssl:openssl tmux:tmux script:util-linux; do
+for tool in hyperfine:hyperfine swaks:swaks openssl:openssl tmux:tmux script:bsdutils; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ((${#missing[@]})); then
@@ -48,6 +62,7 @@ cargo build --release --example bench
 cat "$OUT/machine.txt"
 
 echo "== lab servers"
+echo "$B labserver --ca $OUT/ca.pem --delay-ms $DELAY_MS > $OUT/ports.txt &" >> "$OUT/commands.txt"
 "$B" labserver --ca "$OUT/ca.pem" --delay-ms "$DELAY_MS" > "$OUT/ports.txt" &
 LAB=$!
 trap 'kill "$LAB" 2>/dev/null || true' EXIT
@@ -59,7 +74,8 @@ CA="$OUT/ca.pem"
 
 echo "== one endpoint, whole process: smtptui vs swaks vs openssl"
 export SMTPTUI_PASSWORD=bench-password
-hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
+echo "export SMTPTUI_PASSWORD=bench-password" >> "$OUT/commands.txt"
+run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
     -n smtptui "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA -u bench -q" \
     -n swaks "swaks --server 127.0.0.1:$AUTH --tls --tls-verify --tls-ca-path $CA --auth PLAIN --auth-user bench --auth-password bench-password --to postmaster@lab.test --quit-after AUTH" \
     -n smtptui-no-system-roots "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA --no-system-roots -u bench -q" \
@@ -67,25 +83,25 @@ hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
 
 echo "== matrix latency (D = $DELAY_MS ms each way)"
 M="$BIN check $HOST --resolve $HOST:127.0.0.1 -p $P25/starttls,$P465/tls,$P587/starttls,$P2525/starttls --ca-file $CA -q"
-hyperfine -N --warmup 2 --runs 10 --export-json "$OUT/matrix.json" \
+run hyperfine -N --warmup 2 --runs 10 --export-json "$OUT/matrix.json" \
     -n full-matrix "$M" \
     -n sequential "$M --concurrency 1"
 kill "$LAB" 2>/dev/null || true
 # The relay's own hold, measured, for the calibrated bound.
-"$B" relay-rtt --delay-ms "$DELAY_MS" --trips 22 --out "$OUT/relay.json"
+run "$B" relay-rtt --delay-ms "$DELAY_MS" --trips 22 --out "$OUT/relay.json"
 
 echo "== TUI: time to first frame, idle CPU, RSS"
-"$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_demo.json" -- --demo
-"$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_form.json"
-"$B" idle --bin "$BIN" --secs "$IDLE_SECS" --out "$OUT/idle.json"
-"$B" rss --lines 100000 --out "$OUT/rss.json"
+run "$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_demo.json" -- --demo
+run "$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_form.json"
+run "$B" idle --bin "$BIN" --secs "$IDLE_SECS" --out "$OUT/idle.json"
+run "$B" rss --lines 100000 --out "$OUT/rss.json"
 
 echo "== batch: 1,000 endpoints, concurrency 64"
-"$B" batch --endpoints 1000 --concurrency 64 --addrs 10 --runs 3 --ca "$OUT/batch-ca.pem" --out "$OUT/batch.json"
+run "$B" batch --endpoints 1000 --concurrency 64 --addrs 10 --runs 3 --ca "$OUT/batch-ca.pem" --out "$OUT/batch.json"
 
 echo "== frame render (criterion)"
-cargo bench --bench render
-"$B" frames --rounds 2000 --out "$OUT/frames.json"
+run cargo bench --bench render
+run "$B" frames --rounds 2000 --out "$OUT/frames.json"
 
 echo "== BENCHMARKS.md"
 "$B" report --dir "$OUT" --criterion target/criterion --delay-ms "$DELAY_MS" --md BENCHMARKS.md

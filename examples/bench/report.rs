@@ -115,7 +115,7 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
         "# Benchmarks\n\n\
          Every figure below is read from the files that one run of `bash bench/run.sh` \
          measured; the file is rewritten by that run (do not edit it by hand). The \
-         script installs hyperfine, swaks, openssl and tmux with apt-get when missing, \
+         script installs hyperfine, swaks, openssl, tmux and script with apt-get when missing, \
          builds the release binary and the helpers (`cargo build --release --bin smtptui`, \
          `cargo build --release --example bench`), runs every measurement (about 2 \
          minutes once the builds are warm) and writes this file with \
@@ -245,6 +245,13 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
             check_ms: smtptui,
             roots_ms: smtptui.zip(no_roots).map(|(a, b)| a - b),
         },
+    );
+    let ran = std::fs::read_to_string(dir.join("commands.txt")).unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "## Commands as run\n\n\
+         The measurement commands of this run, in order, as `bench/run.sh` ran them \
+         (ports are picked afresh each run; `$OUT` is `target/bench-out`):\n\n```sh\n{ran}```"
     );
     std::fs::write(md, s)?;
     println!("wrote {}", md.display());
@@ -432,8 +439,9 @@ fn tui_section(
             "**Time to first frame**, {what}: median {} ms (min {}, max {}, {} runs). \
              Measured from outside (`bench ttff`): the binary runs under `script` in a \
              120×40 pseudo-terminal; the clock starts when `script` is spawned and stops \
-             when the output holds the alternate-screen switch and then the title bar, so \
-             the figure includes the start-up of `script`, `sh` and `stty`.\n",
+             when the output holds the alternate-screen switch and then the first frame's \
+             title bar (the rest of the frame follows in the same write loop), so the \
+             figure includes the start-up of `script`, `sh` and `stty`.\n",
             f(num(v, "median_ms"), 1),
             f(num(v, "min_ms"), 1),
             f(num(v, "max_ms"), 1),
