@@ -103,5 +103,7 @@ echo "== frame render (criterion)"
 run cargo bench --bench render
 run "$B" frames --rounds 2000 --out "$OUT/frames.json"
 
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, at the end)" >> "$OUT/machine.txt"
+
 echo "== BENCHMARKS.md"
 "$B" report --dir "$OUT" --criterion target/criterion --delay-ms "$DELAY_MS" --md BENCHMARKS.md
