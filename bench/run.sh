@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Regenerates BENCHMARKS.md from measurements: `bash bench/run.sh` (about 2 minutes on
+# 2 cores once the builds are warm; the first build adds several minutes). Installs hyperfine, swaks, openssl, tmux and
+# script (bsdutils) with apt-get when missing, builds the release binary and the bench
+# helpers, runs every measurement, then rewrites BENCHMARKS.md from the files it wrote.
+# Loopback only. Environment: DELAY_MS (relay one-way delay, default 50),
+# IDLE_SECS (default 30), RUNS (whole-process runs per command, default 20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DELAY_MS=${DELAY_MS:-50}
+IDLE_SECS=${IDLE_SECS:-30}
+RUNS=${RUNS:-20}
+OUT=target/bench-out
+BIN=target/release/smtptui
+B=target/release/examples/bench
+HOST=mail.lab.test
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT/commands.txt"
+
+# Runs a command and records it, shell-quoted, in commands.txt (shown in BENCHMARKS.md).
+run() {
+    local a out=()
+    for a in "$@"; do
+        if [[ $a =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then
+            out+=("$a")
+        else
+            out+=("'${a//\'/\'\\\'\'}'")
+        fi
+    done
+    echo "${out[*]}" >> "$OUT/commands.txt"
+    "$@"
+}
+
+missing=()
+for tool in hyperfine:hyperfine swaks:swaks openssl:openssl tmux:tmux script:bsdutils; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+if ((${#missing[@]})); then
+    echo "== installing ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+echo "== building (release)"
+cargo build --release --bin smtptui
+cargo build --release --example bench
+
+{
+    echo "date:      $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "commit:    $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (uncommitted changes)')"
+    echo "kernel:    $(uname -srm)"
+    echo "cpu:       $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores"
+    echo "memory:    $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+    echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, at the start)"
+    echo "rustc:     $(rustc -V)"
+    echo "hyperfine: $(hyperfine --version)"
+    echo "swaks:     $(swaks --version 2>&1 | head -1)"
+    echo "openssl:   $(openssl version)"
+} > "$OUT/machine.txt"
+cat "$OUT/machine.txt"
+
+echo "== lab servers"
+echo "$B labserver --ca $OUT/ca.pem --delay-ms $DELAY_MS > $OUT/ports.txt &" >> "$OUT/commands.txt"
+"$B" labserver --ca "$OUT/ca.pem" --delay-ms "$DELAY_MS" > "$OUT/ports.txt" &
+LAB=$!
+trap 'kill "$LAB" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q '^ready$' "$OUT/ports.txt" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready$' "$OUT/ports.txt" || { echo "lab server did not start" >&2; exit 1; }
+AUTH=$(sed -n 's/^auth=//p' "$OUT/ports.txt")
+IFS=, read -r P25 P465 P587 P2525 <<< "$(sed -n 's/^matrix=//p' "$OUT/ports.txt")"
+CA="$OUT/ca.pem"
+
+echo "== one endpoint, whole process: smtptui vs swaks vs openssl"
+export SMTPTUI_PASSWORD=bench-password
+echo "export SMTPTUI_PASSWORD=bench-password" >> "$OUT/commands.txt"
+run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
+    -n smtptui "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA -u bench -q" \
+    -n swaks "swaks --server 127.0.0.1:$AUTH --tls --tls-verify --tls-ca-path $CA --auth PLAIN --auth-user bench --auth-password bench-password --to postmaster@lab.test --quit-after AUTH" \
+    -n smtptui-no-system-roots "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA --no-system-roots -u bench -q" \
+    -n openssl "openssl s_client -starttls smtp -connect 127.0.0.1:$AUTH -servername $HOST -CAfile $CA -verify_return_error"
+
+echo "== matrix latency (D = $DELAY_MS ms each way)"
+M="$BIN check $HOST --resolve $HOST:127.0.0.1 -p $P25/starttls,$P465/tls,$P587/starttls,$P2525/starttls --ca-file $CA -q"
+run hyperfine -N --warmup 2 --runs 10 --export-json "$OUT/matrix.json" \
+    -n full-matrix "$M" \
+    -n sequential "$M --concurrency 1"
+kill "$LAB" 2>/dev/null || true
+# The relay's own hold, measured, for the calibrated bound.
+run "$B" relay-rtt --delay-ms "$DELAY_MS" --trips 22 --out "$OUT/relay.json"
+
+echo "== TUI: time to first frame, idle CPU, RSS"
+run "$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_demo.json" -- --demo
+run "$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_form.json"
+run "$B" idle --bin "$BIN" --secs "$IDLE_SECS" --out "$OUT/idle.json"
+run "$B" rss --lines 100000 --out "$OUT/rss.json"
+
+echo "== batch: 1,000 endpoints, concurrency 64"
+run "$B" batch --endpoints 1000 --concurrency 64 --addrs 10 --runs 3 --ca "$OUT/batch-ca.pem" --out "$OUT/batch.json"
+
+echo "== frame render (criterion)"
+run cargo bench --bench render
+run "$B" frames --rounds 2000 --out "$OUT/frames.json"
+
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, at the end)" >> "$OUT/machine.txt"
+
+echo "== BENCHMARKS.md"
+"$B" report --dir "$OUT" --criterion target/criterion --delay-ms "$DELAY_MS" --md BENCHMARKS.md

@@ -1,0 +1,135 @@
+//! `bench batch`: a thousand endpoints on loopback with bounded concurrency, through
+//! the library's `probe::run_with`. The lab servers run in a child process (this
+//! binary's `labserver`), so the figures — endpoints per second, peak RSS (`VmHWM`) and
+//! peak open descriptors (`/proc/self/fd`, sampled every 2 ms) — are the prober's own.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use smtptui::model::{Mode, PortSpec, RunId};
+use smtptui::settings::Settings;
+
+use super::labserver::HOST;
+use super::proc_status;
+
+/// What to run.
+pub struct Plan<'a> {
+    /// Endpoints per run (a multiple of 2 × `addrs`).
+    pub endpoints: usize,
+    /// Endpoints probed at once.
+    pub concurrency: usize,
+    /// Loopback addresses used (127.0.0.1 … 127.0.0.N).
+    pub addrs: u8,
+    /// Runs (the median rate is reported).
+    pub runs: usize,
+    /// Where the CA PEM goes.
+    pub ca: &'a Path,
+}
+
+/// Runs the batch and returns the figures as JSON.
+pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
+    let exe = std::env::current_exe()?;
+    let mut child = Command::new(exe)
+        .args([
+            "labserver",
+            "--stdin-eof",
+            "--addrs",
+            &plan.addrs.to_string(),
+            "--ca",
+        ])
+        .arg(plan.ca)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut ports = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        if let Some(v) = line.strip_prefix("batch=") {
+            ports = v
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<u16>, _>>()?;
+        }
+        if line == "ready" {
+            break;
+        }
+    }
+    anyhow::ensure!(ports.len() == 2, "the lab server printed no batch ports");
+
+    let per_addr = plan.endpoints / usize::from(plan.addrs);
+    let mut settings = Settings::new(HOST);
+    settings.ports = (0..per_addr)
+        .map(|i| PortSpec {
+            port: ports[i % 2],
+            mode: if i % 2 == 0 {
+                Mode::Starttls
+            } else {
+                Mode::Tls
+            },
+        })
+        .collect();
+    settings.resolve = (1..=plan.addrs)
+        .map(|i| (HOST.to_string(), IpAddr::V4(Ipv4Addr::new(127, 0, 0, i))))
+        .collect();
+    settings.tls.ca_file = Some(plan.ca.to_path_buf());
+    settings.tls.no_system_roots = true;
+    settings.concurrency = plan.concurrency;
+    let settings = Arc::new(settings);
+
+    let fds_before = count_fds();
+    let hwm_before = proc_status("VmHWM");
+    let peak = Arc::new(AtomicUsize::new(fds_before));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, stop) = (peak.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                peak.fetch_max(count_fds(), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let mut rates = Vec::new();
+    let mut ok = Vec::new();
+    let mut total = 0;
+    for run in 0..plan.runs {
+        let t = Instant::now();
+        let report = smtptui::probe::run_with(settings.clone(), RunId(run as u64 + 1), None).await;
+        let secs = t.elapsed().as_secs_f64();
+        total = report.endpoints.len();
+        ok.push(report.endpoints.iter().filter(|e| e.class.is_ok()).count());
+        rates.push(total as f64 / secs);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    drop(child.stdin.take());
+    let _ = child.wait();
+    rates.sort_by(f64::total_cmp);
+    Ok(json!({
+        "endpoints": total,
+        "concurrency": plan.concurrency,
+        "addresses": plan.addrs,
+        "runs": plan.runs,
+        "ok_per_run": ok,
+        "endpoints_per_s_median": rates[rates.len() / 2],
+        "endpoints_per_s_all": rates,
+        "peak_rss_kib": proc_status("VmHWM"),
+        "rss_before_kib": hwm_before,
+        "peak_fds": peak.load(Ordering::Relaxed),
+        "fds_before": fds_before,
+    }))
+}
+
+fn count_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+}
