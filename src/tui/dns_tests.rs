@@ -3,17 +3,15 @@
 //! the target form with a preset chosen.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use super::app::{App, Pane, Screen, SideView};
+use super::fixtures::{render, text};
 use super::fixtures::{report, verdict};
 use super::form::{Field, Form};
 use super::theme::Theme;
 use super::update::{Cmd, Msg, next_side, start_run, update};
-use super::view::view;
 use crate::model::{
     Class, DnsCheck, DnsFinding, DnsReport, DnsStatus, Endpoint, EndpointId, Finding, Mode, MxHost,
     ProbeEvent, RunId,
@@ -193,24 +191,6 @@ fn typ(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
-}
-
-fn render(app: &App) -> Buffer {
-    let (w, h) = app.size;
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view(app, f)).unwrap();
-    term.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let w = buf.area.width as usize;
-    let mut out = String::new();
-    for row in buf.content().chunks(w) {
-        let line: String = row.iter().map(ratatui::buffer::Cell::symbol).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// The foreground colour of the first cell of `needle` on screen.

@@ -518,3 +518,23 @@ pub fn next_ehlo() -> NextStep {
         editable: true,
     }
 }
+
+/// Renders `app` at its size into a buffer.
+pub fn render(app: &super::app::App) -> ratatui::buffer::Buffer {
+    let (w, h) = app.size;
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::view::view(app, f)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// The buffer's text, one line per row, trailing blanks trimmed.
+pub fn text(buf: &ratatui::buffer::Buffer) -> String {
+    let w = buf.area.width as usize;
+    let mut out = String::new();
+    for row in buf.content().chunks(w) {
+        let line: String = row.iter().map(ratatui::buffer::Cell::symbol).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -2,18 +2,17 @@
 //! at 80×24 and 120×40 and snapshot the screen with insta.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use super::app::{App, Pane, Screen, SideView};
 use super::fixtures::{self, HOST};
+use super::fixtures::{render, text};
 use super::form::{Field, Form};
 use super::layout;
 use super::theme::Theme;
 use super::update::{Cmd, Msg, start_run, update};
-use super::view::{view, visible_lines};
+use super::view::visible_lines;
 use crate::model::{Class, Direction, EndpointId, ProbeEvent, RunId, TranscriptEntry, Verdict};
 use crate::settings::Settings;
 
@@ -65,24 +64,6 @@ fn typ(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
-}
-
-fn render(app: &App) -> Buffer {
-    let (w, h) = app.size;
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| view(app, f)).unwrap();
-    term.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let w = buf.area.width as usize;
-    let mut out = String::new();
-    for row in buf.content().chunks(w) {
-        let line: String = row.iter().map(ratatui::buffer::Cell::symbol).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn screen(app: &App) -> String {
