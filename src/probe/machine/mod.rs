@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::classify::{Observation, ReplyFacts, classify};
+use crate::classify::{Observation, classify};
 use crate::model::{
     Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, TlsInfo, Verdict,
 };
@@ -19,6 +19,7 @@ use crate::smtp::record::Recorder;
 use crate::smtp::reply::{Limits, Reply};
 use crate::smtp::session::{Session, SmtpError};
 mod connect;
+mod facts;
 mod mail;
 mod secure;
 
@@ -150,8 +151,7 @@ impl Machine {
         match last {
             None => Some(Step::Connect),
             Some(Step::Connect) => (goal > Stage::Connect).then_some(Step::Banner),
-            Some(Step::Banner) => (goal > Stage::Banner || want_tls_goal(self.endpoint.mode, goal))
-                .then_some(Step::Ehlo),
+            Some(Step::Banner) => (goal > Stage::Banner).then_some(Step::Ehlo),
             Some(Step::Ehlo) if want_tls => Some(Step::Starttls),
             Some(Step::Starttls) => Some(Step::EhloTls),
             Some(Step::Ehlo | Step::EhloTls) => after_ehlo(),
@@ -542,78 +542,5 @@ fn after_auth(s: &crate::settings::Settings, goal: Stage) -> Option<Step> {
     (goal >= Stage::Mail && (s.from.is_some() || !s.to.is_empty())).then_some(Step::Mail)
 }
 
-/// With `--quit-after banner` in STARTTLS mode there is nothing to do after the banner.
-fn want_tls_goal(_mode: Mode, _goal: Stage) -> bool {
-    false
-}
-
-fn first_line(bytes: &[u8]) -> Vec<u8> {
-    let end = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(bytes.len())
-        .min(200);
-    let mut line = bytes[..end].to_vec();
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    line
-}
-
-fn facts_text(reply: &Reply) -> (String, String) {
-    (reply.text_lines().join(" "), reply.summary())
-}
-
-fn facts<'a>(reply: &Reply, text: &'a str, evidence: &'a str) -> ReplyFacts<'a> {
-    ReplyFacts {
-        code: reply.code,
-        enhanced: enhanced_str(reply),
-        text,
-        evidence,
-    }
-}
-
-fn enhanced_str(reply: &Reply) -> Option<&'static str> {
-    // Only the codes classification looks at need to be recognised here.
-    let e = reply.enhanced?;
-    match (e.class, e.subject, e.detail) {
-        (5, 7, 1) => Some("5.7.1"),
-        (5, 7, 9) => Some("5.7.9"),
-        (5, 7, 8) => Some("5.7.8"),
-        (5, 7, 139) => Some("5.7.139"),
-        (4, 7, 0) => Some("4.7.0"),
-        (4, 7, 28) => Some("4.7.28"),
-        _ => None,
-    }
-}
-
-#[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
-fn rejected(phase: Phase, reply: &Reply) -> Box<Verdict> {
-    let (text, ev) = facts_text(reply);
-    let enhanced = reply.enhanced.map(|e| e.to_string());
-    let f = ReplyFacts {
-        code: reply.code,
-        enhanced: enhanced.as_deref(),
-        text: &text,
-        evidence: &ev,
-    };
-    Box::new(classify(&Observation::Rejected { phase, reply: f }))
-}
-
-/// The small test message `--send` delivers.
-pub fn test_message(from: &str, to: &[String], host: &str) -> String {
-    let date = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc2822)
-        .unwrap_or_default();
-    format!(
-        "From: <{from}>\r\nTo: {}\r\nSubject: smtptui test message\r\nDate: {date}\r\n\
-         Message-ID: <smtptui.{}@{host}>\r\nX-Mailer: smtptui {}\r\n\r\n\
-         This is a test message sent by smtptui to check mail submission.\r\n",
-        to.iter()
-            .map(|t| format!("<{t}>"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        std::process::id(),
-        env!("CARGO_PKG_VERSION"),
-    )
-}
+pub use facts::test_message;
+use facts::{facts, facts_text, first_line, rejected};
