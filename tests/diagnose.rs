@@ -269,6 +269,11 @@ async fn zone_built_to_pass_passes_every_check() {
     let r = run(settings(&w, "good.test")).await;
     let d = r.dns.as_ref().expect("dns report in MX mode");
     let all = dump(d);
+    let text = smtptui::export::to_text(&r);
+    assert!(
+        text.contains("=== DNS report for good.test") && text.contains("=== dns pass spf"),
+        "{text}"
+    );
     // Every MX, every address, in preference order, probed on the MX port.
     let eps: Vec<(&str, &str, u16)> = r
         .endpoints

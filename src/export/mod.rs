@@ -92,6 +92,29 @@ pub fn to_text(report: &RunReport) -> String {
             );
         }
     }
+    if let Some(dns) = &report.dns {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "=== DNS report for {}", dns.domain);
+        for mx in &dns.mx {
+            let _ = writeln!(
+                out,
+                "===   MX {} {} ({})",
+                mx.preference,
+                mx.host,
+                mx.addresses.join(", ")
+            );
+        }
+        for f in &dns.findings {
+            let _ = writeln!(
+                out,
+                "=== dns {} {} {}: {}",
+                f.status.as_str(),
+                f.check.as_str(),
+                f.subject,
+                f.evidence
+            );
+        }
+    }
     out
 }
 
