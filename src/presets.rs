@@ -221,14 +221,22 @@ pub fn list_text() -> Result<String, PresetError> {
 
 /// Appends the preset's hints for each failing endpoint's class to its advice.
 pub fn apply_hints(hints: &PresetHints, reports: &mut [EndpointReport]) {
-    for r in reports.iter_mut().filter(|r| !r.verdict.class.is_ok()) {
-        for hint in hints.for_class(r.verdict.class.code()) {
-            if !r.verdict.advice.contains(hint) {
-                if !r.verdict.advice.is_empty() {
-                    r.verdict.advice.push(' ');
-                }
-                r.verdict.advice.push_str(hint);
+    for r in reports.iter_mut() {
+        hint_verdict(hints, &mut r.verdict);
+    }
+}
+
+/// Appends the preset's hints for a failing verdict's class to its advice (once).
+pub fn hint_verdict(hints: &PresetHints, verdict: &mut crate::model::Verdict) {
+    if verdict.class.is_ok() {
+        return;
+    }
+    for hint in hints.for_class(verdict.class.code()) {
+        if !verdict.advice.contains(hint) {
+            if !verdict.advice.is_empty() {
+                verdict.advice.push(' ');
             }
+            verdict.advice.push_str(hint);
         }
     }
 }

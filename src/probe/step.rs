@@ -101,6 +101,7 @@ async fn session(
             return;
         }
     };
+    let preset = settings.preset.clone();
     let ctx = Arc::new(Ctx {
         settings,
         tls,
@@ -118,6 +119,9 @@ async fn session(
             m.next_step()
                 .or_else(|| m.connected().then_some(Step::Quit))
         };
+        if let Some(hints) = &preset {
+            crate::presets::hint_verdict(hints, &mut verdict);
+        }
         let ready = ProbeEvent::StepReady {
             run,
             endpoint: id,
