@@ -61,10 +61,10 @@ pub async fn run_with(
             .await;
     }
     let mut lines = Vec::new();
-    let (tls, tls_err) = match TlsClient::new(&settings.tls) {
-        Ok(c) => (Some(c), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
+    // Loading the trust stores (a few ms: the system bundle is read from disk) overlaps
+    // name resolution.
+    let tls_settings = settings.tls.clone();
+    let tls_load = tokio::task::spawn_blocking(move || TlsClient::new(&tls_settings));
     let mut reports = Vec::new();
     // MX mode (--mx): endpoints come from the domain's MX records; see crate::diagnose.
     let (endpoints, early, mx_run) = if settings.mx {
@@ -74,6 +74,11 @@ pub async fn run_with(
     } else {
         let (e, f) = plan(&settings, &clock, run, tx.as_ref(), &mut lines).await;
         (e, f, None)
+    };
+    let (tls, tls_err) = match tls_load.await {
+        Ok(Ok(c)) => (Some(c), None),
+        Ok(Err(e)) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(format!("loading trust anchors failed: {e}"))),
     };
     if let Some(tls) = tls {
         let ctx = Arc::new(Ctx {
