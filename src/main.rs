@@ -95,6 +95,9 @@ fn main() -> anyhow::Result<()> {
 fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     use smtptui::tui::{TuiOptions, run_tui};
     init_log(cli.probe.log.as_deref())?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        usage_exit("the TUI needs a terminal; for scripts use `smtptui check TARGET` (see --help)");
+    }
     let mut opts = TuiOptions {
         no_color: !std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         state_dir: None,

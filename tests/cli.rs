@@ -194,6 +194,8 @@ async fn usage_errors_exit_2() {
         &["check", "h", "--user", "u"],
         &["check", "h", "--resolve", "h:nope"],
         &["--no-such-flag"],
+        &[],
+        &["--demo"],
     ] {
         let out = bin()
             .args(args)
