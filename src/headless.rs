@@ -143,6 +143,13 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
     );
     if report.endpoints.is_empty() {
         let _ = writeln!(s, "  no endpoint was probed");
+        for e in report
+            .run_transcript
+            .iter()
+            .filter(|e| e.dir == Direction::Error)
+        {
+            let _ = writeln!(s, "  {}", e.text);
+        }
     }
     let width = report
         .endpoints

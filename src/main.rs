@@ -78,6 +78,9 @@ fn main() -> anyhow::Result<()> {
                 .probe
                 .to_settings(&args.target, &RealSecrets)
                 .unwrap_or_else(|e| usage_exit(&e.0));
+            if let Err(e) = smtptui::tls::TlsClient::new(&settings.tls) {
+                usage_exit(&e.to_string());
+            }
             let opts = HeadlessOptions {
                 json: args.format == Format::Json,
                 stream: !args.quiet,
@@ -123,9 +126,14 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
         });
     }
     let settings = cli.target.as_ref().map(|target| {
-        cli.probe
+        let s = cli
+            .probe
             .to_settings(target, &RealSecrets)
-            .unwrap_or_else(|e| usage_exit(&e.0))
+            .unwrap_or_else(|e| usage_exit(&e.0));
+        if let Err(e) = smtptui::tls::TlsClient::new(&s.tls) {
+            usage_exit(&e.to_string());
+        }
+        s
     });
     runtime.block_on(run_tui(settings, opts))
 }

@@ -187,6 +187,17 @@ async fn text_output_streams_and_summarises() {
 
 #[tokio::test]
 async fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_ca = dir.path().join("bad.pem");
+    std::fs::write(&bad_ca, "not a certificate").unwrap();
+    let bad_ca = bad_ca.to_string_lossy().into_owned();
+    let out = bin()
+        .args(["check", "127.0.0.1", "-p", "9", "--ca-file", &bad_ca])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no PEM CERTIFICATE"));
     for args in [
         &["check"][..],
         &["check", "h", "-p", "99999"],
