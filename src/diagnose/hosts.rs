@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::dane::{TlsaMatch, match_record};
 use super::{PlannedHost, addresses, finding, net};
-use crate::dns::{DnsError, Lookup, StaticTable, TlsaRecord, reversed_labels};
+use crate::dns::{DnsError, DnssecProof, Lookup, StaticTable, TlsaRecord, reversed_labels};
 use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
 use crate::tls::TlsClient;
 
@@ -272,6 +272,20 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         }
     };
     let shown: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
+    if answer.dnssec == DnssecProof::Bogus {
+        let served = if shown.is_empty() {
+            "TLSA records".to_string()
+        } else {
+            format!("TLSA {}", shown.join(", "))
+        };
+        return f(
+            DnsStatus::Fail,
+            &format!(
+                "{served} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor)"
+            ),
+            "DANE senders defer mail to this MX while its TLSA RRset is bogus: re-sign the zone and check that the DS at the parent matches the DNSKEY.",
+        );
+    }
     let Some(tls) = c.tls else {
         return f(
             DnsStatus::Warn,
@@ -308,15 +322,16 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     let matched = results
         .iter()
         .position(|m| matches!(m, TlsaMatch::Matches(_)));
-    let dnssec = if answer.authenticated {
-        "DNSSEC: validated by the resolver (AD bit)"
-    } else {
-        "DNSSEC: not validated (the resolver did not set the AD bit)"
+    let dnssec = match answer.dnssec {
+        DnssecProof::Secure => "DNSSEC: secure (validated from the trust anchor by smtptui)",
+        DnssecProof::Insecure => "DNSSEC: insecure (the zone is provably unsigned)",
+        DnssecProof::Bogus => "DNSSEC: bogus",
+        DnssecProof::Indeterminate => "DNSSEC: indeterminate (validation reached no verdict)",
     };
     match matched {
         Some(i) => {
             let ev = format!("{} matches the chain of {addr}; {dnssec}", shown[i]);
-            if answer.authenticated {
+            if answer.dnssec == DnssecProof::Secure {
                 f(
                     DnsStatus::Pass,
                     &ev,
@@ -326,7 +341,7 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
                 f(
                     DnsStatus::Warn,
                     &ev,
-                    "The record matches, but without a DNSSEC-validated answer senders ignore it: sign the zone, and run this check through a validating resolver (--dns-server).",
+                    "The record matches, but senders only use TLSA records proven secure by DNSSEC: sign the zone and publish its DS at the parent.",
                 )
             }
         }
