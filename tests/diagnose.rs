@@ -17,6 +17,7 @@ use smtptui::model::{DnsCheck, DnsReport, DnsStatus, RunId, RunReport};
 use smtptui::settings::{Settings, Timeouts};
 use support::TestPki;
 use support::dns::{TestDns, Zone};
+use support::signed_dns::Signing;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
@@ -104,6 +105,8 @@ async fn sts_server(
 struct World {
     pki: TestPki,
     dns: TestDns,
+    /// The DNSKEY of the signed test zone `test.` (the `--dnssec-anchor` file).
+    anchor: tempfile::NamedTempFile,
     mx_port: u16,
     sts_port: u16,
     _servers: Vec<LabServer>,
@@ -189,8 +192,26 @@ async fn world() -> World {
             tlsa(&good1.leaf_der, 3, 0, 1),
             false,
         );
+    // bogus.test: signed, and the TLSA matches, but its RRSIG is broken (the responder
+    // still sets the AD bit: smtptui must not trust it).
+    z.mx("bogus.test", 10, "mx1.bogus.test")
+        .a("mx1.bogus.test", "127.0.0.2")
+        .tlsa(
+            "_25._tcp.mx1.bogus.test",
+            tlsa(&good1.leaf_der, 3, 1, 1),
+            true,
+        );
     // Null and implicit MX.
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
+    // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
+    // domain is an insecure delegation from it.
+    let signing = Signing::new(
+        &["good.test", "bogus.test"],
+        &["_25._tcp.mx1.bogus.test"],
+    );
+    let mut anchor = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut anchor, signing.anchor().as_bytes()).unwrap();
+    z.signing = Some(Arc::new(signing));
     let dns = TestDns::start(z).await;
     let mut policies = HashMap::new();
     policies.insert(
@@ -209,6 +230,7 @@ async fn world() -> World {
     World {
         pki,
         dns,
+        anchor,
         mx_port,
         sts_port,
         _servers: servers,
@@ -233,6 +255,7 @@ fn settings(w: &World, domain: &str) -> Settings {
         ("mta-sts.warn.test".into(), "127.0.0.1".parse().unwrap()),
     ];
     s.dnsbl = vec!["bl.test".into()];
+    s.dnssec_anchor = Some(w.anchor.path().to_path_buf());
     s.timeouts = Timeouts::uniform(Duration::from_secs(2));
     s.tls.ca_file = Some(w.pki.ca_file.clone());
     s.tls.no_system_roots = true;
@@ -380,12 +403,60 @@ async fn zone_built_to_warn_warns() {
     }
     assert!(all.contains("mode testing"), "{all}");
     assert!(
-        all.contains("3 0 1 ") && all.contains("DNSSEC: not validated"),
+        all.contains("3 0 1 ") && all.contains("DNSSEC: insecure"),
         "{all}"
     );
     // The MX serves mx1.good.test's certificate: wrong name for alias.warn.test.
     assert_eq!(d.worst(DnsCheck::MxTls), Some(DnsStatus::Fail), "{all}");
     assert_eq!(d.worst(DnsCheck::Ptr), Some(DnsStatus::Pass), "{all}");
+}
+
+/// The DANE finding of the one MX host of `domain`.
+fn dane_of(d: &DnsReport) -> (DnsStatus, String) {
+    let f: Vec<_> = d.of(DnsCheck::Dane).collect();
+    assert_eq!(f.len(), 1, "{}", dump(d));
+    (f[0].status, f[0].evidence.clone())
+}
+
+#[tokio::test]
+async fn dnssec_is_validated_by_smtptui() {
+    let w = world().await;
+    // Signed and matching: secure, pass.
+    let r = run(settings(&w, "good.test")).await;
+    let d = r.dns.unwrap();
+    for f in d.of(DnsCheck::Dane) {
+        assert_eq!(f.status, DnsStatus::Pass, "{}", dump(&d));
+        assert!(f.evidence.contains("DNSSEC: secure"), "{}", f.evidence);
+    }
+    // Same key, same record, AD bit set, but the TLSA RRSIG is corrupted: bogus, fail.
+    let r = run(settings(&w, "bogus.test")).await;
+    let (status, ev) = dane_of(&r.dns.unwrap());
+    assert_eq!(status, DnsStatus::Fail, "{ev}");
+    assert!(ev.contains("DNSSEC: bogus") && ev.contains("3 1 1 "), "{ev}");
+    // An unsigned zone (insecure delegation proven by a signed NSEC): warn, insecure.
+    let r = run(settings(&w, "warn.test")).await;
+    let (status, ev) = dane_of(&r.dns.unwrap());
+    assert_eq!(status, DnsStatus::Warn, "{ev}");
+    assert!(ev.contains("matches") && ev.contains("DNSSEC: insecure"), "{ev}");
+    // A trust anchor for a different key: the good zone no longer validates.
+    let other = Signing::new(&[], &[]);
+    let mut wrong = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut wrong, other.anchor().as_bytes()).unwrap();
+    let mut s = settings(&w, "good.test");
+    s.dnssec_anchor = Some(wrong.path().to_path_buf());
+    let d = run(s).await.dns.unwrap();
+    for f in d.of(DnsCheck::Dane) {
+        assert_eq!(f.status, DnsStatus::Fail, "{}", dump(&d));
+        assert!(f.evidence.contains("DNSSEC: bogus"), "{}", f.evidence);
+    }
+    // An anchor file without a DNSKEY is a set-up error, not a silent fallback.
+    let mut empty = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut empty, b"; nothing here\n").unwrap();
+    let mut s = settings(&w, "good.test");
+    s.dnssec_anchor = Some(empty.path().to_path_buf());
+    let d = run(s).await.dns.unwrap();
+    assert_eq!(d.worst(DnsCheck::Mx), Some(DnsStatus::Fail), "{}", dump(&d));
+    assert!(dump(&d).contains("no DNSKEY record"), "{}", dump(&d));
 }
 
 #[tokio::test]
@@ -428,6 +499,7 @@ async fn cli_mx_json_and_text() {
     let mx_port = w.mx_port.to_string();
     let sts_port = w.sts_port.to_string();
     let ca = w.pki.ca_file.to_string_lossy().into_owned();
+    let anchor = w.anchor.path().to_string_lossy().into_owned();
     let args = |domain: &str, json: bool| {
         let mut v: Vec<String> = [
             "check",
@@ -448,6 +520,8 @@ async fn cli_mx_json_and_text() {
             "bl.test",
             "--timeout",
             "2",
+            "--dnssec-anchor",
+            &anchor,
         ]
         .iter()
         .map(ToString::to_string)
@@ -494,6 +568,25 @@ async fn cli_mx_json_and_text() {
     }
     assert_eq!(doc["dns"]["mx"][1]["host"], "mx2.good.test");
     assert_eq!(doc["endpoints"].as_array().unwrap().len(), 2);
+
+    // Without --dnssec-anchor only the IANA root keys are trusted: the test zone's
+    // signatures lead nowhere, so its TLSA is not accepted.
+    let mut no_anchor = args("good.test", true);
+    no_anchor.truncate(no_anchor.len() - 4);
+    no_anchor.extend(["--format".into(), "json".into()]);
+    let out = bin().args(&no_anchor).output().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dane: Vec<&serde_json::Value> = doc["dns"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "dane")
+        .collect();
+    assert_eq!(dane.len(), 2, "{doc}");
+    for f in dane {
+        assert_eq!(f["status"], "fail", "{f}");
+        assert!(f["evidence"].as_str().unwrap().contains("DNSSEC: bogus"), "{f}");
+    }
 
     let out = bin().args(args("bad.test", false)).output().await.unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
