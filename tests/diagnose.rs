@@ -1,9 +1,15 @@
 //! Domain diagnosis end to end, all on loopback: a test DNS server (MX, TXT, PTR, TLSA,
 //! DNSBL entries), lab SMTP servers on 127.0.0.x standing in for the MX hosts, and an
 //! HTTPS server with the test CA serving the MTA-STS policies. One zone is built to
-//! pass every check, one to fail them; plus null MX, implicit MX, presets.
+//! pass every check, one to fail them; plus null MX, implicit MX, presets. The DNS
+//! server signs `test.` (good.test, bogus.test inside it; the other domains are
+//! insecure delegations) and the tests trust that key with `--dnssec-anchor`.
 #![cfg(feature = "lab")]
 
+#[path = "diagnose/dnssec.rs"]
+mod dnssec;
+#[path = "diagnose/sts.rs"]
+mod sts;
 mod support;
 
 use std::collections::HashMap;
@@ -15,10 +21,10 @@ use smtptui::diagnose::dane::record_for;
 use smtptui::lab::{CertKind, LabServer, Script};
 use smtptui::model::{DnsCheck, DnsReport, DnsStatus, RunId, RunReport};
 use smtptui::settings::{Settings, Timeouts};
+use sts::sts_server;
 use support::TestPki;
 use support::dns::{TestDns, Zone};
 use support::signed_dns::Signing;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 /// Lab SMTP servers sharing one port on several loopback addresses.
@@ -38,67 +44,6 @@ async fn mx_servers(specs: Vec<(&str, Script)>) -> (u16, Vec<LabServer>) {
         }
         return (port, servers);
     }
-}
-
-/// An HTTPS server answering GET /.well-known/mta-sts.txt by Host header.
-async fn sts_server(
-    pki: &TestPki,
-    policies: HashMap<String, String>,
-) -> (u16, tokio::task::JoinHandle<()>) {
-    smtptui::tls::install_default_provider();
-    let names: Vec<&str> = policies.keys().map(String::as_str).collect();
-    let id = pki.pki.issue(&names, CertKind::Valid).unwrap();
-    let chain = id
-        .chain_der
-        .iter()
-        .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
-        .collect();
-    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(id.key_der.clone().into());
-    let config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let policies = Arc::new(policies);
-    let task = tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            let policies = policies.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut req = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&req).to_string();
-                let host = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Host: "))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                let ok = text.starts_with("GET /.well-known/mta-sts.txt HTTP/1.1\r\n");
-                let resp = match policies.get(&host) {
-                    Some(body) if ok => format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    ),
-                    _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string(),
-                };
-                let _ = tls.write_all(resp.as_bytes()).await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (port, task)
 }
 
 /// The whole loopback world: DNS, MX lab servers, MTA-STS HTTPS.
@@ -205,10 +150,7 @@ async fn world() -> World {
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
     // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
     // domain is an insecure delegation from it.
-    let signing = Signing::new(
-        &["good.test", "bogus.test"],
-        &["_25._tcp.mx1.bogus.test"],
-    );
+    let signing = Signing::new(&["good.test", "bogus.test"], &["_25._tcp.mx1.bogus.test"]);
     let mut anchor = tempfile::NamedTempFile::new().unwrap();
     std::io::Write::write_all(&mut anchor, signing.anchor().as_bytes()).unwrap();
     z.signing = Some(Arc::new(signing));
@@ -411,54 +353,6 @@ async fn zone_built_to_warn_warns() {
     assert_eq!(d.worst(DnsCheck::Ptr), Some(DnsStatus::Pass), "{all}");
 }
 
-/// The DANE finding of the one MX host of `domain`.
-fn dane_of(d: &DnsReport) -> (DnsStatus, String) {
-    let f: Vec<_> = d.of(DnsCheck::Dane).collect();
-    assert_eq!(f.len(), 1, "{}", dump(d));
-    (f[0].status, f[0].evidence.clone())
-}
-
-#[tokio::test]
-async fn dnssec_is_validated_by_smtptui() {
-    let w = world().await;
-    // Signed and matching: secure, pass.
-    let r = run(settings(&w, "good.test")).await;
-    let d = r.dns.unwrap();
-    for f in d.of(DnsCheck::Dane) {
-        assert_eq!(f.status, DnsStatus::Pass, "{}", dump(&d));
-        assert!(f.evidence.contains("DNSSEC: secure"), "{}", f.evidence);
-    }
-    // Same key, same record, AD bit set, but the TLSA RRSIG is corrupted: bogus, fail.
-    let r = run(settings(&w, "bogus.test")).await;
-    let (status, ev) = dane_of(&r.dns.unwrap());
-    assert_eq!(status, DnsStatus::Fail, "{ev}");
-    assert!(ev.contains("DNSSEC: bogus") && ev.contains("3 1 1 "), "{ev}");
-    // An unsigned zone (insecure delegation proven by a signed NSEC): warn, insecure.
-    let r = run(settings(&w, "warn.test")).await;
-    let (status, ev) = dane_of(&r.dns.unwrap());
-    assert_eq!(status, DnsStatus::Warn, "{ev}");
-    assert!(ev.contains("matches") && ev.contains("DNSSEC: insecure"), "{ev}");
-    // A trust anchor for a different key: the good zone no longer validates.
-    let other = Signing::new(&[], &[]);
-    let mut wrong = tempfile::NamedTempFile::new().unwrap();
-    std::io::Write::write_all(&mut wrong, other.anchor().as_bytes()).unwrap();
-    let mut s = settings(&w, "good.test");
-    s.dnssec_anchor = Some(wrong.path().to_path_buf());
-    let d = run(s).await.dns.unwrap();
-    for f in d.of(DnsCheck::Dane) {
-        assert_eq!(f.status, DnsStatus::Fail, "{}", dump(&d));
-        assert!(f.evidence.contains("DNSSEC: bogus"), "{}", f.evidence);
-    }
-    // An anchor file without a DNSKEY is a set-up error, not a silent fallback.
-    let mut empty = tempfile::NamedTempFile::new().unwrap();
-    std::io::Write::write_all(&mut empty, b"; nothing here\n").unwrap();
-    let mut s = settings(&w, "good.test");
-    s.dnssec_anchor = Some(empty.path().to_path_buf());
-    let d = run(s).await.dns.unwrap();
-    assert_eq!(d.worst(DnsCheck::Mx), Some(DnsStatus::Fail), "{}", dump(&d));
-    assert!(dump(&d).contains("no DNSKEY record"), "{}", dump(&d));
-}
-
 #[tokio::test]
 async fn null_and_implicit_mx() {
     let w = world().await;
@@ -585,7 +479,10 @@ async fn cli_mx_json_and_text() {
     assert_eq!(dane.len(), 2, "{doc}");
     for f in dane {
         assert_eq!(f["status"], "fail", "{f}");
-        assert!(f["evidence"].as_str().unwrap().contains("DNSSEC: bogus"), "{f}");
+        assert!(
+            f["evidence"].as_str().unwrap().contains("DNSSEC: bogus"),
+            "{f}"
+        );
     }
 
     let out = bin().args(args("bad.test", false)).output().await.unwrap();

@@ -13,9 +13,7 @@ mod fixed;
 mod records;
 
 pub use fixed::FixedLookup;
-pub use records::{
-    DnssecProof, MxRecord, TlsaAnswer, TlsaRecord, reverse_name, reversed_labels,
-};
+pub use records::{DnssecProof, MxRecord, TlsaAnswer, TlsaRecord, reverse_name, reversed_labels};
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -187,10 +185,10 @@ fn builder(
 pub fn load_trust_anchors(path: &Path) -> Result<TrustAnchors, DnsError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| DnsError::Setup(format!("--dnssec-anchor {}: {e}", path.display())))?;
-    if !text
-        .lines()
-        .any(|l| l.split_whitespace().any(|w| w.eq_ignore_ascii_case("DNSKEY")))
-    {
+    if !text.lines().any(|l| {
+        l.split_whitespace()
+            .any(|w| w.eq_ignore_ascii_case("DNSKEY"))
+    }) {
         return Err(DnsError::Setup(format!(
             "--dnssec-anchor {}: no DNSKEY record (DS anchors are not supported)",
             path.display()
@@ -401,6 +399,37 @@ mod tests {
             (a, s),
             (vec!["::1".parse::<IpAddr>().unwrap()], Source::Literal)
         );
+    }
+
+    #[test]
+    fn trust_anchor_files() {
+        let dir = std::env::temp_dir().join(format!("smtptui-anchor-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ds = dir.join("ds");
+        std::fs::write(&ds, "test. 3600 IN DS 12345 13 2 00ff\n").unwrap();
+        let err = load_trust_anchors(&ds).err().unwrap();
+        assert!(
+            err.to_string().contains("DS anchors are not supported"),
+            "{err}"
+        );
+        // A root-zone RSA DNSKEY in presentation form loads.
+        let key = dir.join("key");
+        std::fs::write(
+            &key,
+            ". 172800 IN DNSKEY 257 3 8 AwEAAa96jeuknZlaeSrvyAJj6ZHv28hhOKkx3rLGXVaC6rXTsDc449/cidltpkyGwCJNnOAlFNKF2jBosZBU5eeHspaQWOmOElZsjICMQMC3aeHbGiShvZsx4wMYSjH8e7Vrhbu6irwCzVBApESjbUdpWWmEnhathWu1jo+siFUiRAAxm9qyJNg/wOZqqzL/dL/q8PkcRU5oUKEpUge71M3ej2/7CPqpdVwuMoTvoB+ZOT4YeGyxMvHmbrxlFzGOHOijtzN+u1TQNatX2XBuzZNQ1K+s2CXkPIZo7s6JgZyvaBevYtxPvYLw4z9mR7K2vaF18UYH9Z9GNUUeayffKC73PYc=\n",
+        )
+        .unwrap();
+        assert!(load_trust_anchors(&key).is_ok());
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = HickoryLookup::with_anchors(
+            Some(dead),
+            Duration::from_secs(1),
+            Some(&dir.join("none")),
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, DnsError::Setup(_)), "{err:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

@@ -310,6 +310,39 @@ mod tests {
     }
 
     #[test]
+    fn tlsa_proof_is_the_weakest_of_the_rrset() {
+        use hickory_resolver::proto::rr::rdata::TLSA;
+        let rec = |proof: Proof, byte: u8| {
+            let mut r = Record::from_rdata(
+                Name::from_ascii("_25._tcp.mx.test.").unwrap(),
+                60,
+                RData::TLSA(TLSA::new(3.into(), 1.into(), 1.into(), vec![byte; 32])),
+            );
+            r.proof = proof;
+            r
+        };
+        let name = "_25._tcp.mx.test";
+        let a = tlsa_from(name, &[rec(Proof::Secure, 1), rec(Proof::Secure, 2)]).unwrap();
+        assert_eq!((a.dnssec, a.authenticated), (DnssecProof::Secure, true));
+        assert_eq!(a.records.len(), 2);
+        assert_eq!(a.records[0].display(), format!("3 1 1 {}", "01".repeat(32)));
+        let a = tlsa_from(name, &[rec(Proof::Secure, 1), rec(Proof::Insecure, 2)]).unwrap();
+        assert_eq!((a.dnssec, a.authenticated), (DnssecProof::Insecure, false));
+        let a = tlsa_from(
+            name,
+            &[rec(Proof::Indeterminate, 1), rec(Proof::Insecure, 2)],
+        )
+        .unwrap();
+        assert_eq!(a.dnssec, DnssecProof::Indeterminate);
+        let a = tlsa_from(name, &[rec(Proof::Bogus, 1), rec(Proof::Secure, 2)]).unwrap();
+        assert_eq!(a.dnssec, DnssecProof::Bogus);
+        assert!(matches!(
+            tlsa_from(name, &[]),
+            Err(DnsError::NoAddress { .. })
+        ));
+    }
+
+    #[test]
     fn mx_normalisation_and_null() {
         assert_eq!(
             MxRecord::new(10, "MX1.Example.COM.").exchange,
