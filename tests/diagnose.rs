@@ -146,6 +146,9 @@ async fn world() -> World {
             tlsa(&good1.leaf_der, 3, 1, 1),
             true,
         );
+    // nodane.test: signed, no TLSA (and the responder makes no NSEC proof for it).
+    z.mx("nodane.test", 10, "mx1.nodane.test")
+        .a("mx1.nodane.test", "127.0.0.2");
     // Null and implicit MX.
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
     // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other

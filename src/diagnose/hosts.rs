@@ -273,15 +273,22 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     };
     let shown: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
     if answer.dnssec == DnssecProof::Bogus {
-        let served = if shown.is_empty() {
-            "TLSA records".to_string()
-        } else {
-            format!("TLSA {}", shown.join(", "))
-        };
+        if shown.is_empty() {
+            // Nothing served: the "no TLSA" answer itself did not validate (a signed
+            // zone without NSEC proofs, or a resolver that strips DNSSEC records).
+            return f(
+                DnsStatus::Warn,
+                &format!(
+                    "no TLSA record at {name}; DNSSEC: bogus (the denial of existence does not validate)"
+                ),
+                "If the zone is signed, DANE senders defer mail until its negative answers carry valid NSEC/NSEC3 proofs; if this network's resolver strips DNSSEC data, retry with --dns-server.",
+            );
+        }
         return f(
             DnsStatus::Fail,
             &format!(
-                "{served} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor)"
+                "TLSA {} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor)",
+                shown.join(", ")
             ),
             "DANE senders defer mail to this MX while its TLSA RRset is bogus: re-sign the zone and check that the DS at the parent matches the DNSKEY.",
         );

@@ -38,6 +38,15 @@ async fn dnssec_is_validated_by_smtptui() {
         ev.contains("matches") && ev.contains("DNSSEC: insecure"),
         "{ev}"
     );
+    // No TLSA in the signed zone (and no NSEC from this responder): hickory 0.26 lets
+    // this denial through, so it is the plain "no TLSA" warning, never a pass.
+    let r = run(settings(&w, "nodane.test")).await;
+    let (status, ev) = dane_of(&r.dns.unwrap());
+    assert_eq!(status, DnsStatus::Warn, "{ev}");
+    assert!(
+        ev.contains("no TLSA record at _25._tcp.mx1.nodane.test"),
+        "{ev}"
+    );
     // A trust anchor for a different key: the good zone no longer validates.
     let other = Signing::new(&[], &[]);
     let mut wrong = tempfile::NamedTempFile::new().unwrap();
