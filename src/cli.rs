@@ -227,6 +227,10 @@ pub struct ProbeArgs {
     /// HTTPS port of the MTA-STS policy host (testing aid).
     #[arg(long, value_name = "PORT", hide = true)]
     pub mta_sts_port: Option<u16>,
+    /// DNSSEC trust anchors (DNSKEY records, zone-file form) instead of the IANA root
+    /// anchors (testing aid).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub dnssec_anchor: Option<PathBuf>,
 }
 
 /// A usage error with a clear message (exit code 2).
@@ -456,6 +460,7 @@ impl ProbeArgs {
         preset: Option<crate::presets::Preset>,
     ) -> Result<(), UsageError> {
         s.mx = self.mx;
+        s.dnssec_anchor.clone_from(&self.dnssec_anchor);
         for zone in &self.dnsbl {
             let z = zone.trim().trim_matches('.').to_ascii_lowercase();
             if z.is_empty()

@@ -281,6 +281,9 @@ pub struct Settings {
     pub mta_sts_port: u16,
     /// The provider preset in use (`--preset`), whose hints extend verdict advice.
     pub preset: Option<PresetHints>,
+    /// DNSSEC trust anchors for the TLSA validation (`--dnssec-anchor`, DNSKEY records
+    /// in zone-file form); `None` means the IANA root anchors.
+    pub dnssec_anchor: Option<std::path::PathBuf>,
 }
 
 /// DNSBL zones queried when `--dnsbl` is not given.
@@ -331,6 +334,7 @@ impl Settings {
             dnsbl: Vec::new(),
             mta_sts_port: 443,
             preset: None,
+            dnssec_anchor: None,
         }
     }
 

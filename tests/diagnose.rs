@@ -1,9 +1,15 @@
 //! Domain diagnosis end to end, all on loopback: a test DNS server (MX, TXT, PTR, TLSA,
 //! DNSBL entries), lab SMTP servers on 127.0.0.x standing in for the MX hosts, and an
 //! HTTPS server with the test CA serving the MTA-STS policies. One zone is built to
-//! pass every check, one to fail them; plus null MX, implicit MX, presets.
+//! pass every check, one to fail them; plus null MX, implicit MX, presets. The DNS
+//! server signs `test.` (good.test, bogus.test inside it; the other domains are
+//! insecure delegations) and the tests trust that key with `--dnssec-anchor`.
 #![cfg(feature = "lab")]
 
+#[path = "diagnose/dnssec.rs"]
+mod dnssec;
+#[path = "diagnose/sts.rs"]
+mod sts;
 mod support;
 
 use std::collections::HashMap;
@@ -15,9 +21,10 @@ use smtptui::diagnose::dane::record_for;
 use smtptui::lab::{CertKind, LabServer, Script};
 use smtptui::model::{DnsCheck, DnsReport, DnsStatus, RunId, RunReport};
 use smtptui::settings::{Settings, Timeouts};
+use sts::sts_server;
 use support::TestPki;
 use support::dns::{TestDns, Zone};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::signed_dns::Signing;
 use tokio::process::Command;
 
 /// Lab SMTP servers sharing one port on several loopback addresses.
@@ -39,71 +46,12 @@ async fn mx_servers(specs: Vec<(&str, Script)>) -> (u16, Vec<LabServer>) {
     }
 }
 
-/// An HTTPS server answering GET /.well-known/mta-sts.txt by Host header.
-async fn sts_server(
-    pki: &TestPki,
-    policies: HashMap<String, String>,
-) -> (u16, tokio::task::JoinHandle<()>) {
-    smtptui::tls::install_default_provider();
-    let names: Vec<&str> = policies.keys().map(String::as_str).collect();
-    let id = pki.pki.issue(&names, CertKind::Valid).unwrap();
-    let chain = id
-        .chain_der
-        .iter()
-        .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
-        .collect();
-    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(id.key_der.clone().into());
-    let config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let policies = Arc::new(policies);
-    let task = tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            let policies = policies.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut req = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&req).to_string();
-                let host = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Host: "))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                let ok = text.starts_with("GET /.well-known/mta-sts.txt HTTP/1.1\r\n");
-                let resp = match policies.get(&host) {
-                    Some(body) if ok => format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    ),
-                    _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string(),
-                };
-                let _ = tls.write_all(resp.as_bytes()).await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (port, task)
-}
-
 /// The whole loopback world: DNS, MX lab servers, MTA-STS HTTPS.
 struct World {
     pki: TestPki,
     dns: TestDns,
+    /// The DNSKEY of the signed test zone `test.` (the `--dnssec-anchor` file).
+    anchor: tempfile::NamedTempFile,
     mx_port: u16,
     sts_port: u16,
     _servers: Vec<LabServer>,
@@ -189,8 +137,26 @@ async fn world() -> World {
             tlsa(&good1.leaf_der, 3, 0, 1),
             false,
         );
+    // bogus.test: signed, and the TLSA matches, but its RRSIG is broken (the responder
+    // still sets the AD bit: smtptui must not trust it).
+    z.mx("bogus.test", 10, "mx1.bogus.test")
+        .a("mx1.bogus.test", "127.0.0.2")
+        .tlsa(
+            "_25._tcp.mx1.bogus.test",
+            tlsa(&good1.leaf_der, 3, 1, 1),
+            true,
+        );
+    // nodane.test: signed, no TLSA (and the responder makes no NSEC proof for it).
+    z.mx("nodane.test", 10, "mx1.nodane.test")
+        .a("mx1.nodane.test", "127.0.0.2");
     // Null and implicit MX.
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
+    // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
+    // domain is an insecure delegation from it.
+    let signing = Signing::new(&["good.test", "bogus.test"], &["_25._tcp.mx1.bogus.test"]);
+    let mut anchor = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut anchor, signing.anchor().as_bytes()).unwrap();
+    z.signing = Some(Arc::new(signing));
     let dns = TestDns::start(z).await;
     let mut policies = HashMap::new();
     policies.insert(
@@ -209,6 +175,7 @@ async fn world() -> World {
     World {
         pki,
         dns,
+        anchor,
         mx_port,
         sts_port,
         _servers: servers,
@@ -233,6 +200,7 @@ fn settings(w: &World, domain: &str) -> Settings {
         ("mta-sts.warn.test".into(), "127.0.0.1".parse().unwrap()),
     ];
     s.dnsbl = vec!["bl.test".into()];
+    s.dnssec_anchor = Some(w.anchor.path().to_path_buf());
     s.timeouts = Timeouts::uniform(Duration::from_secs(2));
     s.tls.ca_file = Some(w.pki.ca_file.clone());
     s.tls.no_system_roots = true;
@@ -385,7 +353,7 @@ async fn zone_built_to_warn_warns() {
     }
     assert!(all.contains("mode testing"), "{all}");
     assert!(
-        all.contains("3 0 1 ") && all.contains("DNSSEC: not validated"),
+        all.contains("3 0 1 ") && all.contains("DNSSEC: insecure"),
         "{all}"
     );
     // The MX serves mx1.good.test's certificate: wrong name for alias.warn.test.
@@ -433,6 +401,7 @@ async fn cli_mx_json_and_text() {
     let mx_port = w.mx_port.to_string();
     let sts_port = w.sts_port.to_string();
     let ca = w.pki.ca_file.to_string_lossy().into_owned();
+    let anchor = w.anchor.path().to_string_lossy().into_owned();
     let args = |domain: &str, json: bool| {
         let mut v: Vec<String> = [
             "check",
@@ -453,6 +422,8 @@ async fn cli_mx_json_and_text() {
             "bl.test",
             "--timeout",
             "2",
+            "--dnssec-anchor",
+            &anchor,
         ]
         .iter()
         .map(ToString::to_string)
@@ -499,6 +470,28 @@ async fn cli_mx_json_and_text() {
     }
     assert_eq!(doc["dns"]["mx"][1]["host"], "mx2.good.test");
     assert_eq!(doc["endpoints"].as_array().unwrap().len(), 2);
+
+    // Without --dnssec-anchor only the IANA root keys are trusted: the test zone's
+    // signatures lead nowhere, so its TLSA is not accepted.
+    let mut no_anchor = args("good.test", true);
+    no_anchor.truncate(no_anchor.len() - 4);
+    no_anchor.extend(["--format".into(), "json".into()]);
+    let out = bin().args(&no_anchor).output().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dane: Vec<&serde_json::Value> = doc["dns"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "dane")
+        .collect();
+    assert_eq!(dane.len(), 2, "{doc}");
+    for f in dane {
+        assert_eq!(f["status"], "fail", "{f}");
+        assert!(
+            f["evidence"].as_str().unwrap().contains("DNSSEC: bogus"),
+            "{f}"
+        );
+    }
 
     let out = bin().args(args("bad.test", false)).output().await.unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::dane::{TlsaMatch, match_record};
 use super::{PlannedHost, addresses, finding, net};
-use crate::dns::{DnsError, Lookup, StaticTable, TlsaRecord, reversed_labels};
+use crate::dns::{DnsError, DnssecProof, Lookup, StaticTable, TlsaRecord, reversed_labels};
 use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
 use crate::tls::TlsClient;
 
@@ -272,6 +272,27 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         }
     };
     let shown: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
+    if answer.dnssec == DnssecProof::Bogus {
+        if shown.is_empty() {
+            // Nothing served: the "no TLSA" answer itself did not validate (a signed
+            // zone without NSEC proofs, or a resolver that strips DNSSEC records).
+            return f(
+                DnsStatus::Warn,
+                &format!(
+                    "no TLSA record at {name}; DNSSEC: bogus (the denial of existence does not validate)"
+                ),
+                "If the zone is signed, DANE senders defer mail until its negative answers carry valid NSEC/NSEC3 proofs; if this network's resolver strips DNSSEC data, retry with --dns-server.",
+            );
+        }
+        return f(
+            DnsStatus::Fail,
+            &format!(
+                "TLSA {} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor)",
+                shown.join(", ")
+            ),
+            "DANE senders defer mail to this MX while its TLSA RRset is bogus: re-sign the zone and check that the DS at the parent matches the DNSKEY.",
+        );
+    }
     let Some(tls) = c.tls else {
         return f(
             DnsStatus::Warn,
@@ -308,15 +329,16 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     let matched = results
         .iter()
         .position(|m| matches!(m, TlsaMatch::Matches(_)));
-    let dnssec = if answer.authenticated {
-        "DNSSEC: validated by the resolver (AD bit)"
-    } else {
-        "DNSSEC: not validated (the resolver did not set the AD bit)"
+    let dnssec = match answer.dnssec {
+        DnssecProof::Secure => "DNSSEC: secure (validated from the trust anchor by smtptui)",
+        DnssecProof::Insecure => "DNSSEC: insecure (the zone is provably unsigned)",
+        DnssecProof::Bogus => "DNSSEC: bogus",
+        DnssecProof::Indeterminate => "DNSSEC: indeterminate (validation reached no verdict)",
     };
     match matched {
         Some(i) => {
             let ev = format!("{} matches the chain of {addr}; {dnssec}", shown[i]);
-            if answer.authenticated {
+            if answer.dnssec == DnssecProof::Secure {
                 f(
                     DnsStatus::Pass,
                     &ev,
@@ -326,7 +348,7 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
                 f(
                     DnsStatus::Warn,
                     &ev,
-                    "The record matches, but without a DNSSEC-validated answer senders ignore it: sign the zone, and run this check through a validating resolver (--dns-server).",
+                    "The record matches, but senders only use TLSA records proven secure by DNSSEC: sign the zone and publish its DS at the parent.",
                 )
             }
         }

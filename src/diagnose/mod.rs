@@ -68,7 +68,11 @@ pub struct MxPlan {
 
 /// A resolver for the diagnosis: `--dns-server` or the system configuration.
 pub fn lookup_for(settings: &Settings) -> Result<HickoryLookup, DnsError> {
-    HickoryLookup::new(settings.dns_server, settings.timeouts.connect)
+    HickoryLookup::with_anchors(
+        settings.dns_server,
+        settings.timeouts.connect,
+        settings.dnssec_anchor.as_deref(),
+    )
 }
 
 /// Addresses of `host`: an IP literal as is, the static table, then DNS.

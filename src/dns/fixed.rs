@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::{DnsError, Lookup, MxRecord, TlsaAnswer, TlsaRecord, reverse_name};
+use super::{DnsError, DnssecProof, Lookup, MxRecord, TlsaAnswer, TlsaRecord, reverse_name};
 
 /// An in-memory zone. A name that appears under any record type answers "no record of
 /// that type" for the others; a name that appears nowhere is NXDOMAIN.
@@ -56,12 +56,25 @@ impl FixedLookup {
         self
     }
 
-    /// Adds a TLSA record at `name`; `authenticated` sets the answer's AD bit.
+    /// Adds a TLSA record at `name`; `authenticated` makes the answer DNSSEC-secure
+    /// (else insecure).
     #[must_use]
-    pub fn tlsa(mut self, name: &str, record: TlsaRecord, authenticated: bool) -> Self {
+    pub fn tlsa(self, name: &str, record: TlsaRecord, authenticated: bool) -> Self {
+        let proof = if authenticated {
+            DnssecProof::Secure
+        } else {
+            DnssecProof::Insecure
+        };
+        self.tlsa_with_proof(name, record, proof)
+    }
+
+    /// Adds a TLSA record at `name` whose RRset carries `proof`.
+    #[must_use]
+    pub fn tlsa_with_proof(mut self, name: &str, record: TlsaRecord, proof: DnssecProof) -> Self {
         let a = self.tlsa.entry(key(name)).or_default();
         a.records.push(record);
-        a.authenticated = authenticated;
+        a.dnssec = proof;
+        a.authenticated = proof == DnssecProof::Secure;
         self
     }
 

@@ -3,19 +3,27 @@
 //! IP-literal targets never touch DNS. Besides addresses, the trait answers the record
 //! types the domain diagnosis needs: MX, TXT, PTR and TLSA (see [`records`]), and
 //! [`FixedLookup`] serves all of them from memory for tests.
+//!
+//! TLSA answers are validated by smtptui itself: a second hickory resolver with DNSSEC
+//! validation on (ring crypto) walks the chain from the trust anchors (the IANA root
+//! keys, or `--dnssec-anchor`) and labels the RRset secure, insecure, bogus or
+//! indeterminate ([`DnssecProof`]). The upstream resolver's AD bit is not trusted.
 
 mod fixed;
 mod records;
 
 pub use fixed::FixedLookup;
-pub use records::{MxRecord, TlsaAnswer, TlsaRecord, reverse_name, reversed_labels};
+pub use records::{DnssecProof, MxRecord, TlsaAnswer, TlsaRecord, reverse_name, reversed_labels};
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::{Resolver, TokioResolver};
+use hickory_resolver::proto::dnssec::TrustAnchors;
+use hickory_resolver::{Resolver, ResolverBuilder, TokioResolver};
 
 /// Why a name did not resolve.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,8 +99,8 @@ pub trait Lookup: Send + Sync {
         unsupported(&reverse_name(addr), "PTR")
     }
 
-    /// The TLSA records at `name` (e.g. `_25._tcp.mx.example.com`) and whether the
-    /// resolver vouched for them (the AD bit).
+    /// The TLSA records at `name` (e.g. `_25._tcp.mx.example.com`) and what DNSSEC
+    /// validation proved about them.
     fn lookup_tlsa(
         &self,
         name: &str,
@@ -140,40 +148,98 @@ fn normalise(host: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// A hickory resolver: the system configuration, or one given server.
+/// A hickory resolver: the system configuration, or one given server. TLSA queries go
+/// through a second, validating resolver on the same servers.
 pub struct HickoryLookup {
     resolver: TokioResolver,
+    /// DNSSEC-validating twin of `resolver`, used for TLSA.
+    validator: TokioResolver,
     /// The explicit server, for queries hickory would answer locally.
     server: Option<SocketAddr>,
     timeout: Duration,
 }
 
-impl HickoryLookup {
-    /// Uses `server` if given, else the system configuration (`/etc/resolv.conf`).
-    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, DnsError> {
-        let builder = match server {
-            Some(addr) => {
-                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
-                for conn in &mut ns.connections {
-                    conn.port = addr.port();
-                }
-                let config = ResolverConfig::from_parts(None, Vec::new(), vec![ns]);
-                Resolver::builder_with_config(config, TokioRuntimeProvider::default())
+/// A resolver builder for `server`, or the system configuration.
+fn builder(
+    server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<ResolverBuilder<TokioRuntimeProvider>, DnsError> {
+    let builder = match server {
+        Some(addr) => {
+            let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+            for conn in &mut ns.connections {
+                conn.port = addr.port();
             }
-            None => Resolver::builder_tokio().map_err(|e| DnsError::Setup(e.to_string()))?,
+            let config = ResolverConfig::from_parts(None, Vec::new(), vec![ns]);
+            Resolver::builder_with_config(config, TokioRuntimeProvider::default())
+        }
+        None => Resolver::builder_tokio().map_err(|e| DnsError::Setup(e.to_string()))?,
+    };
+    let mut opts = ResolverOpts::default();
+    opts.timeout = timeout;
+    opts.attempts = 2;
+    Ok(builder.with_options(opts))
+}
+
+/// Loads DNSSEC trust anchors (DNSKEY records in zone-file presentation form).
+pub fn load_trust_anchors(path: &Path) -> Result<TrustAnchors, DnsError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| DnsError::Setup(format!("--dnssec-anchor {}: {e}", path.display())))?;
+    if !text.lines().any(|l| {
+        l.split_whitespace()
+            .any(|w| w.eq_ignore_ascii_case("DNSKEY"))
+    }) {
+        return Err(DnsError::Setup(format!(
+            "--dnssec-anchor {}: no DNSKEY record (DS anchors are not supported)",
+            path.display()
+        )));
+    }
+    text.parse::<TrustAnchors>()
+        .map_err(|e| DnsError::Setup(format!("--dnssec-anchor {}: {e}", path.display())))
+}
+
+impl HickoryLookup {
+    /// Uses `server` if given, else the system configuration (`/etc/resolv.conf`);
+    /// TLSA answers are validated against the IANA root trust anchors.
+    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, DnsError> {
+        Self::with_anchors(server, timeout, None)
+    }
+
+    /// Like [`HickoryLookup::new`], validating TLSA answers against the DNSKEY trust
+    /// anchors in `anchor_file` instead of the root keys.
+    pub fn with_anchors(
+        server: Option<SocketAddr>,
+        timeout: Duration,
+        anchor_file: Option<&Path>,
+    ) -> Result<Self, DnsError> {
+        let resolver = builder(server, timeout)?
+            .build()
+            .map_err(|e| DnsError::Setup(e.to_string()))?;
+        let anchors = match anchor_file {
+            Some(path) => load_trust_anchors(path)?,
+            None => TrustAnchors::default(),
         };
-        let mut opts = ResolverOpts::default();
-        opts.timeout = timeout;
-        opts.attempts = 2;
-        let resolver = builder
-            .with_options(opts)
+        let mut validating = builder(server, timeout)?.with_trust_anchor(Arc::new(anchors));
+        validating.options_mut().validate = true;
+        let validator = validating
             .build()
             .map_err(|e| DnsError::Setup(e.to_string()))?;
         Ok(Self {
             resolver,
+            validator,
             server,
             timeout,
         })
+    }
+}
+
+/// Whether hickory's validating lookup failed because the answer is bogus.
+fn is_bogus(e: &hickory_resolver::net::NetError) -> bool {
+    use hickory_resolver::net::{DnsError as HDnsError, NetError};
+    match e {
+        NetError::Dns(HDnsError::DnssecBogus) => true,
+        NetError::Dns(HDnsError::Nsec { proof, .. }) => proof.is_bogus(),
+        _ => false,
     }
 }
 
@@ -256,12 +322,22 @@ impl Lookup for HickoryLookup {
     }
 
     async fn lookup_tlsa(&self, name: &str) -> Result<TlsaAnswer, DnsError> {
-        let found = self
-            .resolver
-            .tlsa_lookup(fqdn(name))
-            .await
-            .map_err(|e| net_error(name, "TLSA", &e))?;
-        records::tlsa_from(name, found.message())
+        match self.validator.tlsa_lookup(fqdn(name)).await {
+            Ok(found) => records::tlsa_from(name, found.answers()),
+            Err(e) if is_bogus(&e) => {
+                // Show what was served (unvalidated) next to the verdict.
+                let records = match self.resolver.tlsa_lookup(fqdn(name)).await {
+                    Ok(found) => records::tlsa_records(found.answers()),
+                    Err(_) => Vec::new(),
+                };
+                Ok(TlsaAnswer {
+                    records,
+                    authenticated: false,
+                    dnssec: DnssecProof::Bogus,
+                })
+            }
+            Err(e) => Err(net_error(name, "TLSA", &e)),
+        }
     }
 }
 
@@ -323,6 +399,37 @@ mod tests {
             (a, s),
             (vec!["::1".parse::<IpAddr>().unwrap()], Source::Literal)
         );
+    }
+
+    #[test]
+    fn trust_anchor_files() {
+        let dir = std::env::temp_dir().join(format!("smtptui-anchor-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ds = dir.join("ds");
+        std::fs::write(&ds, "test. 3600 IN DS 12345 13 2 00ff\n").unwrap();
+        let err = load_trust_anchors(&ds).err().unwrap();
+        assert!(
+            err.to_string().contains("DS anchors are not supported"),
+            "{err}"
+        );
+        // A root-zone RSA DNSKEY in presentation form loads.
+        let key = dir.join("key");
+        std::fs::write(
+            &key,
+            ". 172800 IN DNSKEY 257 3 8 AwEAAa96jeuknZlaeSrvyAJj6ZHv28hhOKkx3rLGXVaC6rXTsDc449/cidltpkyGwCJNnOAlFNKF2jBosZBU5eeHspaQWOmOElZsjICMQMC3aeHbGiShvZsx4wMYSjH8e7Vrhbu6irwCzVBApESjbUdpWWmEnhathWu1jo+siFUiRAAxm9qyJNg/wOZqqzL/dL/q8PkcRU5oUKEpUge71M3ej2/7CPqpdVwuMoTvoB+ZOT4YeGyxMvHmbrxlFzGOHOijtzN+u1TQNatX2XBuzZNQ1K+s2CXkPIZo7s6JgZyvaBevYtxPvYLw4z9mR7K2vaF18UYH9Z9GNUUeayffKC73PYc=\n",
+        )
+        .unwrap();
+        assert!(load_trust_anchors(&key).is_ok());
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = HickoryLookup::with_anchors(
+            Some(dead),
+            Duration::from_secs(1),
+            Some(&dir.join("none")),
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, DnsError::Setup(_)), "{err:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

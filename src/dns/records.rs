@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hickory_resolver::proto::dnssec::Proof;
 use hickory_resolver::proto::op::{Message, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
@@ -65,14 +66,42 @@ impl TlsaRecord {
     }
 }
 
-/// The TLSA records at a name and whether the resolver vouched for them.
+/// What smtptui's own DNSSEC validation proved about an RRset (RFC 4035 §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DnssecProof {
+    /// A chain of valid signatures from a trust anchor covers the RRset.
+    Secure,
+    /// The zone is provably unsigned (a signed proof that no DS exists above it).
+    Insecure,
+    /// Signatures are missing, expired or broken where the chain says they must exist.
+    Bogus,
+    /// Validation could not reach a conclusion (no answer, no trust anchor ...).
+    #[default]
+    Indeterminate,
+}
+
+impl DnssecProof {
+    /// Lower-case name: `secure`, `insecure`, `bogus`, `indeterminate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Secure => "secure",
+            Self::Insecure => "insecure",
+            Self::Bogus => "bogus",
+            Self::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// The TLSA records at a name and what DNSSEC proved about them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TlsaAnswer {
-    /// The records.
+    /// The records (for a bogus answer: as served, unvalidated, for display only).
     pub records: Vec<TlsaRecord>,
-    /// The resolver set the AD (authentic data) bit: it validated the answer with
-    /// DNSSEC. smtptui does not validate signatures itself.
+    /// The answer is proven secure ([`TlsaAnswer::dnssec`] is
+    /// [`DnssecProof::Secure`]).
     pub authenticated: bool,
+    /// The proof smtptui's validating resolver reached for the TLSA RRset.
+    pub dnssec: DnssecProof,
 }
 
 /// The reverse-lookup name of `addr`: `4.3.2.1.in-addr.arpa` or the nibble form under
@@ -170,9 +199,9 @@ pub(super) fn ptr_from(name: &str, answers: &[Record]) -> Result<Vec<String>, Dn
     Ok(out)
 }
 
-pub(super) fn tlsa_from(name: &str, message: &Message) -> Result<TlsaAnswer, DnsError> {
-    let records: Vec<TlsaRecord> = message
-        .answers
+/// The TLSA records among `answers` (any proof).
+pub(super) fn tlsa_records(answers: &[Record]) -> Vec<TlsaRecord> {
+    answers
         .iter()
         .filter_map(|r| match &r.data {
             RData::TLSA(t) => Some(TlsaRecord {
@@ -183,16 +212,37 @@ pub(super) fn tlsa_from(name: &str, message: &Message) -> Result<TlsaAnswer, Dns
             }),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The TLSA answer from a validating lookup: the records and the weakest proof among
+/// them (one bogus record makes the RRset bogus).
+pub(super) fn tlsa_from(name: &str, answers: &[Record]) -> Result<TlsaAnswer, DnsError> {
+    let records = tlsa_records(answers);
     if records.is_empty() {
         return Err(DnsError::NoAddress {
             name: name.into(),
             what: "TLSA".into(),
         });
     }
+    let proofs: Vec<Proof> = answers
+        .iter()
+        .filter(|r| matches!(r.data, RData::TLSA(_)))
+        .map(|r| r.proof)
+        .collect();
+    let dnssec = if proofs.iter().any(Proof::is_bogus) {
+        DnssecProof::Bogus
+    } else if proofs.iter().any(Proof::is_indeterminate) {
+        DnssecProof::Indeterminate
+    } else if proofs.iter().any(Proof::is_insecure) {
+        DnssecProof::Insecure
+    } else {
+        DnssecProof::Secure
+    };
     Ok(TlsaAnswer {
         records,
-        authenticated: message.metadata.authentic_data,
+        authenticated: dnssec == DnssecProof::Secure,
+        dnssec,
     })
 }
 
@@ -257,6 +307,39 @@ mod tests {
         assert!(v6.starts_with("1.0.0.0.0.0.0.0"), "{v6}");
         assert!(v6.ends_with("8.b.d.0.1.0.0.2.ip6.arpa"), "{v6}");
         assert_eq!(v6.split('.').count(), 34);
+    }
+
+    #[test]
+    fn tlsa_proof_is_the_weakest_of_the_rrset() {
+        use hickory_resolver::proto::rr::rdata::TLSA;
+        let rec = |proof: Proof, byte: u8| {
+            let mut r = Record::from_rdata(
+                Name::from_ascii("_25._tcp.mx.test.").unwrap(),
+                60,
+                RData::TLSA(TLSA::new(3.into(), 1.into(), 1.into(), vec![byte; 32])),
+            );
+            r.proof = proof;
+            r
+        };
+        let name = "_25._tcp.mx.test";
+        let a = tlsa_from(name, &[rec(Proof::Secure, 1), rec(Proof::Secure, 2)]).unwrap();
+        assert_eq!((a.dnssec, a.authenticated), (DnssecProof::Secure, true));
+        assert_eq!(a.records.len(), 2);
+        assert_eq!(a.records[0].display(), format!("3 1 1 {}", "01".repeat(32)));
+        let a = tlsa_from(name, &[rec(Proof::Secure, 1), rec(Proof::Insecure, 2)]).unwrap();
+        assert_eq!((a.dnssec, a.authenticated), (DnssecProof::Insecure, false));
+        let a = tlsa_from(
+            name,
+            &[rec(Proof::Indeterminate, 1), rec(Proof::Insecure, 2)],
+        )
+        .unwrap();
+        assert_eq!(a.dnssec, DnssecProof::Indeterminate);
+        let a = tlsa_from(name, &[rec(Proof::Bogus, 1), rec(Proof::Secure, 2)]).unwrap();
+        assert_eq!(a.dnssec, DnssecProof::Bogus);
+        assert!(matches!(
+            tlsa_from(name, &[]),
+            Err(DnsError::NoAddress { .. })
+        ));
     }
 
     #[test]

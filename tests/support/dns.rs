@@ -1,6 +1,7 @@
 //! A tiny authoritative DNS responder on 127.0.0.1 (UDP and TCP on the same port) for
 //! tests: A/AAAA, MX, TXT, PTR and TLSA from a table, NXDOMAIN for unknown names,
-//! SERVFAIL for names listed as broken, and the AD bit for names listed as secure. It
+//! SERVFAIL for names listed as broken, and the AD bit for names listed as secure. With
+//! [`Zone::signing`] set, answers are DNSSEC-signed (see [`super::signed_dns`]). It
 //! lets tests exercise `--dns-server` without ever touching the system resolver.
 
 use std::collections::HashMap;
@@ -9,6 +10,8 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
+
+use super::signed_dns::{self, Signing};
 
 /// A running responder; stops when dropped.
 pub struct TestDns {
@@ -45,6 +48,8 @@ pub struct Zone {
     pub tlsa: HashMap<String, Vec<Tlsa>>,
     /// Names whose answers carry the AD (authentic data) bit.
     pub secure: Vec<String>,
+    /// DNSSEC signing of `test.` (None: nothing is signed).
+    pub signing: Option<Arc<Signing>>,
 }
 
 impl Zone {
@@ -171,6 +176,14 @@ fn encode_name(name: &str) -> Vec<u8> {
 }
 
 fn answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
+    let plain = plain_answer(q, zone)?;
+    Some(match &zone.signing {
+        Some(s) => signed_dns::sign(q, plain, s),
+        None => plain,
+    })
+}
+
+fn plain_answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
     if q.len() < 12 {
         return None;
     }
