@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use crate::model::{PortSpec, Secret};
-use crate::settings::{AuthSettings, Settings};
+use crate::settings::{AuthMech, AuthSettings, Settings};
 
 use super::input::LineInput;
 use super::recent::RecentTarget;
@@ -23,7 +23,9 @@ pub enum Field {
     Ports,
     /// AUTH user.
     User,
-    /// AUTH password (masked).
+    /// AUTH mechanism: empty (auto) or a name; ←/→ cycle through [`AUTH_CHOICES`].
+    Auth,
+    /// AUTH password or OAuth token (masked).
     Password,
     /// Envelope sender.
     From,
@@ -45,11 +47,12 @@ pub enum Field {
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 14] = [
         Field::Host,
         Field::Preset,
         Field::Ports,
         Field::User,
+        Field::Auth,
         Field::Password,
         Field::From,
         Field::To,
@@ -68,6 +71,7 @@ impl Field {
             Self::Preset => "Preset",
             Self::Ports => "Ports/modes",
             Self::User => "User",
+            Self::Auth => "AUTH",
             Self::Password => "Password",
             Self::From => "Mail from",
             Self::To => "Rcpt to",
@@ -87,6 +91,7 @@ impl Field {
             Self::Preset => "(optional) ←/→ or Ctrl-O: gmail, microsoft365, ses:REGION …",
             Self::Ports => "25,465/tls,587,2525",
             Self::User => "(optional) user for AUTH",
+            Self::Auth => "auto  (←/→: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)",
             Self::Password => "(optional) never stored",
             Self::From => "(optional) sender@example.com",
             Self::To => "(optional) rcpt@example.net, ...",
@@ -100,12 +105,37 @@ impl Field {
     }
 }
 
+/// The AUTH field's choices, in ←/→ order; "auto" is the empty field (the mechanism is
+/// then chosen from the server's EHLO, or from the preset).
+pub const AUTH_CHOICES: [Option<AuthMech>; 6] = [
+    None,
+    Some(AuthMech::Plain),
+    Some(AuthMech::Login),
+    Some(AuthMech::CramMd5),
+    Some(AuthMech::XOAuth2),
+    Some(AuthMech::OAuthBearer),
+];
+
+/// The AUTH field's text → the mechanism: `Ok(None)` for empty or `auto`.
+pub fn parse_mech(text: &str) -> Result<Option<AuthMech>, FormError> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    AuthMech::parse(text)
+        .map(Some)
+        .ok_or_else(|| FormError::Auth(text.to_string()))
+}
+
 /// Why the form cannot start a run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormError {
     /// No host.
     #[error("enter a host name or address")]
     NoHost,
+    /// The AUTH field names no known mechanism.
+    #[error("AUTH: unknown mechanism `{0}` (auto, PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)")]
+    Auth(String),
     /// A port spec did not parse.
     #[error("ports: {0}")]
     Ports(String),
@@ -124,7 +154,7 @@ pub enum FormError {
 #[derive(Debug, Clone)]
 pub struct Form {
     /// One input per field (the password's text is only in memory, masked on screen).
-    pub inputs: [LineInput; 13],
+    pub inputs: [LineInput; 14],
     /// The focused field.
     pub focus: usize,
     /// Recent targets, newest first.
@@ -143,7 +173,7 @@ pub struct Form {
 impl Form {
     /// An empty form with the default ports.
     pub fn new(recent: Vec<RecentTarget>) -> Self {
-        let mut inputs: [LineInput; 13] = Default::default();
+        let mut inputs: [LineInput; 14] = Default::default();
         inputs[Field::Ports as usize] = LineInput::new(ports_text(&PortSpec::defaults()));
         Self {
             inputs,
@@ -169,6 +199,28 @@ impl Form {
                 .as_ref()
                 .and_then(|b| b.auth.as_ref())
                 .is_some_and(|a| !a.secret.is_empty())
+    }
+
+    /// The mechanism the AUTH field names (`Ok(None)`: auto).
+    pub fn mech(&self) -> Result<Option<AuthMech>, FormError> {
+        parse_mech(self.input(Field::Auth).text())
+    }
+
+    /// Whether the Password field takes an OAuth bearer token (XOAUTH2, OAUTHBEARER).
+    pub fn wants_token(&self) -> bool {
+        matches!(
+            self.mech(),
+            Ok(Some(AuthMech::XOAuth2 | AuthMech::OAuthBearer))
+        )
+    }
+
+    /// Steps the AUTH field through [`AUTH_CHOICES`] (an unknown name starts at auto).
+    pub fn cycle_mech(&mut self, delta: isize) {
+        let now = self.mech().ok().flatten();
+        let n = AUTH_CHOICES.len() as isize;
+        let at = AUTH_CHOICES.iter().position(|c| *c == now).unwrap_or(0) as isize;
+        let next = AUTH_CHOICES[(at + delta).rem_euclid(n) as usize];
+        self.inputs[Field::Auth as usize].set(next.map_or("", AuthMech::as_str));
     }
 
     /// The focused field.
@@ -206,6 +258,7 @@ impl Form {
             Field::User,
             s.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default(),
         );
+        set(self, Field::Auth, explicit_mech(s).unwrap_or_default());
         set(self, Field::Password, String::new());
         set(self, Field::From, s.from.clone().unwrap_or_default());
         set(self, Field::To, s.to.join(", "));
@@ -256,6 +309,7 @@ impl Form {
         self.preset_applied = (!r.preset.is_empty()).then(|| r.preset.clone());
         set(self, Field::Ports, &r.ports);
         set(self, Field::User, &r.user);
+        set(self, Field::Auth, &r.auth);
         set(self, Field::Password, "");
         set(self, Field::From, &r.from);
         set(self, Field::To, &r.to);
@@ -295,6 +349,12 @@ impl Form {
             preset: self.text(Field::Preset).to_string(),
             ports: self.text(Field::Ports).to_string(),
             user: self.text(Field::User).to_string(),
+            auth: self
+                .mech()
+                .ok()
+                .flatten()
+                .map_or("", AuthMech::as_str)
+                .to_string(),
             from: self.text(Field::From).to_string(),
             to: self.text(Field::To).to_string(),
             server_name: self.text(Field::ServerName).to_string(),
@@ -314,6 +374,7 @@ impl Form {
             return Err(FormError::NoHost);
         }
         let ports = parse_ports(self.text(Field::Ports)).map_err(FormError::Ports)?;
+        let mech = self.mech()?;
         let mut s = match &self.base {
             Some(b) => Settings {
                 target: host.to_string(),
@@ -340,10 +401,11 @@ impl Form {
             } else {
                 Secret::new(password)
             };
+            // Auto leaves the choice to the preset (below) or to the server's EHLO.
             s.auth = Some(AuthSettings {
                 user: user.to_string(),
                 secret,
-                mech: previous.and_then(|a| a.mech),
+                mech: None,
             });
         }
         let from = self.text(Field::From);
@@ -361,6 +423,9 @@ impl Form {
         s.tls.ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
         self.apply_reach(&mut s)?;
         self.apply_preset(&mut s)?;
+        if let (Some(m), Some(auth)) = (mech, s.auth.as_mut()) {
+            auth.mech = Some(m);
+        }
         self.inputs[Field::Password as usize].clear();
         self.base = Some(s.clone());
         self.error = None;
@@ -411,6 +476,16 @@ impl Form {
         s.tls.client_key = (!key.is_empty()).then(|| PathBuf::from(key));
         Ok(())
     }
+}
+
+/// The mechanism of `s` as the AUTH field shows it: `None` (auto) when there is none or
+/// when it is just the preset's own first choice (so changing the preset changes it).
+fn explicit_mech(s: &Settings) -> Option<String> {
+    let mech = s.auth.as_ref()?.mech?;
+    let preset_first = super::preset_pick::preset_id(s)
+        .and_then(|id| crate::presets::find(&id).ok())
+        .and_then(|p| p.auth.first().copied());
+    (preset_first != Some(mech)).then(|| mech.as_str().to_string())
 }
 
 /// The Host field's prefix that asks for MX mode (`mx:example.com`).

@@ -27,9 +27,13 @@ mod dns_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod form_auth_tests;
+#[cfg(test)]
 mod lab_tests;
 #[cfg(test)]
 mod render_tests;
+#[cfg(test)]
+mod transcript_tests;
 
 use std::path::PathBuf;
 
