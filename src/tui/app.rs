@@ -297,6 +297,7 @@ impl App {
         self.cert_scroll = 0;
         self.transcript.scroll = None;
         self.transcript.current_match = None;
+        self.transcript.hscroll = 0;
         self.step = None;
         self.run
     }

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use crate::model::{PortSpec, Secret};
 use crate::settings::{AuthMech, AuthSettings, Settings};
 
+use super::form_auth::explicit_mech;
+pub use super::form_auth::{AUTH_CHOICES, parse_mech};
+
 use super::input::LineInput;
 use super::recent::RecentTarget;
 
@@ -105,28 +108,6 @@ impl Field {
     }
 }
 
-/// The AUTH field's choices, in ←/→ order; "auto" is the empty field (the mechanism is
-/// then chosen from the server's EHLO, or from the preset).
-pub const AUTH_CHOICES: [Option<AuthMech>; 6] = [
-    None,
-    Some(AuthMech::Plain),
-    Some(AuthMech::Login),
-    Some(AuthMech::CramMd5),
-    Some(AuthMech::XOAuth2),
-    Some(AuthMech::OAuthBearer),
-];
-
-/// The AUTH field's text → the mechanism: `Ok(None)` for empty or `auto`.
-pub fn parse_mech(text: &str) -> Result<Option<AuthMech>, FormError> {
-    let text = text.trim();
-    if text.is_empty() || text.eq_ignore_ascii_case("auto") {
-        return Ok(None);
-    }
-    AuthMech::parse(text)
-        .map(Some)
-        .ok_or_else(|| FormError::Auth(text.to_string()))
-}
-
 /// Why the form cannot start a run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormError {
@@ -142,6 +123,9 @@ pub enum FormError {
     /// Password without user.
     #[error("a password needs a user")]
     PasswordWithoutUser,
+    /// An AUTH mechanism without user.
+    #[error("an AUTH mechanism needs a user")]
+    MechWithoutUser,
     /// The proxy URL, bind address or client certificate is unusable.
     #[error("{0}")]
     Reach(String),
@@ -199,28 +183,6 @@ impl Form {
                 .as_ref()
                 .and_then(|b| b.auth.as_ref())
                 .is_some_and(|a| !a.secret.is_empty())
-    }
-
-    /// The mechanism the AUTH field names (`Ok(None)`: auto).
-    pub fn mech(&self) -> Result<Option<AuthMech>, FormError> {
-        parse_mech(self.input(Field::Auth).text())
-    }
-
-    /// Whether the Password field takes an OAuth bearer token (XOAUTH2, OAUTHBEARER).
-    pub fn wants_token(&self) -> bool {
-        matches!(
-            self.mech(),
-            Ok(Some(AuthMech::XOAuth2 | AuthMech::OAuthBearer))
-        )
-    }
-
-    /// Steps the AUTH field through [`AUTH_CHOICES`] (an unknown name starts at auto).
-    pub fn cycle_mech(&mut self, delta: isize) {
-        let now = self.mech().ok().flatten();
-        let n = AUTH_CHOICES.len() as isize;
-        let at = AUTH_CHOICES.iter().position(|c| *c == now).unwrap_or(0) as isize;
-        let next = AUTH_CHOICES[(at + delta).rem_euclid(n) as usize];
-        self.inputs[Field::Auth as usize].set(next.map_or("", AuthMech::as_str));
     }
 
     /// The focused field.
@@ -390,6 +352,9 @@ impl Form {
             if !password.is_empty() {
                 return Err(FormError::PasswordWithoutUser);
             }
+            if mech.is_some() {
+                return Err(FormError::MechWithoutUser);
+            }
             s.auth = None;
         } else {
             let previous = s.auth.take();
@@ -476,16 +441,6 @@ impl Form {
         s.tls.client_key = (!key.is_empty()).then(|| PathBuf::from(key));
         Ok(())
     }
-}
-
-/// The mechanism of `s` as the AUTH field shows it: `None` (auto) when there is none or
-/// when it is just the preset's own first choice (so changing the preset changes it).
-fn explicit_mech(s: &Settings) -> Option<String> {
-    let mech = s.auth.as_ref()?.mech?;
-    let preset_first = super::preset_pick::preset_id(s)
-        .and_then(|id| crate::presets::find(&id).ok())
-        .and_then(|p| p.auth.first().copied());
-    (preset_first != Some(mech)).then(|| mech.as_str().to_string())
 }
 
 /// The Host field's prefix that asks for MX mode (`mx:example.com`).

@@ -44,6 +44,9 @@ fn unknown_mechanisms_are_refused_and_cycling_wraps() {
     assert_eq!(f.submit().unwrap_err(), FormError::Auth("NTLM".into()));
     f.cycle_mech(-1);
     assert_eq!(f.input(Field::Auth).text(), "OAUTHBEARER");
+    // A mechanism without a user would be dropped silently: refused instead.
+    set(&mut f, Field::User, "");
+    assert_eq!(f.submit().unwrap_err(), FormError::MechWithoutUser);
     f.cycle_mech(1);
     assert_eq!(f.input(Field::Auth).text(), "");
     assert_eq!(f.mech(), Ok(None));

@@ -9,6 +9,7 @@ pub mod app;
 pub mod endpoint_view;
 pub mod engine;
 pub mod form;
+pub mod form_auth;
 pub mod input;
 pub mod keys;
 pub mod layout;

@@ -2,7 +2,7 @@
 //! toggle (`w`), at 80×24 and 120×40, with search highlighting in both modes and the
 //! O(visible rows) promise kept for a million lines.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::style::Color;
 
 use ratatui::layout::Rect;
@@ -11,6 +11,7 @@ use super::app::{App, Pane};
 use super::fixtures::{render, text};
 use super::layout;
 use super::render_tests::{LARGE, SMALL, find, finished, key, typ};
+use super::update::{Msg, update};
 use super::view::transcript::FORMATTED;
 use super::view::{HSCROLL_STEP, visible_lines};
 use crate::model::{Direction, TranscriptEntry};
@@ -146,6 +147,42 @@ fn search_highlights_in_both_modes() {
     key(&mut app, KeyCode::Char('0'));
     key(&mut app, KeyCode::Char('w'));
     assert!(highlighted(&app), "{}", screen(&app));
+    key(&mut app, KeyCode::Char('w'));
+    // A match left of the scrolled column is brought back into view.
+    app.transcript.hscroll = 100;
+    key(&mut app, KeyCode::Char('/'));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(&mut app, "OAUTHBEARER");
+    key(&mut app, KeyCode::Enter);
+    let buf = render(&app);
+    let (x, y) = find(&buf, "XOAUTH2 OAUTHBEARER").unwrap();
+    assert_eq!(buf[(x + 8, y)].bg, Color::LightRed, "{}", text(&buf));
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_sideways() {
+    let mut app = long_app(LARGE);
+    let lay = layout::main_layout(Rect::new(0, 0, LARGE.0, LARGE.1), &app);
+    let wheel = |kind| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: lay.transcript.x + 5,
+            row: lay.transcript.y + 3,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut app, wheel(MouseEventKind::ScrollRight));
+    update(&mut app, wheel(MouseEventKind::ScrollRight));
+    assert_eq!(app.transcript.hscroll, 2 * HSCROLL_STEP);
+    update(&mut app, wheel(MouseEventKind::ScrollLeft));
+    assert_eq!(app.transcript.hscroll, HSCROLL_STEP);
+    // Another endpoint starts at column 0 again.
+    app.focus = Pane::Matrix;
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.transcript.hscroll, 0);
 }
 
 #[test]

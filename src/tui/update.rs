@@ -254,6 +254,7 @@ fn select_row(app: &mut App, row: usize) {
         if !app.transcript.all {
             app.transcript.scroll = None;
             app.transcript.current_match = None;
+            app.transcript.hscroll = 0;
         }
     }
 }
@@ -412,6 +413,7 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::ToggleAll => {
             app.transcript.all = !app.transcript.all;
             app.transcript.scroll = None;
+            app.transcript.hscroll = 0;
             app.transcript.current_match = None;
         }
         Action::ScrollLeft | Action::ScrollRight if app.transcript.wrap => {
@@ -423,11 +425,7 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::ScrollLeft => {
             app.transcript.hscroll = app.transcript.hscroll.saturating_sub(HSCROLL_STEP);
         }
-        Action::ScrollRight => {
-            let width = lay.transcript.width.saturating_sub(2) as usize;
-            let max = max_hscroll(app, lay.transcript_height(), width);
-            app.transcript.hscroll = (app.transcript.hscroll + HSCROLL_STEP).min(max);
-        }
+        Action::ScrollRight => scroll_right(app, HSCROLL_STEP),
         Action::ScrollColumn0 => app.transcript.hscroll = 0,
         Action::ToggleWrap => app.transcript.wrap = !app.transcript.wrap,
         Action::Search => {
@@ -486,6 +484,14 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Scrolls the transcript's text right, up to where the longest line in view ends.
+fn scroll_right(app: &mut App, step: usize) {
+    let lay = main_layout(app);
+    let width = lay.transcript.width.saturating_sub(2) as usize;
+    let max = max_hscroll(app, lay.transcript_height(), width);
+    app.transcript.hscroll = (app.transcript.hscroll + step).min(max);
+}
+
 fn on_mouse(app: &mut App, ev: MouseEvent) {
     if app.screen != Screen::Main || app.help.is_some() || app.confirm.is_some() {
         return;
@@ -507,6 +513,12 @@ fn on_mouse(app: &mut App, ev: MouseEvent) {
         }
         MouseEventKind::ScrollUp => move_in_pane(app, pane, -3),
         MouseEventKind::ScrollDown => move_in_pane(app, pane, 3),
+        MouseEventKind::ScrollLeft if pane == Pane::Transcript && !app.transcript.wrap => {
+            app.transcript.hscroll = app.transcript.hscroll.saturating_sub(HSCROLL_STEP);
+        }
+        MouseEventKind::ScrollRight if pane == Pane::Transcript && !app.transcript.wrap => {
+            scroll_right(app, HSCROLL_STEP);
+        }
         _ => {}
     }
 }

@@ -157,15 +157,17 @@ pub fn visible_lines(app: &App, height: usize, width: usize) -> Vec<Line<'static
         .filter_map(|i| {
             let f = fmt.format(app, i)?;
             let mut spans = f.prefix.clone();
-            if hscroll > 0 {
-                spans.extend(skip_chars(fmt.body(&f.text, &f), hscroll));
-            } else if f.current
-                && let Some(q) = fmt.query
-            {
-                let text = shift_into_view(f.text.clone(), q, width.saturating_sub(f.prefix_w));
+            let room = width.saturating_sub(f.prefix_w);
+            // The current match stays in view: the user's column when it shows there,
+            // else the line is shifted so that it does.
+            let shift_for = fmt
+                .query
+                .filter(|q| f.current && (hscroll == 0 || off_screen(&f.text, q, hscroll, room)));
+            if let Some(q) = shift_for {
+                let text = shift_into_view(f.text.clone(), q, room);
                 spans.extend(fmt.body(&text, &f));
             } else {
-                spans.extend(fmt.body(&f.text, &f));
+                spans.extend(skip_chars(fmt.body(&f.text, &f), hscroll));
             }
             Some(Line::from(spans))
         })
@@ -288,6 +290,16 @@ fn split_chars(spans: Vec<Span<'static>>, room: usize) -> Vec<Vec<Span<'static>>
         }
     }
     rows
+}
+
+/// Whether the first match of `q` in `text` lies (partly) outside the columns
+/// `hscroll..hscroll + room`.
+fn off_screen(text: &str, q: &str, hscroll: usize, room: usize) -> bool {
+    match_ranges(text, q).into_iter().next().is_some_and(|r| {
+        let start = text[..r.start].chars().count();
+        let end = text[..r.end].chars().count();
+        start < hscroll || end > hscroll + room
+    })
 }
 
 /// When the first match of `q` ends past `room` columns, drops the start of the line
