@@ -212,6 +212,12 @@ fn wrapping_a_million_lines_formats_only_the_visible_ones() {
     assert!(formatted <= 7, "{formatted}");
     assert!(lines[0].to_string().contains("500.000"), "{}", lines[0]);
     assert!(lines[2].to_string().ends_with(" 500000"), "{}", lines[2]);
+    // A current match that the wrapped rows would push below the pane is brought up.
+    app.transcript.current_match = Some(500_010);
+    let (lines, formatted) = count(&app);
+    assert!(formatted <= 7 + 7, "{formatted}");
+    assert!(lines[19].to_string().ends_with(" 500010"), "{}", lines[19]);
+    app.transcript.current_match = None;
     // Unwrapped, a million short lines still cost one line per row.
     app.transcript.wrap = false;
     let (lines, formatted) = count(&app);
