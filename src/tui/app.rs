@@ -92,6 +92,10 @@ pub struct TranscriptState {
     pub query: Option<String>,
     /// The line of the current match.
     pub current_match: Option<usize>,
+    /// Columns of text scrolled off to the left (ignored while wrapping).
+    pub hscroll: usize,
+    /// Wrap long lines onto indented continuation rows.
+    pub wrap: bool,
 }
 
 /// A one-line prompt at the bottom.
@@ -293,6 +297,7 @@ impl App {
         self.cert_scroll = 0;
         self.transcript.scroll = None;
         self.transcript.current_match = None;
+        self.transcript.hscroll = 0;
         self.step = None;
         self.run
     }

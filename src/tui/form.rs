@@ -7,7 +7,10 @@
 use std::path::PathBuf;
 
 use crate::model::{PortSpec, Secret};
-use crate::settings::{AuthSettings, Settings};
+use crate::settings::{AuthMech, AuthSettings, Settings};
+
+use super::form_auth::explicit_mech;
+pub use super::form_auth::{AUTH_CHOICES, parse_mech};
 
 use super::input::LineInput;
 use super::recent::RecentTarget;
@@ -23,7 +26,9 @@ pub enum Field {
     Ports,
     /// AUTH user.
     User,
-    /// AUTH password (masked).
+    /// AUTH mechanism: empty (auto) or a name; ←/→ cycle through [`AUTH_CHOICES`].
+    Auth,
+    /// AUTH password or OAuth token (masked).
     Password,
     /// Envelope sender.
     From,
@@ -45,11 +50,12 @@ pub enum Field {
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 14] = [
         Field::Host,
         Field::Preset,
         Field::Ports,
         Field::User,
+        Field::Auth,
         Field::Password,
         Field::From,
         Field::To,
@@ -68,6 +74,7 @@ impl Field {
             Self::Preset => "Preset",
             Self::Ports => "Ports/modes",
             Self::User => "User",
+            Self::Auth => "AUTH",
             Self::Password => "Password",
             Self::From => "Mail from",
             Self::To => "Rcpt to",
@@ -87,6 +94,7 @@ impl Field {
             Self::Preset => "(optional) ←/→ or Ctrl-O: gmail, microsoft365, ses:REGION …",
             Self::Ports => "25,465/tls,587,2525",
             Self::User => "(optional) user for AUTH",
+            Self::Auth => "auto  (←/→: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)",
             Self::Password => "(optional) never stored",
             Self::From => "(optional) sender@example.com",
             Self::To => "(optional) rcpt@example.net, ...",
@@ -106,12 +114,18 @@ pub enum FormError {
     /// No host.
     #[error("enter a host name or address")]
     NoHost,
+    /// The AUTH field names no known mechanism.
+    #[error("AUTH: unknown mechanism `{0}` (auto, PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)")]
+    Auth(String),
     /// A port spec did not parse.
     #[error("ports: {0}")]
     Ports(String),
     /// Password without user.
     #[error("a password needs a user")]
     PasswordWithoutUser,
+    /// An AUTH mechanism without user.
+    #[error("an AUTH mechanism needs a user")]
+    MechWithoutUser,
     /// The proxy URL, bind address or client certificate is unusable.
     #[error("{0}")]
     Reach(String),
@@ -124,7 +138,7 @@ pub enum FormError {
 #[derive(Debug, Clone)]
 pub struct Form {
     /// One input per field (the password's text is only in memory, masked on screen).
-    pub inputs: [LineInput; 13],
+    pub inputs: [LineInput; 14],
     /// The focused field.
     pub focus: usize,
     /// Recent targets, newest first.
@@ -143,7 +157,7 @@ pub struct Form {
 impl Form {
     /// An empty form with the default ports.
     pub fn new(recent: Vec<RecentTarget>) -> Self {
-        let mut inputs: [LineInput; 13] = Default::default();
+        let mut inputs: [LineInput; 14] = Default::default();
         inputs[Field::Ports as usize] = LineInput::new(ports_text(&PortSpec::defaults()));
         Self {
             inputs,
@@ -206,6 +220,7 @@ impl Form {
             Field::User,
             s.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default(),
         );
+        set(self, Field::Auth, explicit_mech(s).unwrap_or_default());
         set(self, Field::Password, String::new());
         set(self, Field::From, s.from.clone().unwrap_or_default());
         set(self, Field::To, s.to.join(", "));
@@ -256,6 +271,7 @@ impl Form {
         self.preset_applied = (!r.preset.is_empty()).then(|| r.preset.clone());
         set(self, Field::Ports, &r.ports);
         set(self, Field::User, &r.user);
+        set(self, Field::Auth, &r.auth);
         set(self, Field::Password, "");
         set(self, Field::From, &r.from);
         set(self, Field::To, &r.to);
@@ -295,6 +311,12 @@ impl Form {
             preset: self.text(Field::Preset).to_string(),
             ports: self.text(Field::Ports).to_string(),
             user: self.text(Field::User).to_string(),
+            auth: self
+                .mech()
+                .ok()
+                .flatten()
+                .map_or("", AuthMech::as_str)
+                .to_string(),
             from: self.text(Field::From).to_string(),
             to: self.text(Field::To).to_string(),
             server_name: self.text(Field::ServerName).to_string(),
@@ -314,6 +336,7 @@ impl Form {
             return Err(FormError::NoHost);
         }
         let ports = parse_ports(self.text(Field::Ports)).map_err(FormError::Ports)?;
+        let mech = self.mech()?;
         let mut s = match &self.base {
             Some(b) => Settings {
                 target: host.to_string(),
@@ -329,6 +352,9 @@ impl Form {
             if !password.is_empty() {
                 return Err(FormError::PasswordWithoutUser);
             }
+            if mech.is_some() {
+                return Err(FormError::MechWithoutUser);
+            }
             s.auth = None;
         } else {
             let previous = s.auth.take();
@@ -340,10 +366,11 @@ impl Form {
             } else {
                 Secret::new(password)
             };
+            // Auto leaves the choice to the preset (below) or to the server's EHLO.
             s.auth = Some(AuthSettings {
                 user: user.to_string(),
                 secret,
-                mech: previous.and_then(|a| a.mech),
+                mech: None,
             });
         }
         let from = self.text(Field::From);
@@ -361,6 +388,9 @@ impl Form {
         s.tls.ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
         self.apply_reach(&mut s)?;
         self.apply_preset(&mut s)?;
+        if let (Some(m), Some(auth)) = (mech, s.auth.as_mut()) {
+            auth.mech = Some(m);
+        }
         self.inputs[Field::Password as usize].clear();
         self.base = Some(s.clone());
         self.error = None;

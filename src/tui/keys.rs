@@ -84,6 +84,14 @@ pub enum Action {
     ShowDns,
     /// Toggle the transcript between the selected endpoint and all endpoints.
     ToggleAll,
+    /// Scroll the transcript's text left.
+    ScrollLeft,
+    /// Scroll the transcript's text right.
+    ScrollRight,
+    /// Scroll the transcript back to column 0.
+    ScrollColumn0,
+    /// Wrap long transcript lines (or stop wrapping).
+    ToggleWrap,
     /// Start searching the transcript.
     Search,
     /// Jump to the next search match.
@@ -266,6 +274,12 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('t'), C::Main, A::ToggleSide, "side pane: certificate / timeline / DNS"),
     bind(Key::ch('d'), C::Main, A::ShowDns, "DNS mail-security report (MX mode)"),
     bind(Key::ch('a'), C::Main, A::ToggleAll, "selected endpoint / all (transcript, timeline)"),
+    bind(Key::ch('h'), C::Main, A::ScrollLeft, "transcript: scroll left"),
+    bind(Key::plain(K::Left), C::Main, A::ScrollLeft, "transcript: scroll left"),
+    bind(Key::ch('l'), C::Main, A::ScrollRight, "transcript: scroll right"),
+    bind(Key::plain(K::Right), C::Main, A::ScrollRight, "transcript: scroll right"),
+    bind(Key::ch('0'), C::Main, A::ScrollColumn0, "transcript: back to column 0"),
+    bind(Key::ch('w'), C::Main, A::ToggleWrap, "transcript: wrap long lines on / off"),
     bind(Key::ch('/'), C::Main, A::Search, "search the transcript"),
     bind(Key::ch('n'), C::Main, A::NextMatch, "next match"),
     bind(Key::ch('N'), C::Main, A::PrevMatch, "previous match"),
@@ -288,6 +302,12 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::PageUp), C::Step, A::PageUp, "page up"),
     bind(Key::plain(K::PageDown), C::Step, A::PageDown, "page down"),
     bind(Key::plain(K::End), C::Step, A::End, "follow the tail"),
+    bind(Key::ch('h'), C::Step, A::ScrollLeft, "transcript: scroll left"),
+    bind(Key::plain(K::Left), C::Step, A::ScrollLeft, "transcript: scroll left"),
+    bind(Key::ch('l'), C::Step, A::ScrollRight, "transcript: scroll right"),
+    bind(Key::plain(K::Right), C::Step, A::ScrollRight, "transcript: scroll right"),
+    bind(Key::ch('0'), C::Step, A::ScrollColumn0, "transcript: back to column 0"),
+    bind(Key::ch('w'), C::Step, A::ToggleWrap, "transcript: wrap long lines on / off"),
     bind(Key::ch('t'), C::Step, A::ToggleSide, "side pane: certificate / timeline / DNS"),
     bind(Key::ch('d'), C::Step, A::ShowDns, "DNS mail-security report (MX mode)"),
     bind(Key::ch('e'), C::Step, A::ExportText, "export the transcript (text)"),
@@ -319,8 +339,8 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::PageUp), C::Form, A::RecentPrev, "previous remembered target"),
     bind(Key::plain(K::Backspace), C::Form, A::DeleteBack, "delete before the cursor"),
     bind(Key::plain(K::Delete), C::Form, A::DeleteForward, "delete under the cursor"),
-    bind(Key::plain(K::Left), C::Form, A::CursorLeft, "cursor left (Preset field: previous preset)"),
-    bind(Key::plain(K::Right), C::Form, A::CursorRight, "cursor right (Preset field: next preset)"),
+    bind(Key::plain(K::Left), C::Form, A::CursorLeft, "cursor left (Preset, AUTH: previous choice)"),
+    bind(Key::plain(K::Right), C::Form, A::CursorRight, "cursor right (Preset, AUTH: next choice)"),
     bind(Key::ctrl('o'), C::Form, A::PresetNext, "next provider preset (fills host, ports, AUTH)"),
     bind(Key::plain(K::Home), C::Form, A::CursorHome, "start of field"),
     bind(Key::plain(K::End), C::Form, A::CursorEnd, "end of field"),

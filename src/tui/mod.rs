@@ -9,6 +9,7 @@ pub mod app;
 pub mod endpoint_view;
 pub mod engine;
 pub mod form;
+pub mod form_auth;
 pub mod input;
 pub mod keys;
 pub mod layout;
@@ -27,9 +28,13 @@ mod dns_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod form_auth_tests;
+#[cfg(test)]
 mod lab_tests;
 #[cfg(test)]
 mod render_tests;
+#[cfg(test)]
+mod transcript_tests;
 
 use std::path::PathBuf;
 

@@ -21,6 +21,9 @@ pub struct RecentTarget {
     pub ports: String,
     /// AUTH user.
     pub user: String,
+    /// AUTH mechanism (`XOAUTH2` ...), empty for auto. Older files lack it.
+    #[serde(default)]
+    pub auth: String,
     /// Envelope sender.
     pub from: String,
     /// Envelope recipients.

@@ -16,8 +16,8 @@ use super::view::visible_lines;
 use crate::model::{Class, Direction, EndpointId, ProbeEvent, RunId, TranscriptEntry, Verdict};
 use crate::settings::Settings;
 
-const SMALL: (u16, u16) = (80, 24);
-const LARGE: (u16, u16) = (120, 40);
+pub(super) const SMALL: (u16, u16) = (80, 24);
+pub(super) const LARGE: (u16, u16) = (120, 40);
 
 /// An app that started run 1 against the fixture host.
 fn running_app(no_color: bool, size: (u16, u16)) -> App {
@@ -49,18 +49,18 @@ fn mid(size: (u16, u16)) -> App {
     app
 }
 
-fn finished(no_color: bool, size: (u16, u16)) -> App {
+pub(super) fn finished(no_color: bool, size: (u16, u16)) -> App {
     let mut app = running_app(no_color, size);
     feed(&mut app, fixtures::mid_run());
     feed(&mut app, fixtures::finish());
     app
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Cmd> {
+pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Cmd> {
     update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn typ(app: &mut App, text: &str) {
+pub(super) fn typ(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
@@ -71,7 +71,7 @@ fn screen(app: &App) -> String {
 }
 
 /// Finds the first cell whose row text contains `needle` at that position.
-fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+pub(super) fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     let w = buf.area.width;
     for y in 0..buf.area.height {
         let cells: Vec<&str> = (0..w).map(|x| buf[(x, y)].symbol()).collect();
@@ -227,6 +227,14 @@ fn target_form_masks_the_password() {
         }
         typ(&mut app, "alice");
         key(&mut app, KeyCode::Tab);
+        assert_eq!(app.form.focused(), Field::Auth);
+        for _ in 0..4 {
+            key(&mut app, KeyCode::Right);
+        }
+        assert_eq!(app.form.input(Field::Auth).text(), "XOAUTH2");
+        key(&mut app, KeyCode::Tab);
+        let s = screen(&app);
+        assert!(s.contains("password or OAuth token"), "{s}");
         typ(&mut app, "hunter2-secret");
         assert_eq!(app.form.focused(), Field::Password);
         let s = screen(&app);
@@ -238,6 +246,11 @@ fn target_form_masks_the_password() {
         match cmds.as_slice() {
             [Cmd::SaveRecent(list), Cmd::StartRun { settings, .. }] => {
                 assert_eq!(list[0].host, HOST);
+                assert_eq!(list[0].auth, "XOAUTH2");
+                assert_eq!(
+                    settings.auth.as_ref().unwrap().mech,
+                    Some(crate::settings::AuthMech::XOAuth2)
+                );
                 assert!(!format!("{list:?}").contains("hunter2"));
                 assert_eq!(
                     settings.auth.as_ref().unwrap().secret.expose(),

@@ -18,6 +18,7 @@ use super::layout::{self, MainLayout};
 use super::prompt::{jump_to_match, on_confirm, on_prompt, start_step};
 use super::recent::{self, RecentTarget};
 use super::scroll;
+use super::view::{HSCROLL_STEP, max_hscroll};
 
 /// Something that happened.
 #[derive(Debug)]
@@ -233,6 +234,8 @@ fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::PresetNext => app.form.cycle_preset(1),
         Action::CursorLeft if app.form.focused() == Field::Preset => app.form.cycle_preset(-1),
         Action::CursorRight if app.form.focused() == Field::Preset => app.form.cycle_preset(1),
+        Action::CursorLeft if app.form.focused() == Field::Auth => app.form.cycle_mech(-1),
+        Action::CursorRight if app.form.focused() == Field::Auth => app.form.cycle_mech(1),
         other => {
             app.form.focused_input().apply(other);
             app.form.sync_preset();
@@ -251,6 +254,7 @@ fn select_row(app: &mut App, row: usize) {
         if !app.transcript.all {
             app.transcript.scroll = None;
             app.transcript.current_match = None;
+            app.transcript.hscroll = 0;
         }
     }
 }
@@ -409,8 +413,21 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::ToggleAll => {
             app.transcript.all = !app.transcript.all;
             app.transcript.scroll = None;
+            app.transcript.hscroll = 0;
             app.transcript.current_match = None;
         }
+        Action::ScrollLeft | Action::ScrollRight if app.transcript.wrap => {
+            app.status = Some(Status {
+                text: "long lines are wrapped: w turns wrapping off".into(),
+                error: false,
+            });
+        }
+        Action::ScrollLeft => {
+            app.transcript.hscroll = app.transcript.hscroll.saturating_sub(HSCROLL_STEP);
+        }
+        Action::ScrollRight => scroll_right(app, HSCROLL_STEP),
+        Action::ScrollColumn0 => app.transcript.hscroll = 0,
+        Action::ToggleWrap => app.transcript.wrap = !app.transcript.wrap,
         Action::Search => {
             let q = app.transcript.query.clone().unwrap_or_default();
             app.prompt = Some(Prompt {
@@ -467,6 +484,14 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// Scrolls the transcript's text right, up to where the longest line in view ends.
+fn scroll_right(app: &mut App, step: usize) {
+    let lay = main_layout(app);
+    let width = lay.transcript.width.saturating_sub(2) as usize;
+    let max = max_hscroll(app, lay.transcript_height(), width);
+    app.transcript.hscroll = (app.transcript.hscroll + step).min(max);
+}
+
 fn on_mouse(app: &mut App, ev: MouseEvent) {
     if app.screen != Screen::Main || app.help.is_some() || app.confirm.is_some() {
         return;
@@ -488,6 +513,12 @@ fn on_mouse(app: &mut App, ev: MouseEvent) {
         }
         MouseEventKind::ScrollUp => move_in_pane(app, pane, -3),
         MouseEventKind::ScrollDown => move_in_pane(app, pane, 3),
+        MouseEventKind::ScrollLeft if pane == Pane::Transcript && !app.transcript.wrap => {
+            app.transcript.hscroll = app.transcript.hscroll.saturating_sub(HSCROLL_STEP);
+        }
+        MouseEventKind::ScrollRight if pane == Pane::Transcript && !app.transcript.wrap => {
+            scroll_right(app, HSCROLL_STEP);
+        }
         _ => {}
     }
 }

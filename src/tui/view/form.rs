@@ -7,6 +7,7 @@
 //! │ Preset       gmail  (Google Gmail — ←/→ changes)      │
 //! │ Ports/modes  25,465/tls,587,2525                      │
 //! │ User         alice                                    │
+//! │ AUTH         XOAUTH2  (←/→ changes)                   │
 //! │ Password     ••••••••                                 │
 //! │ …                                                     │
 //! │ ✘ error line (or the modes hint)                      │
@@ -53,6 +54,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let placeholder = |f: Field| {
         if f == Field::Password && form.keeps_secret() {
             "(unchanged: leave empty to keep the current one)"
+        } else if f == Field::Password && form.wants_token() {
+            "password or OAuth token (never stored)"
         } else {
             f.placeholder()
         }
@@ -82,6 +85,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             spans.push(Span::raw("•".repeat(input.text().chars().count())));
         } else {
             spans.push(Span::raw(safe(input.text()).into_owned()));
+        }
+        if f == Field::Auth && !input.text().is_empty() {
+            let note = match form.mech() {
+                Err(_) => "  (unknown: ←/→ lists the mechanisms)",
+                Ok(_) if focused => "  (←/→ changes)",
+                Ok(_) => "",
+            };
+            spans.push(Span::styled(note, t.dim()));
         }
         if f == Field::Preset && !input.text().is_empty() {
             let name = form

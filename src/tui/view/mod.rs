@@ -16,7 +16,7 @@ mod form;
 mod matrix;
 mod popup;
 mod timeline;
-mod transcript;
+pub(crate) mod transcript;
 mod verdict;
 
 use std::borrow::Cow;
@@ -35,7 +35,7 @@ use super::keys::Context;
 use super::layout;
 use super::theme::Tone;
 
-pub use transcript::visible_lines;
+pub use transcript::{HSCROLL_STEP, max_hscroll, visible_lines};
 
 /// Spinner frames (braille), advanced by the ~8 Hz tick while something runs.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
