@@ -192,6 +192,17 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
     let mut input = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Watchdog: when the terminal disappears without a SIGHUP (the pty closed under a
+    // detached process), crossterm's reader spins on EOF inside the main task and no
+    // select branch runs again, so a plain thread ends the process instead.
+    std::thread::spawn(|| {
+        loop {
+            std::thread::sleep(Duration::from_secs(2));
+            if crossterm::terminal::size().is_err() {
+                std::process::exit(129);
+            }
+        }
+    });
     let mut liveness = tokio::time::interval(Duration::from_secs(2));
     liveness.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
