@@ -1,0 +1,175 @@
+//! CLI → settings table tests.
+use super::*;
+
+struct Env(Vec<(&'static str, &'static str)>);
+impl SecretSource for Env {
+    fn env(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_string())
+    }
+    fn prompt(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+fn parse(args: &[&str]) -> Result<Settings, String> {
+    let cli = Cli::try_parse_from(std::iter::once("smtptui").chain(args.iter().copied()))
+        .map_err(|e| e.to_string())?;
+    let Some(Command::Check(c)) = cli.command else {
+        return Err("not check".into());
+    };
+    c.probe
+        .to_settings(&c.target, &Env(vec![("SMTPTUI_PASSWORD", "pw")]))
+        .map_err(|e| e.0)
+}
+
+#[test]
+fn cli_to_settings_table() {
+    let s = parse(&["check", "mail.test"]).unwrap();
+    assert_eq!(s.ports, PortSpec::defaults());
+    let s = parse(&[
+        "check",
+        "mail.test",
+        "-p",
+        "587,465/tls",
+        "-p",
+        "2525/auto",
+        "-p",
+        "587",
+    ])
+    .unwrap();
+    assert_eq!(
+        s.ports.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["587/starttls", "465/tls", "2525/auto"]
+    );
+    let s = parse(&[
+        "check",
+        "mail.test",
+        "--resolve",
+        "mail.test:::1",
+        "--resolve",
+        "x:[::2]",
+        "-6",
+    ])
+    .unwrap();
+    assert_eq!(s.resolve[0].1, "::1".parse::<IpAddr>().unwrap());
+    assert_eq!(s.resolve[1].1, "::2".parse::<IpAddr>().unwrap());
+    assert_eq!(s.family, FamilyFilter::V6);
+    let s = parse(&["check", "h", "--timeout", "2", "--banner-timeout", "5"]).unwrap();
+    assert_eq!(s.timeouts.connect, Duration::from_secs(2));
+    assert_eq!(s.timeouts.banner, Duration::from_secs(5));
+    assert_eq!(s.timeouts.overall, Duration::from_secs(8));
+    let s = parse(&["check", "h", "--user", "alice", "--auth", "login"]).unwrap();
+    let a = s.auth.unwrap();
+    assert_eq!(
+        (a.user.as_str(), a.secret.expose(), a.mech),
+        ("alice", "pw", Some(AuthMech::Login))
+    );
+    assert_eq!(
+        parse(&["check", "h", "--dns-server", "127.0.0.1:5353"])
+            .unwrap()
+            .dns_server,
+        Some("127.0.0.1:5353".parse().unwrap())
+    );
+    assert_eq!(
+        parse(&["check", "h", "--dns-server", "::1"])
+            .unwrap()
+            .dns_server,
+        Some("[::1]:53".parse().unwrap())
+    );
+    assert_eq!(
+        parse(&["check", "h", "--quit-after", "rcpt"])
+            .unwrap()
+            .quit_after,
+        Some(Stage::Rcpt)
+    );
+    for bad in [
+        &["check", "h", "-p", "0"][..],
+        &["check", "h", "-p", "25/ssl3"],
+        &["check", "h", "--resolve", "nohost"],
+        &["check", "h", "--resolve", "h:notanip"],
+        &["check", "h", "--timeout", "0"],
+        &["check", "h", "--auth", "NTLM", "--user", "u"],
+        &["check", "h", "--quit-after", "later"],
+        &["check", "h", "--send"],
+        &["check", "h", "--concurrency", "0"],
+        &["check", "bad host"],
+        &["check", "h", "-4", "-6"],
+        &["check", "h", "--password", "x"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+    }
+}
+
+#[test]
+fn domain_and_preset_options() {
+    let s = parse(&[
+        "check",
+        "example.test",
+        "--mx",
+        "--dnsbl",
+        "BL.Test.",
+        "--dnsbl",
+        "bl.test",
+    ])
+    .unwrap();
+    assert!(s.mx);
+    assert_eq!(s.dnsbl, ["bl.test"]);
+    assert_eq!((s.mx_port, s.mta_sts_port), (25, 443));
+    let s = parse(&[
+        "check",
+        "d.test",
+        "--mx",
+        "--mx-port",
+        "2525",
+        "--mta-sts-port",
+        "8443",
+    ])
+    .unwrap();
+    assert_eq!((s.mx_port, s.mta_sts_port), (2525, 8443));
+    let s = parse(&["check", "--preset", "microsoft365", "--user", "u@x.test"]).unwrap();
+    assert_eq!(s.target, "smtp.office365.com");
+    assert_eq!(
+        s.ports.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["587/starttls"]
+    );
+    assert_eq!(s.auth.unwrap().mech, Some(AuthMech::Login));
+    assert!(s.preset.unwrap().name.contains("Microsoft"));
+    let s = parse(&[
+        "check",
+        "other.test",
+        "--preset",
+        "gmail",
+        "-p",
+        "2525",
+        "--user",
+        "u",
+        "--auth",
+        "plain",
+    ])
+    .unwrap();
+    assert_eq!(s.target, "other.test");
+    assert_eq!(s.ports[0].port, 2525);
+    assert_eq!(s.auth.unwrap().mech, Some(AuthMech::Plain));
+    for bad in [
+        &["check"][..],
+        &["check", "--preset", "nope"],
+        &["check", "d", "--dnsbl", "bad zone"],
+        &["check", "d", "--mx", "--preset", "gmail"],
+        &["check", "d", "--mx-port", "0"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?} should be rejected");
+    }
+}
+
+#[test]
+fn missing_password_is_a_usage_error() {
+    let cli = Cli::try_parse_from(["smtptui", "check", "h", "--user", "u"]).unwrap();
+    let Some(Command::Check(c)) = cli.command else {
+        panic!()
+    };
+    let err = c.probe.to_settings("h", &Env(vec![])).unwrap_err();
+    assert!(err.0.contains("SMTPTUI_PASSWORD"), "{err}");
+}

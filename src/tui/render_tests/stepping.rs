@@ -1,0 +1,374 @@
+//! Whole-app tests, continued: stepping, search, help, NO_COLOR and mouse.
+
+use super::*;
+
+#[test]
+fn stepping_with_an_edited_command() {
+    let mut app = stepping_app();
+    key(&mut app, KeyCode::Char('i'));
+    for _ in 0.."smtptui.invalid".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "client.example.net");
+    let editing = screen(&app);
+    assert!(
+        editing.contains("edit> EHLO client.example.net"),
+        "{editing}"
+    );
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("> EHLO client.example.net  (edited)"), "{s}");
+    insta::assert_snapshot!("stepping_edited_80x24", s);
+    let cmds = key(&mut app, KeyCode::Char('n'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::StepNext { command: Some(c) }] if c == "EHLO client.example.net")
+    );
+    assert!(app.busy());
+    // Not edited: None is sent.
+    let run = app.run;
+    feed(
+        &mut app,
+        vec![ProbeEvent::StepReady {
+            run,
+            endpoint: EndpointId(2),
+            next: Some(fixtures::next_ehlo()),
+            in_tls: true,
+            verdict: Verdict {
+                class: Class::Ok,
+                summary: "ok".into(),
+                evidence: String::new(),
+                advice: String::new(),
+            },
+        }],
+    );
+    let cmds = key(&mut app, KeyCode::Enter);
+    assert!(matches!(cmds.as_slice(), [Cmd::StepNext { command: None }]));
+    let cmds = key(&mut app, KeyCode::Esc);
+    assert!(matches!(cmds.as_slice(), [Cmd::StepClose]));
+    assert!(app.step.is_none());
+}
+
+#[test]
+fn raw_commands_warn_after_two_unrecognised() {
+    let mut app = stepping_app();
+    let run = app.run;
+    for (cmd, reply) in [
+        ("XFOO", "502 5.5.2 Error: command not recognized"),
+        ("XBAR", "500 5.5.1 unknown"),
+    ] {
+        key(&mut app, KeyCode::Char(':'));
+        typ(&mut app, cmd);
+        let cmds = key(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(cmds.as_slice(), [Cmd::StepRaw(c)] if c == cmd),
+            "{cmds:?}"
+        );
+        feed(
+            &mut app,
+            vec![
+                ProbeEvent::Line {
+                    run,
+                    endpoint: EndpointId(2),
+                    entry: TranscriptEntry::new(40.0, Direction::Server, reply),
+                },
+                ProbeEvent::StepReady {
+                    run,
+                    endpoint: EndpointId(2),
+                    next: Some(fixtures::next_ehlo()),
+                    in_tls: false,
+                    verdict: Verdict {
+                        class: Class::Ok,
+                        summary: "ok".into(),
+                        evidence: String::new(),
+                        advice: String::new(),
+                    },
+                },
+            ],
+        );
+    }
+    assert_eq!(app.step.as_ref().unwrap().unrecognised, 2);
+    // A known verb goes through without a question.
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "NOOP");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Cmd::StepRaw(_)]
+    ));
+    app.step.as_mut().unwrap().busy = false;
+    // A third unknown command asks first.
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "VRFY postmaster");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(app.confirm.is_some());
+    let s = screen(&app);
+    assert!(s.contains("Send anyway?"), "{s}");
+    insta::assert_snapshot!("stepping_confirm_80x24", s);
+    assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+    key(&mut app, KeyCode::Char(':'));
+    typ(&mut app, "VRFY postmaster");
+    key(&mut app, KeyCode::Enter);
+    let cmds = key(&mut app, KeyCode::Char('y'));
+    assert!(matches!(cmds.as_slice(), [Cmd::StepRaw(c)] if c == "VRFY postmaster"));
+}
+
+#[test]
+fn search_highlights_and_n_moves() {
+    let mut app = finished(false, LARGE);
+    app.selected = 2;
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "ehlo");
+    let prompt = screen(&app);
+    assert!(prompt.contains("/search: ehlo"), "{prompt}");
+    key(&mut app, KeyCode::Enter);
+    let first = app.transcript.current_match.unwrap();
+    key(&mut app, KeyCode::Char('n'));
+    let second = app.transcript.current_match.unwrap();
+    assert_ne!(second, first);
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(app.transcript.current_match, Some(first));
+    let buf = render(&app);
+    let s = text(&buf);
+    insta::assert_snapshot!("search_120x40", s);
+    // Every visible occurrence is highlighted, the current one differently.
+    let (x, y) = find(&buf, "EHLO smtptui").unwrap();
+    assert!(
+        matches!(buf[(x, y)].bg, Color::Yellow | Color::LightRed),
+        "{:?}",
+        buf[(x, y)]
+    );
+    key(&mut app, KeyCode::Char('/'));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typ(&mut app, "no-such-text");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.status.as_ref().is_some_and(|s| s.error));
+}
+
+#[test]
+fn help_popup_lists_the_key_table() {
+    let mut app = finished(false, SMALL);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.help.is_some());
+    insta::assert_snapshot!("help_80x24", screen(&app));
+    app.size = LARGE;
+    insta::assert_snapshot!("help_120x40", screen(&app));
+    app.size = (120, 200);
+    let s = screen(&app);
+    for b in crate::tui::keys::KEYS {
+        assert!(s.contains(b.help), "{} missing", b.help);
+        assert!(s.contains(&b.key.label()), "{} missing", b.key.label());
+    }
+    key(&mut app, KeyCode::Esc);
+    assert!(app.help.is_none());
+}
+
+#[test]
+fn no_color_has_no_colours() {
+    let app = finished(true, LARGE);
+    let buf = render(&app);
+    for cell in buf.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "coloured cell {cell:?}"
+        );
+    }
+    insta::assert_snapshot!("no_color_120x40", text(&buf));
+}
+
+#[test]
+fn stale_run_events_are_dropped() {
+    let mut app = mid(SMALL);
+    let before = app.transcript_len();
+    let stale = ProbeEvent::Line {
+        run: RunId(99),
+        endpoint: EndpointId(0),
+        entry: TranscriptEntry::new(1.0, Direction::Info, "stale"),
+    };
+    assert!(!app.apply_event(stale));
+    assert_eq!(app.transcript_len(), before);
+    // Cancelling makes the old run stale too.
+    let cmds = key(&mut app, KeyCode::Char('c'));
+    assert!(matches!(cmds.as_slice(), [Cmd::CancelRun]));
+    assert!(!app.running && app.run != RunId(1));
+    assert!(!app.apply_event(fixtures::finish().remove(0)));
+    let s = screen(&app);
+    assert!(s.contains("⊘"), "{s}");
+    let cmds = key(&mut app, KeyCode::Char('r'));
+    assert!(matches!(cmds.as_slice(), [Cmd::StartRun { .. }]));
+    assert!(app.running && app.endpoints.is_empty());
+}
+
+#[test]
+fn a_million_lines_render_only_the_visible_slice() {
+    let mut app = finished(false, SMALL);
+    app.selected = 2;
+    let ep = &mut app.endpoints[2];
+    ep.transcript = (0..1_000_000)
+        .map(|i| TranscriptEntry::new(f64::from(i), Direction::Server, format!("line {i}")))
+        .collect();
+    let lines = visible_lines(&app, 20, 78);
+    assert_eq!(lines.len(), 20);
+    assert!(
+        lines[19].to_string().ends_with("line 999999"),
+        "{}",
+        lines[19]
+    );
+    assert!(lines[0].to_string().ends_with("line 999980"));
+    app.transcript.scroll = Some(500_000);
+    let lines = visible_lines(&app, 20, 78);
+    assert!(lines[0].to_string().ends_with("line 500000"));
+    let s = screen(&app);
+    assert!(s.contains("↑ 500"), "{s}");
+    let lay = layout::main_layout(ratatui::layout::Rect::new(0, 0, 80, 24), &app);
+    assert!(
+        s.contains(&format!("line {}", 500_000 + lay.transcript_height() - 1)),
+        "{s}"
+    );
+    key(&mut app, KeyCode::End);
+    app.focus = Pane::Transcript;
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.transcript.scroll, None);
+}
+
+#[test]
+fn mouse_selects_rows_and_scrolls_panes() {
+    let mut app = finished(false, LARGE);
+    let lay = layout::main_layout(ratatui::layout::Rect::new(0, 0, 120, 40), &app);
+    let click = |row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut app, click(lay.table.y + 1 + 3));
+    assert_eq!(app.selected, 3);
+    assert_eq!(app.focus, Pane::Matrix);
+    let t = lay.transcript;
+    update(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollUp,
+            column: t.x + 2,
+            row: t.y + 2,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(app.selected, 3);
+    assert!(
+        app.transcript.scroll.is_none(),
+        "short transcript stays at the tail"
+    );
+    app.selected = 2;
+    update(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollUp,
+            column: t.x + 2,
+            row: t.y + 2,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert!(app.transcript.scroll.is_some());
+}
+
+#[test]
+fn export_keys_and_status() {
+    let mut app = finished(false, SMALL);
+    assert!(matches!(
+        key(&mut app, KeyCode::Char('e')).as_slice(),
+        [Cmd::Export { json: false }]
+    ));
+    let cmds = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('E'), KeyModifiers::SHIFT)),
+    );
+    assert!(matches!(cmds.as_slice(), [Cmd::Export { json: true }]));
+    update(&mut app, Msg::Exported(Ok("/tmp/x/smtptui-1.json".into())));
+    assert!(screen(&app).contains("exported to /tmp/x/smtptui-1.json"));
+    update(&mut app, Msg::Exported(Err("permission denied".into())));
+    assert!(screen(&app).contains("export failed: permission denied"));
+    let report = app.export_report();
+    assert_eq!(report.endpoints.len(), 8);
+    assert_eq!(report.findings.len(), 2);
+}
+
+#[test]
+fn all_view_interleaves_endpoints() {
+    let mut app = mid(LARGE);
+    key(&mut app, KeyCode::Char('a'));
+    let s = screen(&app);
+    assert!(s.contains("Transcript — all endpoints"), "{s}");
+    assert!(s.contains("v6 587/starttls"), "{s}");
+    assert!(s.contains("Timeline — all endpoints"), "{s}");
+    insta::assert_snapshot!("all_view_120x40", s);
+}
+
+#[test]
+fn resize_adapts_the_layout() {
+    let mut app = finished(false, SMALL);
+    app.focus = Pane::Timeline;
+    update(&mut app, Msg::Resize(80, 24));
+    assert_eq!(
+        app.focus,
+        Pane::Matrix,
+        "timeline hidden at 80x24 in cert view"
+    );
+    update(&mut app, Msg::Resize(120, 40));
+    for _ in 0..3 {
+        update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+        );
+    }
+    assert_eq!(app.focus, Pane::Timeline);
+}
+
+#[test]
+fn escaped_text_is_never_unescaped() {
+    let mut app = mid(SMALL);
+    app.selected = 2;
+    feed(
+        &mut app,
+        vec![ProbeEvent::Line {
+            run: RunId(1),
+            endpoint: EndpointId(2),
+            entry: TranscriptEntry::new(171.0, Direction::Server, "250 evil \u{1b}[2J\u{202e}"),
+        }],
+    );
+    let s = screen(&app);
+    assert!(!s.contains('\u{1b}') && !s.contains('\u{202e}'), "{s}");
+    assert!(s.contains("\\x1b[2J"), "{s}");
+}
+
+#[test]
+fn client_certificate_request_is_shown() {
+    let mut app = finished(false, LARGE);
+    app.selected = 2;
+    let tls = app.endpoints[2].tls.as_mut().unwrap();
+    tls.client_cert_requested = true;
+    tls.client_cert_cas = vec!["CN=Corp Client CA".into()];
+    let s = screen(&app);
+    assert!(s.contains("certificate requested (none sent)"), "{s}");
+    assert!(s.contains("CN=Corp Client CA"), "{s}");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 12), (60, 15)] {
+        for all in [false, true] {
+            let mut app = finished(false, (w, h));
+            app.transcript.all = all;
+            app.selected = 1;
+            let _ = screen(&app);
+            app.help = Some(0);
+            let _ = screen(&app);
+            app.help = None;
+            app.screen = Screen::Form;
+            let _ = screen(&app);
+        }
+    }
+}
