@@ -154,7 +154,7 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
     let width = report
         .endpoints
         .iter()
-        .map(|e| label(e).len())
+        .map(|e| e.label().len())
         .max()
         .unwrap_or(10);
     for e in &report.endpoints {
@@ -165,7 +165,7 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
         let _ = writeln!(
             s,
             "  {:<width$}  {}{:<24}{}  {:<8} {}",
-            label(e),
+            e.label(),
             paint.class(e.class),
             e.class.code(),
             paint.reset(),
@@ -174,7 +174,7 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
         );
     }
     for e in report.endpoints.iter().filter(|e| !e.class.is_ok()) {
-        let _ = writeln!(s, "\n  {} - {}", label(e), e.class.code());
+        let _ = writeln!(s, "\n  {} - {}", e.label(), e.class.code());
         let _ = writeln!(s, "    evidence: {}", e.evidence);
         let _ = writeln!(s, "    advice:   {}", e.advice);
     }
@@ -188,7 +188,7 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
             let _ = writeln!(
                 s,
                 "\n  certificate ({}): {} — issuer {} — until {} ({} days) — {}",
-                label(ep),
+                ep.label(),
                 leaf.subject,
                 leaf.issuer,
                 leaf.not_after,
@@ -250,12 +250,4 @@ fn dns_text(dns: &crate::model::DnsReport, paint: &Paint) -> String {
         }
     }
     s
-}
-
-fn label(e: &crate::model::report::EndpointJson) -> String {
-    if e.address.contains(':') {
-        format!("[{}]:{}/{}", e.address, e.port, e.mode)
-    } else {
-        format!("{}:{}/{}", e.address, e.port, e.mode)
-    }
 }

@@ -45,17 +45,8 @@ pub fn to_text(report: &RunReport) -> String {
         push_entry(&mut out, e);
     }
     for ep in &report.endpoints {
-        let addr = if ep.address.contains(':') {
-            format!("[{}]", ep.address)
-        } else {
-            ep.address.clone()
-        };
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "=== endpoint {addr}:{}/{} ({})",
-            ep.port, ep.mode, ep.host
-        );
+        let _ = writeln!(out, "=== endpoint {} ({})", ep.label(), ep.host);
         for e in &ep.transcript {
             push_entry(&mut out, e);
         }

@@ -284,6 +284,17 @@ impl RunReport {
     }
 }
 
+impl EndpointJson {
+    /// `[2001:db8::1]:587/starttls` or `192.0.2.1:465/tls`, as [`Endpoint::label`].
+    pub fn label(&self) -> String {
+        if self.address.contains(':') {
+            format!("[{}]:{}/{}", self.address, self.port, self.mode)
+        } else {
+            format!("{}:{}/{}", self.address, self.port, self.mode)
+        }
+    }
+}
+
 impl From<&EndpointReport> for EndpointJson {
     fn from(r: &EndpointReport) -> Self {
         let mut timings_ms = BTreeMap::new();

@@ -17,7 +17,7 @@ use crate::classify::infer;
 use crate::dns::{DnsError, Source, StaticTable, resolve};
 use crate::model::transcript::RunClock;
 use crate::model::{
-    Class, Direction, Endpoint, EndpointId, EndpointReport, Mode, ProbeEvent, RunId, RunReport,
+    Class, Direction, Endpoint, EndpointId, EndpointReport, ProbeEvent, RunId, RunReport,
     TranscriptEntry, Verdict, escape_str,
 };
 use crate::settings::{FamilyFilter, Settings};
@@ -336,9 +336,4 @@ pub async fn probe_endpoint(ctx: Arc<Ctx>, endpoint: Endpoint) -> EndpointReport
             .await;
     }
     report
-}
-
-/// Whether a mode implies a TLS session at the end.
-pub fn mode_uses_tls(mode: Mode) -> bool {
-    matches!(mode, Mode::Starttls | Mode::Tls)
 }

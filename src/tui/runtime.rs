@@ -203,8 +203,6 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
             }
         }
     });
-    let mut liveness = tokio::time::interval(Duration::from_secs(2));
-    liveness.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     // Test hook (tests/tmux.rs): a deliberate panic after the first frame proves the
     // panic hook restores the terminal. Needs the variable set to this exact value.
@@ -240,14 +238,6 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
                 None => break,
             },
             _ = ticker.tick(), if app.busy() => Some(Msg::Tick),
-            // A terminal that went away without SIGHUP (its pty closed under a
-            // detached process) is noticed here; crossterm's reader would spin on it.
-            _ = liveness.tick() => {
-                if crossterm::terminal::size().is_err() {
-                    break;
-                }
-                None
-            }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = sigint.recv() => break,

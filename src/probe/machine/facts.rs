@@ -18,44 +18,41 @@ pub(super) fn first_line(bytes: &[u8]) -> Vec<u8> {
     line
 }
 
-pub(super) fn facts_text(reply: &Reply) -> (String, String) {
-    (reply.text_lines().join(" "), reply.summary())
+/// The owned parts of a reply that [`ReplyFacts`] borrows.
+pub(super) struct ReplyText {
+    code: u16,
+    enhanced: Option<String>,
+    text: String,
+    evidence: String,
 }
 
-pub(super) fn facts<'a>(reply: &Reply, text: &'a str, evidence: &'a str) -> ReplyFacts<'a> {
-    ReplyFacts {
-        code: reply.code,
-        enhanced: enhanced_str(reply),
-        text,
-        evidence,
+impl ReplyText {
+    pub(super) fn of(reply: &Reply) -> Self {
+        Self {
+            code: reply.code,
+            enhanced: reply.enhanced.map(|e| e.to_string()),
+            text: reply.text_lines().join(" "),
+            evidence: reply.summary(),
+        }
     }
-}
 
-pub(super) fn enhanced_str(reply: &Reply) -> Option<&'static str> {
-    // Only the codes classification looks at need to be recognised here.
-    let e = reply.enhanced?;
-    match (e.class, e.subject, e.detail) {
-        (5, 7, 1) => Some("5.7.1"),
-        (5, 7, 9) => Some("5.7.9"),
-        (5, 7, 8) => Some("5.7.8"),
-        (5, 7, 139) => Some("5.7.139"),
-        (4, 7, 0) => Some("4.7.0"),
-        (4, 7, 28) => Some("4.7.28"),
-        _ => None,
+    pub(super) fn facts(&self) -> ReplyFacts<'_> {
+        ReplyFacts {
+            code: self.code,
+            enhanced: self.enhanced.as_deref(),
+            text: &self.text,
+            evidence: &self.evidence,
+        }
     }
 }
 
 #[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
 pub(super) fn rejected(phase: Phase, reply: &Reply) -> Box<Verdict> {
-    let (text, ev) = facts_text(reply);
-    let enhanced = reply.enhanced.map(|e| e.to_string());
-    let f = ReplyFacts {
-        code: reply.code,
-        enhanced: enhanced.as_deref(),
-        text: &text,
-        evidence: &ev,
-    };
-    Box::new(classify(&Observation::Rejected { phase, reply: f }))
+    let t = ReplyText::of(reply);
+    Box::new(classify(&Observation::Rejected {
+        phase,
+        reply: t.facts(),
+    }))
 }
 
 /// The small test message `--send` delivers.

@@ -93,7 +93,7 @@ pub struct Machine {
     tls: Option<TlsInfo>,
     notes: Vec<String>,
     done: Vec<Step>,
-    /// Whether the user forced past an unverified certificate (stepping only).
+    /// Whether QUIT has been sent (it is sent at most once).
     pub quit_sent: bool,
 }
 
@@ -369,10 +369,8 @@ impl Machine {
                 self.banner = Some(reply.lines.join(" / "));
                 self.note_lf_only(&reply).await;
                 if reply.code != 220 {
-                    let (text, ev) = facts_text(&reply);
-                    return Err(Box::new(classify(&Observation::Greeting(facts(
-                        &reply, &text, &ev,
-                    )))));
+                    let t = ReplyText::of(&reply);
+                    return Err(Box::new(classify(&Observation::Greeting(t.facts()))));
                 }
                 if banner_looks_masked(&reply) {
                     self.notes
@@ -543,4 +541,4 @@ fn after_auth(s: &crate::settings::Settings, goal: Stage) -> Option<Step> {
 }
 
 pub use facts::test_message;
-use facts::{facts, facts_text, first_line, rejected};
+use facts::{ReplyText, first_line, rejected};

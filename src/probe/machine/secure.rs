@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{BoxIo, Machine, StepResult, facts, facts_text, first_line, rejected};
+use super::{BoxIo, Machine, ReplyText, StepResult, first_line, rejected};
 use crate::classify::{Observation, classify};
 use crate::model::{Direction, Phase, ProbeEvent, TlsInfo, Verdict};
 use crate::smtp::reply::Limits;
@@ -195,10 +195,10 @@ impl Machine {
         let line = command.unwrap_or_else(|| "STARTTLS".into());
         let reply = self.command(Phase::Starttls, &line).await?;
         if reply.code != 220 {
-            let (text, ev) = facts_text(&reply);
-            return Err(Box::new(classify(&Observation::StarttlsRejected(facts(
-                &reply, &text, &ev,
-            )))));
+            let t = ReplyText::of(&reply);
+            return Err(Box::new(classify(&Observation::StarttlsRejected(
+                t.facts(),
+            ))));
         }
         let sess = self
             .session
