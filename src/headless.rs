@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::model::{Class, Direction, Endpoint, ProbeEvent, RunId, RunReport};
+use crate::model::{Class, Direction, Endpoint, ProbeEvent, RunId, RunReport, Severity};
 use crate::settings::Settings;
 
 /// How to print.
@@ -40,13 +40,13 @@ impl Paint {
     }
     fn class(&self, c: Class) -> &'static str {
         if !self.0 {
-            ""
-        } else if c.is_ok() {
-            "\x1b[1;32m"
-        } else if c.is_cert() || matches!(c, Class::Greylisted | Class::RateLimited) {
-            "\x1b[1;33m"
-        } else {
-            "\x1b[1;31m"
+            return "";
+        }
+        // The one severity source, shared with the TUI's colours.
+        match c.severity() {
+            Severity::Ok => "\x1b[1;32m",
+            Severity::Attention => "\x1b[1;33m",
+            Severity::Failure => "\x1b[1;31m",
         }
     }
     fn reset(&self) -> &'static str {

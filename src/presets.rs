@@ -66,6 +66,13 @@ pub struct Provider {
     /// One line of notes.
     #[serde(default)]
     pub note: String,
+    /// Host globs that identify the provider (host name, certificate name, greeting
+    /// host).
+    #[serde(default)]
+    pub match_hosts: Vec<String>,
+    /// Lower-case text of its banner or EHLO greeting that identifies it.
+    #[serde(default)]
+    pub match_greeting: Vec<String>,
     /// Advice per verdict class code (`*`: any failing class).
     #[serde(default)]
     pub hints: BTreeMap<String, String>,
@@ -131,6 +138,19 @@ fn parse_table(text: &str) -> Result<Vec<Provider>, String> {
         }
         if p.host.contains("{region}") && p.default_region.is_none() {
             return Err(format!("{}: {{region}} host without default_region", p.id));
+        }
+        for key in p.hints.keys() {
+            if key != "*" && crate::model::Class::from_code(key).is_none() {
+                return Err(format!("{}: hint for unknown class `{key}`", p.id));
+            }
+        }
+        if p
+            .match_greeting
+            .iter()
+            .chain(&p.match_hosts)
+            .any(|m| m.trim().is_empty() || *m != m.to_ascii_lowercase())
+        {
+            return Err(format!("{}: match patterns must be lower-case", p.id));
         }
     }
     Ok(table.provider)
@@ -319,6 +339,12 @@ mod tests {
         assert!(parse_table(bad).is_err());
         let bad = "[[provider]]\nid='x'\nname='x'\nhost='{region}'\nports=['25']\nauth=['PLAIN']\n";
         assert!(parse_table(bad).is_err());
+        let good = "[[provider]]\nid='x'\nname='x'\nhost='h'\nports=['25']\nauth=['PLAIN']\n[provider.hints]\nauth_failed='x'\n";
+        assert!(parse_table(good).is_ok());
+        let bad = good.replace("auth_failed", "auth_faild");
+        assert!(parse_table(&bad).is_err(), "a hint for a misspelt class");
+        let bad = good.replace("[provider.hints]", "match_greeting=['GSMTP']\n[provider.hints]");
+        assert!(parse_table(&bad).is_err());
     }
 
     #[test]
@@ -347,6 +373,8 @@ mod tests {
             auth_mechanisms: Vec::new(),
             tls: None,
             transcript: Vec::new(),
+            provider: None,
+            warnings: Vec::new(),
         };
         let mut reports = vec![mk(Class::AuthFailed), mk(Class::Ok), mk(Class::Timeout)];
         apply_hints(&hints, &mut reports);

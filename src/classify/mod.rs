@@ -1,10 +1,18 @@
 //! Classification: a pure function from what a probe saw to a [`Verdict`] (code, one-line
 //! summary, evidence, advice), plus matrix-level inferences across endpoints.
-//! Table-tested; no I/O.
+//! What a server's reply means comes from data (`assets/replies.toml`, see [`replies`]);
+//! this module adds the non-reply observations and the phase fallback. Table-tested; no
+//! I/O.
 
 use std::io::ErrorKind;
 
 use crate::model::{CertProblem, Class, Phase, TlsInfo, Verdict};
+
+pub mod provider;
+pub mod replies;
+pub mod warnings;
+
+pub use replies::Command;
 
 /// The facts of one SMTP reply that classification needs.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +25,51 @@ pub struct ReplyFacts<'a> {
     pub text: &'a str,
     /// The evidence line(s) to quote.
     pub evidence: &'a str,
+    /// The command it answers.
+    pub command: Command,
+    /// What else is known about the session.
+    pub ctx: ReplyContext<'a>,
+}
+
+/// The session around a reply: who the server is and what the client did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReplyContext<'a> {
+    /// The recognised provider id (see [`provider::recognise`]).
+    pub provider: Option<&'a str>,
+    /// Whether the server offers AUTH on this connection.
+    pub auth_offered: bool,
+    /// Whether the client authenticated.
+    pub authenticated: bool,
+}
+
+/// The verdict the reply table gives for a reply, if a row matches.
+pub fn classify_reply(r: &ReplyFacts<'_>) -> Option<Verdict> {
+    reply_row(r).map(|row| {
+        let code = match r.enhanced {
+            Some(e) => format!("{} {e}", r.code),
+            None => r.code.to_string(),
+        };
+        v(
+            row.class,
+            format!("{} ({code})", row.summary),
+            r.evidence.to_string(),
+            &row.advice,
+        )
+    })
+}
+
+/// The row of the reply table that decides a reply, if any.
+pub fn reply_row(r: &ReplyFacts<'_>) -> Option<&'static replies::Row> {
+    let lower = r.text.to_ascii_lowercase();
+    replies::lookup(&replies::Query {
+        command: r.command,
+        code: r.code,
+        enhanced: r.enhanced,
+        lower: &lower,
+        provider: r.ctx.provider,
+        auth_offered: r.ctx.auth_offered,
+        authenticated: r.ctx.authenticated,
+    })
 }
 
 /// What the probe of one endpoint observed at the point where it stopped.
@@ -339,7 +392,7 @@ fn connect_failed(kind: ErrorKind, error: &str) -> Verdict {
 }
 
 fn greeting(r: &ReplyFacts<'_>) -> Verdict {
-    if let Some(verdict) = temporary_policy(r) {
+    if let Some(verdict) = classify_reply(r) {
         return verdict;
     }
     v(
@@ -350,51 +403,6 @@ fn greeting(r: &ReplyFacts<'_>) -> Verdict {
          554: your address may be blocklisted). Read the text; check DNSBL listings of \
          your public IP.",
     )
-}
-
-/// Greylisting and rate limits, recognised in any phase.
-fn temporary_policy(r: &ReplyFacts<'_>) -> Option<Verdict> {
-    let t = r.text.to_ascii_lowercase();
-    let rate = [
-        "rate limit",
-        "too many",
-        "try again later, closing",
-        "exceeded",
-        "throttl",
-        "4.7.28",
-        "limit",
-    ];
-    if (r.code == 421
-        || r.code == 450
-        || r.code == 451
-        || r.code == 452
-        || r.code == 454
-        || r.code == 550
-        || r.code == 554)
-        && rate.iter().any(|k| t.contains(k) || r.enhanced == Some(k))
-    {
-        return Some(v(
-            Class::RateLimited,
-            format!("rate limited by the server ({})", r.code),
-            r.evidence.to_string(),
-            "Too many connections or messages from this address or account. Wait and \
-             retry; lower the sending rate; check the provider's limits.",
-        ));
-    }
-    let grey = t.contains("greylist")
-        || t.contains("graylist")
-        || t.contains("grey-list")
-        || (r.code / 100 == 4 && (t.contains("try again later") || t.contains("please retry")));
-    if r.code / 100 == 4 && grey {
-        return Some(v(
-            Class::Greylisted,
-            format!("temporarily deferred, typical greylisting ({})", r.code),
-            r.evidence.to_string(),
-            "A real mail server retries after a few minutes and is then accepted. Nothing \
-             to fix unless retries keep failing.",
-        ));
-    }
-    None
 }
 
 fn tls_failed(error: &str, version_mismatch: bool) -> Verdict {
@@ -460,89 +468,34 @@ fn cert_rejected(info: &TlsInfo) -> Verdict {
 }
 
 fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
-    let t = r.text.to_ascii_lowercase();
-    let enh = r.enhanced.unwrap_or("");
-    if phase == Phase::Auth {
-        if r.code == 534
-            || enh == "5.7.9"
-            || t.contains("application-specific password")
-            || t.contains("app password")
-        {
-            return v(
-                Class::AuthAppPasswordRequired,
-                "the account needs an app password for SMTP".into(),
-                r.evidence.to_string(),
-                "The account has 2-step verification: create an app password (Google: \
-                 myaccount.google.com/apppasswords) and use it instead of the normal \
-                 password, or use OAuth (XOAUTH2).",
-            );
-        }
-        if enh == "5.7.139"
-            || t.contains("smtpclientauthentication is disabled")
-            || t.contains("basic authentication is disabled")
-            || t.contains("authentication disabled")
-        {
-            return v(
-                Class::AuthDisabledByPolicy,
-                "SMTP AUTH is disabled for this account or tenant".into(),
-                r.evidence.to_string(),
-                "Microsoft 365: enable Authenticated SMTP for the mailbox (Set-CASMailbox \
-                 -SmtpClientAuthenticationDisabled $false) and check Security Defaults, or \
-                 use OAuth.",
-            );
-        }
-        if r.code == 530
-            || r.code == 538
-            || enh == "5.7.11"
-            || t.contains("starttls first")
-            || t.contains("must issue a starttls")
-        {
-            return v(
-                Class::AuthRequiresTls,
-                "the server requires TLS before AUTH".into(),
-                r.evidence.to_string(),
-                "Use STARTTLS (mode starttls) or implicit TLS (465).",
-            );
-        }
-        if r.code == 504
-            || t.contains("unrecognized authentication")
-            || t.contains("mechanism not supported")
-        {
-            return v(
-                Class::AuthNotOffered,
-                "the server does not accept this AUTH mechanism".into(),
-                r.evidence.to_string(),
-                "Pick one of the mechanisms the server lists in EHLO with --auth MECH.",
-            );
-        }
-        if let Some(verdict) = temporary_policy(r) {
-            return verdict;
-        }
-        return v(
+    if let Some(verdict) = classify_reply(r) {
+        return verdict;
+    }
+    // The phase fallback: what no row of the reply table knows.
+    match phase {
+        _ if r.code == 421 => v(
+            Class::ServiceUnavailable,
+            format!(
+                "the server is closing the session during {} (421)",
+                phase.label()
+            ),
+            r.evidence.to_string(),
+            "The server is overloaded or refuses this client for now; retry later and read \
+             the reply text.",
+        ),
+        Phase::Auth => v(
             Class::AuthFailed,
             format!("authentication failed ({})", r.code),
             r.evidence.to_string(),
-            "Check the user name (often the full address) and the password. Providers: \
-             SendGrid's user is literally `apikey`; SES needs SMTP credentials, not IAM keys.",
-        );
-    }
-    if let Some(verdict) = temporary_policy(r) {
-        return verdict;
-    }
-    match phase {
+            "Check the user name (often the full address) and the password; the reply text \
+             says why.",
+        ),
         Phase::Mail => v(
             Class::SenderRejected,
             format!("the sender address was rejected ({})", r.code),
             r.evidence.to_string(),
             "Use a sender the account may send as (verified sender/domain at the \
              provider; Microsoft 365: SendAs permission).",
-        ),
-        Phase::Rcpt if is_relay_denial(r, &t) => v(
-            Class::RelayDenied,
-            "relaying denied: the server will not accept mail for that domain from you".into(),
-            r.evidence.to_string(),
-            "Authenticate first (AUTH on 587/465), or send to a domain the server hosts. \
-             Port 25 without AUTH only accepts mail for the server's own domains.",
         ),
         Phase::Rcpt => v(
             Class::RecipientRejected,
@@ -556,17 +509,25 @@ fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
             r.evidence.to_string(),
             "Check the server's TLS configuration.",
         ),
-        Phase::Ehlo | Phase::EhloTls if r.code == 421 || r.code == 554 => v(
+        Phase::Ehlo | Phase::EhloTls if r.code == 554 => v(
             Class::ServiceUnavailable,
             format!("the server refused service ({})", r.code),
             r.evidence.to_string(),
             "Read the text; the server refuses this client.",
         ),
-        _ if r.code == 421 => v(
-            Class::ServiceUnavailable,
-            "the server is closing the session (421)".into(),
+        Phase::Ehlo | Phase::EhloTls if r.code / 100 == 5 => v(
+            Class::HeloRejected,
+            format!("the server refused EHLO and HELO ({})", r.code),
             r.evidence.to_string(),
-            "The server is overloaded or refuses this client; retry later.",
+            "Give a name the server accepts with --ehlo NAME (a fully qualified host name, \
+             or an address literal like [192.0.2.7]).",
+        ),
+        Phase::Data if r.command == Command::DataEnd && r.code / 100 == 4 => v(
+            Class::Greylisted,
+            format!("the message was deferred after DATA ({})", r.code),
+            r.evidence.to_string(),
+            "The server accepted the envelope but deferred the message; a real mail server \
+             retries later. Read the reply text.",
         ),
         _ => v(
             Class::ProtocolViolation,
@@ -575,10 +536,6 @@ fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
             "The server refused a standard command; read the reply text.",
         ),
     }
-}
-
-fn is_relay_denial(r: &ReplyFacts<'_>, lower: &str) -> bool {
-    lower.contains("relay") || (r.enhanced == Some("5.7.1") && !lower.contains("user unknown"))
 }
 
 mod matrix;

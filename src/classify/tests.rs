@@ -10,6 +10,39 @@ fn reply(code: u16, enhanced: Option<&'static str>, text: &'static str) -> Reply
         enhanced,
         text,
         evidence: text,
+        command: Command::Ehlo,
+        ctx: ReplyContext::default(),
+    }
+}
+
+/// The observation with each reply's command set from where it was read.
+fn with_commands<'a>(obs: &Observation<'a>) -> Observation<'a> {
+    let cmd = |phase| match phase {
+        Phase::Auth => Command::Auth,
+        Phase::Mail => Command::Mail,
+        Phase::Rcpt => Command::Rcpt,
+        Phase::Data => Command::Data,
+        Phase::Starttls => Command::Starttls,
+        Phase::Banner => Command::Banner,
+        _ => Command::Ehlo,
+    };
+    match obs {
+        Observation::Rejected { phase, reply } => Observation::Rejected {
+            phase: *phase,
+            reply: ReplyFacts {
+                command: cmd(*phase),
+                ..*reply
+            },
+        },
+        Observation::Greeting(r) => Observation::Greeting(ReplyFacts {
+            command: Command::Banner,
+            ..*r
+        }),
+        Observation::StarttlsRejected(r) => Observation::StarttlsRejected(ReplyFacts {
+            command: Command::Starttls,
+            ..*r
+        }),
+        other => other.clone(),
     }
 }
 
@@ -108,7 +141,7 @@ fn observations_map_to_codes() {
                 Some("5.7.1"),
                 "554 5.7.1 blocked using zen.spamhaus.org",
             )),
-            Class::ServiceUnavailable,
+            Class::ClientBlocklisted,
         ),
         (
             O::Greeting(reply(421, Some("4.7.0"), "421 4.7.0 Too many connections")),
@@ -209,7 +242,7 @@ fn observations_map_to_codes() {
                     "530 5.7.0 Must issue a STARTTLS command first",
                 ),
             },
-            Class::AuthRequiresTls,
+            Class::TlsRequired,
         ),
         (
             O::Rejected {
@@ -293,7 +326,7 @@ fn observations_map_to_codes() {
         ),
     ];
     for (obs, want) in &table {
-        let got = classify(obs);
+        let got = classify(&with_commands(obs));
         assert_eq!(got.class, *want, "{obs:?} → {got:?}");
         assert!(
             !got.summary.is_empty() && !got.evidence.is_empty() && !got.advice.is_empty(),
@@ -325,6 +358,8 @@ fn report(addr: &str, port: u16, class: Class, banner: bool) -> EndpointReport {
         auth_mechanisms: vec![],
         tls: None,
         transcript: vec![],
+        provider: None,
+        warnings: Vec::new(),
     }
 }
 

@@ -152,6 +152,8 @@ fn ipv6_broken_is_said_per_mx_host() {
         auth_mechanisms: Vec::new(),
         tls: None,
         transcript: Vec::new(),
+        provider: None,
+        warnings: Vec::new(),
     };
     // mx1: v4 works, v6 broken. mx2: only v6, works. Pooled, no family looks broken
     // for v4; per host, mx1's IPv6 is.

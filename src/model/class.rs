@@ -4,8 +4,32 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// How bad a class is: the one severity source for the TUI colours, the headless
+/// output and the README table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Works.
+    Ok,
+    /// The server answered and said what to change (policy, certificate, credentials).
+    Attention,
+    /// Broken: no usable session.
+    Failure,
+}
+
+impl Severity {
+    /// `ok`, `attention` or `failure`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Attention => "attention",
+            Self::Failure => "failure",
+        }
+    }
+}
+
 macro_rules! classes {
-    ($( $variant:ident => $code:literal, $title:literal; )*) => {
+    ($( $variant:ident => $code:literal, $sev:ident, $title:literal; )*) => {
         /// What a probe of one endpoint concluded. The snake_case codes are a stable
         /// contract used by JSON output and scripts; the wording around them is not.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +52,11 @@ macro_rules! classes {
                 match self { $( Class::$variant => $title, )* }
             }
 
+            /// How bad it is (colours, headless output, README).
+            pub fn severity(self) -> Severity {
+                match self { $( Class::$variant => Severity::$sev, )* }
+            }
+
             /// Parses a code.
             pub fn from_code(code: &str) -> Option<Class> {
                 match code { $( $code => Some(Class::$variant), )* _ => None }
@@ -37,38 +66,45 @@ macro_rules! classes {
 }
 
 classes! {
-    Ok => "ok", "Works: the session went as far as asked";
-    DnsFailure => "dns_failure", "The name did not resolve";
-    Timeout => "timeout", "TCP connect timed out (packets silently dropped)";
-    Refused => "refused", "TCP connection refused";
-    NetworkUnreachable => "network_unreachable", "No route to the network or host";
-    ConnectionReset => "connection_reset", "The connection was reset or closed early";
-    BannerTimeout => "banner_timeout", "Connected, but no greeting arrived";
-    ServiceUnavailable => "service_unavailable", "The server refused service (421/554)";
-    ProtocolViolation => "protocol_violation", "The server broke the SMTP protocol";
-    StarttlsNotOffered => "starttls_not_offered", "STARTTLS is not offered";
-    StarttlsRejected => "starttls_rejected", "STARTTLS was refused";
-    StarttlsStripped => "starttls_stripped", "A middlebox masked STARTTLS";
-    StarttlsExpected => "starttls_expected", "Plaintext SMTP where implicit TLS was tried";
-    ImplicitTlsExpected => "implicit_tls_expected", "The port wants TLS from the first byte";
-    TlsHandshakeFailed => "tls_handshake_failed", "The TLS handshake failed";
-    CertExpired => "cert_expired", "The certificate has expired";
-    CertNotYetValid => "cert_not_yet_valid", "The certificate is not valid yet";
-    CertSelfSigned => "cert_self_signed", "The certificate is self-signed";
-    CertUntrusted => "cert_untrusted", "The certificate chain is not trusted";
-    CertHostnameMismatch => "cert_hostname_mismatch", "The certificate is for another name";
-    AuthNotOffered => "auth_not_offered", "The server offers no usable AUTH";
-    AuthRequiresTls => "auth_requires_tls", "AUTH is only available after TLS";
-    AuthFailed => "auth_failed", "Authentication failed";
-    AuthAppPasswordRequired => "auth_app_password_required", "An app password is required";
-    AuthDisabledByPolicy => "auth_disabled_by_policy", "SMTP AUTH is disabled by policy";
-    RelayDenied => "relay_denied", "Relaying denied for this recipient";
-    RecipientRejected => "recipient_rejected", "The recipient address was rejected";
-    SenderRejected => "sender_rejected", "The sender address was rejected";
-    Greylisted => "greylisted", "Temporarily deferred (greylisting)";
-    RateLimited => "rate_limited", "Rate limited by the server";
-    ProxyFailed => "proxy_failed", "The SOCKS5 proxy failed (not the target)";
-    ClientCertRejected => "client_cert_rejected", "The server rejected (or required) a client certificate";
+    Ok => "ok", Ok, "Works: the session went as far as asked";
+    DnsFailure => "dns_failure", Failure, "The name did not resolve";
+    Timeout => "timeout", Failure, "TCP connect timed out (packets silently dropped)";
+    Refused => "refused", Failure, "TCP connection refused";
+    NetworkUnreachable => "network_unreachable", Failure, "No route to the network or host";
+    ConnectionReset => "connection_reset", Failure, "The connection was reset or closed early";
+    BannerTimeout => "banner_timeout", Failure, "Connected, but no greeting arrived";
+    ServiceUnavailable => "service_unavailable", Failure, "The server refused service (421/554)";
+    ProtocolViolation => "protocol_violation", Failure, "The server broke the SMTP protocol";
+    StarttlsNotOffered => "starttls_not_offered", Attention, "STARTTLS is not offered";
+    StarttlsRejected => "starttls_rejected", Failure, "STARTTLS was refused";
+    StarttlsStripped => "starttls_stripped", Failure, "A middlebox masked STARTTLS";
+    StarttlsExpected => "starttls_expected", Failure, "Plaintext SMTP where implicit TLS was tried";
+    ImplicitTlsExpected => "implicit_tls_expected", Failure, "The port wants TLS from the first byte";
+    TlsHandshakeFailed => "tls_handshake_failed", Failure, "The TLS handshake failed";
+    CertExpired => "cert_expired", Attention, "The certificate has expired";
+    CertNotYetValid => "cert_not_yet_valid", Attention, "The certificate is not valid yet";
+    CertSelfSigned => "cert_self_signed", Attention, "The certificate is self-signed";
+    CertUntrusted => "cert_untrusted", Attention, "The certificate chain is not trusted";
+    CertHostnameMismatch => "cert_hostname_mismatch", Attention, "The certificate is for another name";
+    AuthNotOffered => "auth_not_offered", Attention, "The server offers no usable AUTH";
+    AuthRequiresTls => "auth_requires_tls", Attention, "AUTH is only available after TLS";
+    AuthFailed => "auth_failed", Failure, "Authentication failed";
+    AuthAppPasswordRequired => "auth_app_password_required", Attention, "An app password is required";
+    AuthDisabledByPolicy => "auth_disabled_by_policy", Attention, "SMTP AUTH is disabled by policy";
+    RelayDenied => "relay_denied", Attention, "Relaying denied for this recipient";
+    RecipientRejected => "recipient_rejected", Attention, "The recipient address was rejected";
+    SenderRejected => "sender_rejected", Attention, "The sender address was rejected";
+    Greylisted => "greylisted", Attention, "Temporarily deferred (greylisting)";
+    RateLimited => "rate_limited", Attention, "Rate limited by the server";
+    ProxyFailed => "proxy_failed", Failure, "The SOCKS5 proxy failed (not the target)";
+    ClientCertRejected => "client_cert_rejected", Failure, "The server rejected (or required) a client certificate";
+    TlsRequired => "tls_required", Attention, "The server refuses MAIL/RCPT/AUTH until STARTTLS";
+    AuthRequired => "auth_required", Attention, "The server wants AUTH before MAIL/RCPT";
+    ClientBlocklisted => "client_blocklisted", Failure, "This client's address is refused (blocklist, reputation)";
+    MessageRejected => "message_rejected", Attention, "The message was refused after DATA (content, policy, sender authentication)";
+    MessageTooLarge => "message_too_large", Attention, "The message is larger than the server accepts";
+    HeloRejected => "helo_rejected", Attention, "The server refused the EHLO/HELO name";
+    MailboxFull => "mailbox_full", Attention, "The recipient's mailbox is full";
 }
 
 impl Class {
@@ -121,7 +157,7 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.code()));
         }
-        assert_eq!(Class::ALL.len(), 32);
+        assert_eq!(Class::ALL.len(), 39);
     }
 
     #[test]
@@ -129,7 +165,7 @@ mod tests {
         let readme = include_str!("../../README.md");
         for &c in Class::ALL {
             assert!(
-                readme.contains(&format!("| `{}` |", c.code())),
+                readme.contains(&format!("| `{}` | {} |", c.code(), c.severity().as_str())),
                 "README lacks {}",
                 c.code()
             );

@@ -10,9 +10,10 @@ pub mod event;
 pub mod report;
 pub mod secret;
 pub mod transcript;
+pub mod warning;
 
 pub use cert::{CertProblem, CertSummary, TlsInfo};
-pub use class::{Class, Verdict};
+pub use class::{Class, Severity, Verdict};
 pub use endpoint::{Endpoint, EndpointId, Family, Mode, Phase, PhaseTiming, PortSpec, RunId};
 pub use escape::{escape_bytes, escape_str};
 pub use event::{NextStep, ProbeEvent};
@@ -22,3 +23,4 @@ pub use report::{
 };
 pub use secret::Secret;
 pub use transcript::{Direction, TranscriptEntry};
+pub use warning::{ProviderMatch, Warning, WarningCode};

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Class, Endpoint, Mode, PhaseTiming, TlsInfo, TranscriptEntry, Verdict};
+use super::{
+    Class, Endpoint, Mode, PhaseTiming, ProviderMatch, TlsInfo, TranscriptEntry, Verdict, Warning,
+};
 
 /// Version of the JSON document. Bump on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -33,6 +35,12 @@ pub struct EndpointReport {
     pub tls: Option<TlsInfo>,
     /// The endpoint's transcript.
     pub transcript: Vec<TranscriptEntry>,
+    /// The provider recognised from banner, EHLO, host name or certificate.
+    #[serde(default)]
+    pub provider: Option<ProviderMatch>,
+    /// Warnings (also on `ok` endpoints).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 impl EndpointReport {
@@ -49,6 +57,8 @@ impl EndpointReport {
             auth_mechanisms: Vec::new(),
             tls: None,
             transcript: Vec::new(),
+            provider: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -254,6 +264,12 @@ pub struct EndpointJson {
     pub tls: Option<TlsInfo>,
     /// Transcript.
     pub transcript: Vec<TranscriptEntry>,
+    /// The recognised provider, if any.
+    #[serde(default)]
+    pub provider: Option<ProviderMatch>,
+    /// Warnings, always present (empty when none).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 impl RunReport {
@@ -327,6 +343,8 @@ impl From<&EndpointReport> for EndpointJson {
             auth_mechanisms: r.auth_mechanisms.clone(),
             tls: r.tls.clone(),
             transcript: r.transcript.clone(),
+            provider: r.provider.clone(),
+            warnings: r.warnings.clone(),
         }
     }
 }

@@ -535,6 +535,8 @@ impl App {
                     auth_mechanisms: Vec::new(),
                     tls: ep.tls.clone(),
                     transcript: Vec::new(),
+                    provider: None,
+                    warnings: Vec::new(),
                 });
                 r.transcript.clone_from(&ep.transcript);
                 if let Some(v) = ep.step_verdict.clone().filter(|_| ep.report.is_some()) {

@@ -226,6 +226,8 @@ pub fn report(ep: &Endpoint, v: Verdict, tls: Option<TlsInfo>, auth: &[&str]) ->
             auth_mechanisms: auth.iter().map(|s| (*s).to_string()).collect(),
             tls,
             transcript: Vec::new(),
+            provider: None,
+            warnings: Vec::new(),
         }),
     }
 }

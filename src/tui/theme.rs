@@ -3,7 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::model::{Class, Direction};
+use crate::model::{Class, Direction, Severity};
 
 /// The palette, with or without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,23 +156,12 @@ impl Theme {
     }
 }
 
-/// The tone of a classification: green ok, yellow certificate or policy, red failures.
+/// The tone of a classification, from its one severity source ([`Class::severity`]).
 pub fn class_tone(class: Class) -> Tone {
-    use Class as C;
-    match class {
-        C::Ok => Tone::Good,
-        c if c.is_cert() => Tone::Warn,
-        C::AuthDisabledByPolicy
-        | C::AuthAppPasswordRequired
-        | C::AuthRequiresTls
-        | C::AuthNotOffered
-        | C::StarttlsNotOffered
-        | C::Greylisted
-        | C::RateLimited
-        | C::RelayDenied
-        | C::RecipientRejected
-        | C::SenderRejected => Tone::Warn,
-        _ => Tone::Bad,
+    match class.severity() {
+        Severity::Ok => Tone::Good,
+        Severity::Attention => Tone::Warn,
+        Severity::Failure => Tone::Bad,
     }
 }
 
@@ -187,6 +176,16 @@ mod tests {
         assert_eq!(class_tone(Class::AuthDisabledByPolicy), Tone::Warn);
         assert_eq!(class_tone(Class::Timeout), Tone::Bad);
         assert_eq!(class_tone(Class::StarttlsStripped), Tone::Bad);
+        assert_eq!(class_tone(Class::TlsRequired), Tone::Warn);
+        assert_eq!(class_tone(Class::ClientBlocklisted), Tone::Bad);
+        for &c in Class::ALL {
+            let want = match c.severity() {
+                Severity::Ok => Tone::Good,
+                Severity::Attention => Tone::Warn,
+                Severity::Failure => Tone::Bad,
+            };
+            assert_eq!(class_tone(c), want, "{c}");
+        }
     }
 
     #[test]

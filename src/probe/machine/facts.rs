@@ -1,8 +1,7 @@
 //! Small helpers that turn replies into classification facts, and the test message
 //! `--send` delivers.
 
-use crate::classify::{Observation, ReplyFacts, classify};
-use crate::model::{Phase, Verdict};
+use crate::classify::{Command, ReplyContext, ReplyFacts};
 use crate::smtp::reply::Reply;
 
 pub(super) fn first_line(bytes: &[u8]) -> Vec<u8> {
@@ -36,23 +35,16 @@ impl ReplyText {
         }
     }
 
-    pub(super) fn facts(&self) -> ReplyFacts<'_> {
+    pub(super) fn facts<'a>(&'a self, command: Command, ctx: ReplyContext<'a>) -> ReplyFacts<'a> {
         ReplyFacts {
             code: self.code,
             enhanced: self.enhanced.as_deref(),
             text: &self.text,
             evidence: &self.evidence,
+            command,
+            ctx,
         }
     }
-}
-
-#[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
-pub(super) fn rejected(phase: Phase, reply: &Reply) -> Box<Verdict> {
-    let t = ReplyText::of(reply);
-    Box::new(classify(&Observation::Rejected {
-        phase,
-        reply: t.facts(),
-    }))
 }
 
 /// The small test message `--send` delivers.

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{Machine, Step, StepResult, rejected, test_message};
+use super::{Machine, Step, StepResult, test_message};
+use crate::classify::Command;
 use crate::classify::{Observation, classify};
 use crate::model::{Direction, Mode, Phase, Verdict};
 use crate::smtp::auth::authenticate;
@@ -58,6 +59,10 @@ impl Machine {
             }
             Ok(Err(e)) => Err(self.smtp_error(Phase::Auth, &e).await),
             Ok(Ok(reply)) if reply.code == 235 => {
+                self.authenticated = true;
+                if !in_tls {
+                    self.seen.plaintext_credentials = Some(mech.as_str().to_string());
+                }
                 self.note(
                     Direction::Info,
                     &format!("authenticated as {} with {}", auth.user, mech.as_str()),
@@ -65,7 +70,12 @@ impl Machine {
                 .await;
                 Ok(())
             }
-            Ok(Ok(reply)) => Err(rejected(Phase::Auth, &reply)),
+            Ok(Ok(reply)) => {
+                if !in_tls {
+                    self.seen.plaintext_credentials = Some(mech.as_str().to_string());
+                }
+                Err(self.rejected(Phase::Auth, &reply))
+            }
         }
     }
 
@@ -80,11 +90,11 @@ impl Machine {
             return if reply.is_positive() {
                 Ok(())
             } else {
-                Err(rejected(phase, &reply))
+                Err(self.rejected(phase, &reply))
             };
         }
         if reply.code != 354 {
-            return Err(rejected(phase, &reply));
+            return Err(self.rejected(phase, &reply));
         }
         let body = test_message(
             &self.sender(),
@@ -100,7 +110,7 @@ impl Machine {
             }))),
             Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
             Ok(Ok(r)) if r.is_positive() => Ok(()),
-            Ok(Ok(r)) => Err(rejected(phase, &r)),
+            Ok(Ok(r)) => Err(self.rejected_as(phase, Command::DataEnd, &r)),
         }
     }
 

@@ -8,9 +8,12 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::classify::{Observation, classify};
+use crate::classify::provider::{Signs, recognise};
+use crate::classify::warnings::{WarningFacts, warnings};
+use crate::classify::{Command, Observation, ReplyContext, classify};
 use crate::model::{
-    Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, TlsInfo, Verdict,
+    Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, ProviderMatch,
+    TlsInfo, Verdict,
 };
 use crate::settings::Stage;
 use crate::smtp::auth::choose_mech;
@@ -95,6 +98,23 @@ pub struct Machine {
     done: Vec<Step>,
     /// Whether QUIT has been sent (it is sent at most once).
     pub quit_sent: bool,
+    provider: Option<ProviderMatch>,
+    authenticated: bool,
+    /// What warnings are made of.
+    seen: Seen,
+}
+
+/// What the session saw that warnings are made of.
+#[derive(Debug, Default)]
+pub(super) struct Seen {
+    /// AUTH mechanisms of an EHLO before TLS.
+    pub auth_before_tls: Option<Vec<String>>,
+    /// Whether that EHLO offered STARTTLS.
+    pub starttls_offered: bool,
+    /// The mechanism used for AUTH without TLS.
+    pub plaintext_credentials: Option<String>,
+    /// The reply that accepted an unauthenticated outside RCPT (`--relay-test`).
+    pub relay_accepted: Option<String>,
 }
 
 impl Machine {
@@ -115,7 +135,48 @@ impl Machine {
             notes: Vec::new(),
             done: Vec::new(),
             quit_sent: false,
+            provider: None,
+            authenticated: false,
+            seen: Seen::default(),
         }
+    }
+
+    /// Updates the recognised provider from what the endpoint has shown so far.
+    pub(super) fn recognise(&mut self) {
+        let ehlo = self.caps.as_ref().map_or(&[][..], |c| c.raw.as_slice());
+        let found = recognise(&Signs {
+            host: &self.endpoint.host,
+            banner: self.banner.as_deref(),
+            ehlo,
+            tls: self.tls.as_ref(),
+        });
+        if found.is_some() {
+            self.provider = found;
+        }
+    }
+
+    /// The session around a reply, for the reply table.
+    pub(super) fn reply_ctx(&self) -> ReplyContext<'_> {
+        ReplyContext {
+            provider: self.provider.as_ref().map(|p| p.id.as_str()),
+            auth_offered: self.caps.as_ref().is_some_and(|c| !c.auth.is_empty()),
+            authenticated: self.authenticated,
+        }
+    }
+
+    /// Classifies a negative reply to `phase` (answering `command`).
+    #[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
+    pub(super) fn rejected_as(&self, phase: Phase, command: Command, reply: &Reply) -> Box<Verdict> {
+        let t = ReplyText::of(reply);
+        Box::new(classify(&Observation::Rejected {
+            phase,
+            reply: t.facts(command, self.reply_ctx()),
+        }))
+    }
+
+    /// Classifies a negative reply to the command of `phase`.
+    pub(super) fn rejected(&self, phase: Phase, reply: &Reply) -> Box<Verdict> {
+        self.rejected_as(phase, command_of(phase), reply)
     }
 
     /// Whether a session is open.
@@ -367,10 +428,12 @@ impl Machine {
             Ok(Err(e)) => Err(self.smtp_error(Phase::Banner, &e).await),
             Ok(Ok(reply)) => {
                 self.banner = Some(reply.lines.join(" / "));
+                self.recognise();
                 self.note_lf_only(&reply).await;
                 if reply.code != 220 {
                     let t = ReplyText::of(&reply);
-                    return Err(Box::new(classify(&Observation::Greeting(t.facts()))));
+                    let facts = t.facts(Command::Banner, self.reply_ctx());
+                    return Err(Box::new(classify(&Observation::Greeting(facts))));
                 }
                 if banner_looks_masked(&reply) {
                     self.notes
@@ -469,9 +532,15 @@ impl Machine {
                 .await?;
         }
         if !reply.is_positive() {
-            return Err(rejected(phase, &reply));
+            return Err(self.rejected(phase, &reply));
         }
-        self.caps = Some(parse_ehlo(&reply));
+        let caps = parse_ehlo(&reply);
+        if !self.in_tls() && !caps.auth.is_empty() {
+            self.seen.auth_before_tls = Some(caps.auth.clone());
+            self.seen.starttls_offered = caps.starttls;
+        }
+        self.caps = Some(caps);
+        self.recognise();
         Ok(())
     }
 
@@ -516,6 +585,27 @@ impl Machine {
             &format!("verdict: {} - {}", verdict.class, verdict.summary),
         )
         .await;
+        self.recognise();
+        if self.ctx.settings.preset.is_none()
+            && let Some(p) = &self.provider
+            && let Ok(preset) = crate::presets::find(&p.id)
+        {
+            crate::presets::hint_verdict(&preset.hints, &mut verdict);
+        }
+        let warnings = warnings(&WarningFacts {
+            auth_before_tls: self.seen.auth_before_tls.as_deref(),
+            starttls_offered: self.seen.starttls_offered,
+            plaintext_credentials: self.seen.plaintext_credentials.as_deref(),
+            tls: self.tls.as_ref(),
+            relay_accepted: self.seen.relay_accepted.as_deref(),
+        });
+        for w in &warnings {
+            self.note(
+                Direction::Info,
+                &format!("warning: {} - {}", w.code, w.summary),
+            )
+            .await;
+        }
         let mut rec = match self.session.take() {
             Some(s) => s.into_parts().2,
             None => self.take_recorder(),
@@ -532,7 +622,22 @@ impl Machine {
             auth_mechanisms: caps.auth.clone(),
             tls: self.tls.take(),
             transcript: rec.take_entries(),
+            provider: self.provider.take(),
+            warnings,
         }
+    }
+}
+
+/// The command whose reply a phase reads.
+fn command_of(phase: Phase) -> Command {
+    match phase {
+        Phase::Banner => Command::Banner,
+        Phase::Starttls => Command::Starttls,
+        Phase::Auth => Command::Auth,
+        Phase::Mail => Command::Mail,
+        Phase::Rcpt => Command::Rcpt,
+        Phase::Data => Command::Data,
+        _ => Command::Ehlo,
     }
 }
 
@@ -541,4 +646,4 @@ fn after_auth(s: &crate::settings::Settings, goal: Stage) -> Option<Step> {
 }
 
 pub use facts::test_message;
-use facts::{ReplyText, first_line, rejected};
+use facts::{ReplyText, first_line};

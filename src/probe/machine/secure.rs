@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{BoxIo, Machine, ReplyText, StepResult, first_line, rejected};
+use super::{BoxIo, Machine, ReplyText, StepResult, first_line};
+use crate::classify::Command;
 use crate::classify::{Observation, classify};
 use crate::model::{Direction, Phase, ProbeEvent, TlsInfo, Verdict};
 use crate::smtp::reply::Limits;
@@ -197,13 +198,13 @@ impl Machine {
         if reply.code != 220 {
             let t = ReplyText::of(&reply);
             return Err(Box::new(classify(&Observation::StarttlsRejected(
-                t.facts(),
+                t.facts(Command::Starttls, self.reply_ctx()),
             ))));
         }
         let sess = self
             .session
             .take()
-            .ok_or_else(|| rejected(Phase::Starttls, &reply))?;
+            .ok_or_else(|| self.rejected(Phase::Starttls, &reply))?;
         let (stream, leftover, rec) = sess.into_parts();
         self.rec = Some(rec);
         if !leftover.is_empty() {
