@@ -30,7 +30,7 @@ impl ReplyText {
         Self {
             code: reply.code,
             enhanced: reply.enhanced.map(|e| e.to_string()),
-            text: reply.text_lines().join(" "),
+            text: reply.message_lines().join(" "),
             evidence: reply.summary(),
         }
     }
