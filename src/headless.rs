@@ -22,6 +22,8 @@ pub struct HeadlessOptions {
     pub color: bool,
     /// Write the transcript (text, or JSON if the name ends in .json) here.
     pub export: Option<PathBuf>,
+    /// Exit 3 when any endpoint has a warning (`--fail-on-warning`).
+    pub fail_on_warning: bool,
 }
 
 struct Paint(bool);
@@ -39,11 +41,17 @@ impl Paint {
         }
     }
     fn class(&self, c: Class) -> &'static str {
+        // The one severity source, shared with the TUI's colours.
+        self.class_of(c.severity())
+    }
+    fn warn(&self) -> &'static str {
+        self.class_of(Severity::Attention)
+    }
+    fn class_of(&self, sev: Severity) -> &'static str {
         if !self.0 {
             return "";
         }
-        // The one severity source, shared with the TUI's colours.
-        match c.severity() {
+        match sev {
             Severity::Ok => "\x1b[1;32m",
             Severity::Attention => "\x1b[1;33m",
             Severity::Failure => "\x1b[1;31m",
@@ -54,7 +62,8 @@ impl Paint {
     }
 }
 
-/// Runs the check and prints; returns the process exit code (0 any ok, 1 none ok).
+/// Runs the check and prints; returns the process exit code (0 any ok, 1 none ok; with
+/// `--fail-on-warning`, 3 when some endpoint works but any endpoint has a warning).
 pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
     let settings = Arc::new(settings);
     let (tx, mut rx) = mpsc::channel::<ProbeEvent>(1024);
@@ -130,7 +139,18 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
             Err(e) => eprintln!("smtptui: export failed: {e}"),
         }
     }
-    i32::from(!report.any_ok())
+    exit_code(&report, opts.fail_on_warning)
+}
+
+/// The exit status: 1 when no endpoint works, else 3 when warnings fail the run, else 0.
+pub fn exit_code(report: &RunReport, fail_on_warning: bool) -> i32 {
+    if !report.any_ok() {
+        1
+    } else if fail_on_warning && report.endpoints.iter().any(|e| !e.warnings.is_empty()) {
+        3
+    } else {
+        0
+    }
 }
 
 fn summary_text(report: &RunReport, paint: &Paint) -> String {
@@ -162,9 +182,14 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
             .tls
             .as_ref()
             .map_or(String::from("-"), |t| t.version.clone());
+        let marker = if e.warnings.is_empty() {
+            String::new()
+        } else {
+            format!(" !{}", e.warnings.len())
+        };
         let _ = writeln!(
             s,
-            "  {:<width$}  {}{:<24}{}  {:<8} {}",
+            "  {:<width$}  {}{:<24}{}  {:<8} {}{marker}",
             e.label(),
             paint.class(e.class),
             e.class.code(),
@@ -177,6 +202,24 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
         let _ = writeln!(s, "\n  {} - {}", e.label(), e.class.code());
         let _ = writeln!(s, "    evidence: {}", e.evidence);
         let _ = writeln!(s, "    advice:   {}", e.advice);
+    }
+    if let Some(p) = report.endpoints.iter().find_map(|e| e.provider.as_ref()) {
+        let _ = writeln!(s, "\n  provider: {} ({})", p.name, p.evidence);
+    }
+    for e in report.endpoints.iter().filter(|e| !e.warnings.is_empty()) {
+        for w in &e.warnings {
+            let _ = writeln!(
+                s,
+                "\n  {} - {}warning {}{}: {}\n    evidence: {}\n    advice:   {}",
+                e.label(),
+                paint.warn(),
+                w.code,
+                paint.reset(),
+                w.summary,
+                w.evidence,
+                w.advice
+            );
+        }
     }
     if let Some(e) = report
         .endpoints

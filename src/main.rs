@@ -86,6 +86,7 @@ fn main() -> anyhow::Result<()> {
                 stream: !args.quiet,
                 color: color_wanted(),
                 export: args.export,
+                fail_on_warning: args.fail_on_warning,
             };
             let code = runtime.block_on(check(settings, opts));
             std::process::exit(code);

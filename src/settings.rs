@@ -259,6 +259,9 @@ pub struct Settings {
     pub to: Vec<String>,
     /// Send a generated test message through DATA.
     pub send: bool,
+    /// `--relay-test`: without AUTH, MAIL and RCPT to documentation domains, RSET before
+    /// DATA (never sends a message); a 2xx to RCPT is an open relay.
+    pub relay_test: bool,
     /// Where to stop (None: the default for the given options).
     pub quit_after: Option<Stage>,
     /// Maximum endpoints probed at once.
@@ -324,6 +327,7 @@ impl Settings {
             from: None,
             to: Vec::new(),
             send: false,
+            relay_test: false,
             quit_after: None,
             concurrency: 32,
             proxy: None,
@@ -359,14 +363,71 @@ impl Settings {
     }
 }
 
-/// The EHLO name: `smtptui.invalid` is a safe default that reveals nothing local.
+/// The default EHLO name: this machine's fully qualified name when it has one (read
+/// from the kernel and `/etc/hostname`, never from DNS), else empty — the address
+/// literal of each connection's local address is used then ([`ehlo_name_for`]).
 pub fn default_ehlo_name() -> String {
-    "smtptui.invalid".to_string()
+    machine_fqdn().unwrap_or_default()
+}
+
+/// This machine's host name, when it is fully qualified (contains a dot).
+pub fn machine_fqdn() -> Option<String> {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().trim_end_matches('.').to_ascii_lowercase())
+        .find(|s| is_fqdn(s))
+}
+
+fn is_fqdn(s: &str) -> bool {
+    s.len() <= 253
+        && s.contains('.')
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// The EHLO argument for one connection: the configured name, or (when none) the
+/// RFC 5321 4.1.3 address literal of the local address (`[192.0.2.7]`,
+/// `[IPv6:2001:db8::7]`).
+pub fn ehlo_name_for(configured: &str, local: Option<SocketAddr>) -> String {
+    if !configured.is_empty() {
+        return configured.to_string();
+    }
+    match local.map(|a| a.ip()) {
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("[{v4}]"),
+            None => format!("[IPv6:{v6}]"),
+        },
+        Some(IpAddr::V4(v4)) => format!("[{v4}]"),
+        None => "[127.0.0.1]".to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ehlo_names() {
+        let v4: SocketAddr = "192.0.2.7:40000".parse().unwrap();
+        let v6: SocketAddr = "[2001:db8::7]:40000".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:192.0.2.9]:1".parse().unwrap();
+        assert_eq!(ehlo_name_for("", Some(v4)), "[192.0.2.7]");
+        assert_eq!(ehlo_name_for("", Some(v6)), "[IPv6:2001:db8::7]");
+        assert_eq!(ehlo_name_for("", Some(mapped)), "[192.0.2.9]");
+        assert_eq!(ehlo_name_for("mx.example.org", Some(v4)), "mx.example.org");
+        assert!(is_fqdn("host.example.org"));
+        for bad in ["localhost", "", "a..b", "-a.b", "a b.c", "x.-y"] {
+            assert!(!is_fqdn(bad), "{bad}");
+        }
+        let d = default_ehlo_name();
+        assert!(d.is_empty() || is_fqdn(&d), "{d}");
+    }
 
     #[test]
     fn proxy_urls() {

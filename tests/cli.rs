@@ -176,8 +176,13 @@ async fn text_output_streams_and_summarises() {
     )
     .await;
     assert_eq!(code, 1);
+    // The default EHLO name: the machine's FQDN, else the local address literal.
+    let ehlo = smtptui::settings::ehlo_name_for(
+        &smtptui::settings::default_ehlo_name(),
+        Some("127.0.0.1:1".parse().unwrap()),
+    );
     assert!(
-        stdout.contains("->  [127.0.0.1:") && stdout.contains("] EHLO smtptui.invalid"),
+        stdout.contains("->  [127.0.0.1:") && stdout.contains(&format!("] EHLO {ehlo}")),
         "{stdout}"
     );
     assert!(stdout.contains("cert_expired"), "{stdout}");

@@ -197,7 +197,7 @@ fn phase_of(c: Command) -> Phase {
 }
 
 fn run(c: &Case) -> Result<(), String> {
-    let wire: String = c.lines.iter().map(|l| format!("{l}\r\n")).collect();
+    let wire = c.lines.join("\r\n") + "\r\n";
     let reply = parse_reply_text(wire.as_bytes(), Limits::default())
         .map_err(|e| format!("unparsable: {e}"))?
         .ok_or("incomplete reply")?;

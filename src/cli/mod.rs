@@ -89,6 +89,9 @@ pub struct CheckArgs {
     /// Do not stream the transcript while running (text format).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Exit with status 3 when any endpoint has a warning (and none failed outright).
+    #[arg(long)]
+    pub fail_on_warning: bool,
     /// Probe options.
     #[command(flatten)]
     pub probe: ProbeArgs,
@@ -199,6 +202,10 @@ pub struct ProbeArgs {
     /// Send a small generated test message through DATA.
     #[arg(long)]
     pub send: bool,
+    /// Open-relay test: without AUTH, MAIL FROM and RCPT TO outside documentation
+    /// domains (relay-test@example.com → relay-test@example.net), then RSET; never DATA.
+    #[arg(long)]
+    pub relay_test: bool,
     /// Stop after connect|banner|ehlo|starttls|auth|mail|rcpt|data.
     #[arg(long, value_name = "STAGE")]
     pub quit_after: Option<String>,
@@ -422,6 +429,7 @@ impl ProbeArgs {
             return Err(UsageError("--auth needs --user".into()));
         }
         s.allow_plaintext_auth = self.allow_plaintext_auth;
+        s.relay_test = self.relay_test;
         for addr in self.from.iter().chain(&self.to) {
             if addr.chars().any(|c| c.is_control() || c == '<' || c == '>') || addr.len() > 320 {
                 return Err(UsageError(format!(

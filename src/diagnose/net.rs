@@ -191,6 +191,7 @@ pub async fn starttls_chain(
     limit: Duration,
 ) -> Result<Vec<CertificateDer<'static>>, FetchError> {
     let mut tcp = connect(SocketAddr::new(addr, port), limit).await?;
+    let ehlo = crate::settings::ehlo_name_for(ehlo, tcp.local_addr().ok());
     let steps = async {
         let (code, text) = reply(&mut tcp).await?;
         if code != 220 {

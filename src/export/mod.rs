@@ -53,6 +53,14 @@ pub fn to_text(report: &RunReport) -> String {
         let _ = writeln!(out, "=== verdict: {} - {}", ep.class, ep.summary);
         let _ = writeln!(out, "=== evidence: {}", ep.evidence);
         let _ = writeln!(out, "=== advice: {}", ep.advice);
+        if let Some(p) = &ep.provider {
+            let _ = writeln!(out, "=== provider: {} ({})", p.name, p.evidence);
+        }
+        for w in &ep.warnings {
+            let _ = writeln!(out, "=== warning {}: {}", w.code, w.summary);
+            let _ = writeln!(out, "===   evidence: {}", w.evidence);
+            let _ = writeln!(out, "===   advice: {}", w.advice);
+        }
         if let Some(tls) = &ep.tls {
             let state = if tls.verified {
                 "verified"

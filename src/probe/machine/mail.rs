@@ -96,11 +96,8 @@ impl Machine {
         if reply.code != 354 {
             return Err(self.rejected(phase, &reply));
         }
-        let body = test_message(
-            &self.sender(),
-            &self.ctx.settings.to,
-            &self.ctx.settings.ehlo_name,
-        );
+        let host = self.ehlo_name();
+        let body = test_message(&self.sender(), &self.ctx.settings.to, &host);
         let wait = self.remaining(self.ctx.settings.timeouts.command * 2);
         let sess = self.session()?;
         match tokio::time::timeout(wait, sess.send_message(&body)).await {
@@ -112,6 +109,69 @@ impl Machine {
             Ok(Ok(r)) if r.is_positive() => Ok(()),
             Ok(Ok(r)) => Err(self.rejected_as(phase, Command::DataEnd, &r)),
         }
+    }
+
+    /// `--relay-test`: without AUTH, MAIL FROM and RCPT TO documentation domains, then
+    /// RSET. Never DATA. A 2xx to the RCPT is an open relay. Its result goes into the
+    /// verdict's summary and the warnings; it never changes the verdict's class.
+    pub(super) async fn relay_test(&mut self) -> StepResult {
+        use super::{RELAY_TEST_FROM, RELAY_TEST_TO};
+        if self.authenticated {
+            self.note(
+                Direction::Info,
+                "relay test skipped: this session is authenticated (relaying after AUTH is normal)",
+            )
+            .await;
+            self.seen.relay_outcome =
+                Some("relay test skipped (authenticated session; run it without --user)".into());
+            return Ok(());
+        }
+        self.note(
+            Direction::Info,
+            "relay test: unauthenticated MAIL/RCPT between documentation domains, RSET before DATA",
+        )
+        .await;
+        let outcome = async {
+            if self.done.contains(&Step::Mail) {
+                self.command(Phase::Rcpt, "RSET").await?;
+            }
+            let mail = self
+                .command(Phase::Mail, &format!("MAIL FROM:<{RELAY_TEST_FROM}>"))
+                .await?;
+            if !mail.is_positive() {
+                return Ok::<_, Box<Verdict>>(format!(
+                    "relay test inconclusive: MAIL FROM refused (`{}`)",
+                    mail.summary()
+                ));
+            }
+            let rcpt = self
+                .command(Phase::Rcpt, &format!("RCPT TO:<{RELAY_TEST_TO}>"))
+                .await?;
+            let text = if rcpt.is_positive() {
+                self.seen.relay_accepted = Some(rcpt.summary());
+                format!(
+                    "relay test: the server RELAYS — unauthenticated RCPT to example.net accepted (`{}`)",
+                    rcpt.summary()
+                )
+            } else {
+                format!(
+                    "relay test: the server does not relay (`{}`)",
+                    rcpt.summary()
+                )
+            };
+            Ok(text)
+        }
+        .await;
+        let text = match outcome {
+            Ok(t) => t,
+            Err(v) => format!("relay test aborted: {}", v.summary),
+        };
+        if self.connected() {
+            let _ = self.command(Phase::Rcpt, "RSET").await;
+        }
+        self.note(Direction::Info, &text).await;
+        self.seen.relay_outcome = Some(text);
+        Ok(())
     }
 
     pub(super) async fn quit(&mut self) -> StepResult {
@@ -176,7 +236,7 @@ impl Machine {
             .done
             .iter()
             .rev()
-            .find(|s| **s != Step::Quit)
+            .find(|s| !matches!(s, Step::Quit | Step::RelayTest))
             .map_or(Phase::Connect, |s| s.phase());
         let note = (self.endpoint.mode == Mode::Auto && self.tls.is_none())
             .then_some("auto mode: STARTTLS not offered, stayed in plaintext");

@@ -56,6 +56,8 @@ pub enum Step {
     Rcpt(usize),
     /// DATA with a generated message.
     Data,
+    /// `--relay-test`: unauthenticated MAIL/RCPT to documentation domains, then RSET.
+    RelayTest,
     /// QUIT.
     Quit,
 }
@@ -71,7 +73,7 @@ impl Step {
             Step::EhloTls => Phase::EhloTls,
             Step::Auth => Phase::Auth,
             Step::Mail => Phase::Mail,
-            Step::Rcpt(_) => Phase::Rcpt,
+            Step::Rcpt(_) | Step::RelayTest => Phase::Rcpt,
             Step::Data => Phase::Data,
             Step::Quit => Phase::Quit,
         }
@@ -115,7 +117,14 @@ pub(super) struct Seen {
     pub plaintext_credentials: Option<String>,
     /// The reply that accepted an unauthenticated outside RCPT (`--relay-test`).
     pub relay_accepted: Option<String>,
+    /// What the relay test found, in words.
+    pub relay_outcome: Option<String>,
 }
+
+/// The documentation-domain sender of `--relay-test` (RFC 2606).
+pub const RELAY_TEST_FROM: &str = "relay-test@example.com";
+/// The documentation-domain recipient of `--relay-test` (RFC 2606).
+pub const RELAY_TEST_TO: &str = "relay-test@example.net";
 
 impl Machine {
     /// A fresh machine for `endpoint`. `deadline`: the overall deadline (automatic runs).
@@ -175,6 +184,7 @@ impl Machine {
     }
 
     /// Classifies a negative reply to the command of `phase`.
+    #[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
     pub(super) fn rejected(&self, phase: Phase, reply: &Reply) -> Box<Verdict> {
         self.rejected_as(phase, command_of(phase), reply)
     }
@@ -192,6 +202,24 @@ impl Machine {
     /// The step that comes next given what has happened and the settings, or None when
     /// the session has reached its goal (`--quit-after`) or ended.
     pub fn next_step(&self) -> Option<Step> {
+        self.next_main_step().or_else(|| {
+            let s = &self.ctx.settings;
+            (s.relay_test
+                && self.connected()
+                && self.caps.is_some()
+                && !self.done.contains(&Step::RelayTest)
+                && !self.done.contains(&Step::Data))
+            .then_some(Step::RelayTest)
+        })
+    }
+
+    /// The name this session sends in EHLO/HELO.
+    pub fn ehlo_name(&self) -> String {
+        let local = self.local_addr.as_deref().and_then(|a| a.parse().ok());
+        crate::settings::ehlo_name_for(&self.ctx.settings.ehlo_name, local)
+    }
+
+    fn next_main_step(&self) -> Option<Step> {
         let s = &self.ctx.settings;
         let goal = s.effective_quit_after();
         let last = self.done.last().copied();
@@ -226,7 +254,7 @@ impl Machine {
             }
             Some(Step::Rcpt(i)) if i + 1 < s.to.len() => Some(Step::Rcpt(i + 1)),
             Some(Step::Rcpt(_)) => (s.send && goal >= Stage::Data).then_some(Step::Data),
-            Some(Step::Quit | Step::Data) => None,
+            Some(Step::Quit | Step::Data | Step::RelayTest) => None,
         }
     }
 
@@ -236,7 +264,7 @@ impl Machine {
         let s = &self.ctx.settings;
         match step {
             Step::Connect | Step::Banner => String::new(),
-            Step::Ehlo | Step::EhloTls => format!("EHLO {}", s.ehlo_name),
+            Step::Ehlo | Step::EhloTls => format!("EHLO {}", self.ehlo_name()),
             Step::Starttls => "STARTTLS".into(),
             Step::Auth => match &s.auth {
                 Some(a) => {
@@ -248,6 +276,7 @@ impl Machine {
             Step::Mail => format!("MAIL FROM:<{}>", self.sender()),
             Step::Rcpt(i) => format!("RCPT TO:<{}>", s.to.get(i).map_or("", String::as_str)),
             Step::Data => "DATA".into(),
+            Step::RelayTest => format!("MAIL FROM:<{RELAY_TEST_FROM}> / RCPT TO:<{RELAY_TEST_TO}> / RSET"),
             Step::Quit => "QUIT".into(),
         }
     }
@@ -330,6 +359,7 @@ impl Machine {
             Step::Starttls => self.starttls(command).await,
             Step::Auth => self.auth().await,
             Step::Mail | Step::Rcpt(_) | Step::Data => self.envelope(step, command).await,
+            Step::RelayTest => self.relay_test().await,
             Step::Quit => self.quit().await,
         };
         self.phase_end(phase, start, result.is_ok()).await;
@@ -522,13 +552,14 @@ impl Machine {
     }
 
     pub(super) async fn ehlo(&mut self, phase: Phase, command: Option<String>) -> StepResult {
-        let line = command.unwrap_or_else(|| format!("EHLO {}", self.ctx.settings.ehlo_name));
+        let name = self.ehlo_name();
+        let line = command.unwrap_or_else(|| format!("EHLO {name}"));
         let mut reply = self.command(phase, &line).await?;
         if reply.severity() == 5 && line.to_ascii_uppercase().starts_with("EHLO") {
             self.note(Direction::Info, "EHLO refused; falling back to HELO")
                 .await;
             reply = self
-                .command(phase, &format!("HELO {}", self.ctx.settings.ehlo_name))
+                .command(phase, &format!("HELO {name}"))
                 .await?;
         }
         if !reply.is_positive() {
@@ -586,6 +617,10 @@ impl Machine {
         )
         .await;
         self.recognise();
+        if let Some(outcome) = self.seen.relay_outcome.take() {
+            verdict.summary.push_str("; ");
+            verdict.summary.push_str(&outcome);
+        }
         if self.ctx.settings.preset.is_none()
             && let Some(p) = &self.provider
             && let Ok(preset) = crate::presets::find(&p.id)
