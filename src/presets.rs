@@ -144,8 +144,7 @@ fn parse_table(text: &str) -> Result<Vec<Provider>, String> {
                 return Err(format!("{}: hint for unknown class `{key}`", p.id));
             }
         }
-        if p
-            .match_greeting
+        if p.match_greeting
             .iter()
             .chain(&p.match_hosts)
             .any(|m| m.trim().is_empty() || *m != m.to_ascii_lowercase())
@@ -343,7 +342,10 @@ mod tests {
         assert!(parse_table(good).is_ok());
         let bad = good.replace("auth_failed", "auth_faild");
         assert!(parse_table(&bad).is_err(), "a hint for a misspelt class");
-        let bad = good.replace("[provider.hints]", "match_greeting=['GSMTP']\n[provider.hints]");
+        let bad = good.replace(
+            "[provider.hints]",
+            "match_greeting=['GSMTP']\n[provider.hints]",
+        );
         assert!(parse_table(&bad).is_err());
     }
 

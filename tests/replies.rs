@@ -10,7 +10,7 @@
 
 use smtptui::classify::{
     Command, Observation, ReplyContext, ReplyFacts, classify, provider::Signs, provider::recognise,
-    reply_row, replies::Tier,
+    replies::Tier, reply_row,
 };
 use smtptui::model::{Class, Phase};
 use smtptui::smtp::reply::{Limits, parse_reply_text};
@@ -268,10 +268,27 @@ fn every_new_class_and_provider_is_covered() {
         C::HeloRejected,
         C::MailboxFull,
     ] {
-        assert!(CASES.iter().any(|c| c.class == class), "no real reply for {class}");
+        assert!(
+            CASES.iter().any(|c| c.class == class),
+            "no real reply for {class}"
+        );
     }
-    for p in ["gmail", "microsoft365", "outlook", "ses", "sendgrid", "zoho", "yahoo", "brevo", "mailgun", "postmark"] {
-        assert!(CASES.iter().any(|c| c.provider == Some(p)), "no real reply from {p}");
+    for p in [
+        "gmail",
+        "microsoft365",
+        "outlook",
+        "ses",
+        "sendgrid",
+        "zoho",
+        "yahoo",
+        "brevo",
+        "mailgun",
+        "postmark",
+    ] {
+        assert!(
+            CASES.iter().any(|c| c.provider == Some(p)),
+            "no real reply from {p}"
+        );
     }
 }
 
@@ -280,7 +297,11 @@ fn provider_rows_need_the_provider() {
     // The same Gmail line without recognition falls to the generic rows: same class,
     // but not Gmail's advice.
     let gmail = &CASES[0];
-    let anon = Case { provider: None, provider_advice: false, ..*gmail };
+    let anon = Case {
+        provider: None,
+        provider_advice: false,
+        ..*gmail
+    };
     run(&anon).unwrap();
 }
 
@@ -288,14 +309,46 @@ fn provider_rows_need_the_provider() {
 fn banners_of_real_providers_are_recognised() {
     // Greetings quoted from public logs.
     for (banner, source, want) in [
-        ("220 smtp.gmail.com ESMTP m185sm1106113ywf.52 - gsmtp", "https://github.com/PHPMailer/PHPMailer/issues/1384", "gmail"),
-        ("220 mx.google.com ESMTP h5sm23980368wjn.20 - gsmtp", "https://github.com/kisli/vmime/issues/110", "gmail"),
-        ("220 BN6PR03CA0021.outlook.office365.com Microsoft ESMTP MAIL Service ready at Mon, 7 Jan 2019 04:13:27 +0000", "https://pastebin.com/FvafB7Wu", "microsoft365"),
-        ("220 AM5EUR03FT021.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready at Wed, 15 Jul 2020 11:50:29 +0000", "https://github.com/nette/mail/issues/71", "microsoft365"),
-        ("220 BLU436-SMTP38.smtp.hotmail.com Microsoft ESMTP MAIL Service, Version: 8.0.9200.16384 ready at  Mon, 28 Mar 2016 09:43:42 -0700", "https://github.com/vszakats/hb/issues/204", "outlook"),
-        ("220 SG ESMTP service ready at ismtpd0003p1lon1.sendgrid.net", "https://github.com/sendgrid/docs/issues/2491", "sendgrid"),
-        ("220 mx.zohomail.com SMTP Server ready January 25, 2018 12:17:24 AM PST", "https://github.com/PHPAuth/PHPAuth/issues/282", "zoho"),
-        ("220 smtp.postmarkapp.com ESMTP sc-ams-smtp1", "https://github.com/mautic/mautic/issues/1700", "postmark"),
+        (
+            "220 smtp.gmail.com ESMTP m185sm1106113ywf.52 - gsmtp",
+            "https://github.com/PHPMailer/PHPMailer/issues/1384",
+            "gmail",
+        ),
+        (
+            "220 mx.google.com ESMTP h5sm23980368wjn.20 - gsmtp",
+            "https://github.com/kisli/vmime/issues/110",
+            "gmail",
+        ),
+        (
+            "220 BN6PR03CA0021.outlook.office365.com Microsoft ESMTP MAIL Service ready at Mon, 7 Jan 2019 04:13:27 +0000",
+            "https://pastebin.com/FvafB7Wu",
+            "microsoft365",
+        ),
+        (
+            "220 AM5EUR03FT021.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready at Wed, 15 Jul 2020 11:50:29 +0000",
+            "https://github.com/nette/mail/issues/71",
+            "microsoft365",
+        ),
+        (
+            "220 BLU436-SMTP38.smtp.hotmail.com Microsoft ESMTP MAIL Service, Version: 8.0.9200.16384 ready at  Mon, 28 Mar 2016 09:43:42 -0700",
+            "https://github.com/vszakats/hb/issues/204",
+            "outlook",
+        ),
+        (
+            "220 SG ESMTP service ready at ismtpd0003p1lon1.sendgrid.net",
+            "https://github.com/sendgrid/docs/issues/2491",
+            "sendgrid",
+        ),
+        (
+            "220 mx.zohomail.com SMTP Server ready January 25, 2018 12:17:24 AM PST",
+            "https://github.com/PHPAuth/PHPAuth/issues/282",
+            "zoho",
+        ),
+        (
+            "220 smtp.postmarkapp.com ESMTP sc-ams-smtp1",
+            "https://github.com/mautic/mautic/issues/1700",
+            "postmark",
+        ),
     ] {
         let got = recognise(&Signs {
             host: "192.0.2.1",

@@ -29,8 +29,7 @@ fn glob(pattern: &str, name: &str) -> bool {
         return pattern == name;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || !name.ends_with(last) || name.len() < first.len() + last.len()
-    {
+    if !name.starts_with(first) || !name.ends_with(last) || name.len() < first.len() + last.len() {
         return false;
     }
     let mut rest = &name[first.len()..name.len() - last.len()];
@@ -127,7 +126,10 @@ mod tests {
             "email-smtp.*.amazonaws.com",
             "email-smtp.eu-west-1.amazonaws.com"
         ));
-        assert!(!glob("email-smtp.*.amazonaws.com", "email-smtp.amazonaws.com"));
+        assert!(!glob(
+            "email-smtp.*.amazonaws.com",
+            "email-smtp.amazonaws.com"
+        ));
         assert!(glob("smtp.zoho.*", "smtp.zoho.eu"));
         assert!(glob("smtp.gmail.com", "SMTP.Gmail.com."));
     }

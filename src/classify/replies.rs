@@ -222,7 +222,9 @@ pub struct Query<'a> {
 
 impl Row {
     fn matches(&self, q: &Query<'_>) -> bool {
-        (self.providers.is_empty() || q.provider.is_some_and(|p| self.providers.iter().any(|x| x == p)))
+        (self.providers.is_empty()
+            || q.provider
+                .is_some_and(|p| self.providers.iter().any(|x| x == p)))
             && (self.commands.is_empty() || self.commands.contains(&q.command))
             && self.code.as_ref().is_none_or(|c| c.matches(q.code))
             && self
@@ -303,7 +305,10 @@ fn validate(tier: Tier, r: RowToml, providers: &[String]) -> Result<Row, String>
             return Err(format!("unknown provider `{p}`"));
         }
     }
-    if r.text.iter().any(|t| t.trim().is_empty() || *t != t.to_lowercase()) {
+    if r.text
+        .iter()
+        .any(|t| t.trim().is_empty() || *t != t.to_lowercase())
+    {
         return Err("text patterns must be non-empty and lower-case".into());
     }
     let when = match r.when.as_deref() {
@@ -313,7 +318,9 @@ fn validate(tier: Tier, r: RowToml, providers: &[String]) -> Result<Row, String>
         Some(w) => return Err(format!("unknown condition `{w}`")),
     };
     let needs = match tier {
-        Tier::Provider => (!r.provider.is_empty()).then_some(()).ok_or("provider row without provider"),
+        Tier::Provider => (!r.provider.is_empty())
+            .then_some(())
+            .ok_or("provider row without provider"),
         Tier::Phrase => (!r.text.is_empty() && r.provider.is_empty())
             .then_some(())
             .ok_or("phrase row needs text and no provider"),
@@ -399,12 +406,18 @@ source = "https://www.rfc-editor.org/rfc/rfc5321"
         let cases = [
             ("class = \"relay_denied\"", "class = \"relay_denyed\""),
             ("source = \"https://example.com/y\"", "source = \"\""),
-            ("source = \"https://example.com/y\"", "source = \"postfix docs\""),
+            (
+                "source = \"https://example.com/y\"",
+                "source = \"postfix docs\"",
+            ),
             ("provider = [\"gmail\"]", "provider = [\"gmial\"]"),
             ("commands = [\"rcpt\"]", "commands = [\"rcpt_to\"]"),
             ("code = \"55x\"", "code = \"5x\""),
             ("enhanced = \"*.3.4\"", "enhanced = \"7.3.4\""),
-            ("text = [\"relay access denied\"]", "text = [\"Relay access denied\"]"),
+            (
+                "text = [\"relay access denied\"]",
+                "text = [\"Relay access denied\"]",
+            ),
         ];
         for (from, to) in cases {
             assert!(GOOD.contains(from), "{from}");

@@ -58,7 +58,11 @@ pub fn warnings(f: &WarningFacts<'_>) -> Vec<Warning> {
     if let Some(tls) = f.tls {
         for (i, cert) in tls.chain.iter().enumerate() {
             if (0..=EXPIRY_WARN_DAYS).contains(&cert.days_left) {
-                let which = if i == 0 { "the server certificate" } else { "a chain certificate" };
+                let which = if i == 0 {
+                    "the server certificate"
+                } else {
+                    "a chain certificate"
+                };
                 out.push(Warning {
                     code: WarningCode::CertExpiresSoon,
                     summary: format!("{which} expires in {} day(s)", cert.days_left),
@@ -87,8 +91,7 @@ pub fn warnings(f: &WarningFacts<'_>) -> Vec<Warning> {
     if let Some(reply) = f.relay_accepted {
         out.push(Warning {
             code: WarningCode::OpenRelay,
-            summary: "open relay: the server accepts mail for outside domains without AUTH"
-                .into(),
+            summary: "open relay: the server accepts mail for outside domains without AUTH".into(),
             evidence: format!("unauthenticated RCPT to an outside domain: {reply}"),
             advice: "Spammers will use it within hours and the address will be blocklisted: \
                      relay only for authenticated clients (Postfix: smtpd_relay_restrictions = \
@@ -125,11 +128,13 @@ mod tests {
         });
         assert_eq!(w[0].code, WarningCode::AuthOfferedBeforeTls);
         assert!(w[0].evidence.contains("PLAIN LOGIN"));
-        assert!(codes(&WarningFacts {
-            auth_before_tls: Some(&[]),
-            ..WarningFacts::default()
-        })
-        .is_empty());
+        assert!(
+            codes(&WarningFacts {
+                auth_before_tls: Some(&[]),
+                ..WarningFacts::default()
+            })
+            .is_empty()
+        );
         assert_eq!(
             codes(&WarningFacts {
                 plaintext_credentials: Some("PLAIN"),

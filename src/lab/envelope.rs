@@ -104,6 +104,9 @@ impl Session {
         self.reset_transaction();
         if too_big {
             self.reply("552 5.3.4 Error: message too big").await?;
+        } else if let Some(over) = self.script.reply_for(".").map(str::to_string) {
+            // A scripted answer to the end of the message (content filter, quota ...).
+            self.reply(&over).await?;
         } else {
             self.shared.record_message(message);
             self.queued += 1;

@@ -17,6 +17,8 @@ pub enum CertKind {
     Valid,
     /// Issued by the CA, expired a day ago.
     Expired,
+    /// Issued by the CA, valid now but expiring in ten days.
+    ExpiresSoon,
     /// Issued by the CA, valid only from 30 days from now.
     NotYetValid,
     /// Self-signed, not issued by the CA.
@@ -101,6 +103,7 @@ impl Pki {
         params.use_authority_key_identifier_extension = kind != CertKind::SelfSigned;
         let (not_before, not_after) = match kind {
             CertKind::Expired => (now - Duration::days(90), now - Duration::days(1)),
+            CertKind::ExpiresSoon => (now - Duration::days(80), now + Duration::days(10)),
             CertKind::NotYetValid => (now + Duration::days(30), now + Duration::days(120)),
             CertKind::Valid | CertKind::SelfSigned | CertKind::UnknownCa => {
                 (now - Duration::hours(1), now + Duration::days(90))
@@ -119,7 +122,7 @@ impl Pki {
                 let leaf = params.signed_by(&key, &other)?.der().to_vec();
                 (leaf.clone(), vec![leaf, other_der])
             }
-            CertKind::Valid | CertKind::Expired | CertKind::NotYetValid => {
+            CertKind::Valid | CertKind::Expired | CertKind::ExpiresSoon | CertKind::NotYetValid => {
                 let leaf = params.signed_by(&key, &self.issuer)?.der().to_vec();
                 (leaf.clone(), vec![leaf, self.ca_der.clone()])
             }

@@ -108,7 +108,8 @@ pub struct Script {
     /// reply text (a client must redact them).
     pub echo_credentials_in_failure: bool,
     /// Reply overrides by command verb (upper case: `EHLO`, `MAIL`, `RCPT`, `DATA`,
-    /// `AUTH`, `NOOP`, `HELO`, ...). The full reply, may be multi-line with `\r\n`.
+    /// `AUTH`, `NOOP`, `HELO`, ...; `.` is the answer to the end of the message). The
+    /// full reply, may be multi-line with `\r\n`.
     /// A `2xx` override of MAIL/RCPT/AUTH advances the state as success would.
     pub replies: Vec<(String, String)>,
     /// Delay before every command reply.

@@ -53,7 +53,10 @@ fn describe(m: &Machine, step: Step) -> NextStep {
         Step::Mail => ("send MAIL FROM", true),
         Step::Rcpt(_) => ("send RCPT TO", true),
         Step::Data => ("send DATA and a test message", false),
-        Step::RelayTest => ("open-relay test: MAIL/RCPT to documentation domains, then RSET", false),
+        Step::RelayTest => (
+            "open-relay test: MAIL/RCPT to documentation domains, then RSET",
+            false,
+        ),
         Step::Quit => ("send QUIT", true),
     };
     NextStep {

@@ -175,7 +175,12 @@ impl Machine {
 
     /// Classifies a negative reply to `phase` (answering `command`).
     #[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
-    pub(super) fn rejected_as(&self, phase: Phase, command: Command, reply: &Reply) -> Box<Verdict> {
+    pub(super) fn rejected_as(
+        &self,
+        phase: Phase,
+        command: Command,
+        reply: &Reply,
+    ) -> Box<Verdict> {
         let t = ReplyText::of(reply);
         Box::new(classify(&Observation::Rejected {
             phase,
@@ -276,7 +281,9 @@ impl Machine {
             Step::Mail => format!("MAIL FROM:<{}>", self.sender()),
             Step::Rcpt(i) => format!("RCPT TO:<{}>", s.to.get(i).map_or("", String::as_str)),
             Step::Data => "DATA".into(),
-            Step::RelayTest => format!("MAIL FROM:<{RELAY_TEST_FROM}> / RCPT TO:<{RELAY_TEST_TO}> / RSET"),
+            Step::RelayTest => {
+                format!("MAIL FROM:<{RELAY_TEST_FROM}> / RCPT TO:<{RELAY_TEST_TO}> / RSET")
+            }
             Step::Quit => "QUIT".into(),
         }
     }
@@ -558,9 +565,7 @@ impl Machine {
         if reply.severity() == 5 && line.to_ascii_uppercase().starts_with("EHLO") {
             self.note(Direction::Info, "EHLO refused; falling back to HELO")
                 .await;
-            reply = self
-                .command(phase, &format!("HELO {name}"))
-                .await?;
+            reply = self.command(phase, &format!("HELO {name}")).await?;
         }
         if !reply.is_positive() {
             return Err(self.rejected(phase, &reply));
