@@ -2,7 +2,8 @@
 //! transcript, TLS details and report.
 
 use crate::model::{
-    Direction, Endpoint, EndpointReport, Phase, PhaseTiming, TlsInfo, TranscriptEntry, Verdict,
+    Direction, Endpoint, EndpointReport, Phase, PhaseTiming, ProviderMatch, TlsInfo,
+    TranscriptEntry, Verdict, Warning,
 };
 
 use super::app::RowState;
@@ -72,6 +73,16 @@ impl EndpointView {
             .iter()
             .find(|e| matches!(e.dir, Direction::Server | Direction::ServerTls))
             .and_then(|e| from_line(&e.text))
+    }
+
+    /// The endpoint's warnings (empty until its report arrives).
+    pub fn warnings(&self) -> &[Warning] {
+        self.report.as_ref().map_or(&[], |r| r.warnings.as_slice())
+    }
+
+    /// The recognised provider, when known.
+    pub fn provider(&self) -> Option<&ProviderMatch> {
+        self.report.as_ref().and_then(|r| r.provider.as_ref())
     }
 
     /// AUTH mechanisms offered, when known.

@@ -322,3 +322,39 @@ fn stepping_app() -> App {
 }
 
 mod stepping;
+
+#[test]
+fn warnings_show_as_a_marker_and_in_the_verdict_pane() {
+    use crate::model::{ProviderMatch, Warning, WarningCode};
+    let mut app = finished(true, LARGE);
+    let ep = app.selected_endpoint().unwrap().endpoint.clone();
+    let mut ev = fixtures::report(
+        &ep,
+        fixtures::verdict(
+            Class::Ok,
+            "works: reached EHLO/TLS",
+            "certificate verified",
+            "Nothing to fix.",
+        ),
+        Some(fixtures::tls_verified()),
+        &["PLAIN"],
+    );
+    if let ProbeEvent::EndpointDone { report, .. } = &mut ev {
+        report.warnings.push(Warning {
+            code: WarningCode::AuthOfferedBeforeTls,
+            summary: "AUTH is offered before TLS".into(),
+            evidence: "EHLO before STARTTLS lists AUTH PLAIN".into(),
+            advice: "Offer AUTH only after STARTTLS.".into(),
+        });
+        report.provider = Some(ProviderMatch {
+            id: "gmail".into(),
+            name: "Gmail / Google Workspace".into(),
+            evidence: "greeting contains `gsmtp`".into(),
+        });
+    }
+    update(&mut app, Msg::Probe(ev));
+    let screen = text(&render(&app));
+    assert!(screen.contains("ok !1"), "{screen}");
+    assert!(screen.contains("! auth_offered_before_tls"), "{screen}");
+    assert!(screen.contains("Gmail / Google Workspace"), "{screen}");
+}

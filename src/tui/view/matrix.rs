@@ -210,8 +210,16 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
         Some(m) => safe(&m.join(",")).into_owned(),
         None => String::new(),
     };
+    let warnings = ep.warnings().len();
     let verdict_cell = match verdict {
-        Some(v) => Cell::from(Span::styled(v.class.code(), t.tone(class_tone(v.class)))),
+        Some(v) => {
+            let mut spans = vec![Span::styled(v.class.code(), t.tone(class_tone(v.class)))];
+            if warnings > 0 {
+                // The warnings marker: `!` and how many.
+                spans.push(Span::styled(format!(" !{warnings}"), t.tone(Tone::Warn)));
+            }
+            Cell::from(Line::from(spans))
+        }
         None => Cell::from(""),
     };
     let mut out = vec![

@@ -42,7 +42,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let ep = app.selected_endpoint();
     let title = ep.map_or_else(
         || " Verdict ".to_string(),
-        |e| format!(" Verdict — {} ", row_label(app, &e.endpoint)),
+        |e| match e.provider() {
+            Some(p) => format!(
+                " Verdict — {} — {} ",
+                row_label(app, &e.endpoint),
+                safe(&p.name)
+            ),
+            None => format!(" Verdict — {} ", row_label(app, &e.endpoint)),
+        },
     );
     let block = Block::default()
         .borders(Borders::TOP)
@@ -58,17 +65,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             t.dim(),
         ))],
         Some(e) => match (e.verdict(), &e.state) {
-            (Some(v), _) => vec![
-                Line::from(verdict_head(t, v)),
-                Line::from(vec![
-                    Span::styled(" evidence  ", t.dim()),
-                    Span::raw(safe(&v.evidence).into_owned()),
-                ]),
-                Line::from(vec![
-                    Span::styled(" advice    ", t.dim()),
-                    Span::raw(safe(&v.advice).into_owned()),
-                ]),
-            ],
+            (Some(v), _) => {
+                let mut lines = vec![
+                    Line::from(verdict_head(t, v)),
+                    Line::from(vec![
+                        Span::styled(" evidence  ", t.dim()),
+                        Span::raw(safe(&v.evidence).into_owned()),
+                    ]),
+                    Line::from(vec![
+                        Span::styled(" advice    ", t.dim()),
+                        Span::raw(safe(&v.advice).into_owned()),
+                    ]),
+                ];
+                for w in e.warnings() {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!(" ! {} ", w.code), t.tone(Tone::Warn)),
+                        Span::raw(safe(&w.summary).into_owned()),
+                        Span::styled(" — ", t.dim()),
+                        Span::raw(safe(&w.advice).into_owned()),
+                    ]));
+                }
+                lines
+            }
             (None, RowState::Running(p)) => vec![Line::from(Span::styled(
                 format!(" {} probing — {}", spinner(app.tick), p.label()),
                 t.tone(Tone::Busy),
