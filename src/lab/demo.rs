@@ -1,7 +1,8 @@
 //! The demo lab behind `smtptui --demo`: a set of loopback servers for the name
 //! `mail.demo.test` that together show every feature (a working submission port,
 //! implicit TLS, STARTTLS refused and stripped, certificate problems, a silent server,
-//! a closed port, plaintext where TLS was expected, failed AUTH), with no network.
+//! a closed port, plaintext where TLS was expected, failed AUTH, a working port with a
+//! warning), with no network.
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
@@ -62,6 +63,7 @@ impl DemoLab {
         let pki = Pki::new("smtptui Demo CA")?;
         let good = pki.issue(&[DEMO_HOST], CertKind::Valid)?;
         let expired = pki.issue(&[DEMO_HOST], CertKind::Expired)?;
+        let expiring = pki.issue(&[DEMO_HOST], CertKind::ExpiresSoon)?;
         let wrong_name = pki.issue(&["mx.elsewhere.test"], CertKind::Valid)?;
         let base = |s: Script| {
             s.with_hostname(DEMO_HOST)
@@ -77,9 +79,9 @@ impl DemoLab {
             ),
             (
                 Mode::Tls,
-                "implicit TLS (SMTPS, 465-style) with AUTH",
+                "implicit TLS (SMTPS, 465-style) with AUTH; works, with a warning: the certificate expires in 10 days",
                 Class::Ok,
-                base(Script::implicit(good.clone())),
+                base(Script::implicit(expiring)),
             ),
             (
                 Mode::Starttls,

@@ -118,6 +118,19 @@ async fn demo_lab_end_to_end() {
             want.title
         );
     }
+    // The demo's warning scenario: a working port whose certificate expires soon.
+    let warned: Vec<_> = h
+        .app
+        .endpoints
+        .iter()
+        .filter(|e| !e.warnings().is_empty())
+        .collect();
+    assert_eq!(warned.len(), 1, "one demo endpoint carries a warning");
+    assert_eq!(
+        warned[0].warnings()[0].code,
+        crate::model::WarningCode::CertExpiresSoon
+    );
+    assert!(warned[0].verdict().unwrap().class.is_ok());
     for (w, hgt) in [(80, 24), (120, 40)] {
         let s = h.screen(w, hgt);
         assert!(s.contains("mail.demo.test"), "{s}");
