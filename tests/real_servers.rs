@@ -598,3 +598,63 @@ fn postfix_submission_accepts_local_mail_and_never_relays_outside() {
         run.transcript(p)
     );
 }
+
+// --- verdicts on real replies (issue 11) ----------------------------------------------
+
+#[test]
+fn exim_587_mail_without_auth_is_auth_required() {
+    let Some(fx) = fixture() else { return };
+    let p = fx.get("EXIM_SUBMISSION");
+    let resolve = fx.exim_resolve();
+    let port = format!("{p}/starttls");
+    let args = [
+        "--resolve",
+        &resolve,
+        "--ca-file",
+        fx.get("CA_FILE"),
+        "-p",
+        &port,
+        "--from",
+        "a@real.test",
+    ];
+    let run = check(fx.get("EXIM_HOST"), &args, None);
+    assert_eq!(run.class(p), "auth_required", "{}", run.transcript(p));
+    let advice = run.endpoint(p)["advice"].as_str().unwrap();
+    assert!(
+        !advice.contains("SendAs"),
+        "not the sender advice: {advice}"
+    );
+}
+
+#[test]
+fn postfix_587_plain_mode_mail_is_tls_required() {
+    let Some(fx) = fixture() else { return };
+    let p = fx.get("PORT_SUBMISSION");
+    let run = postfix(&fx, &format!("{p}/plain"), &["--from", "a@real.test"], None);
+    assert_eq!(run.class(p), "tls_required", "{}", run.transcript(p));
+    assert!(
+        run.endpoint(p)["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("Must issue a STARTTLS command first")
+    );
+}
+
+#[test]
+fn postfix_auth_before_tls_is_ok_with_a_warning() {
+    let Some(fx) = fixture() else { return };
+    let p = fx.get("PORT_AUTH_BEFORE_TLS");
+    let run = postfix(&fx, &format!("{p}/starttls"), &[], None);
+    assert_eq!(run.class(p), "ok", "{}", run.transcript(p));
+    let codes: Vec<&str> = run.endpoint(p)["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["auth_offered_before_tls"]);
+    // The listener that offers AUTH only after TLS has no such warning.
+    let q = fx.get("PORT_SUBMISSION");
+    let run = postfix(&fx, &format!("{q}/starttls"), &[], None);
+    assert_eq!(run.endpoint(q)["warnings"], serde_json::json!([]));
+}

@@ -11,8 +11,10 @@
 #     2527  STARTTLS with a certificate for another name (wrong.real.test)
 #     2528  STARTTLS with a self-signed certificate
 #     2529  no STARTTLS at all
+#     2530  STARTTLS offered, AUTH offered before TLS too (smtpd_tls_auth_only = no)
 #   127.0.0.26 (exim.real.test), Exim 4 (unpacked beside Postfix, see README.md):
 #     25    STARTTLS offered, AUTH PLAIN/LOGIN after TLS (plaintext test authenticator)
+#     587   the same, and MAIL without AUTH is refused: 530 5.7.0 Authentication required
 #
 # Nothing can leave the machine: no relayhost, every Postfix transport is `error` or
 # `discard` (the smtp/relay/lmtp clients in master.cf run the error daemon), DNS disabled;
@@ -293,6 +295,7 @@ listener() { # PORT NAME KEY CERT [extra -o lines]
     listener 2527 wrongname "$PKI/wrongname.key" "$PKI/wrongname-chain.pem"
     listener 2528 selfsigned "$PKI/selfsigned.key" "$PKI/selfsigned-chain.pem"
     listener 2529 nostarttls "" "" smtpd_tls_security_level=none
+    listener 2530 authplain "" "" smtpd_sasl_auth_enable=yes smtpd_tls_auth_only=no
     cat <<'EOF'
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -361,12 +364,13 @@ spool_directory = $EXIM_DIR/spool
 log_file_path = $ROOT/log/exim/%s.log
 pid_file_path = $ROOT/run/exim.pid
 local_interfaces = <; $EXIM_ADDR
-daemon_smtp_ports = 25
+daemon_smtp_ports = 25 : 587
 disable_ipv6 = true
 host_lookup =
 rfc1413_hosts =
 smtp_banner = \$primary_hostname ESMTP Exim \$version_number smtptui-real
 domainlist local_domains = $DOMAIN : $EXIM_HOST
+acl_smtp_mail = acl_check_mail
 acl_smtp_rcpt = acl_check_rcpt
 acl_smtp_data = acl_check_data
 tls_advertise_hosts = *
@@ -375,6 +379,10 @@ tls_privatekey = $PKI/mail.key
 auth_advertise_hosts = \${if eq{\$tls_in_cipher}{}{}{*}}
 
 begin acl
+acl_check_mail:
+  accept  condition = \${if !={\$received_port}{587}}
+  accept  authenticated = *
+  deny    message = 530 5.7.0 Authentication required
 acl_check_rcpt:
   accept  authenticated = *
   accept  domains = +local_domains
@@ -433,12 +441,14 @@ wait_port() { # ADDR PORT
     done
     return 1
 }
-for p in 25 587 465 2526 2527 2528 2529; do
+for p in 25 587 465 2526 2527 2528 2529 2530; do
     wait_port "$ADDR" "$p" || { tail -n 20 "$ROOT/log/postfix.log" >&2; die "postfix is not listening on $ADDR:$p"; }
 done
 for _ in $(seq 1 50); do [ -S /var/spool/postfix/private/auth ] && break; sleep 0.1; done
 [ -S /var/spool/postfix/private/auth ] || { tail -n 20 "$ROOT/log/dovecot.log" >&2; die "dovecot auth socket missing"; }
-wait_port "$EXIM_ADDR" 25 || { tail -n 20 "$ROOT/log/exim/main.log" "$ROOT/log/exim/panic.log" >&2 2>/dev/null; die "exim is not listening on $EXIM_ADDR:25"; }
+for p in 25 587; do
+    wait_port "$EXIM_ADDR" "$p" || { tail -n 20 "$ROOT/log/exim/main.log" "$ROOT/log/exim/panic.log" >&2 2>/dev/null; die "exim is not listening on $EXIM_ADDR:$p"; }
+done
 
 # ---------------------------------------------------------------- facts for the tests
 cat >"$ROOT/facts.env" <<EOF
@@ -466,8 +476,10 @@ PORT_EXPIRED='2526'
 PORT_WRONGNAME='2527'
 PORT_SELFSIGNED='2528'
 PORT_NOSTARTTLS='2529'
+PORT_AUTH_BEFORE_TLS='2530'
 EXIM_PORT='25'
+EXIM_SUBMISSION='587'
 EOF
 chmod 644 "$ROOT/facts.env"
 date -u +%FT%TZ >"$ROOT/ready"
-log "ready: Postfix on $ADDR (25 587 465 2526-2529), Exim on $EXIM_ADDR:25"
+log "ready: Postfix on $ADDR (25 587 465 2526-2530), Exim on $EXIM_ADDR (25 587)"
