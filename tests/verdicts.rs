@@ -289,3 +289,14 @@ async fn provider_recognised_without_preset() {
     let advice = r.ep()["advice"].as_str().unwrap();
     assert!(advice.contains("app password"), "Gmail's advice: {advice}");
 }
+
+#[tokio::test]
+async fn a_dribbled_greeting_is_quoted_as_evidence() {
+    let pki = TestPki::new();
+    let srv = starttls(&pki, |s| s.with_banner(Banner::Slow { bytes_per_sec: 4 })).await;
+    let r = check(&pki, &srv, "starttls", &["--banner-timeout", "1"]).await;
+    assert_eq!(r.class(), "banner_timeout", "{}", r.stdout);
+    let evidence = r.ep()["evidence"].as_str().unwrap();
+    assert!(evidence.starts_with("partial greeting `22"), "{evidence}");
+    assert!(!evidence.contains("sent nothing"), "{evidence}");
+}

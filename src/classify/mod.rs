@@ -88,6 +88,8 @@ pub enum Observation<'a> {
     ConnectTimeout {
         /// The timeout in seconds.
         secs: f64,
+        /// The port that timed out (never advised as the way out).
+        port: u16,
     },
     /// TCP connect failed.
     ConnectFailed {
@@ -95,6 +97,8 @@ pub enum Observation<'a> {
         kind: ErrorKind,
         /// The error in words.
         error: &'a str,
+        /// Whether the address is IPv4 (then `-4` is no advice).
+        ipv4: bool,
     },
     /// The connection was reset or closed by the peer during `phase`.
     Closed {
@@ -102,6 +106,13 @@ pub enum Observation<'a> {
         phase: Phase,
         /// Error text.
         error: &'a str,
+    },
+    /// The greeting started but did not complete in time (a dribbling tarpit).
+    PartialGreeting {
+        /// What arrived, escaped.
+        partial: &'a str,
+        /// The timeout in seconds.
+        secs: f64,
     },
     /// No reply within the timeout during `phase` (after connecting).
     NoReply {
@@ -159,6 +170,10 @@ pub enum Observation<'a> {
     AuthNeedsTls {
         /// Explanation.
         detail: &'a str,
+        /// Whether smtptui itself declined (no `--allow-plaintext-auth`), not the server.
+        by_client: bool,
+        /// Whether the server offers STARTTLS on this connection.
+        starttls_offered: bool,
     },
     /// The SOCKS5 proxy failed (unreachable, auth, ruleset ...).
     ProxyFailed {
@@ -186,15 +201,22 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
     use Observation as O;
     match obs {
         O::Completed { last, tls, note } => completed(*last, *tls, *note),
-        O::ConnectTimeout { secs } => v(
+        O::ConnectTimeout { secs, port } => v(
             Class::Timeout,
             format!("TCP connect timed out after {secs:.0} s: packets are silently dropped"),
             format!("no SYN-ACK within {secs:.0} s"),
-            "A firewall on this network, at the ISP, or in front of the server drops the \
-             connection. Port 25 is commonly blocked by ISPs and cloud providers: use 587 \
-             (STARTTLS) or 465 (TLS) for submission, or ask the network owner.",
+            &connect_timeout_advice(*port),
         ),
-        O::ConnectFailed { kind, error } => connect_failed(*kind, error),
+        O::ConnectFailed { kind, error, ipv4 } => connect_failed(*kind, error, *ipv4),
+        O::PartialGreeting { partial, secs } => v(
+            Class::BannerTimeout,
+            format!("the greeting did not complete within {secs:.0} s"),
+            format!("partial greeting `{partial}` after {secs:.0} s"),
+            "The server sends its greeting very slowly or stalls mid-line: a tarpit (some \
+             servers slow down clients they distrust), an overloaded server or a middlebox \
+             holding the data. Retry with a longer --banner-timeout to see whether it \
+             completes.",
+        ),
         O::Closed { phase, error } => v(
             Class::ConnectionReset,
             format!("the connection was closed during {}", phase.label()),
@@ -283,13 +305,11 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
             "Submission needs AUTH: use port 587 or 465, or check the server's SASL set-up \
              (Postfix: smtpd_sasl_auth_enable = yes).",
         ),
-        O::AuthNeedsTls { detail } => v(
-            Class::AuthRequiresTls,
-            "AUTH is only possible after TLS".into(),
-            (*detail).to_string(),
-            "Use STARTTLS (mode starttls) or implicit TLS (465). Sending a password in \
-             plaintext is refused unless --allow-plaintext-auth.",
-        ),
+        O::AuthNeedsTls {
+            detail,
+            by_client,
+            starttls_offered,
+        } => auth_needs_tls(detail, *by_client, *starttls_offered),
         O::Rejected { phase, reply } => rejected(*phase, reply),
         O::ProxyFailed { error } => v(
             Class::ProxyFailed,
@@ -309,6 +329,18 @@ pub fn classify(obs: &Observation<'_>) -> Verdict {
             "Give --client-cert and --client-key with a certificate the server trusts (see \
              the CA names it asked for in the inspector).",
         ),
+    }
+}
+
+/// MX mode: senders check the certificate against the MX host name and cannot be told
+/// another one, so a name mismatch is fixed on the server.
+pub fn fit_to_mx(verdict: &mut Verdict, mx_host: &str) {
+    if verdict.class == Class::CertHostnameMismatch {
+        verdict.advice = format!(
+            "Sending servers check the certificate against the MX host name `{mx_host}` and \
+             cannot be told another one: install a certificate whose SANs include \
+             `{mx_host}` (or point the MX record at the name the certificate carries)."
+        );
     }
 }
 
@@ -347,7 +379,61 @@ fn completed(last: Phase, tls: Option<&TlsInfo>, note: Option<&str>) -> Verdict 
     v(Class::Ok, summary, evidence, advice)
 }
 
-fn connect_failed(kind: ErrorKind, error: &str) -> Verdict {
+/// The way out of a connect timeout, never through the port that timed out.
+fn connect_timeout_advice(port: u16) -> String {
+    let others: Vec<&str> = [(587, "587 (STARTTLS)"), (465, "465 (TLS)")]
+        .into_iter()
+        .filter(|(p, _)| *p != port)
+        .map(|(_, s)| s)
+        .collect();
+    let why = if port == 25 {
+        "Port 25 is commonly blocked by ISPs and cloud providers. "
+    } else {
+        ""
+    };
+    format!(
+        "A firewall on this network, at the ISP, or in front of the server drops the \
+         connection to port {port}. {why}Try {} for submission, or ask the network owner.",
+        others.join(" or ")
+    )
+}
+
+fn auth_needs_tls(detail: &str, by_client: bool, starttls_offered: bool) -> Verdict {
+    let (summary, advice) = match (by_client, starttls_offered) {
+        (true, true) => (
+            "smtptui did not send the password: the connection is not encrypted yet",
+            "This was smtptui's choice, not the server's: the server offers STARTTLS, so \
+             probe with mode starttls (-p PORT/starttls). --allow-plaintext-auth sends the \
+             password in clear anyway.",
+        ),
+        (true, false) => (
+            "smtptui did not send the password: this connection cannot be encrypted",
+            "This was smtptui's choice, not the server's: this port offers no STARTTLS, so \
+             the password would cross the network in clear. Use the server's implicit-TLS \
+             port (465) or a port with STARTTLS; --allow-plaintext-auth sends it anyway.",
+        ),
+        (false, _) => (
+            "the server offers AUTH only after TLS",
+            "Use STARTTLS (mode starttls) or implicit TLS (465), then authenticate.",
+        ),
+    };
+    v(
+        Class::AuthRequiresTls,
+        summary.into(),
+        detail.to_string(),
+        advice,
+    )
+}
+
+fn connect_failed(kind: ErrorKind, error: &str, ipv4: bool) -> Verdict {
+    let unreachable_advice = if ipv4 {
+        "A router or firewall on the path answered that the host or network cannot be \
+         reached (ICMP unreachable): the address is filtered or not routed from this \
+         network. Check the address, the VPN and the firewall rules on the way."
+    } else {
+        "This machine has no route there (for IPv6: often no IPv6 uplink). Check the \
+         local network or VPN, or use -4."
+    };
     match kind {
         ErrorKind::ConnectionRefused => v(
             Class::Refused,
@@ -360,14 +446,14 @@ fn connect_failed(kind: ErrorKind, error: &str) -> Verdict {
             Class::NetworkUnreachable,
             "no route to the host or network".into(),
             error.to_string(),
-            "This machine has no route there (for IPv6: often no IPv6 uplink). Check the \
-             local network, VPN, or use -4.",
+            unreachable_advice,
         ),
         ErrorKind::TimedOut => v(
             Class::Timeout,
             "TCP connect timed out: packets are silently dropped".into(),
             error.to_string(),
-            "A firewall drops the connection; try 587 or 465.",
+            "A firewall on the path drops the connection; read the error, and try the \
+             server's other submission port.",
         ),
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => v(
             Class::ConnectionReset,
@@ -406,9 +492,14 @@ fn greeting(r: &ReplyFacts<'_>) -> Verdict {
 }
 
 fn tls_failed(error: &str, version_mismatch: bool) -> Verdict {
+    let lower = error.to_ascii_lowercase();
     let advice = if version_mismatch {
         "The server only speaks an old TLS version (1.0/1.1) that smtptui, like every \
          modern client, refuses. Upgrade the server's TLS configuration."
+    } else if lower.contains("internal_error") || lower.contains("internalerror") {
+        "The server aborted its own handshake with an internal_error alert: a fault on the \
+         server side (unreadable or mismatched private key, broken certificate file, TLS \
+         library error). Check the server's TLS logs and its key and certificate files."
     } else {
         "Compare the server's TLS settings (versions, ciphers, certificate type) with \
          modern clients; the error names the failing step."

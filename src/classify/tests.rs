@@ -85,11 +85,18 @@ fn observations_map_to_codes() {
             },
             Class::Ok,
         ),
-        (O::ConnectTimeout { secs: 10.0 }, Class::Timeout),
+        (
+            O::ConnectTimeout {
+                secs: 10.0,
+                port: 25,
+            },
+            Class::Timeout,
+        ),
         (
             O::ConnectFailed {
                 kind: ErrorKind::ConnectionRefused,
                 error: "refused",
+                ipv4: true,
             },
             Class::Refused,
         ),
@@ -97,6 +104,7 @@ fn observations_map_to_codes() {
             O::ConnectFailed {
                 kind: ErrorKind::NetworkUnreachable,
                 error: "x",
+                ipv4: false,
             },
             Class::NetworkUnreachable,
         ),
@@ -104,6 +112,7 @@ fn observations_map_to_codes() {
             O::ConnectFailed {
                 kind: ErrorKind::Other,
                 error: "No route to host",
+                ipv4: true,
             },
             Class::NetworkUnreachable,
         ),
@@ -197,6 +206,8 @@ fn observations_map_to_codes() {
         (
             O::AuthNeedsTls {
                 detail: "AUTH not offered before STARTTLS",
+                by_client: false,
+                starttls_offered: true,
             },
             Class::AuthRequiresTls,
         ),
@@ -395,4 +406,111 @@ fn matrix_inferences() {
     ];
     let codes: Vec<String> = infer(&v4).into_iter().map(|f| f.code).collect();
     assert_eq!(codes, vec!["ipv4_broken"]);
+}
+
+#[test]
+fn advice_fits_the_context() {
+    use Observation as O;
+    // A 587 timeout never advises 587.
+    let v = classify(&O::ConnectTimeout {
+        secs: 10.0,
+        port: 587,
+    });
+    assert!(!v.advice.contains("587 (STARTTLS)"), "{}", v.advice);
+    assert!(v.advice.contains("Try 465"), "{}", v.advice);
+    let v = classify(&O::ConnectTimeout {
+        secs: 10.0,
+        port: 465,
+    });
+    assert!(
+        !v.advice.contains("465 (TLS)") && v.advice.contains("587"),
+        "{}",
+        v.advice
+    );
+    let v = classify(&O::ConnectTimeout {
+        secs: 10.0,
+        port: 25,
+    });
+    assert!(
+        v.advice.contains("587") && v.advice.contains("465"),
+        "{}",
+        v.advice
+    );
+    // -4 is no advice for an IPv4 address that a router rejected.
+    let v4 = classify(&O::ConnectFailed {
+        kind: ErrorKind::HostUnreachable,
+        error: "No route to host (os error 113)",
+        ipv4: true,
+    });
+    assert!(!v4.advice.contains("-4"), "{}", v4.advice);
+    assert!(v4.advice.contains("router or firewall"), "{}", v4.advice);
+    let v6 = classify(&O::ConnectFailed {
+        kind: ErrorKind::HostUnreachable,
+        error: "No route to host (os error 113)",
+        ipv4: false,
+    });
+    assert!(v6.advice.contains("-4"), "{}", v6.advice);
+    // MX mode: a name mismatch is fixed with a certificate, not --tls-server-name.
+    let mismatch = TlsInfo {
+        problem: Some(CertProblem::HostnameMismatch),
+        checked_name: "mx.example.org".into(),
+        ..TlsInfo::default()
+    };
+    let mut v = classify(&O::CertRejected(&mismatch));
+    assert!(v.advice.contains("--tls-server-name"));
+    fit_to_mx(&mut v, "mx.example.org");
+    assert!(!v.advice.contains("--tls-server-name"), "{}", v.advice);
+    assert!(v.advice.contains("mx.example.org"), "{}", v.advice);
+    // internal_error after the server's certificate: a server-side fault.
+    let v = classify(&O::TlsFailed {
+        error: "received fatal alert: internal_error",
+        version_mismatch: false,
+    });
+    assert!(v.advice.contains("server side"), "{}", v.advice);
+    assert!(!v.advice.contains("modern clients"), "{}", v.advice);
+    // smtptui's own refusal says so, and never advises STARTTLS where none is offered.
+    let v = classify(&O::AuthNeedsTls {
+        detail: "smtptui does not send credentials over an unencrypted connection",
+        by_client: true,
+        starttls_offered: false,
+    });
+    assert!(v.summary.contains("smtptui did not send"), "{}", v.summary);
+    assert!(v.advice.contains("smtptui's choice"), "{}", v.advice);
+    assert!(!v.advice.contains("mode starttls"), "{}", v.advice);
+    let v = classify(&O::AuthNeedsTls {
+        detail: "x",
+        by_client: true,
+        starttls_offered: true,
+    });
+    assert!(v.advice.contains("mode starttls"), "{}", v.advice);
+    // A dribbled greeting quotes what arrived.
+    let v = classify(&O::PartialGreeting {
+        partial: "220 m",
+        secs: 15.0,
+    });
+    assert_eq!(v.class, Class::BannerTimeout);
+    assert!(
+        v.evidence.contains("partial greeting `220 m` after 15 s"),
+        "{}",
+        v.evidence
+    );
+    // 554 5.7.1 Client host rejected on a port that offers AUTH, without AUTH:
+    // the server wants a login, not a relay permission.
+    let r = ReplyFacts {
+        command: Command::Rcpt,
+        ctx: ReplyContext {
+            auth_offered: true,
+            ..ReplyContext::default()
+        },
+        ..reply(
+            554,
+            Some("5.7.1"),
+            "<unknown[192.0.2.9]>: Client host rejected: Access denied",
+        )
+    };
+    let v = classify(&O::Rejected {
+        phase: Phase::Rcpt,
+        reply: r,
+    });
+    assert_eq!(v.class, Class::AuthRequired);
 }

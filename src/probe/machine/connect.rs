@@ -80,7 +80,10 @@ impl Machine {
                     &format!("connect timed out after {t:.1} s{via}"),
                 )
                 .await;
-                Err(Box::new(classify(&Observation::ConnectTimeout { secs: t })))
+                Err(Box::new(classify(&Observation::ConnectTimeout {
+                    secs: t,
+                    port: self.endpoint.port,
+                })))
             }
             Err(DialError::Io(e)) => {
                 let text = e.to_string();
@@ -89,6 +92,7 @@ impl Machine {
                 Err(Box::new(classify(&Observation::ConnectFailed {
                     kind: e.kind(),
                     error: &text,
+                    ipv4: self.endpoint.address.is_ipv4(),
                 })))
             }
             Err(DialError::Proxy(e)) => {
@@ -99,6 +103,7 @@ impl Machine {
                     return Err(Box::new(classify(&Observation::ConnectFailed {
                         kind,
                         error: &text,
+                        ipv4: self.endpoint.address.is_ipv4(),
                     })));
                 }
                 Err(Box::new(classify(&Observation::ProxyFailed {

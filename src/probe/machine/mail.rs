@@ -26,7 +26,11 @@ impl Machine {
             let detail = "smtptui does not send credentials over an unencrypted connection \
                           (use STARTTLS/TLS, or --allow-plaintext-auth)";
             self.note(Direction::Error, detail).await;
-            return Err(Box::new(classify(&Observation::AuthNeedsTls { detail })));
+            return Err(Box::new(classify(&Observation::AuthNeedsTls {
+                detail,
+                by_client: true,
+                starttls_offered: caps.starttls,
+            })));
         }
         let Some(mech) = self.pick_mech() else {
             let offered = if caps.auth.is_empty() {
@@ -38,6 +42,8 @@ impl Machine {
                 let detail = format!("AUTH is not offered before STARTTLS (offered: {offered})");
                 return Err(Box::new(classify(&Observation::AuthNeedsTls {
                     detail: &detail,
+                    by_client: false,
+                    starttls_offered: true,
                 })));
             }
             return Err(Box::new(classify(&Observation::AuthNotOffered {

@@ -446,6 +446,28 @@ impl Machine {
         let sess = self.session()?;
         match tokio::time::timeout(wait, sess.read_reply()).await {
             Err(_) => {
+                let partial = sess.buffered().to_vec();
+                if !partial.is_empty() {
+                    // A greeting that started: plaintext SMTP, just too slow.
+                    let shown = crate::model::escape_bytes(&partial[..partial.len().min(60)]);
+                    let shown = if partial.len() > 60 {
+                        format!("{shown}…")
+                    } else {
+                        shown
+                    };
+                    let secs = wait.as_secs_f64();
+                    self.note(
+                        Direction::Error,
+                        &format!("greeting incomplete after {secs:.1} s: `{shown}`"),
+                    )
+                    .await;
+                    // A stalled greeting will not answer QUIT either.
+                    self.close_session();
+                    return Err(Box::new(classify(&Observation::PartialGreeting {
+                        partial: &shown,
+                        secs,
+                    })));
+                }
                 self.note(
                     Direction::Error,
                     &format!("no greeting within {:.1} s", wait.as_secs_f64()),
@@ -622,6 +644,9 @@ impl Machine {
         )
         .await;
         self.recognise();
+        if self.ctx.settings.mx {
+            crate::classify::fit_to_mx(&mut verdict, &self.endpoint.host);
+        }
         if let Some(outcome) = self.seen.relay_outcome.take() {
             verdict.summary.push_str("; ");
             verdict.summary.push_str(&outcome);
