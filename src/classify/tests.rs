@@ -1,7 +1,7 @@
 //! Table tests for classification.
 
 use super::*;
-use crate::model::EndpointReport;
+use crate::model::{CertProblem, EndpointReport};
 use crate::model::{Endpoint, EndpointId, Mode};
 
 fn reply(code: u16, enhanced: Option<&'static str>, text: &'static str) -> ReplyFacts<'static> {

@@ -1,16 +1,17 @@
 //! The TCP step of a session: direct or through the SOCKS5 proxy, bounded by the
 //! connect timeout, with failures classified (a proxy failure is `proxy_failed`, never
-//! the target's failure).
+//! the target's failure); and reading the greeting.
 
 use std::net::SocketAddr;
 
 use tokio::net::TcpStream;
 
-use super::Machine;
-use crate::classify::{Observation, classify};
+use super::{Machine, ReplyText, StepResult};
+use crate::classify::{Command, Observation, classify};
 use crate::dns::{StaticTable, resolve};
-use crate::model::{Direction, Verdict};
+use crate::model::{Direction, Mode, Phase, Verdict};
 use crate::probe::net::{self, ProxyError, Target};
+use crate::smtp::ehlo::banner_looks_masked;
 
 /// Why dialing failed.
 pub(super) enum DialError {
@@ -109,6 +110,74 @@ impl Machine {
                 Err(Box::new(classify(&Observation::ProxyFailed {
                     error: &text,
                 })))
+            }
+        }
+    }
+
+    pub(super) async fn read_banner(&mut self) -> StepResult {
+        let t = self.ctx.settings.timeouts;
+        let wait = self.remaining(t.banner);
+        let sess = self.session()?;
+        match tokio::time::timeout(wait, sess.read_reply()).await {
+            Err(_) => {
+                let partial = sess.buffered().to_vec();
+                if !partial.is_empty() {
+                    // A greeting that started: plaintext SMTP, just too slow.
+                    let shown = crate::model::escape_bytes(&partial[..partial.len().min(60)]);
+                    let shown = if partial.len() > 60 {
+                        format!("{shown}…")
+                    } else {
+                        shown
+                    };
+                    let secs = wait.as_secs_f64();
+                    self.note(
+                        Direction::Error,
+                        &format!("greeting incomplete after {secs:.1} s: `{shown}`"),
+                    )
+                    .await;
+                    // A stalled greeting will not answer QUIT either.
+                    self.close_session();
+                    return Err(Box::new(classify(&Observation::PartialGreeting {
+                        partial: &shown,
+                        secs,
+                    })));
+                }
+                self.note(
+                    Direction::Error,
+                    &format!("no greeting within {:.1} s", wait.as_secs_f64()),
+                )
+                .await;
+                if matches!(
+                    self.endpoint.mode,
+                    Mode::Plain | Mode::Starttls | Mode::Auto
+                ) {
+                    return Err(self.detect_implicit_tls(wait).await);
+                }
+                Err(Box::new(classify(&Observation::NoReply {
+                    phase: Phase::Banner,
+                    secs: wait.as_secs_f64(),
+                })))
+            }
+            Ok(Err(e)) => Err(self.smtp_error(Phase::Banner, &e).await),
+            Ok(Ok(reply)) => {
+                self.banner = Some(reply.lines.join(" / "));
+                self.recognise();
+                self.note_lf_only(&reply).await;
+                if reply.code != 220 {
+                    let t = ReplyText::of(&reply);
+                    let facts = t.facts(Command::Banner, self.reply_ctx());
+                    return Err(Box::new(classify(&Observation::Greeting(facts))));
+                }
+                if banner_looks_masked(&reply) {
+                    self.notes
+                        .push("the greeting is masked by a middlebox (asterisks)".into());
+                    self.note(
+                        Direction::Info,
+                        "the greeting looks masked by a middlebox (asterisks)",
+                    )
+                    .await;
+                }
+                Ok(())
             }
         }
     }

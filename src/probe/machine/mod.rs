@@ -8,16 +8,14 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::classify::provider::{Signs, recognise};
-use crate::classify::warnings::{WarningFacts, warnings};
-use crate::classify::{Command, Observation, ReplyContext, classify};
+use crate::classify::{Observation, classify};
 use crate::model::{
     Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, ProviderMatch,
     TlsInfo, Verdict,
 };
 use crate::settings::Stage;
 use crate::smtp::auth::choose_mech;
-use crate::smtp::ehlo::{Capabilities, banner_looks_masked, parse_ehlo};
+use crate::smtp::ehlo::{Capabilities, parse_ehlo};
 use crate::smtp::record::Recorder;
 use crate::smtp::reply::{Limits, Reply};
 use crate::smtp::session::{Session, SmtpError};
@@ -25,6 +23,7 @@ mod connect;
 mod facts;
 mod mail;
 mod secure;
+mod verdicts;
 
 use super::Ctx;
 
@@ -106,26 +105,6 @@ pub struct Machine {
     seen: Seen,
 }
 
-/// What the session saw that warnings are made of.
-#[derive(Debug, Default)]
-pub(super) struct Seen {
-    /// AUTH mechanisms of an EHLO before TLS.
-    pub auth_before_tls: Option<Vec<String>>,
-    /// Whether that EHLO offered STARTTLS.
-    pub starttls_offered: bool,
-    /// The mechanism used for AUTH without TLS.
-    pub plaintext_credentials: Option<String>,
-    /// The reply that accepted an unauthenticated outside RCPT (`--relay-test`).
-    pub relay_accepted: Option<String>,
-    /// What the relay test found, in words.
-    pub relay_outcome: Option<String>,
-}
-
-/// The documentation-domain sender of `--relay-test` (RFC 2606).
-pub const RELAY_TEST_FROM: &str = "relay-test@example.com";
-/// The documentation-domain recipient of `--relay-test` (RFC 2606).
-pub const RELAY_TEST_TO: &str = "relay-test@example.net";
-
 impl Machine {
     /// A fresh machine for `endpoint`. `deadline`: the overall deadline (automatic runs).
     pub fn new(ctx: Arc<Ctx>, endpoint: Endpoint, deadline: Option<Instant>) -> Self {
@@ -148,50 +127,6 @@ impl Machine {
             authenticated: false,
             seen: Seen::default(),
         }
-    }
-
-    /// Updates the recognised provider from what the endpoint has shown so far.
-    pub(super) fn recognise(&mut self) {
-        let ehlo = self.caps.as_ref().map_or(&[][..], |c| c.raw.as_slice());
-        let found = recognise(&Signs {
-            host: &self.endpoint.host,
-            banner: self.banner.as_deref(),
-            ehlo,
-            tls: self.tls.as_ref(),
-        });
-        if found.is_some() {
-            self.provider = found;
-        }
-    }
-
-    /// The session around a reply, for the reply table.
-    pub(super) fn reply_ctx(&self) -> ReplyContext<'_> {
-        ReplyContext {
-            provider: self.provider.as_ref().map(|p| p.id.as_str()),
-            auth_offered: self.caps.as_ref().is_some_and(|c| !c.auth.is_empty()),
-            authenticated: self.authenticated,
-        }
-    }
-
-    /// Classifies a negative reply to `phase` (answering `command`).
-    #[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
-    pub(super) fn rejected_as(
-        &self,
-        phase: Phase,
-        command: Command,
-        reply: &Reply,
-    ) -> Box<Verdict> {
-        let t = ReplyText::of(reply);
-        Box::new(classify(&Observation::Rejected {
-            phase,
-            reply: t.facts(command, self.reply_ctx()),
-        }))
-    }
-
-    /// Classifies a negative reply to the command of `phase`.
-    #[allow(clippy::unnecessary_box_returns)] // steps return Box<Verdict> errors
-    pub(super) fn rejected(&self, phase: Phase, reply: &Reply) -> Box<Verdict> {
-        self.rejected_as(phase, command_of(phase), reply)
     }
 
     /// Whether a session is open.
@@ -440,74 +375,6 @@ impl Machine {
         })
     }
 
-    pub(super) async fn read_banner(&mut self) -> StepResult {
-        let t = self.ctx.settings.timeouts;
-        let wait = self.remaining(t.banner);
-        let sess = self.session()?;
-        match tokio::time::timeout(wait, sess.read_reply()).await {
-            Err(_) => {
-                let partial = sess.buffered().to_vec();
-                if !partial.is_empty() {
-                    // A greeting that started: plaintext SMTP, just too slow.
-                    let shown = crate::model::escape_bytes(&partial[..partial.len().min(60)]);
-                    let shown = if partial.len() > 60 {
-                        format!("{shown}…")
-                    } else {
-                        shown
-                    };
-                    let secs = wait.as_secs_f64();
-                    self.note(
-                        Direction::Error,
-                        &format!("greeting incomplete after {secs:.1} s: `{shown}`"),
-                    )
-                    .await;
-                    // A stalled greeting will not answer QUIT either.
-                    self.close_session();
-                    return Err(Box::new(classify(&Observation::PartialGreeting {
-                        partial: &shown,
-                        secs,
-                    })));
-                }
-                self.note(
-                    Direction::Error,
-                    &format!("no greeting within {:.1} s", wait.as_secs_f64()),
-                )
-                .await;
-                if matches!(
-                    self.endpoint.mode,
-                    Mode::Plain | Mode::Starttls | Mode::Auto
-                ) {
-                    return Err(self.detect_implicit_tls(wait).await);
-                }
-                Err(Box::new(classify(&Observation::NoReply {
-                    phase: Phase::Banner,
-                    secs: wait.as_secs_f64(),
-                })))
-            }
-            Ok(Err(e)) => Err(self.smtp_error(Phase::Banner, &e).await),
-            Ok(Ok(reply)) => {
-                self.banner = Some(reply.lines.join(" / "));
-                self.recognise();
-                self.note_lf_only(&reply).await;
-                if reply.code != 220 {
-                    let t = ReplyText::of(&reply);
-                    let facts = t.facts(Command::Banner, self.reply_ctx());
-                    return Err(Box::new(classify(&Observation::Greeting(facts))));
-                }
-                if banner_looks_masked(&reply) {
-                    self.notes
-                        .push("the greeting is masked by a middlebox (asterisks)".into());
-                    self.note(
-                        Direction::Info,
-                        "the greeting looks masked by a middlebox (asterisks)",
-                    )
-                    .await;
-                }
-                Ok(())
-            }
-        }
-    }
-
     pub(super) async fn note_lf_only(&mut self, reply: &Reply) {
         if reply.lf_only && !self.notes.iter().any(|n| n.contains("bare LF")) {
             self.notes
@@ -643,34 +510,7 @@ impl Machine {
             &format!("verdict: {} - {}", verdict.class, verdict.summary),
         )
         .await;
-        self.recognise();
-        if self.ctx.settings.mx {
-            crate::classify::fit_to_mx(&mut verdict, &self.endpoint.host);
-        }
-        if let Some(outcome) = self.seen.relay_outcome.take() {
-            verdict.summary.push_str("; ");
-            verdict.summary.push_str(&outcome);
-        }
-        if self.ctx.settings.preset.is_none()
-            && let Some(p) = &self.provider
-            && let Ok(preset) = crate::presets::find(&p.id)
-        {
-            crate::presets::hint_verdict(&preset.hints, &mut verdict);
-        }
-        let warnings = warnings(&WarningFacts {
-            auth_before_tls: self.seen.auth_before_tls.as_deref(),
-            starttls_offered: self.seen.starttls_offered,
-            plaintext_credentials: self.seen.plaintext_credentials.as_deref(),
-            tls: self.tls.as_ref(),
-            relay_accepted: self.seen.relay_accepted.as_deref(),
-        });
-        for w in &warnings {
-            self.note(
-                Direction::Info,
-                &format!("warning: {} - {}", w.code, w.summary),
-            )
-            .await;
-        }
+        let warnings = self.settle(&mut verdict).await;
         let mut rec = match self.session.take() {
             Some(s) => s.into_parts().2,
             None => self.take_recorder(),
@@ -693,22 +533,11 @@ impl Machine {
     }
 }
 
-/// The command whose reply a phase reads.
-fn command_of(phase: Phase) -> Command {
-    match phase {
-        Phase::Banner => Command::Banner,
-        Phase::Starttls => Command::Starttls,
-        Phase::Auth => Command::Auth,
-        Phase::Mail => Command::Mail,
-        Phase::Rcpt => Command::Rcpt,
-        Phase::Data => Command::Data,
-        _ => Command::Ehlo,
-    }
-}
-
 fn after_auth(s: &crate::settings::Settings, goal: Stage) -> Option<Step> {
     (goal >= Stage::Mail && (s.from.is_some() || !s.to.is_empty())).then_some(Step::Mail)
 }
 
 pub use facts::test_message;
 use facts::{ReplyText, first_line};
+use verdicts::Seen;
+pub use verdicts::{RELAY_TEST_FROM, RELAY_TEST_TO};
