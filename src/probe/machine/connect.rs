@@ -129,17 +129,17 @@ impl Machine {
                     } else {
                         shown
                     };
-                    let secs = wait.as_secs_f64();
+                    let waited = wait.as_secs_f64();
                     self.note(
                         Direction::Error,
-                        &format!("greeting incomplete after {secs:.1} s: `{shown}`"),
+                        &format!("greeting incomplete after {waited:.1} s: `{shown}`"),
                     )
                     .await;
                     // A stalled greeting will not answer QUIT either.
                     self.close_session();
                     return Err(Box::new(classify(&Observation::PartialGreeting {
                         partial: &shown,
-                        secs,
+                        secs: waited,
                     })));
                 }
                 self.note(
