@@ -288,6 +288,23 @@ async fn provider_recognised_without_preset() {
     assert_eq!(r.class(), "auth_required");
     let advice = r.ep()["advice"].as_str().unwrap();
     assert!(advice.contains("app password"), "Gmail's advice: {advice}");
+
+    // Gmail's own row advises on a refused login; its preset hint is not repeated.
+    let srv = starttls(&pki, |s| {
+        s.with_banner(Banner::Custom(
+            b"220 smtp.gmail.com ESMTP m185sm1106113ywf.52 - gsmtp\r\n".to_vec(),
+        ))
+        .with_user("alice", "another-password")
+    })
+    .await;
+    let r = check(&pki, &srv, "starttls", &["--user", "alice"]).await;
+    assert_eq!(r.class(), "auth_failed", "{}", r.stdout);
+    let advice = r.ep()["advice"].as_str().unwrap();
+    assert!(advice.starts_with("Gmail refuses"), "{advice}");
+    assert!(
+        !advice.contains("Workspace admins"),
+        "hint repeated: {advice}"
+    );
 }
 
 #[tokio::test]

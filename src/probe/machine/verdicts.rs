@@ -5,8 +5,9 @@
 use super::Machine;
 use super::facts::ReplyText;
 use crate::classify::provider::{Signs, recognise};
+use crate::classify::replies::Tier;
 use crate::classify::warnings::{WarningFacts, warnings};
-use crate::classify::{Command, Observation, ReplyContext, classify};
+use crate::classify::{Command, Observation, ReplyContext, classify, reply_row};
 use crate::model::{Direction, Phase, Verdict, Warning};
 use crate::smtp::reply::Reply;
 
@@ -23,6 +24,9 @@ pub(super) struct Seen {
     pub relay_accepted: Option<String>,
     /// What the relay test found, in words.
     pub relay_outcome: Option<String>,
+    /// Whether the last classified reply was decided by a provider row (its advice is
+    /// the provider's already).
+    pub provider_advised: std::sync::atomic::AtomicBool,
 }
 
 /// The documentation-domain sender of `--relay-test` (RFC 2606).
@@ -63,9 +67,14 @@ impl Machine {
         reply: &Reply,
     ) -> Box<Verdict> {
         let t = ReplyText::of(reply);
+        let facts = t.facts(command, self.reply_ctx());
+        let by_provider = reply_row(&facts).is_some_and(|r| r.tier == Tier::Provider);
+        self.seen
+            .provider_advised
+            .store(by_provider, std::sync::atomic::Ordering::Relaxed);
         Box::new(classify(&Observation::Rejected {
             phase,
-            reply: t.facts(command, self.reply_ctx()),
+            reply: facts,
         }))
     }
 
@@ -85,7 +94,12 @@ impl Machine {
             verdict.summary.push_str("; ");
             verdict.summary.push_str(&outcome);
         }
+        // The provider's hints, unless its own reply row already advised (no repeats).
         if self.ctx.settings.preset.is_none()
+            && !self
+                .seen
+                .provider_advised
+                .load(std::sync::atomic::Ordering::Relaxed)
             && let Some(p) = &self.provider
             && let Ok(preset) = crate::presets::find(&p.id)
         {
