@@ -176,7 +176,8 @@ pub struct ProbeArgs {
     /// Go on (AUTH, envelope) after a certificate failure; the verdict still names it.
     #[arg(long)]
     pub insecure: bool,
-    /// Name to send in EHLO.
+    /// Name to send in EHLO [default: this machine's fully qualified name, else the
+    /// address literal of the local address, e.g. [192.0.2.7]].
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
     /// User name for AUTH. The password comes from SMTPTUI_PASSWORD, --password-file, or
