@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::dane::{TlsaMatch, match_record};
 use super::{PlannedHost, addresses, finding, net};
-use crate::dns::{DnsError, DnssecProof, Lookup, StaticTable, TlsaRecord, reversed_labels};
+use crate::dns::{
+    DnsError, DnssecProof, Lookup, StaticTable, TlsaRecord, organizational_domain, reversed_labels,
+};
 use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
 use crate::tls::TlsClient;
 
@@ -147,6 +149,23 @@ fn banner_check(r: &EndpointReport, addr: IpAddr, ptrs: &[String]) -> DnsFinding
             &format!("greeting {name} = PTR"),
             "The greeting name matches reverse DNS.",
         ),
+        Some(name)
+            if ptrs
+                .iter()
+                .any(|p| organizational_domain(p) == organizational_domain(&name)) =>
+        {
+            finding(
+                DnsCheck::BannerPtrMatch,
+                &s,
+                DnsStatus::Warn,
+                &format!(
+                    "greeting {name}, PTR {} (same organizational domain {})",
+                    ptrs.join(", "),
+                    organizational_domain(&name)
+                ),
+                "The greeting names another host of the same organization: set it to this address's PTR name exactly (receivers compare HELO/greeting with reverse DNS).",
+            )
+        }
         Some(name) => finding(
             DnsCheck::BannerPtrMatch,
             &s,
@@ -199,6 +218,41 @@ fn mx_tls(r: &EndpointReport, host: &str, addr: IpAddr) -> DnsFinding {
     }
 }
 
+/// What a DNSBL's A answer means.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum DnsblAnswer {
+    /// A listing: an answer in 127.0.0.2–127.0.0.255 (RFC 5782 2.1).
+    Listed,
+    /// Not a listing: an error or refusal code, or a rewriting resolver.
+    Error(&'static str),
+}
+
+/// Reads a DNSBL answer per RFC 5782 and the lists' documented error codes: 127.0.0.1
+/// must never be listed (URIBL answers it to refused queries), Spamhaus answers
+/// 127.255.255.x to refused / rate-limited / public-resolver queries, and an address
+/// outside 127/8 is a resolver that rewrites NXDOMAIN. Listed only when every address
+/// is a listing code.
+pub(super) fn dnsbl_answer(addrs: &[IpAddr]) -> DnsblAnswer {
+    let mut verdict = DnsblAnswer::Listed;
+    for a in addrs {
+        let IpAddr::V4(v) = a else {
+            return DnsblAnswer::Error("IPv6 answer, not a listing code");
+        };
+        let o = v.octets();
+        let why = match o {
+            [127, 0, 0, 1] => {
+                "127.0.0.1 is not a listing (RFC 5782; lists answer it to refused queries)"
+            }
+            [127, 255, 255, _] => "query refused (the list's error code)",
+            [127, 0, 0, n] if n >= 2 => continue,
+            [127, ..] => "answer outside 127.0.0.2-127.0.0.255, not a documented listing code",
+            _ => "answer outside 127.0.0.0/8: the resolver rewrites missing names",
+        };
+        verdict = DnsblAnswer::Error(why);
+    }
+    verdict
+}
+
 async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
     let subj = addr.to_string();
     let rev = reversed_labels(addr);
@@ -208,14 +262,12 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
         let q = format!("{rev}.{zone}");
         match c.lookup.lookup_ip(&q).await {
             Ok(a) => {
-                // Spamhaus and others answer 127.255.255.x for refused / rate-limited queries.
                 let codes: Vec<String> = a.iter().map(ToString::to_string).collect();
-                if a.iter()
-                    .all(|x| matches!(x, IpAddr::V4(v) if v.octets()[..3] == [127, 255, 255]))
-                {
-                    errors.push(format!("{zone}: query refused ({})", codes.join(", ")));
-                } else {
-                    listed.push(format!("{zone} ({})", codes.join(", ")));
+                match dnsbl_answer(&a) {
+                    DnsblAnswer::Listed => listed.push(format!("{zone} ({})", codes.join(", "))),
+                    DnsblAnswer::Error(why) => {
+                        errors.push(format!("{zone}: {why} ({})", codes.join(", ")));
+                    }
                 }
             }
             Err(DnsError::NxDomain { .. } | DnsError::NoAddress { .. }) => {}

@@ -6,6 +6,7 @@
 //! pass/warn/fail status, escaped evidence and advice.
 
 pub mod dane;
+mod dmarc;
 mod domain;
 mod hosts;
 pub mod net;
@@ -276,7 +277,7 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
     } else {
         s.dnsbl.clone()
     };
-    let mut findings = domain::mx_findings(plan);
+    let mut findings = domain::mx_findings(plan, inputs.reports);
     let ctx = domain::DomainCtx {
         lookup,
         table: &table,
@@ -285,11 +286,12 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         https_port: s.mta_sts_port,
         limit,
     };
+    let null_mx = plan.kind == MxKind::Null;
     let (spf, dmarc, sts, rpt) = tokio::join!(
-        domain::spf(lookup, &plan.domain),
-        domain::dmarc(lookup, &plan.domain),
+        domain::spf(lookup, &plan.domain, null_mx),
+        dmarc::dmarc(lookup, &plan.domain, null_mx),
         domain::mta_sts(&ctx),
-        domain::tls_rpt(lookup, &plan.domain),
+        domain::tls_rpt(lookup, &plan.domain, null_mx),
     );
     let hctx = hosts::HostCtx {
         lookup,

@@ -46,7 +46,7 @@ async fn plans_records_null_implicit_and_missing() {
         (eps[1].host.as_str(), eps[1].address, eps[1].port),
         ("mx1.d.test", ip("::1"), 2525)
     );
-    let f = domain::mx_findings(&p);
+    let f = domain::mx_findings(&p, &[]);
     assert_eq!((f[0].check, f[0].status), (DnsCheck::Mx, DnsStatus::Warn));
     let v6 = plan_mx(&z, &table, "d.test", FamilyFilter::V6).await;
     assert_eq!(v6.endpoints(25).len(), 1);
@@ -54,23 +54,23 @@ async fn plans_records_null_implicit_and_missing() {
     let p = plan_mx(&z, &table, "null.test", FamilyFilter::Any).await;
     assert_eq!(p.kind, MxKind::Null);
     assert!(p.endpoints(25).is_empty());
-    let f = domain::mx_findings(&p);
+    let f = domain::mx_findings(&p, &[]);
     assert_eq!(
         (f[0].check, f[0].status),
         (DnsCheck::NullMx, DnsStatus::Pass)
     );
     let p = plan_mx(&z, &table, "mixed.test", FamilyFilter::Any).await;
-    assert_eq!(domain::mx_findings(&p)[0].status, DnsStatus::Fail);
+    assert_eq!(domain::mx_findings(&p, &[])[0].status, DnsStatus::Fail);
 
     let p = plan_mx(&z, &table, "implicit.test", FamilyFilter::Any).await;
     assert_eq!(p.kind, MxKind::Implicit);
     assert_eq!(p.hosts[0].host, "implicit.test");
-    assert_eq!(domain::mx_findings(&p)[0].check, DnsCheck::ImplicitMx);
+    assert_eq!(domain::mx_findings(&p, &[])[0].check, DnsCheck::ImplicitMx);
 
     for d in ["noaddr.test", "nxdomain.test"] {
         let p = plan_mx(&z, &table, d, FamilyFilter::Any).await;
         assert_eq!(p.kind, MxKind::Missing, "{d}");
-        let f = domain::mx_findings(&p);
+        let f = domain::mx_findings(&p, &[]);
         assert_eq!(
             (f[0].check, f[0].status),
             (DnsCheck::Mx, DnsStatus::Fail),
@@ -101,8 +101,8 @@ async fn dmarc_and_tlsrpt_statuses() {
         let z = z.clone();
         async move {
             (
-                domain::dmarc(&z, d).await.status,
-                domain::tls_rpt(&z, d).await.status,
+                super::dmarc::dmarc(&z, d, false).await.status,
+                domain::tls_rpt(&z, d, false).await.status,
             )
         }
     };

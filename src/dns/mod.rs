@@ -368,6 +368,17 @@ pub async fn resolve(
     Ok((addrs, Source::Dns))
 }
 
+/// The organizational domain of `name` (RFC 7489 3.2): the registrable domain by the
+/// Public Suffix List compiled into the `psl` crate (`mail.example.co.uk` →
+/// `example.co.uk`). A name that is itself a public suffix, or not a domain at all,
+/// is returned as is (lower case, no trailing dot).
+pub fn organizational_domain(name: &str) -> String {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    psl::domain(name.as_bytes())
+        .and_then(|d| std::str::from_utf8(d.as_bytes()).ok().map(str::to_string))
+        .unwrap_or(name)
+}
+
 /// Where the addresses came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -399,6 +410,18 @@ mod tests {
             (a, s),
             (vec!["::1".parse::<IpAddr>().unwrap()], Source::Literal)
         );
+    }
+
+    #[test]
+    fn organizational_domains_follow_the_public_suffix_list() {
+        assert_eq!(
+            organizational_domain("mail.example.co.uk."),
+            "example.co.uk"
+        );
+        assert_eq!(organizational_domain("a.b.Example.COM"), "example.com");
+        assert_eq!(organizational_domain("sub.example.test"), "example.test");
+        assert_eq!(organizational_domain("example.test"), "example.test");
+        assert_eq!(organizational_domain("co.uk"), "co.uk");
     }
 
     #[test]
