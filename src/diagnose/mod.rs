@@ -6,6 +6,7 @@
 //! pass/warn/fail status, escaped evidence and advice.
 
 pub mod dane;
+pub mod dkim;
 mod dmarc;
 mod domain;
 mod hosts;
@@ -287,9 +288,10 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         limit,
     };
     let null_mx = plan.kind == MxKind::Null;
-    let (spf, dmarc, sts, rpt) = tokio::join!(
+    let (spf, dmarc, dkim, sts, rpt) = tokio::join!(
         domain::spf(lookup, &plan.domain, null_mx),
         dmarc::dmarc(lookup, &plan.domain, null_mx),
+        dkim::dkim(lookup, &plan.domain, &s.dkim_selectors, null_mx, limit),
         domain::mta_sts(&ctx),
         domain::tls_rpt(lookup, &plan.domain, null_mx),
     );
@@ -308,7 +310,9 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         per_host.extend(hosts::host_findings(&hctx, h).await);
     }
     findings.extend(per_host);
-    findings.extend([spf, dmarc, sts, rpt]);
+    findings.extend([spf, dmarc]);
+    findings.extend(dkim);
+    findings.extend([sts, rpt]);
     DnsReport {
         domain: escape_str(&plan.domain),
         mx: plan.mx_hosts(),

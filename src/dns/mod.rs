@@ -91,6 +91,17 @@ pub trait Lookup: Send + Sync {
         unsupported(name, "TXT")
     }
 
+    /// Like [`Lookup::lookup_txt`], plus the CNAME chain the answer went through (the
+    /// targets in order; empty when `name` holds the records itself).
+    fn lookup_txt_traced(
+        &self,
+        name: &str,
+    ) -> impl std::future::Future<Output = Result<(Vec<String>, Vec<String>), DnsError>> + Send
+    {
+        let fut = self.lookup_txt(name);
+        async move { fut.await.map(|t| (t, Vec::new())) }
+    }
+
     /// The PTR names of `addr` (lower case, no trailing dot).
     fn lookup_ptr(
         &self,
@@ -301,6 +312,16 @@ impl Lookup for HickoryLookup {
             .await
             .map_err(|e| net_error(name, "TXT", &e))?;
         records::txt_from(name, found.answers())
+    }
+
+    async fn lookup_txt_traced(&self, name: &str) -> Result<(Vec<String>, Vec<String>), DnsError> {
+        let found = self
+            .resolver
+            .txt_lookup(fqdn(name))
+            .await
+            .map_err(|e| net_error(name, "TXT", &e))?;
+        let cnames = records::cnames(found.answers());
+        Ok((records::txt_from(name, found.answers())?, cnames))
     }
 
     async fn lookup_ptr(&self, addr: IpAddr) -> Result<Vec<String>, DnsError> {

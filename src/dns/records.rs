@@ -182,6 +182,17 @@ pub(super) fn txt_from(name: &str, answers: &[Record]) -> Result<Vec<String>, Dn
     Ok(out)
 }
 
+/// The CNAME targets among `answers`, in answer order (lower case, no trailing dot).
+pub(super) fn cnames(answers: &[Record]) -> Vec<String> {
+    answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(c) => Some(name_text(&c.0)),
+            _ => None,
+        })
+        .collect()
+}
+
 pub(super) fn ptr_from(name: &str, answers: &[Record]) -> Result<Vec<String>, DnsError> {
     let out: Vec<String> = answers
         .iter()
