@@ -301,6 +301,9 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
     }
 }
 
+/// Advice when the resolver path, not the zone, kept DNSSEC from reaching a verdict.
+const RESOLVER_ADVICE: &str = "The resolver in use refused or stripped part of the DNSSEC chain, so nothing about the zone is proven (not the zone's fault as far as this run can tell): run again through a validating resolver that passes DNSSEC records (--dns-server ADDR). DANE senders validate through their own resolvers.";
+
 async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     let name = format!("_25._tcp.{}", h.host);
     let f = |status, evidence: &str, advice: &str| {
@@ -339,10 +342,28 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         return f(
             DnsStatus::Fail,
             &format!(
-                "TLSA {} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor)",
-                shown.join(", ")
+                "TLSA {} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor{})",
+                shown.join(", "),
+                answer
+                    .blame
+                    .as_ref()
+                    .map_or_else(String::new, |b| format!("; {b}"))
             ),
             "DANE senders defer mail to this MX while its TLSA RRset is bogus: re-sign the zone and check that the DS at the parent matches the DNSKEY.",
+        );
+    }
+    let indeterminate = format!(
+        "DNSSEC: indeterminate ({}): this resolver path cannot prove anything",
+        answer
+            .blame
+            .as_deref()
+            .unwrap_or("validation reached no verdict")
+    );
+    if answer.dnssec == DnssecProof::Indeterminate && shown.is_empty() {
+        return f(
+            DnsStatus::Warn,
+            &format!("no TLSA record seen at {name}; {indeterminate}"),
+            RESOLVER_ADVICE,
         );
     }
     let Some(tls) = c.tls else {
@@ -385,7 +406,7 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         DnssecProof::Secure => "DNSSEC: secure (validated from the trust anchor by smtptui)",
         DnssecProof::Insecure => "DNSSEC: insecure (the zone is provably unsigned)",
         DnssecProof::Bogus => "DNSSEC: bogus",
-        DnssecProof::Indeterminate => "DNSSEC: indeterminate (validation reached no verdict)",
+        DnssecProof::Indeterminate => indeterminate.as_str(),
     };
     match matched {
         Some(i) => {
@@ -396,6 +417,8 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
                     &ev,
                     "DANE is deployed and the presented chain matches.",
                 )
+            } else if answer.dnssec == DnssecProof::Indeterminate {
+                f(DnsStatus::Warn, &ev, RESOLVER_ADVICE)
             } else {
                 f(
                     DnsStatus::Warn,

@@ -167,6 +167,8 @@ pub struct HickoryLookup {
     validator: TokioResolver,
     /// The explicit server, for queries hickory would answer locally.
     server: Option<SocketAddr>,
+    /// The zones of the trust anchors (`.` for the IANA root keys).
+    anchor_zones: Vec<String>,
     timeout: Duration,
 }
 
@@ -226,9 +228,9 @@ impl HickoryLookup {
         let resolver = builder(server, timeout)?
             .build()
             .map_err(|e| DnsError::Setup(e.to_string()))?;
-        let anchors = match anchor_file {
-            Some(path) => load_trust_anchors(path)?,
-            None => TrustAnchors::default(),
+        let (anchors, anchor_zones) = match anchor_file {
+            Some(path) => (load_trust_anchors(path)?, anchor_owners(path)),
+            None => (TrustAnchors::default(), vec![".".to_string()]),
         };
         let mut validating = builder(server, timeout)?.with_trust_anchor(Arc::new(anchors));
         validating.options_mut().validate = true;
@@ -239,9 +241,30 @@ impl HickoryLookup {
             resolver,
             validator,
             server,
+            anchor_zones,
             timeout,
         })
     }
+}
+
+/// The owner names of the DNSKEY lines of an anchor file (`test.` → `test`, the root
+/// stays `.`).
+fn anchor_owners(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut out: Vec<String> = text
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .any(|w| w.eq_ignore_ascii_case("DNSKEY"))
+        })
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|o| {
+            let o = o.trim_end_matches('.').to_ascii_lowercase();
+            if o.is_empty() { ".".to_string() } else { o }
+        })
+        .collect();
+    out.dedup();
+    out
 }
 
 /// Whether hickory's validating lookup failed because the answer is bogus.
@@ -343,22 +366,70 @@ impl Lookup for HickoryLookup {
     }
 
     async fn lookup_tlsa(&self, name: &str) -> Result<TlsaAnswer, DnsError> {
-        match self.validator.tlsa_lookup(fqdn(name)).await {
-            Ok(found) => records::tlsa_from(name, found.answers()),
-            Err(e) if is_bogus(&e) => {
+        let validated =
+            tokio::time::timeout(self.timeout * 3, self.validator.tlsa_lookup(fqdn(name)))
+                .await
+                .map_err(|_| DnsError::Timeout { name: name.into() })?;
+        let mut query_error = None;
+        let mut answer = match validated {
+            Ok(found) => records::tlsa_from(name, found.answers())?,
+            Err(e) if is_bogus(&e) => TlsaAnswer {
+                dnssec: DnssecProof::Bogus,
+                ..TlsaAnswer::default()
+            },
+            Err(e) if e.is_nx_domain() || e.is_no_records_found() => {
+                return Err(net_error(name, "TLSA", &e));
+            }
+            // The validator gave up: a chain query failed (found below), or the TLSA
+            // query itself did.
+            Err(e) => {
+                query_error = Some(net_error(name, "TLSA", &e));
+                TlsaAnswer {
+                    dnssec: DnssecProof::Indeterminate,
+                    ..TlsaAnswer::default()
+                }
+            }
+        };
+        if matches!(
+            answer.dnssec,
+            DnssecProof::Bogus | DnssecProof::Indeterminate
+        ) {
+            if answer.records.is_empty() {
                 // Show what was served (unvalidated) next to the verdict.
-                let records = match self.resolver.tlsa_lookup(fqdn(name)).await {
+                answer.records = match self.resolver.tlsa_lookup(fqdn(name)).await {
                     Ok(found) => records::tlsa_records(found.answers()),
                     Err(_) => Vec::new(),
                 };
-                Ok(TlsaAnswer {
-                    records,
-                    authenticated: false,
-                    dnssec: DnssecProof::Bogus,
-                })
             }
-            Err(e) => Err(net_error(name, "TLSA", &e)),
+            if let Some(server) = self.server {
+                match records::chain_blame(server, &self.anchor_zones, name, self.timeout).await {
+                    // A chain query failed: this resolver path proves nothing.
+                    Some(why) => {
+                        answer.dnssec = DnssecProof::Indeterminate;
+                        answer.blame = Some(crate::model::escape_str(&clip(&why)));
+                    }
+                    None if answer.dnssec == DnssecProof::Bogus => {
+                        answer.blame = Some(
+                            "every chain query was answered; the signatures do not verify".into(),
+                        );
+                    }
+                    None => {}
+                }
+            }
         }
+        match query_error {
+            Some(e) if answer.blame.is_none() => Err(e),
+            _ => Ok(answer),
+        }
+    }
+}
+
+/// `text` cut to 200 characters (evidence stays bounded).
+fn clip(text: &str) -> String {
+    if text.chars().count() > 200 {
+        format!("{}…", text.chars().take(200).collect::<String>())
+    } else {
+        text.to_string()
     }
 }
 
