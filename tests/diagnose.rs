@@ -8,6 +8,8 @@
 
 #[path = "diagnose/dnssec.rs"]
 mod dnssec;
+#[path = "diagnose/hostile_dns.rs"]
+mod hostile_dns;
 #[path = "diagnose/report.rs"]
 mod report;
 #[path = "diagnose/sts.rs"]
@@ -156,6 +158,7 @@ async fn world() -> World {
     // Null and implicit MX.
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
     report::zones(&mut z);
+    hostile_dns::zones(&mut z);
     // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
     // domain is an insecure delegation from it.
     let signing = Signing::new(&["good.test", "bogus.test"], &["_25._tcp.mx1.bogus.test"]);
@@ -177,6 +180,7 @@ async fn world() -> World {
         "mta-sts.warn.test".to_string(),
         "version: STSv1\nmode: testing\nmx: alias.warn.test\nmax_age: 600\n".to_string(),
     );
+    hostile_dns::policies(&mut policies);
     let (sts_port, sts) = sts_server(&pki, policies).await;
     World {
         pki,
@@ -205,6 +209,8 @@ fn settings(w: &World, domain: &str) -> Settings {
         ("mta-sts.good.test".into(), "127.0.0.1".parse().unwrap()),
         ("mta-sts.bad.test".into(), "127.0.0.1".parse().unwrap()),
         ("mta-sts.warn.test".into(), "127.0.0.1".parse().unwrap()),
+        ("mta-sts.hugests.test".into(), "127.0.0.1".parse().unwrap()),
+        ("mta-sts.cutsts.test".into(), "127.0.0.1".parse().unwrap()),
     ];
     s.dnsbl = vec!["bl.test".into()];
     s.dnssec_anchor = Some(w.anchor.path().to_path_buf());

@@ -103,6 +103,12 @@ pub(super) fn mx_findings(plan: &MxPlan, reports: &[EndpointReport]) -> Vec<DnsF
                 .as_ref()
                 .map_or_else(|| "no MX and no address".to_string(), ToString::to_string);
             let advice = match plan.error {
+                Some(DnsError::InvalidName { .. }) => {
+                    "Give the domain as an ASCII DNS name (the IDNA xn-- form for internationalised names); nothing was queried."
+                }
+                Some(DnsError::BadAnswer { .. }) => {
+                    "The name server's answer is broken (see the evidence): fix the zone or its server; senders cannot use it."
+                }
                 Some(DnsError::ServerFailure { .. } | DnsError::Timeout { .. }) => {
                     "The MX lookup failed: fix the domain's name servers (senders defer mail until it answers)."
                 }
@@ -154,6 +160,21 @@ pub(super) fn mx_findings(plan: &MxPlan, reports: &[EndpointReport]) -> Vec<DnsF
                     outside.join(", ")
                 );
             }
+            let aliases: Vec<String> = plan
+                .hosts
+                .iter()
+                .filter(|h| !h.cname.is_empty())
+                .map(|h| format!("{} → CNAME {}", h.host, h.cname.join(" → ")))
+                .collect();
+            let (status, advice) = if aliases.is_empty() || status == DnsStatus::Fail {
+                (status, advice)
+            } else {
+                let _ = write!(evidence, "; MX target is an alias: {}", aliases.join("; "));
+                (
+                    DnsStatus::Warn,
+                    "An MX must name a host, not a CNAME (RFC 2181 10.3, RFC 5321 5.1): point the MX at the canonical name.",
+                )
+            };
             let (alive, probed, dead) = reachability(plan, reports);
             let (status, advice) = if probed == 0 || status == DnsStatus::Fail {
                 (status, advice)

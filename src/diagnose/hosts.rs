@@ -326,7 +326,19 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
             );
         }
     };
-    let shown: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
+    let all: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
+    // Evidence stays bounded: a long RRset is summarised (the first three, then a count).
+    let shown: Vec<String> = if all.len() > 4 {
+        let mut s: Vec<String> = all[..3].to_vec();
+        s.push(format!(
+            "… and {} more ({} TLSA records)",
+            all.len() - 3,
+            all.len()
+        ));
+        s
+    } else {
+        all.clone()
+    };
     if answer.dnssec == DnssecProof::Bogus {
         if shown.is_empty() {
             // Nothing served: the "no TLSA" answer itself did not validate (a signed
@@ -410,7 +422,7 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     };
     match matched {
         Some(i) => {
-            let ev = format!("{} matches the chain of {addr}; {dnssec}", shown[i]);
+            let ev = format!("{} matches the chain of {addr}; {dnssec}", all[i]);
             if answer.dnssec == DnssecProof::Secure {
                 f(
                     DnsStatus::Pass,

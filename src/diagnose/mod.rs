@@ -51,6 +51,9 @@ pub struct PlannedHost {
     pub addrs: Vec<IpAddr>,
     /// Why it has no address, when it has none.
     pub error: Option<DnsError>,
+    /// The CNAME chain the host name resolved through (an MX must not be an alias,
+    /// RFC 2181 10.3); empty for a proper host name.
+    pub cname: Vec<String>,
 }
 
 /// The MX plan of a domain.
@@ -139,7 +142,16 @@ pub async fn plan_mx<L: Lookup>(
         }
     };
     for (preference, host) in targets {
-        let (addrs, error) = match addresses(lookup, table, &host).await {
+        let mut cname = Vec::new();
+        let found = if host.parse::<IpAddr>().is_ok() || table.get(&host).is_some() {
+            addresses(lookup, table, &host).await
+        } else {
+            lookup.lookup_ip_traced(&host).await.map(|(a, c)| {
+                cname = c;
+                a
+            })
+        };
+        let (addrs, error) = match found {
             Ok(a) => {
                 let kept: Vec<IpAddr> = a.into_iter().filter(|a| keep(family, *a)).collect();
                 let err = kept.is_empty().then(|| DnsError::NoAddress {
@@ -160,6 +172,7 @@ pub async fn plan_mx<L: Lookup>(
             host,
             addrs,
             error,
+            cname,
         });
     }
     if plan.kind == MxKind::Implicit && plan.hosts.iter().all(|h| h.addrs.is_empty()) {

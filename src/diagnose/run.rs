@@ -20,6 +20,8 @@ pub struct MxRun {
     pub plan: MxPlan,
 }
 
+/// Records and streams one run line; `text` is already escaped (one escaping pass:
+/// [`MxPlan::describe`] escapes what it quotes).
 async fn line(
     clock: &RunClock,
     run: RunId,
@@ -28,7 +30,7 @@ async fn line(
     dir: Direction,
     text: &str,
 ) {
-    let entry = TranscriptEntry::new(clock.ms(), dir, escape_str(text));
+    let entry = TranscriptEntry::new(clock.ms(), dir, text.to_string());
     lines.push(entry.clone());
     if let Some(tx) = tx {
         let _ = tx.send(ProbeEvent::RunLine { run, entry }).await;
@@ -53,7 +55,8 @@ pub async fn plan(
         lines,
         Direction::Info,
         &format!(
-            "MX mode: looking up MX {domain}; every MX address is probed on {}/starttls",
+            "MX mode: looking up MX {}; every MX address is probed on {}/starttls",
+            escape_str(&domain),
             settings.mx_port
         ),
     )

@@ -23,6 +23,7 @@ use std::time::Duration;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::dnssec::TrustAnchors;
+use hickory_resolver::proto::rr::RecordType;
 use hickory_resolver::{Resolver, ResolverBuilder, TokioResolver};
 
 /// Why a name did not resolve.
@@ -59,6 +60,71 @@ pub enum DnsError {
     /// The resolver could not be set up (no usable system configuration ...).
     #[error("DNS resolver unavailable: {0}")]
     Setup(String),
+    /// The name is not a valid DNS name; no query was sent. `name` has every control
+    /// or non-ASCII character replaced by `?` (safe to print as is; `why` names it).
+    #[error("`{name}` is not a valid DNS name ({why}); no query was sent")]
+    InvalidName {
+        /// The name as given (escaped).
+        name: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The server answered, but the answer itself is broken (malformed, a CNAME loop,
+    /// a chain cut short or too long).
+    #[error("{name}: {why}")]
+    BadAnswer {
+        /// The name asked.
+        name: String,
+        /// What is wrong with the answer.
+        why: String,
+    },
+}
+
+/// Checks a name before it is queried: at most 253 characters, labels of 1-63
+/// printable ASCII characters (letters, digits, `-`, `_`; `*` as a whole label). A
+/// binary or non-ASCII label is an input error in plain words, never sent.
+pub fn check_name(name: &str) -> Result<(), DnsError> {
+    let shown: String = clip(name)
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect();
+    let bad = |why: &str| DnsError::InvalidName {
+        name: shown.clone(),
+        why: why.into(),
+    };
+    let n = name.strip_suffix('.').unwrap_or(name);
+    if n.is_empty() {
+        return Err(bad("empty name"));
+    }
+    if n.len() > 253 {
+        return Err(bad("longer than 253 characters"));
+    }
+    for label in n.split('.') {
+        if label.is_empty() {
+            return Err(bad("empty label (two dots in a row)"));
+        }
+        if label.len() > 63 {
+            return Err(bad("a label is longer than 63 characters"));
+        }
+        if let Some(b) = label.bytes().find(u8::is_ascii_control) {
+            return Err(bad(&format!(
+                "a label contains the control/binary byte 0x{b:02x}"
+            )));
+        }
+        if !label.is_ascii() {
+            return Err(bad(
+                "non-ASCII label: give the IDNA (xn--) form of internationalised names",
+            ));
+        }
+        if label != "*"
+            && !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(bad("labels may hold only letters, digits, `-` and `_`"));
+        }
+    }
+    Ok(())
 }
 
 /// Resolves a host name to addresses, and the mail-related record types.
@@ -71,6 +137,16 @@ pub trait Lookup: Send + Sync {
         &self,
         host: &str,
     ) -> impl std::future::Future<Output = Result<Vec<IpAddr>, DnsError>> + Send;
+
+    /// Like [`Lookup::lookup_ip`], plus the CNAME chain the answer went through.
+    fn lookup_ip_traced(
+        &self,
+        host: &str,
+    ) -> impl std::future::Future<Output = Result<(Vec<IpAddr>, Vec<String>), DnsError>> + Send
+    {
+        let fut = self.lookup_ip(host);
+        async move { fut.await.map(|a| (a, Vec::new())) }
+    }
 
     /// The MX records of `domain`, sorted by preference then name. A null MX
     /// (RFC 7505) is returned as a record whose exchange is `.`. No MX record at all is
@@ -189,7 +265,8 @@ fn builder(
         None => Resolver::builder_tokio().map_err(|e| DnsError::Setup(e.to_string()))?,
     };
     let mut opts = ResolverOpts::default();
-    opts.timeout = timeout;
+    // Two attempts fit in one `--timeout` (each lookup is also capped at it).
+    opts.timeout = (timeout / 2).max(Duration::from_millis(100));
     opts.attempts = 2;
     Ok(builder.with_options(opts))
 }
@@ -299,52 +376,134 @@ fn net_error(name: &str, what: &str, e: &hickory_resolver::net::NetError) -> Dns
     }
 }
 
-impl Lookup for HickoryLookup {
-    async fn lookup_ip(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
-        match self.resolver.lookup_ip(host).await {
-            Ok(found) => {
-                let mut addrs: Vec<IpAddr> = found.iter().collect();
-                addrs.sort_by_key(IpAddr::is_ipv6);
-                addrs.dedup();
-                if addrs.is_empty() {
-                    Err(DnsError::NoAddress {
-                        name: host.into(),
-                        what: "A/AAAA".into(),
-                    })
-                } else {
-                    Ok(addrs)
+impl HickoryLookup {
+    /// Runs one lookup of `name` within the run's timeout (every DNS wait honours
+    /// `--timeout`), after checking the name.
+    async fn bounded<T>(
+        &self,
+        name: &str,
+        fut: impl std::future::Future<Output = Result<T, DnsError>>,
+    ) -> Result<T, DnsError> {
+        check_name(name)?;
+        tokio::time::timeout(self.timeout, fut)
+            .await
+            .map_err(|_| DnsError::Timeout { name: name.into() })?
+    }
+
+    /// A/AAAA of `host` with the CNAME chain; `thorough` explains negative answers.
+    async fn ip_lookup(
+        &self,
+        host: &str,
+        thorough: bool,
+    ) -> Result<(Vec<IpAddr>, Vec<String>), DnsError> {
+        let result = self
+            .bounded(host, async {
+                match self.resolver.lookup_ip(fqdn(host)).await {
+                    Ok(found) => {
+                        let cnames = records::cnames(found.as_lookup().answers());
+                        let mut addrs: Vec<IpAddr> = found.iter().collect();
+                        addrs.sort_by_key(IpAddr::is_ipv6);
+                        addrs.dedup();
+                        if addrs.is_empty() {
+                            Err(DnsError::NoAddress {
+                                name: host.into(),
+                                what: "A/AAAA".into(),
+                            })
+                        } else {
+                            Ok((addrs, cnames))
+                        }
+                    }
+                    Err(e) => Err(net_error(host, "A/AAAA", &e)),
                 }
-            }
-            Err(e) => Err(net_error(host, "A/AAAA", &e)),
+            })
+            .await;
+        match result {
+            Err(e) => Err(self.explained(host, RecordType::A, e, thorough).await),
+            ok => ok,
         }
     }
 
+    /// Replaces a vague failure with the real cause when the server is known: a
+    /// malformed answer, a CNAME loop, a chain that ends without the record. (A timeout
+    /// is left as it is: asking again would wait past `--timeout`.)
+    ///
+    /// `negative`: also look behind NXDOMAIN / no-data answers (one more query; done for
+    /// MX hosts, where a CNAME loop or cut chain hides behind "no address", not for the
+    /// many expected negatives of DNSBL, SPF or DKIM lookups).
+    async fn explained(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        err: DnsError,
+        negative: bool,
+    ) -> DnsError {
+        let vague = match err {
+            DnsError::ServerFailure { .. } => true,
+            DnsError::NoAddress { .. } | DnsError::NxDomain { .. } => negative,
+            _ => false,
+        };
+        if !vague {
+            return err;
+        }
+        let Some(server) = self.server else {
+            return err;
+        };
+        match records::explain(server, name, rtype, self.timeout).await {
+            Some(why) => DnsError::BadAnswer {
+                name: name.into(),
+                why: clip(&why),
+            },
+            None => err,
+        }
+    }
+}
+
+impl Lookup for HickoryLookup {
+    async fn lookup_ip(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
+        self.ip_lookup(host, false).await.map(|(a, _)| a)
+    }
+
+    async fn lookup_ip_traced(&self, host: &str) -> Result<(Vec<IpAddr>, Vec<String>), DnsError> {
+        self.ip_lookup(host, true).await
+    }
+
     async fn lookup_mx(&self, domain: &str) -> Result<Vec<MxRecord>, DnsError> {
-        let found = self
-            .resolver
-            .mx_lookup(fqdn(domain))
-            .await
-            .map_err(|e| net_error(domain, "MX", &e))?;
-        records::mx_from(domain, found.answers())
+        let result = self
+            .bounded(domain, async {
+                let found = self
+                    .resolver
+                    .mx_lookup(fqdn(domain))
+                    .await
+                    .map_err(|e| net_error(domain, "MX", &e))?;
+                records::mx_from(domain, found.answers())
+            })
+            .await;
+        match result {
+            Err(e) => Err(self.explained(domain, RecordType::MX, e, false).await),
+            ok => ok,
+        }
     }
 
     async fn lookup_txt(&self, name: &str) -> Result<Vec<String>, DnsError> {
-        let found = self
-            .resolver
-            .txt_lookup(fqdn(name))
-            .await
-            .map_err(|e| net_error(name, "TXT", &e))?;
-        records::txt_from(name, found.answers())
+        self.lookup_txt_traced(name).await.map(|(t, _)| t)
     }
 
     async fn lookup_txt_traced(&self, name: &str) -> Result<(Vec<String>, Vec<String>), DnsError> {
-        let found = self
-            .resolver
-            .txt_lookup(fqdn(name))
-            .await
-            .map_err(|e| net_error(name, "TXT", &e))?;
-        let cnames = records::cnames(found.answers());
-        Ok((records::txt_from(name, found.answers())?, cnames))
+        let result = self
+            .bounded(name, async {
+                let found = self
+                    .resolver
+                    .txt_lookup(fqdn(name))
+                    .await
+                    .map_err(|e| net_error(name, "TXT", &e))?;
+                let cnames = records::cnames(found.answers());
+                Ok((records::txt_from(name, found.answers())?, cnames))
+            })
+            .await;
+        match result {
+            Err(e) => Err(self.explained(name, RecordType::TXT, e, false).await),
+            ok => ok,
+        }
     }
 
     async fn lookup_ptr(&self, addr: IpAddr) -> Result<Vec<String>, DnsError> {
@@ -357,15 +516,19 @@ impl Lookup for HickoryLookup {
             let message = records::direct_query(server, &name, self.timeout).await?;
             return records::ptr_from(&name, &message.answers);
         }
-        let found = self
-            .resolver
-            .reverse_lookup(fqdn(&name))
-            .await
-            .map_err(|e| net_error(&name, "PTR", &e))?;
-        records::ptr_from(&name, found.answers())
+        self.bounded(&name, async {
+            let found = self
+                .resolver
+                .reverse_lookup(fqdn(&name))
+                .await
+                .map_err(|e| net_error(&name, "PTR", &e))?;
+            records::ptr_from(&name, found.answers())
+        })
+        .await
     }
 
     async fn lookup_tlsa(&self, name: &str) -> Result<TlsaAnswer, DnsError> {
+        check_name(name)?;
         let validated =
             tokio::time::timeout(self.timeout * 3, self.validator.tlsa_lookup(fqdn(name)))
                 .await
@@ -514,6 +677,33 @@ mod tests {
         assert_eq!(organizational_domain("sub.example.test"), "example.test");
         assert_eq!(organizational_domain("example.test"), "example.test");
         assert_eq!(organizational_domain("co.uk"), "co.uk");
+    }
+
+    #[test]
+    fn names_are_checked_before_any_query() {
+        for ok in [
+            "example.com",
+            "_dmarc.example.com.",
+            "s1._domainkey.x-y.test",
+            "*.a.test",
+        ] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "a..b",
+            "a\0b.test",
+            "bad label.test",
+            "ex\u{e4}mple.test",
+            &"a".repeat(64),
+        ] {
+            let e = check_name(bad).unwrap_err();
+            assert!(matches!(e, DnsError::InvalidName { .. }), "{bad:?}: {e:?}");
+            assert!(e.to_string().contains("no query was sent"), "{e}");
+        }
+        let e = check_name("a\0b.test").unwrap_err().to_string();
+        assert!(e.contains("`a?b.test`") && e.contains("byte 0x00"), "{e}");
+        assert!(!e.contains('\0'), "{e}");
     }
 
     #[test]

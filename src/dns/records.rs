@@ -317,17 +317,87 @@ pub(super) async fn raw_query(
         let mut buf = vec![0u8; 4096];
         loop {
             let n = sock.recv(&mut buf).await?;
-            if let Ok(m) = Message::from_vec(&buf[..n])
-                && m.metadata.id == id
-            {
-                return Ok::<_, std::io::Error>(m);
+            // An answer to this query (same id) that does not parse is a malformed
+            // answer, not something to wait past.
+            if n >= 2 && buf[..2] == id.to_be_bytes() {
+                return Ok::<_, std::io::Error>(
+                    Message::from_vec(&buf[..n]).map_err(|e| e.to_string()),
+                );
             }
         }
     };
     tokio::time::timeout(timeout, exchange)
         .await
         .map_err(|_| DnsError::Timeout { name: name.into() })?
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| DnsError::BadAnswer {
+            name: name.into(),
+            why: format!("malformed answer from {server} ({e})"),
+        })
+}
+
+/// Asks `server` directly for `rtype` at `name` and names what is wrong with the
+/// answer, if anything: malformed, a CNAME loop, a chain longer than 8 hops, or a
+/// chain that ends without the record (cut short).
+pub(super) async fn explain(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    timeout: Duration,
+) -> Option<String> {
+    let m = match raw_query(server, name, rtype, false, timeout).await {
+        Err(DnsError::BadAnswer { why, .. }) => return Some(why),
+        Err(_) => return None,
+        Ok(m) => m,
+    };
+    let links: Vec<(String, String)> = m
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(c) => Some((name_text(&r.name), name_text(&c.0))),
+            _ => None,
+        })
+        .collect();
+    let mut chain = vec![name.trim_end_matches('.').to_ascii_lowercase()];
+    while let Some((_, target)) = links.iter().find(|(o, _)| Some(o) == chain.last()) {
+        if chain.contains(target) {
+            chain.push(target.clone());
+            return Some(format!("CNAME loop: {}", shorten(&chain)));
+        }
+        chain.push(target.clone());
+        if chain.len() > 9 {
+            return Some(format!(
+                "CNAME chain longer than 8 hops: {}",
+                shorten(&chain)
+            ));
+        }
+    }
+    let hops = chain.len() - 1;
+    let end = chain.last().cloned().unwrap_or_default();
+    let holds = m
+        .answers
+        .iter()
+        .any(|r| r.record_type() == rtype && name_text(&r.name) == end);
+    (hops > 0 && !holds).then(|| {
+        format!(
+            "CNAME chain of {hops} hop(s) ends at {end} without a {rtype} record (cut short or too long): {}",
+            shorten(&chain)
+        )
+    })
+}
+
+/// A chain of names for evidence: the first three and the last when long.
+fn shorten(chain: &[String]) -> String {
+    if chain.len() <= 5 {
+        chain.join(" → ")
+    } else {
+        format!(
+            "{} → … ({} more) → {}",
+            chain[..3].join(" → "),
+            chain.len() - 4,
+            chain[chain.len() - 1]
+        )
+    }
 }
 
 /// The RFC 1035 / 6895 mnemonic of a response code (`REFUSED`, `SERVFAIL`, ...).

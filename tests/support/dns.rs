@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
@@ -17,6 +18,8 @@ use super::signed_dns::{self, Signing};
 pub struct TestDns {
     /// Where it listens (UDP and TCP).
     pub addr: SocketAddr,
+    /// Queries received so far (UDP and TCP).
+    pub queries: Arc<AtomicUsize>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -56,6 +59,10 @@ pub struct Zone {
     /// Query types answered REFUSED for every name (a resolver that refuses the
     /// DNSSEC chain: 48 DNSKEY, 43 DS).
     pub refused_types: Vec<u16>,
+    /// Names whose A answer is malformed (an A record of 3 bytes).
+    pub malformed: Vec<String>,
+    /// Names never answered (the query is dropped).
+    pub silent: Vec<String>,
 }
 
 impl Zone {
@@ -94,7 +101,8 @@ impl Zone {
         self
     }
     fn known(&self, name: &str) -> bool {
-        self.cname.contains_key(name)
+        self.malformed.iter().any(|m| m == name)
+            || self.cname.contains_key(name)
             || self.records.contains_key(name)
             || self.mx.contains_key(name)
             || self.txt.contains_key(name)
@@ -115,12 +123,15 @@ impl TestDns {
         let addr = udp.local_addr().unwrap();
         let zone = Arc::new(zone);
         let z = zone.clone();
+        let queries = Arc::new(AtomicUsize::new(0));
+        let (qu, qt) = (queries.clone(), queries.clone());
         let udp_task = tokio::spawn(async move {
             let mut buf = [0u8; 1500];
             loop {
                 let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
                     return;
                 };
+                qu.fetch_add(1, Ordering::Relaxed);
                 if let Some(mut resp) = answer(&buf[..n], &z) {
                     if resp.len() > 1232 {
                         truncate(&mut resp);
@@ -132,6 +143,7 @@ impl TestDns {
         let tcp_task = tokio::spawn(async move {
             while let Ok((mut s, _)) = tcp.accept().await {
                 let z = zone.clone();
+                let qt = qt.clone();
                 tokio::spawn(async move {
                     loop {
                         let mut len = [0u8; 2];
@@ -142,6 +154,7 @@ impl TestDns {
                         if s.read_exact(&mut q).await.is_err() {
                             return;
                         }
+                        qt.fetch_add(1, Ordering::Relaxed);
                         let Some(resp) = answer(&q, &z) else { return };
                         let mut out = (resp.len() as u16).to_be_bytes().to_vec();
                         out.extend_from_slice(&resp);
@@ -154,6 +167,7 @@ impl TestDns {
         });
         TestDns {
             addr,
+            queries,
             tasks: vec![udp_task, tcp_task],
         }
     }
@@ -265,6 +279,9 @@ fn plain_answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
     let qtype = u16::from_be_bytes([*q.get(i)?, *q.get(i + 1)?]);
     let question_end = i + 4;
     let name = labels.join(".");
+    if zone.silent.contains(&name) {
+        return None;
+    }
     let mut rcode = 0u16;
     // (owner: None = the question name, type, data)
     let mut answers: Vec<(Option<String>, u16, Vec<u8>)> = Vec::new();
@@ -287,6 +304,9 @@ fn plain_answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
         let tag = (owner != name).then(|| owner.clone());
         for (t, d) in records_at(zone, &owner, qtype) {
             answers.push((tag.clone(), t, d));
+        }
+        if qtype == 1 && zone.malformed.contains(&owner) {
+            answers.push((tag.clone(), 1, vec![127, 0, 0]));
         }
         if !zone.known(&owner) {
             rcode = 3;
