@@ -12,6 +12,8 @@ mod dnssec;
 mod hostile_dns;
 #[path = "diagnose/report.rs"]
 mod report;
+#[path = "diagnose/scale.rs"]
+mod scale;
 #[path = "diagnose/sts.rs"]
 mod sts;
 mod support;

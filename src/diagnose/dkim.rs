@@ -7,9 +7,6 @@
 //! below 2048 warned (RFC 8301). Then one domain verdict that says which selectors
 //! were tried: absence at guessed selectors cannot be proven.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -209,30 +206,6 @@ struct Found {
     records: Vec<String>,
 }
 
-/// Polls every future to completion, all at once.
-async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
-    let mut futs: Vec<Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in futs.iter_mut().zip(out.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => *slot = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
-}
-
 /// Queries one selector within `limit`.
 async fn query<L: Lookup>(
     lookup: &L,
@@ -276,7 +249,7 @@ pub(super) async fn dkim<L: Lookup>(
             .iter()
             .map(|s| query(lookup, domain, s.clone(), limit))
             .collect();
-        for r in join_all(futs).await {
+        for r in super::join_all(futs).await {
             match r {
                 Ok(Some(f)) => found.push(f),
                 Ok(None) => {}

@@ -59,6 +59,16 @@ async fn ptr_checks<L: Lookup>(
     let s = addr.to_string();
     let names = match c.lookup.lookup_ptr(addr).await {
         Ok(n) => n,
+        Err(e @ DnsError::Budget { .. }) => {
+            out.push(finding(
+                DnsCheck::Ptr,
+                &s,
+                DnsStatus::Warn,
+                &e.to_string(),
+                "Not checked: the run's DNS budget is spent (a domain with this many MX hosts or lookups is itself suspect).",
+            ));
+            return Vec::new();
+        }
         Err(e) => {
             out.push(finding(
                 DnsCheck::Ptr,
@@ -316,6 +326,13 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
                 DnsStatus::Warn,
                 &format!("no TLSA record at {name}"),
                 "DANE is not deployed: with a DNSSEC-signed zone, publish `3 1 1 <sha256 of the key>` at _25._tcp.MX to make STARTTLS downgrade-proof.",
+            );
+        }
+        Err(e @ DnsError::Budget { .. }) => {
+            return f(
+                DnsStatus::Warn,
+                &e.to_string(),
+                "DANE not checked: the run's DNS budget is spent (a domain with this many MX hosts is itself suspect).",
             );
         }
         Err(e) => {

@@ -15,7 +15,10 @@ pub mod policy;
 pub mod run;
 pub mod spf;
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use crate::classify::infer;
@@ -26,6 +29,9 @@ use crate::model::{
 };
 use crate::settings::{DEFAULT_DNSBL_ZONES, FamilyFilter, Settings};
 use crate::tls::TlsClient;
+
+/// MX hosts whose per-host checks (PTR, DNSBL, DANE ...) run at once.
+const HOST_WIDTH: usize = 16;
 
 /// How the domain's mail exchangers were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +255,30 @@ impl MxPlan {
     }
 }
 
+/// Polls every future to completion, all at once.
+pub(crate) async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futs.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
 /// Builds a finding (escaping subject and evidence).
 pub(crate) fn finding(
     check: DnsCheck,
@@ -318,9 +348,16 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         ehlo: &s.ehlo_name,
         limit,
     };
+    // MX hosts are checked a bounded number at a time, findings kept in plan order.
     let mut per_host = Vec::new();
-    for h in &plan.hosts {
-        per_host.extend(hosts::host_findings(&hctx, h).await);
+    for group in plan.hosts.chunks(HOST_WIDTH) {
+        let futs: Vec<_> = group
+            .iter()
+            .map(|h| hosts::host_findings(&hctx, h))
+            .collect();
+        for f in join_all(futs).await {
+            per_host.extend(f);
+        }
     }
     findings.extend(per_host);
     findings.extend([spf, dmarc]);

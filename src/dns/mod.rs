@@ -69,6 +69,14 @@ pub enum DnsError {
         /// What is wrong with it.
         why: String,
     },
+    /// The run's DNS budget ([`LOOKUP_BUDGET`]) is spent; the name was not queried.
+    #[error("{name}: not queried: the run's budget of {budget} DNS lookups is spent")]
+    Budget {
+        /// The name that was not asked.
+        name: String,
+        /// The budget.
+        budget: usize,
+    },
     /// The server answered, but the answer itself is broken (malformed, a CNAME loop,
     /// a chain cut short or too long).
     #[error("{name}: {why}")]
@@ -235,6 +243,16 @@ fn normalise(host: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// DNS lookups one run may make through a [`HickoryLookup`] (each trait call counts
+/// once; a validated TLSA lookup counts as [`TLSA_COST`]). A hostile zone (thousands of
+/// MX hosts, storms of includes) ends in [`DnsError::Budget`] findings, not in minutes
+/// of queries.
+pub const LOOKUP_BUDGET: usize = 20_000;
+
+/// What one validated TLSA lookup costs of the budget (it walks the DNSSEC chain:
+/// ~14 wire queries measured against the signed test zone).
+pub const TLSA_COST: usize = 10;
+
 /// A hickory resolver: the system configuration, or one given server. TLSA queries go
 /// through a second, validating resolver on the same servers.
 pub struct HickoryLookup {
@@ -246,6 +264,10 @@ pub struct HickoryLookup {
     /// The zones of the trust anchors (`.` for the IANA root keys).
     anchor_zones: Vec<String>,
     timeout: Duration,
+    /// Budget units spent so far (see [`LOOKUP_BUDGET`]).
+    spent: std::sync::atomic::AtomicUsize,
+    /// The budget.
+    budget: usize,
 }
 
 /// A resolver builder for `server`, or the system configuration.
@@ -320,7 +342,35 @@ impl HickoryLookup {
             server,
             anchor_zones,
             timeout,
+            spent: std::sync::atomic::AtomicUsize::new(0),
+            budget: LOOKUP_BUDGET,
         })
+    }
+
+    /// The same resolver with another per-run budget (in lookups).
+    #[must_use]
+    pub fn with_budget(mut self, budget: usize) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Budget units spent so far.
+    pub fn spent(&self) -> usize {
+        self.spent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Charges `cost` units for a lookup of `name`, or refuses when the budget is spent.
+    fn charge(&self, name: &str, cost: usize) -> Result<(), DnsError> {
+        let before = self
+            .spent
+            .fetch_add(cost, std::sync::atomic::Ordering::Relaxed);
+        if before + cost > self.budget {
+            return Err(DnsError::Budget {
+                name: name.into(),
+                budget: self.budget,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -385,6 +435,7 @@ impl HickoryLookup {
         fut: impl std::future::Future<Output = Result<T, DnsError>>,
     ) -> Result<T, DnsError> {
         check_name(name)?;
+        self.charge(name, 1)?;
         tokio::time::timeout(self.timeout, fut)
             .await
             .map_err(|_| DnsError::Timeout { name: name.into() })?
@@ -513,6 +564,7 @@ impl Lookup for HickoryLookup {
         if let Some(server) = self.server
             && addr.is_loopback()
         {
+            self.charge(&name, 1)?;
             let message = records::direct_query(server, &name, self.timeout).await?;
             return records::ptr_from(&name, &message.answers);
         }
@@ -529,6 +581,7 @@ impl Lookup for HickoryLookup {
 
     async fn lookup_tlsa(&self, name: &str) -> Result<TlsaAnswer, DnsError> {
         check_name(name)?;
+        self.charge(name, TLSA_COST)?;
         let validated =
             tokio::time::timeout(self.timeout * 3, self.validator.tlsa_lookup(fqdn(name)))
                 .await
@@ -704,6 +757,30 @@ mod tests {
         let e = check_name("a\0b.test").unwrap_err().to_string();
         assert!(e.contains("`a?b.test`") && e.contains("byte 0x00"), "{e}");
         assert!(!e.contains('\0'), "{e}");
+    }
+
+    #[tokio::test]
+    async fn the_run_budget_ends_lookups() {
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let l = HickoryLookup::new(Some(dead), Duration::from_millis(100))
+            .unwrap()
+            .with_budget(1);
+        // The first lookup is made (and fails: nobody listens) ...
+        assert!(!matches!(
+            l.lookup_txt("a.test").await,
+            Err(DnsError::Budget { .. })
+        ));
+        // ... the second is refused without a query.
+        let e = l.lookup_txt("b.test").await.unwrap_err();
+        assert!(matches!(e, DnsError::Budget { budget: 1, .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("budget of 1 DNS lookups is spent"),
+            "{e}"
+        );
+        assert!(matches!(
+            l.lookup_tlsa("_25._tcp.c.test").await,
+            Err(DnsError::Budget { .. })
+        ));
     }
 
     #[test]
