@@ -249,8 +249,8 @@ fn normalise(host: &str) -> String {
 /// of queries.
 pub const LOOKUP_BUDGET: usize = 20_000;
 
-/// What one validated TLSA lookup costs of the budget (it walks the DNSSEC chain:
-/// ~14 wire queries measured against the signed test zone).
+/// What one validated TLSA lookup costs of the budget (it walks the DNSSEC chain: ~9
+/// wire queries per lookup against the signed test zone, see BENCHMARKS.md).
 pub const TLSA_COST: usize = 10;
 
 /// A hickory resolver: the system configuration, or one given server. TLSA queries go
