@@ -527,6 +527,45 @@ async fn cli_mx_json_and_text() {
     );
     assert!(text.contains("fail  spf"), "{text}");
     assert!(text.contains("advice:"), "{text}");
+    // The newer checks in text and JSON: DKIM via --dkim-selector, inherited DMARC.
+    let mut custom = args("custom.test", true);
+    custom.extend(["--dkim-selector".into(), "corp2026".into()]);
+    let out = bin().args(&custom).output().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dkim: Vec<&serde_json::Value> = doc["dns"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "dkim")
+        .collect();
+    assert_eq!(dkim.len(), 2, "{doc}");
+    assert_eq!(
+        dkim[0]["subject"], "corp2026._domainkey.custom.test",
+        "{doc}"
+    );
+    assert_eq!(dkim[0]["status"], "pass", "{doc}");
+    assert!(
+        dkim[0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("RSA 2048 bits")
+    );
+    let out = bin()
+        .args(args("sub.inherit.test", false))
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pass  dmarc"), "{text}");
+    assert!(
+        text.contains("inherited from the organizational domain inherit.test"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warn  dkim") && text.contains("selectors tried"),
+        "{text}"
+    );
+
     // Without --mx there is no dns object.
     let out = bin()
         .args([
