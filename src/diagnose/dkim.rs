@@ -183,7 +183,7 @@ pub fn key_info(rec: &KeyRecord) -> KeyInfo {
                 };
             }
             match RSAPublicKey::from_der(&der) {
-                Ok((rest, rsa)) if rest.is_empty() => KeyInfo::Rsa(bits(rsa.modulus)),
+                Ok((&[], rsa)) => KeyInfo::Rsa(bits(rsa.modulus)),
                 _ => KeyInfo::Malformed(
                     "p= is neither a SubjectPublicKeyInfo nor a PKCS#1 RSA key".into(),
                 ),
@@ -376,7 +376,7 @@ fn grade(txt: &str, via: &str) -> (DnsStatus, String, String) {
             DnsStatus::Pass,
             "A valid Ed25519 key; many verifiers only check RSA, so sign with an RSA key too.",
         ),
-        _ => (DnsStatus::Pass, "A valid key."),
+        KeyInfo::Rsa(_) => (DnsStatus::Pass, "A valid key."),
     };
     (status, evidence, advice.to_string())
 }

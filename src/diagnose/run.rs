@@ -122,7 +122,9 @@ pub async fn finish(
         reports,
     };
     let report = match &mx.lookup {
-        Some(l) => diagnose(l, &inputs).await,
+        // Boxed: the diagnosis is a large future (many concurrent checks); the probe's
+        // own future stays small.
+        Some(l) => Box::pin(diagnose(l, &inputs)).await,
         None => DnsReport {
             domain: escape_str(&mx.plan.domain),
             mx: Vec::new(),

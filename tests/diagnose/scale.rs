@@ -43,9 +43,9 @@ async fn five_hundred_mx_hosts_stay_within_the_query_budget() {
     s.dns_server = Some(dns.addr);
     s.dnssec_anchor = Some(anchor.path().to_path_buf());
     s.timeouts = smtptui::settings::Timeouts::uniform(Duration::from_secs(2));
-    let t = Instant::now();
+    let started = Instant::now();
     let r = run(s).await;
-    let elapsed = t.elapsed();
+    let elapsed = started.elapsed();
     let queries = dns.queries.load(Ordering::Relaxed);
     let d = r.dns.unwrap();
     println!(
