@@ -357,10 +357,11 @@ impl Lookup for HickoryLookup {
     async fn lookup_tlsa(&self, name: &str) -> Result<TlsaAnswer, DnsError> {
         check_name(name)?;
         self.charge(name, TLSA_COST)?;
-        let validated =
-            tokio::time::timeout(self.timeout * 3, self.validator.tlsa_lookup(fqdn(name)))
-                .await
-                .map_err(|_| DnsError::Timeout { name: name.into() })?;
+        // Each wait below is capped at the run's timeout: the validation, the unvalidated
+        // fetch of a failed answer, the blame walk.
+        let validated = tokio::time::timeout(self.timeout, self.validator.tlsa_lookup(fqdn(name)))
+            .await
+            .map_err(|_| DnsError::Timeout { name: name.into() })?;
         let mut query_error = None;
         let mut answer = match validated {
             Ok(found) => records::tlsa_from(name, found.answers())?,
@@ -387,17 +388,25 @@ impl Lookup for HickoryLookup {
         ) {
             if answer.records.is_empty() {
                 // Show what was served (unvalidated) next to the verdict.
-                answer.records = match self.resolver.tlsa_lookup(fqdn(name)).await {
-                    Ok(found) => records::tlsa_records(found.answers()),
-                    Err(_) => Vec::new(),
-                };
+                answer.records =
+                    match tokio::time::timeout(self.timeout, self.resolver.tlsa_lookup(fqdn(name)))
+                        .await
+                    {
+                        Ok(Ok(found)) => records::tlsa_records(found.answers()),
+                        _ => Vec::new(),
+                    };
             }
             if let Some(server) = self.server {
-                match records::chain_blame(server, &self.anchor_zones, name, self.timeout).await {
+                let walk = records::chain_blame(server, &self.anchor_zones, name, self.timeout);
+                let blame = tokio::time::timeout(self.timeout, walk)
+                    .await
+                    .unwrap_or_else(|_| Some("the DNSSEC chain queries timed out".into()));
+                match blame {
                     // A chain query failed: this resolver path proves nothing.
                     Some(why) => {
                         answer.dnssec = DnssecProof::Indeterminate;
-                        answer.blame = Some(crate::model::escape_str(&clip(&why)));
+                        // Escaped where it is shown (the finding's evidence).
+                        answer.blame = Some(clip(&why));
                     }
                     None if answer.dnssec == DnssecProof::Bogus => {
                         answer.blame = Some(
