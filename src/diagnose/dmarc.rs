@@ -18,8 +18,20 @@ enum Source {
     Inherited(String),
 }
 
-/// The DMARC finding of `domain`; `null_mx` when the domain declares it accepts no mail.
-pub(super) async fn dmarc<L: Lookup>(lookup: &L, domain: &str, null_mx: bool) -> DnsFinding {
+/// What the MX plan says about the domain, for grading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A domain that receives mail (or tries to).
+    Mail,
+    /// A null-MX domain (RFC 7505): it accepts no mail.
+    NullMx,
+    /// The name does not exist (NXDOMAIN): `np=` applies when inherited (RFC 9091).
+    Nonexistent,
+}
+
+/// The DMARC finding of `domain`.
+pub(super) async fn dmarc<L: Lookup>(lookup: &L, domain: &str, kind: Kind) -> DnsFinding {
+    let null_mx = kind == Kind::NullMx;
     let f = |status, evidence: &str, advice: &str| {
         finding(DnsCheck::Dmarc, domain, status, evidence, advice)
     };
@@ -83,13 +95,14 @@ pub(super) async fn dmarc<L: Lookup>(lookup: &L, domain: &str, null_mx: bool) ->
             &format!("{name}: {record}: {e}"),
             "Fix the DMARC record's syntax (`v=DMARC1; p=quarantine; rua=mailto:...`).",
         ),
-        Ok(d) => grade(domain, &d, record, &source, null_mx),
+        Ok(d) => grade(domain, &d, record, &source, kind),
     }
 }
 
 /// Grades a parsed record: the policy that applies to `domain` (its own `p=`, or the
 /// organizational domain's `sp=` falling back to `p=`), reports and `pct`.
-fn grade(domain: &str, d: &Dmarc, record: &str, source: &Source, null_mx: bool) -> DnsFinding {
+fn grade(domain: &str, d: &Dmarc, record: &str, source: &Source, kind: Kind) -> DnsFinding {
+    let null_mx = kind == Kind::NullMx;
     let f = |status, evidence: &str, advice: &str| {
         finding(DnsCheck::Dmarc, domain, status, evidence, advice)
     };
@@ -98,14 +111,20 @@ fn grade(domain: &str, d: &Dmarc, record: &str, source: &Source, null_mx: bool) 
             d.policy.as_str(),
             format!("p={} from _dmarc.{domain}", d.policy),
         ),
-        Source::Inherited(org) => match &d.subdomain_policy {
-            Some(sp) => (
+        Source::Inherited(org) => match (&d.nonexistent_policy, &d.subdomain_policy) {
+            (Some(np), _) if kind == Kind::Nonexistent => (
+                np.as_str(),
+                format!(
+                    "inherited from the organizational domain {org}: {domain} does not exist, np={np} of _dmarc.{org} applies (RFC 9091)"
+                ),
+            ),
+            (_, Some(sp)) => (
                 sp.as_str(),
                 format!(
                     "inherited from the organizational domain {org}: no record at _dmarc.{domain}, sp={sp} of _dmarc.{org} applies"
                 ),
             ),
-            None => (
+            (_, None) => (
                 d.policy.as_str(),
                 format!(
                     "inherited from the organizational domain {org}: no record at _dmarc.{domain}, p={} of _dmarc.{org} applies (no sp=)",
@@ -199,7 +218,7 @@ mod tests {
                 "v=DMARC1; p=none; sp=reject; np=reject; rua=mailto:d@strict.test",
             )
             .txt("_dmarc.nomail.test", "v=DMARC1; p=reject;");
-        let sub = dmarc(&z, "sub.example.test", false).await;
+        let sub = dmarc(&z, "sub.example.test", Kind::Mail).await;
         assert_eq!(sub.status, DnsStatus::Warn, "{}", sub.evidence);
         assert!(
             sub.evidence
@@ -207,16 +226,24 @@ mod tests {
             "{}",
             sub.evidence
         );
-        let sp = dmarc(&z, "a.b.strict.test", false).await;
+        let sp = dmarc(&z, "a.b.strict.test", Kind::Mail).await;
         assert_eq!(sp.status, DnsStatus::Pass, "{}", sp.evidence);
         assert!(sp.evidence.contains("sp=reject of _dmarc.strict.test"));
         assert!(sp.evidence.contains("np=reject"));
+        // A name that does not exist: np= applies.
+        let np = dmarc(&z, "gone.strict.test", Kind::Nonexistent).await;
+        assert!(
+            np.evidence
+                .contains("np=reject of _dmarc.strict.test applies"),
+            "{}",
+            np.evidence
+        );
         // The org domain itself uses p=, not sp=.
         assert_eq!(
-            dmarc(&z, "strict.test", false).await.status,
+            dmarc(&z, "strict.test", Kind::Mail).await.status,
             DnsStatus::Warn
         );
-        let none = dmarc(&z, "sub.none.test", false).await;
+        let none = dmarc(&z, "sub.none.test", Kind::Mail).await;
         assert_eq!(none.status, DnsStatus::Fail);
         assert!(
             none.evidence.contains("nor at _dmarc.none.test"),
@@ -224,12 +251,15 @@ mod tests {
             none.evidence
         );
         // A null-MX domain: p=reject without rua passes; missing → p=reject advice.
-        assert_eq!(dmarc(&z, "nomail.test", true).await.status, DnsStatus::Pass);
-        let missing = dmarc(&z, "other.test", true).await;
+        assert_eq!(
+            dmarc(&z, "nomail.test", Kind::NullMx).await.status,
+            DnsStatus::Pass
+        );
+        let missing = dmarc(&z, "other.test", Kind::NullMx).await;
         assert_eq!(missing.status, DnsStatus::Fail);
         assert!(missing.advice.contains("p=reject"), "{}", missing.advice);
         assert_eq!(
-            dmarc(&z, "example.test", true).await.status,
+            dmarc(&z, "example.test", Kind::NullMx).await.status,
             DnsStatus::Warn
         );
     }

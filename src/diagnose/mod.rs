@@ -331,9 +331,14 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         limit,
     };
     let null_mx = plan.kind == MxKind::Null;
+    let dmarc_kind = match (&plan.kind, &plan.error) {
+        (MxKind::Null, _) => dmarc::Kind::NullMx,
+        (MxKind::Missing, Some(DnsError::NxDomain { .. })) => dmarc::Kind::Nonexistent,
+        _ => dmarc::Kind::Mail,
+    };
     let (spf, dmarc, dkim, sts, rpt) = tokio::join!(
         domain::spf(lookup, &plan.domain, null_mx),
-        dmarc::dmarc(lookup, &plan.domain, null_mx),
+        dmarc::dmarc(lookup, &plan.domain, dmarc_kind),
         dkim::dkim(lookup, &plan.domain, &s.dkim_selectors, null_mx, limit),
         domain::mta_sts(&ctx),
         domain::tls_rpt(lookup, &plan.domain, null_mx),

@@ -101,7 +101,9 @@ async fn dmarc_and_tlsrpt_statuses() {
         let z = z.clone();
         async move {
             (
-                super::dmarc::dmarc(&z, d, false).await.status,
+                super::dmarc::dmarc(&z, d, super::dmarc::Kind::Mail)
+                    .await
+                    .status,
                 domain::tls_rpt(&z, d, false).await.status,
             )
         }
