@@ -120,8 +120,13 @@ async fn every_dns_wait_honours_the_timeout_and_binary_labels_are_input_errors()
     assert!(err.to_string().contains("timed out"), "{err}");
 
     let before = w.dns.queries.load(std::sync::atomic::Ordering::Relaxed);
-    let d = run(settings(&w, "bin\u{0}ary.test")).await.dns.unwrap();
+    let r = run(settings(&w, "bin\u{0}ary.test")).await;
     let after = w.dns.queries.load(std::sync::atomic::Ordering::Relaxed);
+    // The streamed run lines escape once: `\0`, never `\\0`.
+    let lines: Vec<&str> = r.run_transcript.iter().map(|e| e.text.as_str()).collect();
+    assert!(lines.iter().any(|l| l.contains("bin\\0ary.test")), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("\\\\0") || l.contains('\0')), "{lines:?}");
+    let d = r.dns.unwrap();
     let (st, ev) = mx_evidence(&d);
     assert_eq!(st, DnsStatus::Fail, "{ev}");
     assert!(
