@@ -167,3 +167,25 @@ fn ipv6_broken_is_said_per_mx_host() {
     assert_eq!(f[0].code, "ipv6_broken");
     assert!(f[0].summary.starts_with("mx1.test: "));
 }
+
+#[test]
+fn dnsbl_answers_per_rfc_5782() {
+    use hosts::{DnsblAnswer, dnsbl_answer};
+    let a = |v: &[&str]| v.iter().map(|s| ip(s)).collect::<Vec<_>>();
+    assert_eq!(dnsbl_answer(&a(&["127.0.0.2"])), DnsblAnswer::Listed);
+    assert_eq!(dnsbl_answer(&a(&["127.0.0.4", "127.0.0.11"])), DnsblAnswer::Listed);
+    assert_eq!(dnsbl_answer(&a(&["127.0.0.255"])), DnsblAnswer::Listed);
+    for not_listed in [
+        &["127.0.0.1"][..],
+        &["127.255.255.254"],
+        &["127.0.0.2", "127.0.0.1"],
+        &["127.0.1.2"],
+        &["192.0.2.80"],
+        &["::1"],
+    ] {
+        assert!(
+            matches!(dnsbl_answer(&a(not_listed)), DnsblAnswer::Error(_)),
+            "{not_listed:?}"
+        );
+    }
+}
