@@ -173,7 +173,10 @@ fn dnsbl_answers_per_rfc_5782() {
     use hosts::{DnsblAnswer, dnsbl_answer};
     let a = |v: &[&str]| v.iter().map(|s| ip(s)).collect::<Vec<_>>();
     assert_eq!(dnsbl_answer(&a(&["127.0.0.2"])), DnsblAnswer::Listed);
-    assert_eq!(dnsbl_answer(&a(&["127.0.0.4", "127.0.0.11"])), DnsblAnswer::Listed);
+    assert_eq!(
+        dnsbl_answer(&a(&["127.0.0.4", "127.0.0.11"])),
+        DnsblAnswer::Listed
+    );
     assert_eq!(dnsbl_answer(&a(&["127.0.0.255"])), DnsblAnswer::Listed);
     for not_listed in [
         &["127.0.0.1"][..],

@@ -36,6 +36,9 @@ pub struct HickoryLookup {
     validator: TokioResolver,
     /// The explicit server, for queries hickory would answer locally.
     server: Option<SocketAddr>,
+    /// Where the blame walk and answer explanations ask: the explicit server, else the
+    /// first name server of the system configuration.
+    direct: Option<SocketAddr>,
     /// The zones of the trust anchors (`.` for the IANA root keys).
     anchor_zones: Vec<String>,
     timeout: Duration,
@@ -111,10 +114,20 @@ impl HickoryLookup {
         let validator = validating
             .build()
             .map_err(|e| DnsError::Setup(e.to_string()))?;
+        let direct = server.or_else(|| {
+            hickory_resolver::system_conf::read_system_conf()
+                .ok()
+                .and_then(|(c, _)| {
+                    c.name_servers()
+                        .first()
+                        .map(|ns| SocketAddr::new(ns.ip, 53))
+                })
+        });
         Ok(Self {
             resolver,
             validator,
             server,
+            direct,
             anchor_zones,
             timeout,
             spent: std::sync::atomic::AtomicUsize::new(0),
@@ -271,7 +284,7 @@ impl HickoryLookup {
         if !vague {
             return err;
         }
-        let Some(server) = self.server else {
+        let Some(server) = self.direct else {
             return err;
         };
         match records::explain(server, name, rtype, self.timeout).await {
@@ -396,7 +409,7 @@ impl Lookup for HickoryLookup {
                         _ => Vec::new(),
                     };
             }
-            if let Some(server) = self.server {
+            if let Some(server) = self.direct {
                 let walk = records::chain_blame(server, &self.anchor_zones, name, self.timeout);
                 let blame = tokio::time::timeout(self.timeout, walk)
                     .await

@@ -124,8 +124,16 @@ async fn every_dns_wait_honours_the_timeout_and_binary_labels_are_input_errors()
     let after = w.dns.queries.load(std::sync::atomic::Ordering::Relaxed);
     // The streamed run lines escape once: `\0`, never `\\0`.
     let lines: Vec<&str> = r.run_transcript.iter().map(|e| e.text.as_str()).collect();
-    assert!(lines.iter().any(|l| l.contains("bin\\0ary.test")), "{lines:?}");
-    assert!(!lines.iter().any(|l| l.contains("\\\\0") || l.contains('\0')), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("bin\\0ary.test")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("\\\\0") || l.contains('\0')),
+        "{lines:?}"
+    );
     let d = r.dns.unwrap();
     let (st, ev) = mx_evidence(&d);
     assert_eq!(st, DnsStatus::Fail, "{ev}");
