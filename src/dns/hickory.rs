@@ -14,6 +14,7 @@ use hickory_resolver::proto::dnssec::TrustAnchors;
 use hickory_resolver::proto::rr::RecordType;
 use hickory_resolver::{Resolver, ResolverBuilder, TokioResolver};
 
+use super::cache;
 use super::{
     DnsError, DnssecProof, Lookup, MxRecord, TlsaAnswer, check_name, records, reverse_name,
 };
@@ -39,6 +40,8 @@ pub struct HickoryLookup {
     /// Where the blame walk and answer explanations ask: the explicit server, else the
     /// first name server of the system configuration.
     direct: Option<SocketAddr>,
+    /// The validator's caching forwarder (kept alive with the lookup).
+    forwarder: Option<cache::Forwarder>,
     /// The zones of the trust anchors (`.` for the IANA root keys).
     anchor_zones: Vec<String>,
     timeout: Duration,
@@ -109,11 +112,6 @@ impl HickoryLookup {
             Some(path) => (load_trust_anchors(path)?, anchor_owners(path)),
             None => (TrustAnchors::default(), vec![".".to_string()]),
         };
-        let mut validating = builder(server, timeout)?.with_trust_anchor(Arc::new(anchors));
-        validating.options_mut().validate = true;
-        let validator = validating
-            .build()
-            .map_err(|e| DnsError::Setup(e.to_string()))?;
         let direct = server.or_else(|| {
             hickory_resolver::system_conf::read_system_conf()
                 .ok()
@@ -123,11 +121,21 @@ impl HickoryLookup {
                         .map(|ns| SocketAddr::new(ns.ip, 53))
                 })
         });
+        // The validator asks through the run's caching forwarder (one chain walk per
+        // distinct question and run), else straight.
+        let forwarder = direct.and_then(|up| cache::start(up, timeout));
+        let via = forwarder.as_ref().map(|f| f.addr).or(server);
+        let mut validating = builder(via, timeout)?.with_trust_anchor(Arc::new(anchors));
+        validating.options_mut().validate = true;
+        let validator = validating
+            .build()
+            .map_err(|e| DnsError::Setup(e.to_string()))?;
         Ok(Self {
             resolver,
             validator,
             server,
             direct,
+            forwarder: forwarder,
             anchor_zones,
             timeout,
             spent: std::sync::atomic::AtomicUsize::new(0),
@@ -409,7 +417,10 @@ impl Lookup for HickoryLookup {
                         _ => Vec::new(),
                     };
             }
-            if let Some(server) = self.direct {
+            // The blame walk asks through the forwarder too: the chain's answers are
+            // cached for every other MX host (refusals are not cached, and are seen).
+            let via = self.forwarder.as_ref().map(|f| f.addr).or(self.direct);
+            if let Some(server) = via {
                 let walk = records::chain_blame(server, &self.anchor_zones, name, self.timeout);
                 let blame = tokio::time::timeout(self.timeout, walk)
                     .await

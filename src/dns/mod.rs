@@ -9,6 +9,7 @@
 //! keys, or `--dnssec-anchor`) and labels the RRset secure, insecure, bogus or
 //! indeterminate ([`DnssecProof`]). The upstream resolver's AD bit is not trusted.
 
+mod cache;
 mod fixed;
 mod hickory;
 mod records;
