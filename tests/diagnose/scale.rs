@@ -1,5 +1,6 @@
 //! Scale: a domain with 500 MX hosts (none answering on the MX port) through the test
-//! DNS server. The run's DNS query count and time must stay bounded; the test prints
+//! DNS server. The run's DNS query count (< 13 per MX host) and time must stay bounded;
+//! the test prints
 //! both (BENCHMARKS.md quotes this output:
 //! `cargo test --test diagnose scale -- --nocapture`).
 
@@ -56,6 +57,8 @@ async fn five_hundred_mx_hosts_stay_within_the_query_budget() {
     );
     assert_eq!(r.endpoints.len(), HOSTS);
     assert_eq!(d.worst(DnsCheck::Mx), Some(DnsStatus::Fail), "{}", dump(&d));
-    assert!(queries < 40 * HOSTS, "{queries} queries");
+    // 12.1 per host measured; without the validator's caching forwarder it was 14.4
+    // (the chain's DNSKEY and DS asked again for every host).
+    assert!(queries < 13 * HOSTS, "{queries} queries");
     assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
 }
