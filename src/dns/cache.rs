@@ -195,3 +195,76 @@ fn truncate(answer: &mut Vec<u8>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// An upstream on loopback that answers every query with its header echoed back
+    /// (QR set, NOERROR) plus `pad` bytes, counting what it receives.
+    async fn upstream(pad: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+        let sock = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = count.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, peer)) = sock.recv_from(&mut buf).await {
+                c.fetch_add(1, Ordering::Relaxed);
+                let mut answer = buf[..n].to_vec();
+                answer[2] |= 0x80;
+                answer.extend(std::iter::repeat_n(0u8, pad));
+                let _ = sock.send_to(&answer, peer).await;
+            }
+        });
+        (addr, count)
+    }
+
+    fn query(id: u16, name: &[u8]) -> Vec<u8> {
+        let mut q = id.to_be_bytes().to_vec();
+        q.extend([1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        q.push(name.len() as u8);
+        q.extend_from_slice(name);
+        q.extend([0, 0, 48, 0, 1]);
+        q
+    }
+
+    #[tokio::test]
+    async fn asks_upstream_once_per_question_and_keeps_ids() {
+        let (up, count) = upstream(0).await;
+        let fwd = start(up, Duration::from_secs(2)).unwrap();
+        let client = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        client.connect(fwd.addr).await.unwrap();
+        let mut buf = [0u8; 2048];
+        // The same question (case differs, as with 0x20 randomisation), three IDs.
+        for (id, name) in [(7u16, &b"test"[..]), (8, b"TeSt"), (9, b"test")] {
+            client.send(&query(id, name)).await.unwrap();
+            let n = client.recv(&mut buf).await.unwrap();
+            assert_eq!(u16::from_be_bytes([buf[0], buf[1]]), id);
+            assert!(n >= 12);
+        }
+        assert_eq!(count.load(Ordering::Relaxed), 1);
+        client.send(&query(10, b"other")).await.unwrap();
+        client.recv(&mut buf).await.unwrap();
+        assert_eq!(count.load(Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test]
+    async fn long_answers_go_truncated_over_udp() {
+        let (up, _) = upstream(2000).await;
+        let fwd = start(up, Duration::from_secs(2)).unwrap();
+        let client = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        client.connect(fwd.addr).await.unwrap();
+        client.send(&query(1, b"big")).await.unwrap();
+        let mut buf = [0u8; 4096];
+        let n = client.recv(&mut buf).await.unwrap();
+        assert!(n <= UDP_MAX, "{n}");
+        assert_ne!(buf[2] & 0x02, 0, "TC must be set");
+    }
+
+    #[test]
+    fn no_runtime_no_forwarder() {
+        assert!(start("127.0.0.1:9".parse().unwrap(), Duration::from_secs(1)).is_none());
+    }
+}
