@@ -135,7 +135,7 @@ impl HickoryLookup {
             validator,
             server,
             direct,
-            forwarder: forwarder,
+            forwarder,
             anchor_zones,
             timeout,
             spent: std::sync::atomic::AtomicUsize::new(0),
