@@ -280,6 +280,9 @@ pub struct Settings {
     pub mx_port: u16,
     /// DNSBL zones to query (`--dnsbl`); empty means [`DEFAULT_DNSBL_ZONES`].
     pub dnsbl: Vec<String>,
+    /// DKIM selectors to check (`--dkim-selector`); empty means discovery over the
+    /// selectors common senders publish.
+    pub dkim_selectors: Vec<String>,
     /// The HTTPS port of the MTA-STS policy host (443; tests use a loopback port).
     pub mta_sts_port: u16,
     /// The provider preset in use (`--preset`), whose hints extend verdict advice.
@@ -336,6 +339,7 @@ impl Settings {
             mx: false,
             mx_port: 25,
             dnsbl: Vec::new(),
+            dkim_selectors: Vec::new(),
             mta_sts_port: 443,
             preset: None,
             dnssec_anchor: None,

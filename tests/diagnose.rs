@@ -8,6 +8,12 @@
 
 #[path = "diagnose/dnssec.rs"]
 mod dnssec;
+#[path = "diagnose/hostile_dns.rs"]
+mod hostile_dns;
+#[path = "diagnose/report.rs"]
+mod report;
+#[path = "diagnose/scale.rs"]
+mod scale;
 #[path = "diagnose/sts.rs"]
 mod sts;
 mod support;
@@ -54,6 +60,8 @@ struct World {
     anchor: tempfile::NamedTempFile,
     mx_port: u16,
     sts_port: u16,
+    /// The zone data the DNS server serves (for a second server with other habits).
+    zone: Zone,
     _servers: Vec<LabServer>,
     _sts: tokio::task::JoinHandle<()>,
 }
@@ -151,12 +159,15 @@ async fn world() -> World {
         .a("mx1.nodane.test", "127.0.0.2");
     // Null and implicit MX.
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
+    report::zones(&mut z);
+    hostile_dns::zones(&mut z);
     // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
     // domain is an insecure delegation from it.
     let signing = Signing::new(&["good.test", "bogus.test"], &["_25._tcp.mx1.bogus.test"]);
     let mut anchor = tempfile::NamedTempFile::new().unwrap();
     std::io::Write::write_all(&mut anchor, signing.anchor().as_bytes()).unwrap();
     z.signing = Some(Arc::new(signing));
+    let zone = z.clone();
     let dns = TestDns::start(z).await;
     let mut policies = HashMap::new();
     policies.insert(
@@ -171,6 +182,7 @@ async fn world() -> World {
         "mta-sts.warn.test".to_string(),
         "version: STSv1\nmode: testing\nmx: alias.warn.test\nmax_age: 600\n".to_string(),
     );
+    hostile_dns::policies(&mut policies);
     let (sts_port, sts) = sts_server(&pki, policies).await;
     World {
         pki,
@@ -178,6 +190,7 @@ async fn world() -> World {
         anchor,
         mx_port,
         sts_port,
+        zone,
         _servers: servers,
         _sts: sts,
     }
@@ -198,6 +211,8 @@ fn settings(w: &World, domain: &str) -> Settings {
         ("mta-sts.good.test".into(), "127.0.0.1".parse().unwrap()),
         ("mta-sts.bad.test".into(), "127.0.0.1".parse().unwrap()),
         ("mta-sts.warn.test".into(), "127.0.0.1".parse().unwrap()),
+        ("mta-sts.hugests.test".into(), "127.0.0.1".parse().unwrap()),
+        ("mta-sts.cutsts.test".into(), "127.0.0.1".parse().unwrap()),
     ];
     s.dnsbl = vec!["bl.test".into()];
     s.dnssec_anchor = Some(w.anchor.path().to_path_buf());
@@ -269,6 +284,7 @@ async fn zone_built_to_pass_passes_every_check() {
         DnsCheck::MxTls,
         DnsCheck::Spf,
         DnsCheck::Dmarc,
+        DnsCheck::Dkim,
         DnsCheck::MtaSts,
         DnsCheck::TlsRpt,
         DnsCheck::Dane,
@@ -455,6 +471,7 @@ async fn cli_mx_json_and_text() {
         "mx_tls",
         "spf",
         "dmarc",
+        "dkim",
         "mta_sts",
         "tls_rpt",
         "dane",
@@ -471,8 +488,9 @@ async fn cli_mx_json_and_text() {
     assert_eq!(doc["dns"]["mx"][1]["host"], "mx2.good.test");
     assert_eq!(doc["endpoints"].as_array().unwrap().len(), 2);
 
-    // Without --dnssec-anchor only the IANA root keys are trusted: the test zone's
-    // signatures lead nowhere, so its TLSA is not accepted.
+    // Without --dnssec-anchor only the IANA root keys are trusted, and the test server
+    // has no root zone: this resolver path proves nothing (indeterminate, warn), and the
+    // evidence names the query that failed.
     let mut no_anchor = args("good.test", true);
     no_anchor.truncate(no_anchor.len() - 4);
     no_anchor.extend(["--format".into(), "json".into()]);
@@ -486,9 +504,16 @@ async fn cli_mx_json_and_text() {
         .collect();
     assert_eq!(dane.len(), 2, "{doc}");
     for f in dane {
-        assert_eq!(f["status"], "fail", "{f}");
+        assert_eq!(f["status"], "warn", "{f}");
         assert!(
-            f["evidence"].as_str().unwrap().contains("DNSSEC: bogus"),
+            f["evidence"]
+                .as_str()
+                .unwrap()
+                .contains("DNSSEC: indeterminate (DNSKEY .: "),
+            "{f}"
+        );
+        assert!(
+            f["advice"].as_str().unwrap().contains("--dns-server"),
             "{f}"
         );
     }
@@ -502,6 +527,45 @@ async fn cli_mx_json_and_text() {
     );
     assert!(text.contains("fail  spf"), "{text}");
     assert!(text.contains("advice:"), "{text}");
+    // The newer checks in text and JSON: DKIM via --dkim-selector, inherited DMARC.
+    let mut custom = args("custom.test", true);
+    custom.extend(["--dkim-selector".into(), "corp2026".into()]);
+    let out = bin().args(&custom).output().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dkim: Vec<&serde_json::Value> = doc["dns"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "dkim")
+        .collect();
+    assert_eq!(dkim.len(), 2, "{doc}");
+    assert_eq!(
+        dkim[0]["subject"], "corp2026._domainkey.custom.test",
+        "{doc}"
+    );
+    assert_eq!(dkim[0]["status"], "pass", "{doc}");
+    assert!(
+        dkim[0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("RSA 2048 bits")
+    );
+    let out = bin()
+        .args(args("sub.inherit.test", false))
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pass  dmarc"), "{text}");
+    assert!(
+        text.contains("inherited from the organizational domain inherit.test"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warn  dkim") && text.contains("selectors tried"),
+        "{text}"
+    );
+
     // Without --mx there is no dns object.
     let out = bin()
         .args([

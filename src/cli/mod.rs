@@ -225,6 +225,10 @@ pub struct ProbeArgs {
     /// [default: zen.spamhaus.org, bl.spamcop.net].
     #[arg(long, value_name = "ZONE")]
     pub dnsbl: Vec<String>,
+    /// DKIM selector to check at SELECTOR._domainkey.DOMAIN; repeatable (given: only
+    /// these) [default: discovery over the selectors common senders publish].
+    #[arg(long, value_name = "SEL")]
+    pub dkim_selector: Vec<String>,
     /// Provider preset: fills host, ports and AUTH mechanism, adds provider hints to the
     /// advice (`smtptui presets` lists them; `ses:REGION` picks a region).
     #[arg(long, value_name = "NAME")]
@@ -492,6 +496,14 @@ impl ProbeArgs {
         ] {
             if port == Some(0) {
                 return Err(UsageError(format!("--{name} must be 1-65535")));
+            }
+        }
+        for sel in &self.dkim_selector {
+            let v = crate::diagnose::dkim::valid_selector(sel).map_err(|e| {
+                UsageError(format!("--dkim-selector `{}`: {e}", sel.escape_debug()))
+            })?;
+            if !s.dkim_selectors.contains(&v) {
+                s.dkim_selectors.push(v);
             }
         }
         if let Some(p) = self.mx_port {

@@ -113,10 +113,17 @@ fn domain_and_preset_options() {
         "BL.Test.",
         "--dnsbl",
         "bl.test",
+        "--dkim-selector",
+        "Corp2026",
+        "--dkim-selector",
+        "s1",
+        "--dkim-selector",
+        "corp2026",
     ])
     .unwrap();
     assert!(s.mx);
     assert_eq!(s.dnsbl, ["bl.test"]);
+    assert_eq!(s.dkim_selectors, ["corp2026", "s1"]);
     assert_eq!((s.mx_port, s.mta_sts_port), (25, 443));
     let s = parse(&[
         "check",
@@ -157,6 +164,8 @@ fn domain_and_preset_options() {
         &["check"][..],
         &["check", "--preset", "nope"],
         &["check", "d", "--dnsbl", "bad zone"],
+        &["check", "d", "--mx", "--dkim-selector", "a b"],
+        &["check", "d", "--mx", "--dkim-selector", ""],
         &["check", "d", "--mx", "--preset", "gmail"],
         &["check", "d", "--mx-port", "0"],
     ] {

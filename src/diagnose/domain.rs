@@ -5,12 +5,44 @@ use std::time::Duration;
 
 use super::policy::{self, StsMode};
 use super::{MxKind, MxPlan, addresses, finding, net, spf as spf_check};
-use crate::dns::{DnsError, Lookup, StaticTable};
-use crate::model::{DnsCheck, DnsFinding, DnsStatus};
+use std::fmt::Write as _;
+
+use crate::dns::{DnsError, Lookup, StaticTable, organizational_domain};
+use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
 use crate::tls::TlsClient;
 
-/// MX, null MX and implicit MX findings from the plan.
-pub(super) fn mx_findings(plan: &MxPlan) -> Vec<DnsFinding> {
+/// How many of the planned hosts answered on the MX port in the probe: (hosts that
+/// greeted on at least one address, hosts that were probed, the dead ones with why).
+fn reachability(plan: &MxPlan, reports: &[EndpointReport]) -> (usize, usize, Vec<String>) {
+    let mut alive = 0;
+    let mut probed = 0;
+    let mut dead = Vec::new();
+    for h in &plan.hosts {
+        let mine: Vec<&EndpointReport> = reports
+            .iter()
+            .filter(|r| r.endpoint.host == h.host)
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        probed += 1;
+        if mine.iter().any(|r| r.banner.is_some()) {
+            alive += 1;
+        } else {
+            let why = mine
+                .iter()
+                .map(|r| format!("{} {}", r.endpoint.address, r.verdict.class))
+                .collect::<Vec<_>>()
+                .join(", ");
+            dead.push(format!("MX {} {} ({why})", h.preference, h.host));
+        }
+    }
+    (alive, probed, dead)
+}
+
+/// MX, null MX and implicit MX findings from the plan, with what the probe saw of each
+/// MX host on the MX port (`reports`).
+pub(super) fn mx_findings(plan: &MxPlan, reports: &[EndpointReport]) -> Vec<DnsFinding> {
     let d = plan.domain.as_str();
     let list = || {
         plan.hosts
@@ -71,6 +103,12 @@ pub(super) fn mx_findings(plan: &MxPlan) -> Vec<DnsFinding> {
                 .as_ref()
                 .map_or_else(|| "no MX and no address".to_string(), ToString::to_string);
             let advice = match plan.error {
+                Some(DnsError::InvalidName { .. }) => {
+                    "Give the domain as an ASCII DNS name (the IDNA xn-- form for internationalised names); nothing was queried."
+                }
+                Some(DnsError::BadAnswer { .. }) => {
+                    "The name server's answer is broken (see the evidence): fix the zone or its server; senders cannot use it."
+                }
                 Some(DnsError::ServerFailure { .. } | DnsError::Timeout { .. }) => {
                     "The MX lookup failed: fix the domain's name servers (senders defer mail until it answers)."
                 }
@@ -101,14 +139,78 @@ pub(super) fn mx_findings(plan: &MxPlan) -> Vec<DnsFinding> {
             } else {
                 (DnsStatus::Pass, "The MX records resolve.")
             };
-            vec![finding(DnsCheck::Mx, d, status, &list(), advice)]
+            let mut evidence = list();
+            let org = organizational_domain(d);
+            let outside: Vec<String> = plan
+                .hosts
+                .iter()
+                .filter(|h| h.host.parse::<IpAddr>().is_err())
+                .map(|h| organizational_domain(&h.host))
+                .filter(|o| *o != org)
+                .fold(Vec::new(), |mut v, o| {
+                    if !v.contains(&o) {
+                        v.push(o);
+                    }
+                    v
+                });
+            if !outside.is_empty() {
+                let _ = write!(
+                    evidence,
+                    "; hosted outside the organizational domain {org}: {}",
+                    outside.join(", ")
+                );
+            }
+            let aliases: Vec<String> = plan
+                .hosts
+                .iter()
+                .filter(|h| !h.cname.is_empty())
+                .map(|h| format!("{} → CNAME {}", h.host, h.cname.join(" → ")))
+                .collect();
+            let (status, advice) = if aliases.is_empty() || status == DnsStatus::Fail {
+                (status, advice)
+            } else {
+                let _ = write!(evidence, "; MX target is an alias: {}", aliases.join("; "));
+                (
+                    DnsStatus::Warn,
+                    "An MX must name a host, not a CNAME (RFC 2181 10.3, RFC 5321 5.1): point the MX at the canonical name.",
+                )
+            };
+            let (alive, probed, dead) = reachability(plan, reports);
+            let (status, advice) = if probed == 0 || status == DnsStatus::Fail {
+                (status, advice)
+            } else if alive == 0 {
+                let _ = write!(
+                    evidence,
+                    "; no MX host answered on port 25: {}",
+                    dead.join("; ")
+                );
+                (
+                    DnsStatus::Fail,
+                    "No MX host answers on port 25 from here: the domain cannot receive mail (or this network blocks outbound port 25 — compare with another network).",
+                )
+            } else if !dead.is_empty() {
+                let _ = write!(
+                    evidence,
+                    "; {} of {probed} MX hosts unreachable on port 25: {}",
+                    dead.len(),
+                    dead.join("; ")
+                );
+                (
+                    DnsStatus::Warn,
+                    "A backup MX that does not answer delays mail when the primary is down (and spammers target it): fix it or remove its MX record.",
+                )
+            } else {
+                let _ = write!(evidence, "; all {probed} MX host(s) answered on port 25");
+                (status, advice)
+            };
+            vec![finding(DnsCheck::Mx, d, status, &evidence, advice)]
         }
     }
 }
 
 /// The SPF finding.
-pub(super) async fn spf<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
-    let (status, evidence, advice) = spf_check::check(lookup, domain).await;
+pub(super) async fn spf<L: Lookup>(lookup: &L, domain: &str, null_mx: bool) -> DnsFinding {
+    let (status, evidence, advice) = spf_check::check(lookup, domain, null_mx).await;
     DnsFinding {
         check: DnsCheck::Spf,
         subject: crate::model::escape_str(domain),
@@ -120,7 +222,7 @@ pub(super) async fn spf<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
 
 /// TXT records at `name` that start with `v=VERSION`; `Err` on a lookup failure other
 /// than "no such record".
-async fn versioned<L: Lookup>(
+pub(super) async fn versioned<L: Lookup>(
     lookup: &L,
     name: &str,
     version: &str,
@@ -135,83 +237,8 @@ async fn versioned<L: Lookup>(
     }
 }
 
-/// The DMARC finding.
-pub(super) async fn dmarc<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
-    let name = format!("_dmarc.{domain}");
-    let f = |status, evidence: &str, advice: &str| {
-        finding(DnsCheck::Dmarc, domain, status, evidence, advice)
-    };
-    let records = match versioned(lookup, &name, "DMARC1").await {
-        Ok(r) => r,
-        Err(e) => {
-            return f(
-                DnsStatus::Fail,
-                &e.to_string(),
-                "The DMARC lookup failed: fix the domain's name servers.",
-            );
-        }
-    };
-    let record = match records.as_slice() {
-        [] => {
-            return f(
-                DnsStatus::Fail,
-                &format!("no v=DMARC1 TXT record at {name}"),
-                "Publish a DMARC record, starting with `v=DMARC1; p=none; rua=mailto:dmarc@DOMAIN` to collect reports, then move to quarantine or reject.",
-            );
-        }
-        [one] => one,
-        many => {
-            return f(
-                DnsStatus::Fail,
-                &format!("{} DMARC records at {name}", many.len()),
-                "Keep exactly one DMARC record: with several, receivers ignore DMARC.",
-            );
-        }
-    };
-    match policy::parse_dmarc(record) {
-        Err(e) => f(
-            DnsStatus::Fail,
-            &format!("{record}: {e}"),
-            "Fix the DMARC record's syntax (`v=DMARC1; p=quarantine; rua=mailto:...`).",
-        ),
-        Ok(d) => {
-            let rua = if d.rua.is_empty() {
-                "no rua".to_string()
-            } else {
-                format!("rua {}", d.rua.join(", "))
-            };
-            let evidence = format!("p={}, {rua}, pct={}: {record}", d.policy, d.pct);
-            if d.policy == "none" {
-                f(
-                    DnsStatus::Warn,
-                    &evidence,
-                    "p=none only monitors: once the reports look clean, move to p=quarantine, then p=reject.",
-                )
-            } else if d.rua.is_empty() {
-                f(
-                    DnsStatus::Warn,
-                    &evidence,
-                    "Add rua=mailto:... to receive aggregate reports; without them failures go unseen.",
-                )
-            } else if d.pct < 100 {
-                f(
-                    DnsStatus::Warn,
-                    &evidence,
-                    "The policy applies to only part of the mail (pct < 100): raise pct to 100.",
-                )
-            } else {
-                f(
-                    DnsStatus::Pass,
-                    &evidence,
-                    "DMARC is enforced and reported.",
-                )
-            }
-        }
-    }
-}
-
 /// The TLS-RPT finding.
-pub(super) async fn tls_rpt<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
+pub(super) async fn tls_rpt<L: Lookup>(lookup: &L, domain: &str, null_mx: bool) -> DnsFinding {
     let name = format!("_smtp._tls.{domain}");
     let f = |status, evidence: &str, advice: &str| {
         finding(DnsCheck::TlsRpt, domain, status, evidence, advice)
@@ -221,6 +248,13 @@ pub(super) async fn tls_rpt<L: Lookup>(lookup: &L, domain: &str) -> DnsFinding {
             DnsStatus::Fail,
             &e.to_string(),
             "The TLS-RPT lookup failed: fix the domain's name servers.",
+        ),
+        Ok(r) if r.is_empty() && null_mx => f(
+            DnsStatus::Pass,
+            &format!(
+                "no v=TLSRPTv1 TXT record at {name}; not needed: the domain accepts no mail (null MX)"
+            ),
+            "Nothing to do: senders never deliver to a null-MX domain, so there is no TLS to report on.",
         ),
         Ok(r) if r.is_empty() => f(
             DnsStatus::Warn,
@@ -275,6 +309,15 @@ pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
         }
     };
     let id = match records.as_slice() {
+        [] if c.plan.kind == MxKind::Null => {
+            return f(
+                DnsStatus::Pass,
+                &format!(
+                    "no v=STSv1 TXT record at {name}; not needed: the domain accepts no mail (null MX)"
+                ),
+                "Nothing to do: MTA-STS protects delivery to MX hosts, and a null-MX domain has none.",
+            );
+        }
         [] => {
             return f(
                 DnsStatus::Warn,

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::dane::{TlsaMatch, match_record};
 use super::{PlannedHost, addresses, finding, net};
-use crate::dns::{DnsError, DnssecProof, Lookup, StaticTable, TlsaRecord, reversed_labels};
+use crate::dns::{
+    DnsError, DnssecProof, Lookup, StaticTable, TlsaRecord, organizational_domain, reversed_labels,
+};
 use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
 use crate::tls::TlsClient;
 
@@ -57,6 +59,16 @@ async fn ptr_checks<L: Lookup>(
     let s = addr.to_string();
     let names = match c.lookup.lookup_ptr(addr).await {
         Ok(n) => n,
+        Err(e @ DnsError::Budget { .. }) => {
+            out.push(finding(
+                DnsCheck::Ptr,
+                &s,
+                DnsStatus::Warn,
+                &e.to_string(),
+                "Not checked: the run's DNS budget is spent (a domain with this many MX hosts or lookups is itself suspect).",
+            ));
+            return Vec::new();
+        }
         Err(e) => {
             out.push(finding(
                 DnsCheck::Ptr,
@@ -147,6 +159,23 @@ fn banner_check(r: &EndpointReport, addr: IpAddr, ptrs: &[String]) -> DnsFinding
             &format!("greeting {name} = PTR"),
             "The greeting name matches reverse DNS.",
         ),
+        Some(name)
+            if ptrs
+                .iter()
+                .any(|p| organizational_domain(p) == organizational_domain(&name)) =>
+        {
+            finding(
+                DnsCheck::BannerPtrMatch,
+                &s,
+                DnsStatus::Warn,
+                &format!(
+                    "greeting {name}, PTR {} (same organizational domain {})",
+                    ptrs.join(", "),
+                    organizational_domain(&name)
+                ),
+                "The greeting names another host of the same organization: set it to this address's PTR name exactly (receivers compare HELO/greeting with reverse DNS).",
+            )
+        }
         Some(name) => finding(
             DnsCheck::BannerPtrMatch,
             &s,
@@ -199,6 +228,41 @@ fn mx_tls(r: &EndpointReport, host: &str, addr: IpAddr) -> DnsFinding {
     }
 }
 
+/// What a DNSBL's A answer means.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum DnsblAnswer {
+    /// A listing: an answer in 127.0.0.2–127.0.0.255 (RFC 5782 2.1).
+    Listed,
+    /// Not a listing: an error or refusal code, or a rewriting resolver.
+    Error(&'static str),
+}
+
+/// Reads a DNSBL answer per RFC 5782 and the lists' documented error codes: 127.0.0.1
+/// must never be listed (URIBL answers it to refused queries), Spamhaus answers
+/// 127.255.255.x to refused / rate-limited / public-resolver queries, and an address
+/// outside 127/8 is a resolver that rewrites NXDOMAIN. Listed only when every address
+/// is a listing code.
+pub(super) fn dnsbl_answer(addrs: &[IpAddr]) -> DnsblAnswer {
+    let mut verdict = DnsblAnswer::Listed;
+    for a in addrs {
+        let IpAddr::V4(v) = a else {
+            return DnsblAnswer::Error("IPv6 answer, not a listing code");
+        };
+        let o = v.octets();
+        let why = match o {
+            [127, 0, 0, 1] => {
+                "127.0.0.1 is not a listing (RFC 5782; lists answer it to refused queries)"
+            }
+            [127, 255, 255, _] => "query refused (the list's error code)",
+            [127, 0, 0, n] if n >= 2 => continue,
+            [127, ..] => "answer outside 127.0.0.2-127.0.0.255, not a documented listing code",
+            _ => "answer outside 127.0.0.0/8: the resolver rewrites missing names",
+        };
+        verdict = DnsblAnswer::Error(why);
+    }
+    verdict
+}
+
 async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
     let subj = addr.to_string();
     let rev = reversed_labels(addr);
@@ -208,14 +272,12 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
         let q = format!("{rev}.{zone}");
         match c.lookup.lookup_ip(&q).await {
             Ok(a) => {
-                // Spamhaus and others answer 127.255.255.x for refused / rate-limited queries.
                 let codes: Vec<String> = a.iter().map(ToString::to_string).collect();
-                if a.iter()
-                    .all(|x| matches!(x, IpAddr::V4(v) if v.octets()[..3] == [127, 255, 255]))
-                {
-                    errors.push(format!("{zone}: query refused ({})", codes.join(", ")));
-                } else {
-                    listed.push(format!("{zone} ({})", codes.join(", ")));
+                match dnsbl_answer(&a) {
+                    DnsblAnswer::Listed => listed.push(format!("{zone} ({})", codes.join(", "))),
+                    DnsblAnswer::Error(why) => {
+                        errors.push(format!("{zone}: {why} ({})", codes.join(", ")));
+                    }
                 }
             }
             Err(DnsError::NxDomain { .. } | DnsError::NoAddress { .. }) => {}
@@ -249,6 +311,9 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
     }
 }
 
+/// Advice when the resolver path, not the zone, kept DNSSEC from reaching a verdict.
+const RESOLVER_ADVICE: &str = "The resolver in use refused or stripped part of the DNSSEC chain, so nothing about the zone is proven (not the zone's fault as far as this run can tell): run again through a validating resolver that passes DNSSEC records (--dns-server ADDR). DANE senders validate through their own resolvers.";
+
 async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
     let name = format!("_25._tcp.{}", h.host);
     let f = |status, evidence: &str, advice: &str| {
@@ -263,6 +328,13 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
                 "DANE is not deployed: with a DNSSEC-signed zone, publish `3 1 1 <sha256 of the key>` at _25._tcp.MX to make STARTTLS downgrade-proof.",
             );
         }
+        Err(e @ DnsError::Budget { .. }) => {
+            return f(
+                DnsStatus::Warn,
+                &e.to_string(),
+                "DANE not checked: the run's DNS budget is spent (a domain with this many MX hosts is itself suspect).",
+            );
+        }
         Err(e) => {
             return f(
                 DnsStatus::Fail,
@@ -271,7 +343,19 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
             );
         }
     };
-    let shown: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
+    let all: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
+    // Evidence stays bounded: a long RRset is summarised (the first three, then a count).
+    let shown: Vec<String> = if all.len() > 4 {
+        let mut s: Vec<String> = all[..3].to_vec();
+        s.push(format!(
+            "… and {} more ({} TLSA records)",
+            all.len() - 3,
+            all.len()
+        ));
+        s
+    } else {
+        all.clone()
+    };
     if answer.dnssec == DnssecProof::Bogus {
         if shown.is_empty() {
             // Nothing served: the "no TLSA" answer itself did not validate (a signed
@@ -287,10 +371,28 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         return f(
             DnsStatus::Fail,
             &format!(
-                "TLSA {} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor)",
-                shown.join(", ")
+                "TLSA {} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor{})",
+                shown.join(", "),
+                answer
+                    .blame
+                    .as_ref()
+                    .map_or_else(String::new, |b| format!("; {b}"))
             ),
             "DANE senders defer mail to this MX while its TLSA RRset is bogus: re-sign the zone and check that the DS at the parent matches the DNSKEY.",
+        );
+    }
+    let indeterminate = format!(
+        "DNSSEC: indeterminate ({}): this resolver path cannot prove anything",
+        answer
+            .blame
+            .as_deref()
+            .unwrap_or("validation reached no verdict")
+    );
+    if answer.dnssec == DnssecProof::Indeterminate && shown.is_empty() {
+        return f(
+            DnsStatus::Warn,
+            &format!("no TLSA record seen at {name}; {indeterminate}"),
+            RESOLVER_ADVICE,
         );
     }
     let Some(tls) = c.tls else {
@@ -333,17 +435,19 @@ async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
         DnssecProof::Secure => "DNSSEC: secure (validated from the trust anchor by smtptui)",
         DnssecProof::Insecure => "DNSSEC: insecure (the zone is provably unsigned)",
         DnssecProof::Bogus => "DNSSEC: bogus",
-        DnssecProof::Indeterminate => "DNSSEC: indeterminate (validation reached no verdict)",
+        DnssecProof::Indeterminate => indeterminate.as_str(),
     };
     match matched {
         Some(i) => {
-            let ev = format!("{} matches the chain of {addr}; {dnssec}", shown[i]);
+            let ev = format!("{} matches the chain of {addr}; {dnssec}", all[i]);
             if answer.dnssec == DnssecProof::Secure {
                 f(
                     DnsStatus::Pass,
                     &ev,
                     "DANE is deployed and the presented chain matches.",
                 )
+            } else if answer.dnssec == DnssecProof::Indeterminate {
+                f(DnsStatus::Warn, &ev, RESOLVER_ADVICE)
             } else {
                 f(
                     DnsStatus::Warn,

@@ -6,6 +6,8 @@
 //! pass/warn/fail status, escaped evidence and advice.
 
 pub mod dane;
+pub mod dkim;
+mod dmarc;
 mod domain;
 mod hosts;
 pub mod net;
@@ -13,7 +15,10 @@ pub mod policy;
 pub mod run;
 pub mod spf;
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use crate::classify::infer;
@@ -24,6 +29,9 @@ use crate::model::{
 };
 use crate::settings::{DEFAULT_DNSBL_ZONES, FamilyFilter, Settings};
 use crate::tls::TlsClient;
+
+/// MX hosts whose per-host checks (PTR, DNSBL, DANE ...) run at once.
+const HOST_WIDTH: usize = 16;
 
 /// How the domain's mail exchangers were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +57,9 @@ pub struct PlannedHost {
     pub addrs: Vec<IpAddr>,
     /// Why it has no address, when it has none.
     pub error: Option<DnsError>,
+    /// The CNAME chain the host name resolved through (an MX must not be an alias,
+    /// RFC 2181 10.3); empty for a proper host name.
+    pub cname: Vec<String>,
 }
 
 /// The MX plan of a domain.
@@ -137,7 +148,16 @@ pub async fn plan_mx<L: Lookup>(
         }
     };
     for (preference, host) in targets {
-        let (addrs, error) = match addresses(lookup, table, &host).await {
+        let mut cname = Vec::new();
+        let found = if host.parse::<IpAddr>().is_ok() || table.get(&host).is_some() {
+            addresses(lookup, table, &host).await
+        } else {
+            lookup.lookup_ip_traced(&host).await.map(|(a, c)| {
+                cname = c;
+                a
+            })
+        };
+        let (addrs, error) = match found {
             Ok(a) => {
                 let kept: Vec<IpAddr> = a.into_iter().filter(|a| keep(family, *a)).collect();
                 let err = kept.is_empty().then(|| DnsError::NoAddress {
@@ -158,6 +178,7 @@ pub async fn plan_mx<L: Lookup>(
             host,
             addrs,
             error,
+            cname,
         });
     }
     if plan.kind == MxKind::Implicit && plan.hosts.iter().all(|h| h.addrs.is_empty()) {
@@ -234,6 +255,30 @@ impl MxPlan {
     }
 }
 
+/// Polls every future to completion, all at once.
+pub(crate) async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut futs: Vec<Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in futs.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *slot = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
 /// Builds a finding (escaping subject and evidence).
 pub(crate) fn finding(
     check: DnsCheck,
@@ -276,7 +321,7 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
     } else {
         s.dnsbl.clone()
     };
-    let mut findings = domain::mx_findings(plan);
+    let mut findings = domain::mx_findings(plan, inputs.reports);
     let ctx = domain::DomainCtx {
         lookup,
         table: &table,
@@ -285,11 +330,18 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         https_port: s.mta_sts_port,
         limit,
     };
-    let (spf, dmarc, sts, rpt) = tokio::join!(
-        domain::spf(lookup, &plan.domain),
-        domain::dmarc(lookup, &plan.domain),
+    let null_mx = plan.kind == MxKind::Null;
+    let dmarc_kind = match (&plan.kind, &plan.error) {
+        (MxKind::Null, _) => dmarc::Kind::NullMx,
+        (MxKind::Missing, Some(DnsError::NxDomain { .. })) => dmarc::Kind::Nonexistent,
+        _ => dmarc::Kind::Mail,
+    };
+    let (spf, dmarc, dkim, sts, rpt) = tokio::join!(
+        domain::spf(lookup, &plan.domain, null_mx),
+        dmarc::dmarc(lookup, &plan.domain, dmarc_kind),
+        dkim::dkim(lookup, &plan.domain, &s.dkim_selectors, null_mx, limit),
         domain::mta_sts(&ctx),
-        domain::tls_rpt(lookup, &plan.domain),
+        domain::tls_rpt(lookup, &plan.domain, null_mx),
     );
     let hctx = hosts::HostCtx {
         lookup,
@@ -301,12 +353,21 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         ehlo: &s.ehlo_name,
         limit,
     };
+    // MX hosts are checked a bounded number at a time, findings kept in plan order.
     let mut per_host = Vec::new();
-    for h in &plan.hosts {
-        per_host.extend(hosts::host_findings(&hctx, h).await);
+    for group in plan.hosts.chunks(HOST_WIDTH) {
+        let futs: Vec<_> = group
+            .iter()
+            .map(|h| hosts::host_findings(&hctx, h))
+            .collect();
+        for f in join_all(futs).await {
+            per_host.extend(f);
+        }
     }
     findings.extend(per_host);
-    findings.extend([spf, dmarc, sts, rpt]);
+    findings.extend([spf, dmarc]);
+    findings.extend(dkim);
+    findings.extend([sts, rpt]);
     DnsReport {
         domain: escape_str(&plan.domain),
         mx: plan.mx_hosts(),

@@ -15,6 +15,12 @@ use crate::tls::TlsClient;
 /// Largest policy file or reply read.
 const LIMIT: usize = 64 * 1024;
 
+/// Largest MTA-STS policy body accepted (RFC 8461 3.3: 64 KiB).
+pub const POLICY_LIMIT: usize = 64 * 1024;
+
+/// Room for the HTTP header in front of the policy body.
+const HEADER_ROOM: usize = 16 * 1024;
+
 /// Why a fetch failed, in words (escaped).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -54,7 +60,7 @@ pub async fn fetch_sts_policy(
     let raw = tokio::time::timeout(limit, async {
         stream.write_all(request.as_bytes()).await?;
         stream.flush().await?;
-        read_to_limit(&mut stream).await
+        read_to_limit(&mut stream, POLICY_LIMIT + HEADER_ROOM).await
     })
     .await
     .map_err(|_| FetchError(format!("HTTPS GET from {host} timed out")))?
@@ -62,7 +68,9 @@ pub async fn fetch_sts_policy(
     parse_http_response(&raw)
 }
 
-async fn read_to_limit<S: AsyncRead + Unpin>(s: &mut S) -> std::io::Result<Vec<u8>> {
+/// Reads until EOF or until more than `limit` bytes arrived (the caller sees the
+/// excess: it never mistakes a cut body for a whole one).
+async fn read_to_limit<S: AsyncRead + Unpin>(s: &mut S, limit: usize) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -70,7 +78,7 @@ async fn read_to_limit<S: AsyncRead + Unpin>(s: &mut S) -> std::io::Result<Vec<u
             Ok(0) => break,
             Ok(n) => {
                 out.extend_from_slice(&buf[..n]);
-                if out.len() > LIMIT {
+                if out.len() > limit {
                     break;
                 }
             }
@@ -82,7 +90,9 @@ async fn read_to_limit<S: AsyncRead + Unpin>(s: &mut S) -> std::io::Result<Vec<u
     Ok(out)
 }
 
-/// Parses an HTTP/1.x response: status 200, `text/plain`, body (chunked or not).
+/// Parses an HTTP/1.x response: status 200, `text/plain`, body (chunked or not). A body
+/// over [`POLICY_LIMIT`], a `Content-Length` over it, or a body shorter than its
+/// `Content-Length` (cut short) is an error: a truncated policy is never trusted.
 pub fn parse_http_response(raw: &[u8]) -> Result<String, FetchError> {
     let split = raw
         .windows(4)
@@ -101,6 +111,7 @@ pub fn parse_http_response(raw: &[u8]) -> Result<String, FetchError> {
     }
     let mut chunked = false;
     let mut ctype = String::new();
+    let mut length: Option<u64> = None;
     for line in lines {
         if let Some((k, v)) = line.split_once(':') {
             let v = v.trim().to_ascii_lowercase();
@@ -108,8 +119,22 @@ pub fn parse_http_response(raw: &[u8]) -> Result<String, FetchError> {
                 chunked = true;
             } else if k.eq_ignore_ascii_case("content-type") {
                 ctype = v;
+            } else if k.eq_ignore_ascii_case("content-length") {
+                length = Some(v.parse().map_err(|_| {
+                    FetchError(format!(
+                        "Content-Length `{}` is not a number",
+                        escape_bytes(v.as_bytes())
+                    ))
+                })?);
             }
         }
+    }
+    if let Some(n) = length
+        && n > POLICY_LIMIT as u64
+    {
+        return Err(FetchError(format!(
+            "Content-Length {n} is over the RFC 8461 limit of {POLICY_LIMIT} bytes: the policy was not read"
+        )));
     }
     if !ctype.starts_with("text/plain") {
         return Err(FetchError(format!(
@@ -119,6 +144,19 @@ pub fn parse_http_response(raw: &[u8]) -> Result<String, FetchError> {
     }
     if chunked {
         body = dechunk(&body)?;
+    } else if let Some(n) = length {
+        if (body.len() as u64) < n {
+            return Err(FetchError(format!(
+                "body cut short: Content-Length {n} but only {} bytes arrived",
+                body.len()
+            )));
+        }
+        body.truncate(n as usize);
+    }
+    if body.len() > POLICY_LIMIT {
+        return Err(FetchError(format!(
+            "policy body over the RFC 8461 limit of {POLICY_LIMIT} bytes: the policy was not trusted"
+        )));
     }
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
@@ -244,6 +282,20 @@ mod tests {
         assert_eq!(parse_http_response(ok).unwrap(), "version: STSv1\r\n");
         let chunked = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n";
         assert_eq!(parse_http_response(chunked).unwrap(), "hello world");
+        let cut = parse_http_response(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nversion: STSv1\r\n",
+        )
+        .unwrap_err();
+        assert!(cut.0.contains("cut short"), "{cut}");
+        let huge = parse_http_response(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 52428800\r\n\r\nversion: STSv1\r\n",
+        )
+        .unwrap_err();
+        assert!(huge.0.contains("over the RFC 8461 limit"), "{huge}");
+        let mut big = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n".to_vec();
+        big.extend(std::iter::repeat_n(b'x', POLICY_LIMIT + 1));
+        let err = parse_http_response(&big).unwrap_err();
+        assert!(err.0.contains("over the RFC 8461 limit"), "{err}");
         for bad in [
             &b"HTTP/1.1 301 Moved\r\nLocation: x\r\n\r\n"[..],
             b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\nx",

@@ -32,6 +32,8 @@ pub struct Dmarc {
     pub policy: String,
     /// `sp=`, if given.
     pub subdomain_policy: Option<String>,
+    /// `np=` (RFC 9091, policy for non-existent subdomains), if given.
+    pub nonexistent_policy: Option<String>,
     /// `rua=` URIs.
     pub rua: Vec<String>,
     /// `pct=` (100 when absent).
@@ -56,6 +58,12 @@ pub fn parse_dmarc(txt: &str) -> Result<Dmarc, String> {
         && !valid(sp)
     {
         return Err(format!("sp={sp} is not none, quarantine or reject"));
+    }
+    let nonexistent_policy = tag(&t, "np").map(str::to_ascii_lowercase);
+    if let Some(np) = &nonexistent_policy
+        && !valid(np)
+    {
+        return Err(format!("np={np} is not none, quarantine or reject"));
     }
     let rua: Vec<String> = tag(&t, "rua")
         .map(|v| {
@@ -82,6 +90,7 @@ pub fn parse_dmarc(txt: &str) -> Result<Dmarc, String> {
     Ok(Dmarc {
         policy,
         subdomain_policy,
+        nonexistent_policy,
         rua,
         pct,
     })
@@ -224,12 +233,16 @@ mod tests {
         assert_eq!(d.rua.len(), 2);
         assert_eq!(d.pct, 50);
         assert_eq!(parse_dmarc("v=DMARC1;p=none").unwrap().rua.len(), 0);
+        let d = parse_dmarc("v=DMARC1; p=none; sp=reject; np=quarantine").unwrap();
+        assert_eq!(d.subdomain_policy.as_deref(), Some("reject"));
+        assert_eq!(d.nonexistent_policy.as_deref(), Some("quarantine"));
         for bad in [
             "v=DMARC2; p=none",
             "p=none; v=DMARC1",
             "v=DMARC1; rua=mailto:a@x.test",
             "v=DMARC1; p=block",
             "v=DMARC1; p=none; sp=maybe",
+            "v=DMARC1; p=none; np=maybe",
             "v=DMARC1; p=none; rua=https://x.test",
             "v=DMARC1; p=none; pct=101",
         ] {

@@ -20,6 +20,8 @@ pub struct MxRun {
     pub plan: MxPlan,
 }
 
+/// Records and streams one run line; `text` is already escaped (one escaping pass:
+/// [`MxPlan::describe`] escapes what it quotes).
 async fn line(
     clock: &RunClock,
     run: RunId,
@@ -28,7 +30,7 @@ async fn line(
     dir: Direction,
     text: &str,
 ) {
-    let entry = TranscriptEntry::new(clock.ms(), dir, escape_str(text));
+    let entry = TranscriptEntry::new(clock.ms(), dir, text.to_string());
     lines.push(entry.clone());
     if let Some(tx) = tx {
         let _ = tx.send(ProbeEvent::RunLine { run, entry }).await;
@@ -53,7 +55,8 @@ pub async fn plan(
         lines,
         Direction::Info,
         &format!(
-            "MX mode: looking up MX {domain}; every MX address is probed on {}/starttls",
+            "MX mode: looking up MX {}; every MX address is probed on {}/starttls",
+            escape_str(&domain),
             settings.mx_port
         ),
     )
@@ -119,7 +122,9 @@ pub async fn finish(
         reports,
     };
     let report = match &mx.lookup {
-        Some(l) => diagnose(l, &inputs).await,
+        // Boxed: the diagnosis is a large future (many concurrent checks); the probe's
+        // own future stays small.
+        Some(l) => Box::pin(diagnose(l, &inputs)).await,
         None => DnsReport {
             domain: escape_str(&mx.plan.domain),
             mx: Vec::new(),

@@ -5,6 +5,8 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::dns::{DnsError, Lookup};
+use std::fmt::Write as _;
+
 use crate::model::{DnsStatus, escape_str};
 
 /// The RFC 7208 limit on terms that cause DNS queries.
@@ -203,16 +205,86 @@ pub async fn fetch<L: Lookup>(lookup: &L, domain: &str) -> Result<Option<String>
     }
 }
 
-/// Counts the DNS-querying terms of `record` plus, recursively, of its includes and
-/// redirect (macros are counted but not expanded). Errors name the broken include.
-pub async fn count_lookups<L: Lookup>(lookup: &L, record: &SpfRecord) -> Result<usize, String> {
-    let mut total = 0usize;
-    let mut stack: Vec<(SpfRecord, usize)> = vec![(record.clone(), 0)];
+/// The RFC 7208 4.6.4 limit on DNS-querying terms that return no data (void lookups).
+pub const MAX_VOID_LOOKUPS: usize = 2;
+
+/// What evaluating a record's DNS terms found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// DNS-querying terms, through includes and redirects.
+    pub lookups: usize,
+    /// Terms whose query returned NXDOMAIN or no records (`a:x.test → NXDOMAIN`).
+    pub voids: Vec<String>,
+    /// Terms with macros (`%{i}`), which are not expanded (no sender to expand them for).
+    pub macros: Vec<String>,
+}
+
+/// Whether a query for a term came back empty (NXDOMAIN / no data).
+fn is_void<T>(r: &Result<T, DnsError>) -> bool {
+    matches!(
+        r,
+        Err(DnsError::NxDomain { .. } | DnsError::NoAddress { .. })
+    )
+}
+
+/// Queries the domain of an `a`/`mx`/`exists` term (the record's own domain when the
+/// term names none, the cidr suffix removed); returns whether the answer was void.
+async fn void_term<L: Lookup>(lookup: &L, name: &str, arg: Option<&str>, own: &str) -> bool {
+    let target = arg
+        .map(|a| a.split('/').next().unwrap_or_default())
+        .filter(|t| !t.is_empty())
+        .unwrap_or(own);
+    match name {
+        "mx" => is_void(&lookup.lookup_mx(target).await),
+        _ => is_void(&lookup.lookup_ip(target).await),
+    }
+}
+
+/// Counts the DNS-querying terms of `record` (published at `domain`) plus, recursively,
+/// of its includes and redirect; queries `a`/`mx`/`exists` targets to count void
+/// lookups. Terms with macros are counted but not expanded. Errors name the broken
+/// include.
+pub async fn count_lookups<L: Lookup>(
+    lookup: &L,
+    domain: &str,
+    record: &SpfRecord,
+) -> Result<Tally, String> {
+    let mut tally = Tally::default();
+    let mut stack: Vec<(SpfRecord, String, usize)> = vec![(record.clone(), domain.into(), 0)];
     let mut seen: Vec<String> = Vec::new();
-    while let Some((rec, depth)) = stack.pop() {
-        total += rec.own_lookups();
-        if total > 2 * MAX_LOOKUPS || depth > 10 {
+    while let Some((rec, own, depth)) = stack.pop() {
+        tally.lookups += rec.own_lookups();
+        if tally.lookups > 2 * MAX_LOOKUPS || depth > 10 {
             break;
+        }
+        for t in &rec.terms {
+            let (shown, name, arg) = match t {
+                Term::Mechanism(_, n, a) => (
+                    format!(
+                        "{n}{}",
+                        a.as_deref().map_or(String::new(), |a| {
+                            if a.starts_with('/') {
+                                a.to_string()
+                            } else {
+                                format!(":{a}")
+                            }
+                        })
+                    ),
+                    n.as_str(),
+                    a.as_deref(),
+                ),
+                Term::Modifier(n, v) => (format!("{n}={v}"), n.as_str(), Some(v.as_str())),
+            };
+            if arg.is_some_and(|a| a.contains('%')) {
+                tally.macros.push(shown);
+                continue;
+            }
+            if matches!(name, "a" | "mx" | "exists")
+                && tally.voids.len() <= MAX_VOID_LOOKUPS
+                && void_term(lookup, name, arg, &own).await
+            {
+                tally.voids.push(shown);
+            }
         }
         let targets: Vec<String> = rec
             .includes()
@@ -230,16 +302,40 @@ pub async fn count_lookups<L: Lookup>(lookup: &L, record: &SpfRecord) -> Result<
                 .map_err(|e| format!("{target}: {e}"))?
                 .ok_or_else(|| format!("{target} has no SPF record"))?;
             let parsed = parse(&text).map_err(|e| format!("{target}: {e}"))?;
-            stack.push((parsed, depth + 1));
+            stack.push((parsed, target, depth + 1));
         }
     }
-    Ok(total)
+    Ok(tally)
+}
+
+/// Whether a record authorises nobody: no mechanism but `-all` (a no-mail domain's
+/// record, `v=spf1 -all`).
+fn sends_nothing(record: &SpfRecord) -> bool {
+    record.all() == Some(Qualifier::Fail)
+        && record.terms.iter().all(|t| match t {
+            Term::Mechanism(q, n, _) => n == "all" && *q == Qualifier::Fail,
+            Term::Modifier(n, _) => n != "redirect",
+        })
 }
 
 /// The whole SPF check: status, evidence, advice.
-pub async fn check<L: Lookup>(lookup: &L, domain: &str) -> (DnsStatus, String, String) {
+///
+/// `null_mx`: the domain declares it accepts no mail (RFC 7505); it should send none
+/// either, and `v=spf1 -all` is the record it needs.
+pub async fn check<L: Lookup>(
+    lookup: &L,
+    domain: &str,
+    null_mx: bool,
+) -> (DnsStatus, String, String) {
     let text = match fetch(lookup, domain).await {
         Ok(Some(t)) => t,
+        Ok(None) if null_mx => {
+            return (
+                DnsStatus::Fail,
+                format!("no v=spf1 TXT record at {domain}; the domain accepts no mail (null MX)"),
+                "A domain that sends no mail should say so: publish `v=spf1 -all` so receivers reject mail forging it.".into(),
+            );
+        }
         Ok(None) => {
             return (
                 DnsStatus::Fail,
@@ -266,7 +362,7 @@ pub async fn check<L: Lookup>(lookup: &L, domain: &str) -> (DnsStatus, String, S
             );
         }
     };
-    let count = match count_lookups(lookup, &record).await {
+    let tally = match count_lookups(lookup, domain, &record).await {
         Ok(n) => n,
         Err(e) => {
             return (
@@ -276,7 +372,33 @@ pub async fn check<L: Lookup>(lookup: &L, domain: &str) -> (DnsStatus, String, S
             );
         }
     };
+    let count = tally.lookups;
     let mut evidence = format!("{shown} ({count} DNS lookup(s))");
+    if !tally.macros.is_empty() {
+        let _ = write!(
+            evidence,
+            "; macros not evaluated: {} (they depend on the sender; their targets' lookups are not counted)",
+            escape_str(&tally.macros.join(", "))
+        );
+    }
+    if tally.voids.len() > MAX_VOID_LOOKUPS {
+        return (
+            DnsStatus::Fail,
+            format!(
+                "{evidence}: {} void lookups (more than {MAX_VOID_LOOKUPS}, RFC 7208 4.6.4): {}",
+                tally.voids.len(),
+                escape_str(&tally.voids.join(", "))
+            ),
+            "Receivers return permerror after more than two lookups that find nothing: remove the terms naming domains that do not exist or have no records.".into(),
+        );
+    }
+    if null_mx && sends_nothing(&record) {
+        return (
+            DnsStatus::Pass,
+            format!("{evidence}; the domain accepts no mail (null MX) and authorises no sender"),
+            "SPF says the domain sends no mail, matching its null MX.".into(),
+        );
+    }
     if count > MAX_LOOKUPS {
         return (
             DnsStatus::Fail,
@@ -313,6 +435,20 @@ pub async fn check<L: Lookup>(lookup: &L, domain: &str) -> (DnsStatus, String, S
     } else {
         status
     };
+    if null_mx && !tally.voids.is_empty() {
+        let _ = write!(
+            evidence,
+            "; void lookup(s): {}",
+            escape_str(&tally.voids.join(", "))
+        );
+    }
+    let advice = if null_mx {
+        format!(
+            "{advice} The domain accepts no mail (null MX): if it sends none either, publish `v=spf1 -all` instead."
+        )
+    } else {
+        advice
+    };
     (status, evidence, advice)
 }
 
@@ -320,7 +456,6 @@ pub async fn check<L: Lookup>(lookup: &L, domain: &str) -> (DnsStatus, String, S
 mod tests {
     use super::*;
     use crate::dns::FixedLookup;
-    use std::fmt::Write as _;
 
     #[test]
     fn parser_accepts_and_rejects() {
@@ -375,7 +510,7 @@ mod tests {
         z = z.txt("many.test", &many);
         let s = |d: &'static str| {
             let z = z.clone();
-            async move { check(&z, d).await }
+            async move { check(&z, d, false).await }
         };
         let (st, ev, _) = s("good.test").await;
         assert_eq!(st, DnsStatus::Pass, "{ev}");
@@ -389,5 +524,36 @@ mod tests {
         let (st, ev, _) = s("many.test").await;
         assert_eq!(st, DnsStatus::Fail);
         assert!(ev.contains("11 DNS lookup"), "{ev}");
+    }
+
+    #[tokio::test]
+    async fn void_lookups_macros_and_no_mail_domains() {
+        let z = FixedLookup::new()
+            .txt(
+                "void.test",
+                "v=spf1 a:gone1.test mx:gone2.test exists:gone3.test -all",
+            )
+            .txt("two.test", "v=spf1 a:gone1.test a:gone2.test -all")
+            .txt("macro.test", "v=spf1 exists:%{i}._spf.macro.test -all")
+            .txt("nomail.test", "v=spf1 -all")
+            .txt("sends.test", "v=spf1 ip4:192.0.2.1 -all");
+        let (st, ev, _) = check(&z, "void.test", false).await;
+        assert_eq!(st, DnsStatus::Fail, "{ev}");
+        assert!(ev.contains("3 void lookups"), "{ev}");
+        let (st, ev, _) = check(&z, "two.test", false).await;
+        assert_eq!(st, DnsStatus::Pass, "{ev}");
+        let (st, ev, _) = check(&z, "macro.test", false).await;
+        assert_eq!(st, DnsStatus::Pass, "{ev}");
+        assert!(
+            ev.contains("macros not evaluated: exists:%{i}._spf.macro.test"),
+            "{ev}"
+        );
+        let (st, ev, _) = check(&z, "nomail.test", true).await;
+        assert_eq!(st, DnsStatus::Pass, "{ev}");
+        let (st, _, advice) = check(&z, "missing.test", true).await;
+        assert_eq!(st, DnsStatus::Fail);
+        assert!(advice.contains("v=spf1 -all"), "{advice}");
+        let (_, _, advice) = check(&z, "sends.test", true).await;
+        assert!(advice.contains("v=spf1 -all"), "{advice}");
     }
 }

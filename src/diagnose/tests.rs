@@ -46,7 +46,7 @@ async fn plans_records_null_implicit_and_missing() {
         (eps[1].host.as_str(), eps[1].address, eps[1].port),
         ("mx1.d.test", ip("::1"), 2525)
     );
-    let f = domain::mx_findings(&p);
+    let f = domain::mx_findings(&p, &[]);
     assert_eq!((f[0].check, f[0].status), (DnsCheck::Mx, DnsStatus::Warn));
     let v6 = plan_mx(&z, &table, "d.test", FamilyFilter::V6).await;
     assert_eq!(v6.endpoints(25).len(), 1);
@@ -54,23 +54,23 @@ async fn plans_records_null_implicit_and_missing() {
     let p = plan_mx(&z, &table, "null.test", FamilyFilter::Any).await;
     assert_eq!(p.kind, MxKind::Null);
     assert!(p.endpoints(25).is_empty());
-    let f = domain::mx_findings(&p);
+    let f = domain::mx_findings(&p, &[]);
     assert_eq!(
         (f[0].check, f[0].status),
         (DnsCheck::NullMx, DnsStatus::Pass)
     );
     let p = plan_mx(&z, &table, "mixed.test", FamilyFilter::Any).await;
-    assert_eq!(domain::mx_findings(&p)[0].status, DnsStatus::Fail);
+    assert_eq!(domain::mx_findings(&p, &[])[0].status, DnsStatus::Fail);
 
     let p = plan_mx(&z, &table, "implicit.test", FamilyFilter::Any).await;
     assert_eq!(p.kind, MxKind::Implicit);
     assert_eq!(p.hosts[0].host, "implicit.test");
-    assert_eq!(domain::mx_findings(&p)[0].check, DnsCheck::ImplicitMx);
+    assert_eq!(domain::mx_findings(&p, &[])[0].check, DnsCheck::ImplicitMx);
 
     for d in ["noaddr.test", "nxdomain.test"] {
         let p = plan_mx(&z, &table, d, FamilyFilter::Any).await;
         assert_eq!(p.kind, MxKind::Missing, "{d}");
-        let f = domain::mx_findings(&p);
+        let f = domain::mx_findings(&p, &[]);
         assert_eq!(
             (f[0].check, f[0].status),
             (DnsCheck::Mx, DnsStatus::Fail),
@@ -101,8 +101,10 @@ async fn dmarc_and_tlsrpt_statuses() {
         let z = z.clone();
         async move {
             (
-                domain::dmarc(&z, d).await.status,
-                domain::tls_rpt(&z, d).await.status,
+                super::dmarc::dmarc(&z, d, super::dmarc::Kind::Mail)
+                    .await
+                    .status,
+                domain::tls_rpt(&z, d, false).await.status,
             )
         }
     };
@@ -166,4 +168,29 @@ fn ipv6_broken_is_said_per_mx_host() {
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].code, "ipv6_broken");
     assert!(f[0].summary.starts_with("mx1.test: "));
+}
+
+#[test]
+fn dnsbl_answers_per_rfc_5782() {
+    use hosts::{DnsblAnswer, dnsbl_answer};
+    let a = |v: &[&str]| v.iter().map(|s| ip(s)).collect::<Vec<_>>();
+    assert_eq!(dnsbl_answer(&a(&["127.0.0.2"])), DnsblAnswer::Listed);
+    assert_eq!(
+        dnsbl_answer(&a(&["127.0.0.4", "127.0.0.11"])),
+        DnsblAnswer::Listed
+    );
+    assert_eq!(dnsbl_answer(&a(&["127.0.0.255"])), DnsblAnswer::Listed);
+    for not_listed in [
+        &["127.0.0.1"][..],
+        &["127.255.255.254"],
+        &["127.0.0.2", "127.0.0.1"],
+        &["127.0.1.2"],
+        &["192.0.2.80"],
+        &["::1"],
+    ] {
+        assert!(
+            matches!(dnsbl_answer(&a(not_listed)), DnsblAnswer::Error(_)),
+            "{not_listed:?}"
+        );
+    }
 }

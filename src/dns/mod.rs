@@ -9,21 +9,18 @@
 //! keys, or `--dnssec-anchor`) and labels the RRset secure, insecure, bogus or
 //! indeterminate ([`DnssecProof`]). The upstream resolver's AD bit is not trusted.
 
+mod cache;
 mod fixed;
+mod hickory;
 mod records;
 
 pub use fixed::FixedLookup;
+use hickory::clip;
+pub use hickory::{HickoryLookup, LOOKUP_BUDGET, TLSA_COST, load_trust_anchors};
 pub use records::{DnssecProof, MxRecord, TlsaAnswer, TlsaRecord, reverse_name, reversed_labels};
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::proto::dnssec::TrustAnchors;
-use hickory_resolver::{Resolver, ResolverBuilder, TokioResolver};
 
 /// Why a name did not resolve.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,6 +56,79 @@ pub enum DnsError {
     /// The resolver could not be set up (no usable system configuration ...).
     #[error("DNS resolver unavailable: {0}")]
     Setup(String),
+    /// The name is not a valid DNS name; no query was sent. `name` has every control
+    /// or non-ASCII character replaced by `?` (safe to print as is; `why` names it).
+    #[error("`{name}` is not a valid DNS name ({why}); no query was sent")]
+    InvalidName {
+        /// The name as given (escaped).
+        name: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The run's DNS budget ([`LOOKUP_BUDGET`]) is spent; the name was not queried.
+    #[error("{name}: not queried: the run's budget of {budget} DNS lookups is spent")]
+    Budget {
+        /// The name that was not asked.
+        name: String,
+        /// The budget.
+        budget: usize,
+    },
+    /// The server answered, but the answer itself is broken (malformed, a CNAME loop,
+    /// a chain cut short or too long).
+    #[error("{name}: {why}")]
+    BadAnswer {
+        /// The name asked.
+        name: String,
+        /// What is wrong with the answer.
+        why: String,
+    },
+}
+
+/// Checks a name before it is queried: at most 253 characters, labels of 1-63
+/// printable ASCII characters (letters, digits, `-`, `_`; `*` as a whole label). A
+/// binary or non-ASCII label is an input error in plain words, never sent.
+pub fn check_name(name: &str) -> Result<(), DnsError> {
+    let shown: String = clip(name)
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect();
+    let bad = |why: &str| DnsError::InvalidName {
+        name: shown.clone(),
+        why: why.into(),
+    };
+    let n = name.strip_suffix('.').unwrap_or(name);
+    if n.is_empty() {
+        return Err(bad("empty name"));
+    }
+    if n.len() > 253 {
+        return Err(bad("longer than 253 characters"));
+    }
+    for label in n.split('.') {
+        if label.is_empty() {
+            return Err(bad("empty label (two dots in a row)"));
+        }
+        if label.len() > 63 {
+            return Err(bad("a label is longer than 63 characters"));
+        }
+        if let Some(b) = label.bytes().find(u8::is_ascii_control) {
+            return Err(bad(&format!(
+                "a label contains the control/binary byte 0x{b:02x}"
+            )));
+        }
+        if !label.is_ascii() {
+            return Err(bad(
+                "non-ASCII label: give the IDNA (xn--) form of internationalised names",
+            ));
+        }
+        if label != "*"
+            && !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(bad("labels may hold only letters, digits, `-` and `_`"));
+        }
+    }
+    Ok(())
 }
 
 /// Resolves a host name to addresses, and the mail-related record types.
@@ -71,6 +141,16 @@ pub trait Lookup: Send + Sync {
         &self,
         host: &str,
     ) -> impl std::future::Future<Output = Result<Vec<IpAddr>, DnsError>> + Send;
+
+    /// Like [`Lookup::lookup_ip`], plus the CNAME chain the answer went through.
+    fn lookup_ip_traced(
+        &self,
+        host: &str,
+    ) -> impl std::future::Future<Output = Result<(Vec<IpAddr>, Vec<String>), DnsError>> + Send
+    {
+        let fut = self.lookup_ip(host);
+        async move { fut.await.map(|a| (a, Vec::new())) }
+    }
 
     /// The MX records of `domain`, sorted by preference then name. A null MX
     /// (RFC 7505) is returned as a record whose exchange is `.`. No MX record at all is
@@ -89,6 +169,17 @@ pub trait Lookup: Send + Sync {
         name: &str,
     ) -> impl std::future::Future<Output = Result<Vec<String>, DnsError>> + Send {
         unsupported(name, "TXT")
+    }
+
+    /// Like [`Lookup::lookup_txt`], plus the CNAME chain the answer went through (the
+    /// targets in order; empty when `name` holds the records itself).
+    fn lookup_txt_traced(
+        &self,
+        name: &str,
+    ) -> impl std::future::Future<Output = Result<(Vec<String>, Vec<String>), DnsError>> + Send
+    {
+        let fut = self.lookup_txt(name);
+        async move { fut.await.map(|t| (t, Vec::new())) }
     }
 
     /// The PTR names of `addr` (lower case, no trailing dot).
@@ -148,204 +239,6 @@ fn normalise(host: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// A hickory resolver: the system configuration, or one given server. TLSA queries go
-/// through a second, validating resolver on the same servers.
-pub struct HickoryLookup {
-    resolver: TokioResolver,
-    /// DNSSEC-validating twin of `resolver`, used for TLSA.
-    validator: TokioResolver,
-    /// The explicit server, for queries hickory would answer locally.
-    server: Option<SocketAddr>,
-    timeout: Duration,
-}
-
-/// A resolver builder for `server`, or the system configuration.
-fn builder(
-    server: Option<SocketAddr>,
-    timeout: Duration,
-) -> Result<ResolverBuilder<TokioRuntimeProvider>, DnsError> {
-    let builder = match server {
-        Some(addr) => {
-            let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
-            for conn in &mut ns.connections {
-                conn.port = addr.port();
-            }
-            let config = ResolverConfig::from_parts(None, Vec::new(), vec![ns]);
-            Resolver::builder_with_config(config, TokioRuntimeProvider::default())
-        }
-        None => Resolver::builder_tokio().map_err(|e| DnsError::Setup(e.to_string()))?,
-    };
-    let mut opts = ResolverOpts::default();
-    opts.timeout = timeout;
-    opts.attempts = 2;
-    Ok(builder.with_options(opts))
-}
-
-/// Loads DNSSEC trust anchors (DNSKEY records in zone-file presentation form).
-pub fn load_trust_anchors(path: &Path) -> Result<TrustAnchors, DnsError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| DnsError::Setup(format!("--dnssec-anchor {}: {e}", path.display())))?;
-    if !text.lines().any(|l| {
-        l.split_whitespace()
-            .any(|w| w.eq_ignore_ascii_case("DNSKEY"))
-    }) {
-        return Err(DnsError::Setup(format!(
-            "--dnssec-anchor {}: no DNSKEY record (DS anchors are not supported)",
-            path.display()
-        )));
-    }
-    text.parse::<TrustAnchors>()
-        .map_err(|e| DnsError::Setup(format!("--dnssec-anchor {}: {e}", path.display())))
-}
-
-impl HickoryLookup {
-    /// Uses `server` if given, else the system configuration (`/etc/resolv.conf`);
-    /// TLSA answers are validated against the IANA root trust anchors.
-    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, DnsError> {
-        Self::with_anchors(server, timeout, None)
-    }
-
-    /// Like [`HickoryLookup::new`], validating TLSA answers against the DNSKEY trust
-    /// anchors in `anchor_file` instead of the root keys.
-    pub fn with_anchors(
-        server: Option<SocketAddr>,
-        timeout: Duration,
-        anchor_file: Option<&Path>,
-    ) -> Result<Self, DnsError> {
-        let resolver = builder(server, timeout)?
-            .build()
-            .map_err(|e| DnsError::Setup(e.to_string()))?;
-        let anchors = match anchor_file {
-            Some(path) => load_trust_anchors(path)?,
-            None => TrustAnchors::default(),
-        };
-        let mut validating = builder(server, timeout)?.with_trust_anchor(Arc::new(anchors));
-        validating.options_mut().validate = true;
-        let validator = validating
-            .build()
-            .map_err(|e| DnsError::Setup(e.to_string()))?;
-        Ok(Self {
-            resolver,
-            validator,
-            server,
-            timeout,
-        })
-    }
-}
-
-/// Whether hickory's validating lookup failed because the answer is bogus.
-fn is_bogus(e: &hickory_resolver::net::NetError) -> bool {
-    use hickory_resolver::net::{DnsError as HDnsError, NetError};
-    match e {
-        NetError::Dns(HDnsError::DnssecBogus) => true,
-        NetError::Dns(HDnsError::Nsec { proof, .. }) => proof.is_bogus(),
-        _ => false,
-    }
-}
-
-/// Maps a hickory error for a query of `what` records at `name`.
-fn net_error(name: &str, what: &str, e: &hickory_resolver::net::NetError) -> DnsError {
-    if e.is_nx_domain() {
-        DnsError::NxDomain { name: name.into() }
-    } else if e.is_no_records_found() {
-        DnsError::NoAddress {
-            name: name.into(),
-            what: what.into(),
-        }
-    } else {
-        let text = e.to_string();
-        if text.contains("timed out") || text.contains("timeout") {
-            DnsError::Timeout { name: name.into() }
-        } else {
-            DnsError::ServerFailure {
-                name: name.into(),
-                detail: text,
-            }
-        }
-    }
-}
-
-impl Lookup for HickoryLookup {
-    async fn lookup_ip(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
-        match self.resolver.lookup_ip(host).await {
-            Ok(found) => {
-                let mut addrs: Vec<IpAddr> = found.iter().collect();
-                addrs.sort_by_key(IpAddr::is_ipv6);
-                addrs.dedup();
-                if addrs.is_empty() {
-                    Err(DnsError::NoAddress {
-                        name: host.into(),
-                        what: "A/AAAA".into(),
-                    })
-                } else {
-                    Ok(addrs)
-                }
-            }
-            Err(e) => Err(net_error(host, "A/AAAA", &e)),
-        }
-    }
-
-    async fn lookup_mx(&self, domain: &str) -> Result<Vec<MxRecord>, DnsError> {
-        let found = self
-            .resolver
-            .mx_lookup(fqdn(domain))
-            .await
-            .map_err(|e| net_error(domain, "MX", &e))?;
-        records::mx_from(domain, found.answers())
-    }
-
-    async fn lookup_txt(&self, name: &str) -> Result<Vec<String>, DnsError> {
-        let found = self
-            .resolver
-            .txt_lookup(fqdn(name))
-            .await
-            .map_err(|e| net_error(name, "TXT", &e))?;
-        records::txt_from(name, found.answers())
-    }
-
-    async fn lookup_ptr(&self, addr: IpAddr) -> Result<Vec<String>, DnsError> {
-        let name = reverse_name(addr);
-        // hickory answers PTR of 127/8 and ::1 itself ("localhost", RFC 6761); with an
-        // explicit server, ask that server instead (test zones serve loopback PTRs).
-        if let Some(server) = self.server
-            && addr.is_loopback()
-        {
-            let message = records::direct_query(server, &name, self.timeout).await?;
-            return records::ptr_from(&name, &message.answers);
-        }
-        let found = self
-            .resolver
-            .reverse_lookup(fqdn(&name))
-            .await
-            .map_err(|e| net_error(&name, "PTR", &e))?;
-        records::ptr_from(&name, found.answers())
-    }
-
-    async fn lookup_tlsa(&self, name: &str) -> Result<TlsaAnswer, DnsError> {
-        match self.validator.tlsa_lookup(fqdn(name)).await {
-            Ok(found) => records::tlsa_from(name, found.answers()),
-            Err(e) if is_bogus(&e) => {
-                // Show what was served (unvalidated) next to the verdict.
-                let records = match self.resolver.tlsa_lookup(fqdn(name)).await {
-                    Ok(found) => records::tlsa_records(found.answers()),
-                    Err(_) => Vec::new(),
-                };
-                Ok(TlsaAnswer {
-                    records,
-                    authenticated: false,
-                    dnssec: DnssecProof::Bogus,
-                })
-            }
-            Err(e) => Err(net_error(name, "TLSA", &e)),
-        }
-    }
-}
-
-/// `name` with a trailing dot, so the resolver never appends a search domain.
-fn fqdn(name: &str) -> String {
-    format!("{}.", name.trim_end_matches('.'))
-}
-
 /// Resolves `host` the way a run does: an IP literal as is, then the static table,
 /// then DNS (only built when needed, so tests with `--resolve` never touch it).
 pub async fn resolve(
@@ -366,6 +259,17 @@ pub async fn resolve(
         .await
         .map_err(|_| DnsError::Timeout { name: host.into() })??;
     Ok((addrs, Source::Dns))
+}
+
+/// The organizational domain of `name` (RFC 7489 3.2): the registrable domain by the
+/// Public Suffix List compiled into the `psl` crate (`mail.example.co.uk` →
+/// `example.co.uk`). A name that is itself a public suffix, or not a domain at all,
+/// is returned as is (lower case, no trailing dot).
+pub fn organizational_domain(name: &str) -> String {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    psl::domain(name.as_bytes())
+        .and_then(|d| std::str::from_utf8(d.as_bytes()).ok().map(str::to_string))
+        .unwrap_or(name)
 }
 
 /// Where the addresses came from.
@@ -399,6 +303,69 @@ mod tests {
             (a, s),
             (vec!["::1".parse::<IpAddr>().unwrap()], Source::Literal)
         );
+    }
+
+    #[test]
+    fn organizational_domains_follow_the_public_suffix_list() {
+        assert_eq!(
+            organizational_domain("mail.example.co.uk."),
+            "example.co.uk"
+        );
+        assert_eq!(organizational_domain("a.b.Example.COM"), "example.com");
+        assert_eq!(organizational_domain("sub.example.test"), "example.test");
+        assert_eq!(organizational_domain("example.test"), "example.test");
+        assert_eq!(organizational_domain("co.uk"), "co.uk");
+    }
+
+    #[test]
+    fn names_are_checked_before_any_query() {
+        for ok in [
+            "example.com",
+            "_dmarc.example.com.",
+            "s1._domainkey.x-y.test",
+            "*.a.test",
+        ] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "a..b",
+            "a\0b.test",
+            "bad label.test",
+            "ex\u{e4}mple.test",
+            &"a".repeat(64),
+        ] {
+            let e = check_name(bad).unwrap_err();
+            assert!(matches!(e, DnsError::InvalidName { .. }), "{bad:?}: {e:?}");
+            assert!(e.to_string().contains("no query was sent"), "{e}");
+        }
+        let e = check_name("a\0b.test").unwrap_err().to_string();
+        assert!(e.contains("`a?b.test`") && e.contains("byte 0x00"), "{e}");
+        assert!(!e.contains('\0'), "{e}");
+    }
+
+    #[tokio::test]
+    async fn the_run_budget_ends_lookups() {
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let l = HickoryLookup::new(Some(dead), Duration::from_millis(100))
+            .unwrap()
+            .with_budget(1);
+        // The first lookup is made (and fails: nobody listens) ...
+        assert!(!matches!(
+            l.lookup_txt("a.test").await,
+            Err(DnsError::Budget { .. })
+        ));
+        // ... the second is refused without a query.
+        let e = l.lookup_txt("b.test").await.unwrap_err();
+        assert!(matches!(e, DnsError::Budget { budget: 1, .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("budget of 1 DNS lookups is spent"),
+            "{e}"
+        );
+        assert!(matches!(
+            l.lookup_tlsa("_25._tcp.c.test").await,
+            Err(DnsError::Budget { .. })
+        ));
     }
 
     #[test]

@@ -102,6 +102,10 @@ pub struct TlsaAnswer {
     pub authenticated: bool,
     /// The proof smtptui's validating resolver reached for the TLSA RRset.
     pub dnssec: DnssecProof,
+    /// When the proof is not secure: which DNSSEC query failed and how (e.g. `DNSKEY .:
+    /// REFUSED`), or that every chain query answered and the signatures themselves do
+    /// not verify. Bounded in size.
+    pub blame: Option<String>,
 }
 
 /// The reverse-lookup name of `addr`: `4.3.2.1.in-addr.arpa` or the nibble form under
@@ -182,6 +186,17 @@ pub(super) fn txt_from(name: &str, answers: &[Record]) -> Result<Vec<String>, Dn
     Ok(out)
 }
 
+/// The CNAME targets among `answers`, in answer order (lower case, no trailing dot).
+pub(super) fn cnames(answers: &[Record]) -> Vec<String> {
+    answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(c) => Some(name_text(&c.0)),
+            _ => None,
+        })
+        .collect()
+}
+
 pub(super) fn ptr_from(name: &str, answers: &[Record]) -> Result<Vec<String>, DnsError> {
     let out: Vec<String> = answers
         .iter()
@@ -243,6 +258,7 @@ pub(super) fn tlsa_from(name: &str, answers: &[Record]) -> Result<TlsaAnswer, Dn
         records,
         authenticated: dnssec == DnssecProof::Secure,
         dnssec,
+        blame: None,
     })
 }
 
@@ -253,14 +269,40 @@ pub(super) async fn direct_query(
     name: &str,
     timeout: Duration,
 ) -> Result<Message, DnsError> {
+    let message = raw_query(server, name, RecordType::PTR, false, timeout).await?;
+    match message.metadata.response_code {
+        ResponseCode::NoError => Ok(message),
+        ResponseCode::NXDomain => Err(DnsError::NxDomain { name: name.into() }),
+        other => Err(DnsError::ServerFailure {
+            name: name.into(),
+            detail: other.to_string(),
+        }),
+    }
+}
+
+/// One query of `rtype` at `name` straight to `server` over UDP, with the DNSSEC OK bit
+/// when `dnssec`; the answer whatever its response code.
+pub(super) async fn raw_query(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    dnssec: bool,
+    timeout: Duration,
+) -> Result<Message, DnsError> {
     let fail = |detail: String| DnsError::ServerFailure {
         name: name.into(),
         detail,
     };
-    let qname = Name::from_ascii(format!("{name}.")).map_err(|e| fail(e.to_string()))?;
+    let qname = Name::from_ascii(format!("{}.", name.trim_end_matches('.')))
+        .map_err(|e| fail(e.to_string()))?;
     let mut query = Message::query();
     query.metadata.recursion_desired = true;
-    query.add_query(Query::query(qname, RecordType::PTR));
+    query.add_query(Query::query(qname, rtype));
+    if dnssec {
+        let mut edns = hickory_resolver::proto::op::Edns::new();
+        edns.set_dnssec_ok(true).set_max_payload(1232);
+        query.set_edns(edns);
+    }
     let id = query.metadata.id;
     let bytes = query.to_vec().map_err(|e| fail(e.to_string()))?;
     let local: SocketAddr = if server.is_ipv4() {
@@ -275,22 +317,177 @@ pub(super) async fn direct_query(
         let mut buf = vec![0u8; 4096];
         loop {
             let n = sock.recv(&mut buf).await?;
-            if let Ok(m) = Message::from_vec(&buf[..n])
-                && m.metadata.id == id
-            {
-                return Ok::<_, std::io::Error>(m);
+            // An answer to this query (same id) that does not parse is a malformed
+            // answer, not something to wait past.
+            if n >= 2 && buf[..2] == id.to_be_bytes() {
+                return Ok::<_, std::io::Error>(
+                    Message::from_vec(&buf[..n]).map_err(|e| e.to_string()),
+                );
             }
         }
     };
-    let message = tokio::time::timeout(timeout, exchange)
+    tokio::time::timeout(timeout, exchange)
         .await
         .map_err(|_| DnsError::Timeout { name: name.into() })?
-        .map_err(|e| fail(e.to_string()))?;
-    match message.metadata.response_code {
-        ResponseCode::NoError => Ok(message),
-        ResponseCode::NXDomain => Err(DnsError::NxDomain { name: name.into() }),
-        other => Err(fail(other.to_string())),
+        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| DnsError::BadAnswer {
+            name: name.into(),
+            why: format!("malformed answer from {server} ({e})"),
+        })
+}
+
+/// Asks `server` directly for `rtype` at `name` and names what is wrong with the
+/// answer, if anything: malformed, a CNAME loop, a chain longer than 8 hops, or a
+/// chain that ends without the record (cut short).
+pub(super) async fn explain(
+    server: SocketAddr,
+    name: &str,
+    rtype: RecordType,
+    timeout: Duration,
+) -> Option<String> {
+    let m = match raw_query(server, name, rtype, false, timeout).await {
+        Err(DnsError::BadAnswer { why, .. }) => return Some(why),
+        Err(_) => return None,
+        Ok(m) => m,
+    };
+    let links: Vec<(String, String)> = m
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(c) => Some((name_text(&r.name), name_text(&c.0))),
+            _ => None,
+        })
+        .collect();
+    let mut chain = vec![name.trim_end_matches('.').to_ascii_lowercase()];
+    while let Some((_, target)) = links.iter().find(|(o, _)| Some(o) == chain.last()) {
+        if chain.contains(target) {
+            chain.push(target.clone());
+            return Some(format!("CNAME loop: {}", shorten(&chain)));
+        }
+        chain.push(target.clone());
+        if chain.len() > 9 {
+            return Some(format!(
+                "CNAME chain longer than 8 hops: {}",
+                shorten(&chain)
+            ));
+        }
     }
+    let hops = chain.len() - 1;
+    let end = chain.last().cloned().unwrap_or_default();
+    let holds = m
+        .answers
+        .iter()
+        .any(|r| r.record_type() == rtype && name_text(&r.name) == end);
+    (hops > 0 && !holds).then(|| {
+        format!(
+            "CNAME chain of {hops} hop(s) ends at {end} without a {rtype} record (cut short or too long): {}",
+            shorten(&chain)
+        )
+    })
+}
+
+/// A chain of names for evidence: the first three and the last when long.
+fn shorten(chain: &[String]) -> String {
+    if chain.len() <= 5 {
+        chain.join(" → ")
+    } else {
+        format!(
+            "{} → … ({} more) → {}",
+            chain[..3].join(" → "),
+            chain.len() - 4,
+            chain[chain.len() - 1]
+        )
+    }
+}
+
+/// The RFC 1035 / 6895 mnemonic of a response code (`REFUSED`, `SERVFAIL`, ...).
+fn rcode_name(code: ResponseCode) -> String {
+    match code {
+        ResponseCode::NoError => "NOERROR".into(),
+        ResponseCode::FormErr => "FORMERR".into(),
+        ResponseCode::ServFail => "SERVFAIL".into(),
+        ResponseCode::NXDomain => "NXDOMAIN".into(),
+        ResponseCode::NotImp => "NOTIMP".into(),
+        ResponseCode::Refused => "REFUSED".into(),
+        other => format!("response code {}", u16::from(other)),
+    }
+}
+
+/// Finds which DNSSEC chain query fails for `name` through `server`, walking from the
+/// trust-anchor zones down: the anchor zone's DNSKEY (answered, present, signed), then
+/// the DS of every zone between the anchor and `name` (answered). `Some(why)` names the
+/// query and how it failed (the resolver path cannot prove anything); `None`: every
+/// chain query was answered, so a failed validation means the signatures are broken.
+pub(super) async fn chain_blame(
+    server: SocketAddr,
+    anchors: &[String],
+    name: &str,
+    timeout: Duration,
+) -> Option<String> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let under = |zone: &str| zone == "." || name == zone || name.ends_with(&format!(".{zone}"));
+    let anchor = anchors
+        .iter()
+        .filter(|z| under(z))
+        .max_by_key(|z| z.len())
+        .map_or(".", String::as_str);
+    let shown = |z: &str| {
+        if z == "." {
+            ".".to_string()
+        } else {
+            format!("{z}.")
+        }
+    };
+    match raw_query(server, anchor, RecordType::DNSKEY, true, timeout).await {
+        Err(e) => return Some(format!("DNSKEY {}: {e}", shown(anchor))),
+        Ok(m) if m.metadata.response_code != ResponseCode::NoError => {
+            return Some(format!(
+                "DNSKEY {}: {}",
+                shown(anchor),
+                rcode_name(m.metadata.response_code)
+            ));
+        }
+        Ok(m) if m.metadata.truncation => {}
+        Ok(m) => {
+            let keys = m
+                .answers
+                .iter()
+                .filter(|r| r.record_type() == RecordType::DNSKEY)
+                .count();
+            let sigs = m
+                .answers
+                .iter()
+                .filter(|r| r.record_type() == RecordType::RRSIG)
+                .count();
+            if keys == 0 {
+                return Some(format!("DNSKEY {}: no DNSKEY in the answer", shown(anchor)));
+            }
+            if sigs == 0 {
+                return Some(format!(
+                    "DNSKEY {}: no RRSIG (the resolver strips DNSSEC records)",
+                    shown(anchor)
+                ));
+            }
+        }
+    }
+    // The zones between the anchor and the name's parent, top down (`test` → `a.test`).
+    let labels: Vec<&str> = name.split('.').collect();
+    let depth = if anchor == "." {
+        0
+    } else {
+        anchor.split('.').count()
+    };
+    for i in (1..labels.len().saturating_sub(depth)).rev() {
+        let zone = labels[i..].join(".");
+        match raw_query(server, &zone, RecordType::DS, true, timeout).await {
+            Err(e) => return Some(format!("DS {zone}.: {e}")),
+            Ok(m) => match m.metadata.response_code {
+                ResponseCode::NoError | ResponseCode::NXDomain => {}
+                other => return Some(format!("DS {zone}.: {}", rcode_name(other))),
+            },
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -122,6 +122,8 @@ pub enum DnsCheck {
     Spf,
     /// The DMARC record.
     Dmarc,
+    /// DKIM key records (`SELECTOR._domainkey.DOMAIN`, RFC 6376 3.6.1).
+    Dkim,
     /// MTA-STS: the `_mta-sts` TXT record and the HTTPS policy.
     MtaSts,
     /// SMTP TLS reporting (`_smtp._tls`).
@@ -145,6 +147,7 @@ impl DnsCheck {
             Self::MxTls => "mx_tls",
             Self::Spf => "spf",
             Self::Dmarc => "dmarc",
+            Self::Dkim => "dkim",
             Self::MtaSts => "mta_sts",
             Self::TlsRpt => "tls_rpt",
             Self::Dane => "dane",

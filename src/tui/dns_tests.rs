@@ -375,3 +375,53 @@ fn form_with_a_preset() {
     assert!(!app.form.input(Field::Preset).text().is_empty());
     assert!(!app.form.input(Field::Host).text().is_empty());
 }
+
+#[test]
+fn dns_pane_shows_dkim_inheritance_and_dane_blame() {
+    use DnsStatus::{Pass, Warn};
+    let mut app = mx_app(LARGE);
+    let mut report = dns_report();
+    report.findings = vec![
+        finding(
+            DnsCheck::Dkim,
+            "google._domainkey.example.com",
+            Pass,
+            "RSA 2048 bits",
+            "A valid key.",
+        ),
+        finding(
+            DnsCheck::Dkim,
+            "example.com",
+            Warn,
+            "no good key: s1 (warn); selectors tried: google, s1",
+            "Fix or rotate the keys above.",
+        ),
+        finding(
+            DnsCheck::Dmarc,
+            "sub.example.com",
+            Pass,
+            "policy reject (inherited from the organizational domain example.com)",
+            "DMARC is enforced (inherited from the organizational domain) and reported.",
+        ),
+        finding(
+            DnsCheck::Dane,
+            "mx1.example.com",
+            Warn,
+            "DNSSEC: indeterminate (DNSKEY .: REFUSED)",
+            "run again through a validating resolver (--dns-server ADDR)",
+        ),
+    ];
+    app.dns = Some(report);
+    key(&mut app, KeyCode::Char('t'));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Dns);
+    key(&mut app, KeyCode::Down);
+    let buf = render(&app);
+    let s = text(&buf);
+    assert!(s.contains("pass dkim"), "{s}");
+    assert!(s.contains("warn dkim"), "{s}");
+    assert!(s.contains("tried: google, s1"), "{s}");
+    assert!(s.contains("pass dmarc") && s.contains("warn dane"), "{s}");
+    assert_eq!(fg_of(&buf, "warn dkim"), Some(Color::Yellow));
+}

@@ -46,11 +46,13 @@ pub enum Field {
     ClientCert,
     /// Its private key (PEM).
     ClientKey,
+    /// DKIM selectors for MX mode, comma-separated (empty: discovery).
+    DkimSelectors,
 }
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 15] = [
         Field::Host,
         Field::Preset,
         Field::Ports,
@@ -65,6 +67,7 @@ impl Field {
         Field::Bind,
         Field::ClientCert,
         Field::ClientKey,
+        Field::DkimSelectors,
     ];
 
     /// The label.
@@ -84,6 +87,7 @@ impl Field {
             Self::Bind => "Source",
             Self::ClientCert => "Client cert",
             Self::ClientKey => "Client key",
+            Self::DkimSelectors => "DKIM sel.",
         }
     }
 
@@ -104,6 +108,7 @@ impl Field {
             Self::Bind => "(optional) local address or interface to connect from",
             Self::ClientCert => "(optional) client certificate, PEM",
             Self::ClientKey => "(optional) client key, PEM",
+            Self::DkimSelectors => "(optional, mx:) DKIM selectors, e.g. s1, corp2026",
         }
     }
 }
@@ -132,13 +137,16 @@ pub enum FormError {
     /// The preset is unknown, or combined with MX mode.
     #[error("preset: {0}")]
     Preset(String),
+    /// A DKIM selector is not a valid DNS label sequence.
+    #[error("DKIM selector: {0}")]
+    Dkim(String),
 }
 
 /// The form state.
 #[derive(Debug, Clone)]
 pub struct Form {
     /// One input per field (the password's text is only in memory, masked on screen).
-    pub inputs: [LineInput; 14],
+    pub inputs: [LineInput; 15],
     /// The focused field.
     pub focus: usize,
     /// Recent targets, newest first.
@@ -157,7 +165,7 @@ pub struct Form {
 impl Form {
     /// An empty form with the default ports.
     pub fn new(recent: Vec<RecentTarget>) -> Self {
-        let mut inputs: [LineInput; 14] = Default::default();
+        let mut inputs: [LineInput; 15] = Default::default();
         inputs[Field::Ports as usize] = LineInput::new(ports_text(&PortSpec::defaults()));
         Self {
             inputs,
@@ -259,6 +267,7 @@ impl Form {
         };
         set(self, Field::ClientCert, path(&s.tls.client_cert));
         set(self, Field::ClientKey, path(&s.tls.client_key));
+        set(self, Field::DkimSelectors, s.dkim_selectors.join(", "));
         self.base = Some(s.clone());
         self.error = None;
     }
@@ -386,6 +395,18 @@ impl Form {
         s.tls.server_name = (!sn.is_empty()).then(|| sn.to_string());
         let ca = self.text(Field::CaFile);
         s.tls.ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
+        s.dkim_selectors = Vec::new();
+        for sel in self
+            .text(Field::DkimSelectors)
+            .split([',', ' '])
+            .filter(|t| !t.trim().is_empty())
+        {
+            let v = crate::diagnose::dkim::valid_selector(sel)
+                .map_err(|e| FormError::Dkim(format!("`{}`: {e}", sel.escape_debug())))?;
+            if !s.dkim_selectors.contains(&v) {
+                s.dkim_selectors.push(v);
+            }
+        }
         self.apply_reach(&mut s)?;
         self.apply_preset(&mut s)?;
         if let (Some(m), Some(auth)) = (mech, s.auth.as_mut()) {
@@ -552,6 +573,18 @@ mod tests {
         fill(&mut f, Field::Ports, "25");
         fill(&mut f, Field::Password, "pw");
         assert_eq!(f.submit().unwrap_err(), FormError::PasswordWithoutUser);
+    }
+
+    #[test]
+    fn dkim_selectors_field() {
+        let mut f = Form::new(Vec::new());
+        fill(&mut f, Field::Host, "mx:example.test");
+        fill(&mut f, Field::DkimSelectors, "Corp2026, s1 s1");
+        let s = f.submit().unwrap();
+        assert!(s.mx);
+        assert_eq!(s.dkim_selectors, ["corp2026", "s1"]);
+        fill(&mut f, Field::DkimSelectors, "bad/sel");
+        assert!(matches!(f.submit(), Err(FormError::Dkim(_))));
     }
 
     #[test]

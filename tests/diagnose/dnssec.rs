@@ -2,6 +2,7 @@
 
 use smtptui::model::{DnsCheck, DnsReport, DnsStatus};
 
+use super::support::dns::TestDns;
 use super::support::signed_dns::Signing;
 use super::{dump, run, settings, world};
 
@@ -27,7 +28,9 @@ async fn dnssec_is_validated_by_smtptui() {
     let (status, ev) = dane_of(&r.dns.unwrap());
     assert_eq!(status, DnsStatus::Fail, "{ev}");
     assert!(
-        ev.contains("DNSSEC: bogus") && ev.contains("3 1 1 "),
+        ev.contains("DNSSEC: bogus")
+            && ev.contains("3 1 1 ")
+            && ev.contains("the signatures do not verify"),
         "{ev}"
     );
     // An unsigned zone (insecure delegation proven by a signed NSEC): warn, insecure.
@@ -66,4 +69,37 @@ async fn dnssec_is_validated_by_smtptui() {
     let d = run(s).await.dns.unwrap();
     assert_eq!(d.worst(DnsCheck::Mx), Some(DnsStatus::Fail), "{}", dump(&d));
     assert!(dump(&d).contains("no DNSKEY record"), "{}", dump(&d));
+}
+
+#[tokio::test]
+async fn a_resolver_refusing_the_chain_is_indeterminate_not_bogus() {
+    let w = world().await;
+    // The same zones, through a server that answers REFUSED to every DNSKEY and DS
+    // query: nothing can be proven, and the zone is not to blame.
+    let mut zone = w.zone.clone();
+    zone.refused_types = vec![48, 43];
+    let refusing = TestDns::start(zone).await;
+    for domain in ["good.test", "bogus.test"] {
+        let mut s = settings(&w, domain);
+        s.dns_server = Some(refusing.addr);
+        let d = run(s).await.dns.unwrap();
+        let all = dump(&d);
+        let dane: Vec<_> = d.of(DnsCheck::Dane).collect();
+        assert!(!dane.is_empty(), "{all}");
+        for f in dane {
+            assert_eq!(f.status, DnsStatus::Warn, "{all}");
+            assert!(
+                f.evidence
+                    .contains("DNSSEC: indeterminate (DNSKEY test.: REFUSED"),
+                "{}",
+                f.evidence
+            );
+            assert!(f.advice.contains("--dns-server"), "{}", f.advice);
+            assert!(!f.advice.contains("re-sign"), "{}", f.advice);
+        }
+    }
+    // Through the normal server the broken zone is still bogus (fail, zone advice).
+    let d = run(settings(&w, "bogus.test")).await.dns.unwrap();
+    let (status, ev) = dane_of(&d);
+    assert_eq!(status, DnsStatus::Fail, "{ev}");
 }

@@ -8,7 +8,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::support::TestPki;
 
-/// An HTTPS server answering GET /.well-known/mta-sts.txt by Host header.
+/// An HTTPS server answering GET /.well-known/mta-sts.txt by Host header (a value that
+/// starts with `HTTP/1.1 ` is sent as the whole response).
 pub(crate) async fn sts_server(
     pki: &TestPki,
     policies: HashMap<String, String>,
@@ -55,6 +56,8 @@ pub(crate) async fn sts_server(
                     .to_string();
                 let ok = text.starts_with("GET /.well-known/mta-sts.txt HTTP/1.1\r\n");
                 let resp = match policies.get(&host) {
+                    // A whole response given as is (hostile servers).
+                    Some(raw) if ok && raw.starts_with("HTTP/1.1 ") => raw.clone(),
                     Some(body) if ok => format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                         body.len()

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
@@ -17,6 +18,8 @@ use super::signed_dns::{self, Signing};
 pub struct TestDns {
     /// Where it listens (UDP and TCP).
     pub addr: SocketAddr,
+    /// Queries received so far (UDP and TCP).
+    pub queries: Arc<AtomicUsize>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -50,6 +53,16 @@ pub struct Zone {
     pub secure: Vec<String>,
     /// DNSSEC signing of `test.` (None: nothing is signed).
     pub signing: Option<Arc<Signing>>,
+    /// name → CNAME target; answers carry the chain and the target's records, the way
+    /// a recursive resolver returns them.
+    pub cname: HashMap<String, String>,
+    /// Query types answered REFUSED for every name (a resolver that refuses the
+    /// DNSSEC chain: 48 DNSKEY, 43 DS).
+    pub refused_types: Vec<u16>,
+    /// Names whose A answer is malformed (an A record of 3 bytes).
+    pub malformed: Vec<String>,
+    /// Names never answered (the query is dropped).
+    pub silent: Vec<String>,
 }
 
 impl Zone {
@@ -83,8 +96,14 @@ impl Zone {
         }
         self
     }
+    pub fn cname(&mut self, name: &str, target: &str) -> &mut Self {
+        self.cname.insert(name.into(), target.into());
+        self
+    }
     fn known(&self, name: &str) -> bool {
-        self.records.contains_key(name)
+        self.malformed.iter().any(|m| m == name)
+            || self.cname.contains_key(name)
+            || self.records.contains_key(name)
             || self.mx.contains_key(name)
             || self.txt.contains_key(name)
             || self.ptr.contains_key(name)
@@ -104,12 +123,15 @@ impl TestDns {
         let addr = udp.local_addr().unwrap();
         let zone = Arc::new(zone);
         let z = zone.clone();
+        let queries = Arc::new(AtomicUsize::new(0));
+        let (qu, qt) = (queries.clone(), queries.clone());
         let udp_task = tokio::spawn(async move {
             let mut buf = [0u8; 1500];
             loop {
                 let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
                     return;
                 };
+                qu.fetch_add(1, Ordering::Relaxed);
                 if let Some(mut resp) = answer(&buf[..n], &z) {
                     if resp.len() > 1232 {
                         truncate(&mut resp);
@@ -121,6 +143,7 @@ impl TestDns {
         let tcp_task = tokio::spawn(async move {
             while let Ok((mut s, _)) = tcp.accept().await {
                 let z = zone.clone();
+                let qt = qt.clone();
                 tokio::spawn(async move {
                     loop {
                         let mut len = [0u8; 2];
@@ -131,6 +154,7 @@ impl TestDns {
                         if s.read_exact(&mut q).await.is_err() {
                             return;
                         }
+                        qt.fetch_add(1, Ordering::Relaxed);
                         let Some(resp) = answer(&q, &z) else { return };
                         let mut out = (resp.len() as u16).to_be_bytes().to_vec();
                         out.extend_from_slice(&resp);
@@ -143,6 +167,7 @@ impl TestDns {
         });
         TestDns {
             addr,
+            queries,
             tasks: vec![udp_task, tcp_task],
         }
     }
@@ -177,10 +202,62 @@ fn encode_name(name: &str) -> Vec<u8> {
 
 fn answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
     let plain = plain_answer(q, zone)?;
+    // A refused query stays refused (the signer would answer DNSKEY/DS itself).
+    let refused = plain.get(3).is_some_and(|b| b & 0x0f == 5);
     Some(match &zone.signing {
-        Some(s) => signed_dns::sign(q, plain, s),
-        None => plain,
+        Some(s) if !refused => signed_dns::sign(q, plain, s),
+        _ => plain,
     })
+}
+
+/// The records of type `qtype` that `name` holds itself.
+fn records_at(zone: &Zone, name: &str, qtype: u16) -> Vec<(u16, Vec<u8>)> {
+    let mut answers = Vec::new();
+    match qtype {
+        1 | 28 => {
+            for a in zone.records.get(name).into_iter().flatten() {
+                match a {
+                    IpAddr::V4(v4) if qtype == 1 => answers.push((1, v4.octets().to_vec())),
+                    IpAddr::V6(v6) if qtype == 28 => answers.push((28, v6.octets().to_vec())),
+                    _ => {}
+                }
+            }
+        }
+        15 => {
+            for (pref, ex) in zone.mx.get(name).into_iter().flatten() {
+                let mut d = pref.to_be_bytes().to_vec();
+                d.extend(encode_name(ex));
+                answers.push((15, d));
+            }
+        }
+        16 => {
+            for t in zone.txt.get(name).into_iter().flatten() {
+                let mut d = Vec::new();
+                for chunk in t.as_bytes().chunks(255) {
+                    d.push(chunk.len() as u8);
+                    d.extend_from_slice(chunk);
+                }
+                if t.is_empty() {
+                    d.push(0);
+                }
+                answers.push((16, d));
+            }
+        }
+        12 => {
+            for p in zone.ptr.get(name).into_iter().flatten() {
+                answers.push((12, encode_name(p)));
+            }
+        }
+        52 => {
+            for (u, s, m, data) in zone.tlsa.get(name).into_iter().flatten() {
+                let mut d = vec![*u, *s, *m];
+                d.extend_from_slice(data);
+                answers.push((52, d));
+            }
+        }
+        _ => {}
+    }
+    answers
 }
 
 fn plain_answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
@@ -202,54 +279,37 @@ fn plain_answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
     let qtype = u16::from_be_bytes([*q.get(i)?, *q.get(i + 1)?]);
     let question_end = i + 4;
     let name = labels.join(".");
+    if zone.silent.contains(&name) {
+        return None;
+    }
     let mut rcode = 0u16;
-    let mut answers: Vec<(u16, Vec<u8>)> = Vec::new();
-    if zone.servfail.contains(&name) {
+    // (owner: None = the question name, type, data)
+    let mut answers: Vec<(Option<String>, u16, Vec<u8>)> = Vec::new();
+    if zone.refused_types.contains(&qtype) {
+        rcode = 5;
+    } else if zone.servfail.contains(&name) {
         rcode = 2;
     } else if zone.known(&name) {
-        match qtype {
-            1 | 28 => {
-                for a in zone.records.get(&name).into_iter().flatten() {
-                    match a {
-                        IpAddr::V4(v4) if qtype == 1 => answers.push((1, v4.octets().to_vec())),
-                        IpAddr::V6(v6) if qtype == 28 => answers.push((28, v6.octets().to_vec())),
-                        _ => {}
-                    }
-                }
+        let mut owner = name.clone();
+        let mut hops = 0;
+        while let Some(target) = zone.cname.get(&owner).filter(|_| qtype != 5) {
+            let tag = (owner != name).then(|| owner.clone());
+            answers.push((tag, 5, encode_name(target)));
+            owner = target.clone();
+            hops += 1;
+            if hops > 16 {
+                break;
             }
-            15 => {
-                for (pref, ex) in zone.mx.get(&name).into_iter().flatten() {
-                    let mut d = pref.to_be_bytes().to_vec();
-                    d.extend(encode_name(ex));
-                    answers.push((15, d));
-                }
-            }
-            16 => {
-                for t in zone.txt.get(&name).into_iter().flatten() {
-                    let mut d = Vec::new();
-                    for chunk in t.as_bytes().chunks(255) {
-                        d.push(chunk.len() as u8);
-                        d.extend_from_slice(chunk);
-                    }
-                    if t.is_empty() {
-                        d.push(0);
-                    }
-                    answers.push((16, d));
-                }
-            }
-            12 => {
-                for p in zone.ptr.get(&name).into_iter().flatten() {
-                    answers.push((12, encode_name(p)));
-                }
-            }
-            52 => {
-                for (u, s, m, data) in zone.tlsa.get(&name).into_iter().flatten() {
-                    let mut d = vec![*u, *s, *m];
-                    d.extend_from_slice(data);
-                    answers.push((52, d));
-                }
-            }
-            _ => {}
+        }
+        let tag = (owner != name).then(|| owner.clone());
+        for (t, d) in records_at(zone, &owner, qtype) {
+            answers.push((tag.clone(), t, d));
+        }
+        if qtype == 1 && zone.malformed.contains(&owner) {
+            answers.push((tag.clone(), 1, vec![127, 0, 0]));
+        }
+        if !zone.known(&owner) {
+            rcode = 3;
         }
     } else {
         rcode = 3;
@@ -262,12 +322,15 @@ fn plain_answer(q: &[u8], zone: &Zone) -> Option<Vec<u8>> {
     r.push(0x80 | ad | rcode as u8); // RA + AD + rcode
     r.extend_from_slice(&1u16.to_be_bytes());
     r.extend_from_slice(&(answers.len() as u16).to_be_bytes());
-    let has_soa = answers.is_empty() && rcode != 2;
+    let has_soa = answers.is_empty() && rcode != 2 && rcode != 5;
     r.extend_from_slice(&u16::from(has_soa).to_be_bytes());
     r.extend_from_slice(&0u16.to_be_bytes());
     r.extend_from_slice(&q[12..question_end]);
-    for (t, data) in &answers {
-        r.extend_from_slice(&[0xc0, 0x0c]);
+    for (owner, t, data) in &answers {
+        match owner {
+            Some(o) => r.extend(encode_name(o)),
+            None => r.extend_from_slice(&[0xc0, 0x0c]),
+        }
         r.extend_from_slice(&t.to_be_bytes());
         r.extend_from_slice(&1u16.to_be_bytes());
         r.extend_from_slice(&60u32.to_be_bytes());
