@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::model::{PortSpec, Secret};
 
+pub mod validate;
+
 /// Which address families to probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FamilyFilter {

@@ -1,9 +1,13 @@
 //! End-to-end tests of the real binary in a real terminal (tmux): the demo fills the
 //! matrix, a row is selected, the handshake is stepped through with a raw command after
 //! STARTTLS, the transcript is exported (the file exists and holds no secret), and the
-//! terminal is left usable — after `q`, and after SIGINT, SIGTERM and SIGHUP.
+//! terminal is left usable — after `q`, and after SIGINT, SIGTERM and SIGHUP. Started
+//! without a target, the command line's options pre-fill the form (`--resolve`,
+//! `--dns-server` with `mx:` typed in the form, against a test DNS server).
 //! Skipped (with a message) when tmux is not installed; `.ci/run` installs it.
 #![cfg(feature = "tui")]
+
+mod support;
 
 use std::path::Path;
 
@@ -230,4 +234,94 @@ fn a_panic_restores_the_terminal() {
     let stderr = std::fs::read_to_string(dir.path().join("panic.txt")).unwrap();
     assert!(stderr.contains("deliberate panic"), "{stderr}");
     t.assert_restored();
+}
+
+/// The loopback world of the form test: one STARTTLS lab server that is both the MX
+/// host of `onlyhere.test` (a name only the test DNS server knows) and the submission
+/// server `submit.lab.test` (known only from `--resolve`).
+struct FormWorld {
+    _rt: tokio::runtime::Runtime,
+    pki: support::TestPki,
+    dns: support::dns::TestDns,
+    server: smtptui::lab::LabServer,
+}
+
+const FORM_IP: &str = "127.83.16.2";
+
+fn form_world() -> FormWorld {
+    use smtptui::lab::{CertKind, LabServer, Script};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pki = support::TestPki::new();
+    let id = pki
+        .pki
+        .issue(&["mx.onlyhere.test", "submit.lab.test"], CertKind::Valid)
+        .unwrap();
+    let (dns, server) = rt.block_on(async {
+        let mut zone = support::dns::Zone::default();
+        zone.mx("onlyhere.test", 10, "mx.onlyhere.test")
+            .a("mx.onlyhere.test", FORM_IP);
+        let dns = support::dns::TestDns::start(zone).await;
+        let addr = format!("{FORM_IP}:0").parse().unwrap();
+        let server =
+            LabServer::start_on(addr, Script::starttls(id).with_hostname("mx.onlyhere.test"))
+                .await
+                .unwrap();
+        (dns, server)
+    });
+    FormWorld {
+        _rt: rt,
+        pki,
+        dns,
+        server,
+    }
+}
+
+#[test]
+fn command_line_options_fill_the_form() {
+    let w = form_world();
+    let dir = tempfile::tempdir().unwrap();
+    let port = w.server.port();
+    let args = format!(
+        "--resolve submit.lab.test:{FORM_IP} --dns-server {dns} -p {port}/starttls \\
+         --ca-file {ca} --no-system-roots --timeout 3 --mx-port {port} --mta-sts-port 9",
+        dns = w.dns.addr,
+        ca = w.pki.ca_file.display(),
+    );
+    let Some(t) = Tmux::start("form", dir.path(), &args) else {
+        return;
+    };
+    // The form shows every option given.
+    let s = t.wait_for("what should I probe?", 10);
+    assert!(s.contains(&format!("submit.lab.test:{FORM_IP}")), "{s}");
+    assert!(s.contains(&w.dns.addr.to_string()), "{s}");
+    assert!(s.contains(&format!("Ports/modes {port}")), "{s}");
+    assert!(s.contains(&*w.pki.ca_file.to_string_lossy()), "{s}");
+    // A name only --resolve knows: probed at its address, the certificate verified
+    // with the CA file of the command line.
+    t.tmux(&["send-keys", "-t", "t", "-l", "submit.lab.test"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("1/1 done", 20);
+    assert!(s.contains(FORM_IP) && s.contains(" ok"), "{s}");
+    assert!(!s.contains("dns_failure"), "{s}");
+    // `p` keeps the options; `mx:` in the form asks the --dns-server for a name only
+    // it knows (the system resolver would answer NXDOMAIN).
+    t.keys(&["p"]);
+    let s = t.wait_for("what should I probe?", 5);
+    assert!(s.contains(&w.dns.addr.to_string()), "{s}");
+    t.keys(&["BTab", "BTab", "C-u"]);
+    t.tmux(&["send-keys", "-t", "t", "-l", "mx:onlyhere.test"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("mx.onlyhere.test", 20);
+    assert!(s.contains(FORM_IP), "{s}");
+    let s = t.wait_for("1/1 done", 30);
+    assert!(!s.contains("did not resolve"), "{s}");
+    // Both targets answered, so both are remembered, with their DNS options.
+    t.keys(&["q"]);
+    t.assert_restored();
+    let recent = std::fs::read_to_string(dir.path().join("smtptui/recent.json")).unwrap();
+    assert!(
+        recent.contains("mx:onlyhere.test") && recent.contains("submit.lab.test"),
+        "{recent}"
+    );
+    assert!(recent.contains(&w.dns.addr.to_string()), "{recent}");
 }

@@ -224,6 +224,11 @@ pub struct App {
     pub note: Option<String>,
     /// Set when the program should end.
     pub quit: bool,
+    /// The form's target of the current run, remembered once the run reached a server
+    /// (a target that never answered is not remembered).
+    pub pending_recent: Option<(RunId, super::recent::RecentTarget)>,
+    /// Runs started (shown as `run #N`; a cancel does not count).
+    pub runs_started: u64,
     next_run: u64,
 }
 
@@ -273,6 +278,8 @@ impl App {
             size: (80, 24),
             note: None,
             quit: false,
+            pending_recent: None,
+            runs_started: 0,
             next_run: 0,
         }
     }
@@ -280,6 +287,7 @@ impl App {
     /// Resets the run state and hands out a new run id.
     pub fn begin_run(&mut self, target: String) -> RunId {
         self.next_run += 1;
+        self.runs_started += 1;
         self.run = RunId(self.next_run);
         self.running = true;
         self.target = target;

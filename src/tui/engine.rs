@@ -26,6 +26,14 @@ pub fn step_spawn(
     crate::probe::step::spawn(settings, endpoint, run, events)
 }
 
+/// Whether the TLS options are usable (trust anchors and client certificate load):
+/// the check `smtptui check` makes before probing, in words for the form.
+pub fn check_tls(tls: &crate::settings::TlsSettings) -> Result<(), String> {
+    crate::tls::TlsClient::new(tls)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// The text export.
 pub fn to_text(report: &RunReport) -> String {
     crate::export::to_text(report)

@@ -244,7 +244,9 @@ fn target_form_masks_the_password() {
         let cmds = key(&mut app, KeyCode::Enter);
         assert_eq!(app.screen, Screen::Main);
         match cmds.as_slice() {
-            [Cmd::SaveRecent(list), Cmd::StartRun { settings, .. }] => {
+            [Cmd::StartRun { settings, .. }] => {
+                let (_, remembered) = app.pending_recent.as_ref().unwrap();
+                let list = [remembered.clone()];
                 assert_eq!(list[0].host, HOST);
                 assert_eq!(list[0].auth, "XOAUTH2");
                 assert_eq!(

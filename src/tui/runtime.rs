@@ -169,7 +169,7 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
         Form::new(recent),
     );
     app.note.clone_from(&opts.demo_note);
-    if let Some(s) = &settings {
+    if let Some(s) = settings.as_ref().or(opts.form.as_ref()) {
         app.form.load_settings(s);
     }
 

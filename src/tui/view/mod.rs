@@ -176,7 +176,7 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
             safe(&app.target).into_owned(),
             t.bar().add_modifier(Modifier::BOLD),
         ),
-        Span::styled(format!(" │ run #{} │ ", app.run.0), t.bar()),
+        Span::styled(format!(" │ run #{} │ ", app.runs_started), t.bar()),
     ];
     let (done, total) = app.progress();
     let state = if app.running {
