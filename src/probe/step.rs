@@ -30,15 +30,18 @@ pub enum StepCommand {
     Close,
 }
 
-/// Starts a stepping session for `endpoint`; events go to `events` tagged with `run`.
+/// Starts a stepping session for `endpoint`; events go to `events` tagged with `run`
+/// (the session's own id, so its record stays apart from the probe's), timed by `clock`
+/// (the probe run's, so times continue).
 pub fn spawn(
     settings: Arc<Settings>,
     endpoint: Endpoint,
     run: RunId,
+    clock: RunClock,
     events: mpsc::Sender<ProbeEvent>,
 ) -> mpsc::Sender<StepCommand> {
     let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(session(settings, endpoint, run, events, rx));
+    tokio::spawn(session(settings, endpoint, run, clock, events, rx));
     tx
 }
 
@@ -76,6 +79,7 @@ async fn session(
     settings: Arc<Settings>,
     endpoint: Endpoint,
     run: RunId,
+    clock: RunClock,
     events: mpsc::Sender<ProbeEvent>,
     mut rx: mpsc::Receiver<StepCommand>,
 ) {
@@ -105,7 +109,7 @@ async fn session(
     let ctx = Arc::new(Ctx {
         settings,
         tls,
-        clock: RunClock::start(),
+        clock,
         run,
         tx: Some(events.clone()),
     });

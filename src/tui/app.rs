@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Class, Direction, EndpointId, EndpointReport, Finding, NextStep, Phase, ProbeEvent, RunId,
-    RunReport, TranscriptEntry, Verdict,
+    Class, EndpointId, EndpointReport, Finding, NextStep, Phase, ProbeEvent, RunId, RunReport,
+    TranscriptEntry, Verdict,
 };
 use crate::settings::Settings;
 
@@ -79,6 +79,8 @@ pub struct LineRef {
     pub endpoint: Option<EndpointId>,
     /// Index in that list.
     pub index: usize,
+    /// `Some(i)`: a line of manual session `i` (then `index` is in its transcript).
+    pub manual: Option<usize>,
 }
 
 /// Transcript pane state.
@@ -123,6 +125,8 @@ pub struct Prompt {
 pub struct StepState {
     /// The endpoint being stepped.
     pub endpoint: EndpointId,
+    /// Its manual session (index in [`App::manual`]).
+    pub session: usize,
     /// The next step; `None` while a step runs or after the session ended.
     pub next: Option<NextStep>,
     /// The command as edited by the user (None: as proposed).
@@ -229,6 +233,8 @@ pub struct App {
     pub pending_recent: Option<(RunId, super::recent::RecentTarget)>,
     /// Runs started (shown as `run #N`; a cancel does not count).
     pub runs_started: u64,
+    /// Manual (stepping) sessions of this run, each its own record.
+    pub manual: Vec<super::manual::ManualView>,
     next_run: u64,
 }
 
@@ -280,6 +286,7 @@ impl App {
             quit: false,
             pending_recent: None,
             runs_started: 0,
+            manual: Vec::new(),
             next_run: 0,
         }
     }
@@ -294,6 +301,7 @@ impl App {
         self.duration_ms = None;
         self.last_ms = 0.0;
         self.endpoints.clear();
+        self.manual.clear();
         self.run_lines.clear();
         self.all_lines.clear();
         self.findings.clear();
@@ -312,8 +320,7 @@ impl App {
 
     /// Stops listening to the current run: its queued events will be dropped.
     pub fn abandon_run(&mut self) {
-        self.next_run += 1;
-        self.run = RunId(self.next_run);
+        self.run = self.fresh_run_id();
         self.running = false;
         for ep in &mut self.endpoints {
             if matches!(ep.state, RowState::Pending | RowState::Running(_)) {
@@ -321,6 +328,12 @@ impl App {
                 ep.live_phase = None;
             }
         }
+    }
+
+    /// A run id no event seen so far carries.
+    pub(super) fn fresh_run_id(&mut self) -> RunId {
+        self.next_run += 1;
+        RunId(self.next_run)
     }
 
     /// The context that decides what keys do.
@@ -356,7 +369,7 @@ impl App {
             self.all_lines.len()
         } else {
             self.selected_endpoint()
-                .map_or(self.run_lines.len(), |e| e.transcript.len())
+                .map_or(self.run_lines.len(), |e| self.endpoint_lines(e))
         }
     }
 
@@ -366,6 +379,10 @@ impl App {
             let r = self.all_lines.get(i)?;
             match r.endpoint {
                 None => self.run_lines.get(r.index).map(|e| (None, e)),
+                Some(_) if r.manual.is_some() => {
+                    let m = self.manual.get(r.manual?)?;
+                    m.view.transcript.get(r.index).map(|e| (Some(&m.view), e))
+                }
                 Some(id) => {
                     let ep = self.endpoints.get(id.0)?;
                     ep.transcript.get(r.index).map(|e| (Some(ep), e))
@@ -373,7 +390,7 @@ impl App {
             }
         } else {
             match self.selected_endpoint() {
-                Some(ep) => ep.transcript.get(i).map(|e| (Some(ep), e)),
+                Some(ep) => self.endpoint_line(ep, i),
                 None => self.run_lines.get(i).map(|e| (None, e)),
             }
         }
@@ -381,6 +398,10 @@ impl App {
 
     fn endpoint_mut(&mut self, id: EndpointId) -> Option<&mut EndpointView> {
         self.endpoints.get_mut(id.0)
+    }
+
+    pub(super) fn note_time(&mut self, ms: f64) {
+        self.saw_time(ms);
     }
 
     fn saw_time(&mut self, ms: f64) {
@@ -391,10 +412,6 @@ impl App {
 
     fn push_endpoint_line(&mut self, id: EndpointId, entry: TranscriptEntry) {
         self.saw_time(entry.t_ms);
-        let stepping = self.step.as_ref().is_some_and(|s| s.endpoint == id);
-        let is_reply = matches!(entry.dir, Direction::Server | Direction::ServerTls);
-        let unrecognised =
-            is_reply && (entry.text.starts_with("500") || entry.text.starts_with("502"));
         let Some(ep) = self.endpoint_mut(id) else {
             return;
         };
@@ -403,20 +420,15 @@ impl App {
         self.all_lines.push(LineRef {
             endpoint: Some(id),
             index,
+            manual: None,
         });
-        if stepping
-            && unrecognised
-            && let Some(step) = self.step.as_mut()
-        {
-            step.unrecognised += 1;
-        }
     }
 
     /// Applies one probe event. Events of another run are dropped; returns whether the
     /// event changed anything (so the caller knows whether to redraw).
     pub fn apply_event(&mut self, ev: ProbeEvent) -> bool {
         if ev.run() != self.run {
-            return false;
+            return self.apply_manual_event(ev);
         }
         match ev {
             ProbeEvent::RunStarted { target, .. } => self.target = target,
@@ -426,6 +438,7 @@ impl App {
                 self.all_lines.push(LineRef {
                     endpoint: None,
                     index: self.run_lines.len() - 1,
+                    manual: None,
                 });
             }
             ProbeEvent::Planned { endpoints, .. } => {
@@ -477,26 +490,8 @@ impl App {
                     ep.report = Some(*report);
                 }
             }
-            ProbeEvent::StepReady {
-                endpoint,
-                next,
-                in_tls,
-                verdict,
-                ..
-            } => {
-                if let Some(ep) = self.endpoint_mut(endpoint) {
-                    ep.step_verdict = Some(verdict);
-                    ep.live_phase = None;
-                    ep.state = RowState::Done;
-                }
-                if let Some(step) = self.step.as_mut().filter(|s| s.endpoint == endpoint) {
-                    step.ended = next.is_none();
-                    step.next = next;
-                    step.edited = None;
-                    step.in_tls = in_tls;
-                    step.busy = false;
-                }
-            }
+            // Stepping sessions carry their own run id (see `apply_manual_event`).
+            ProbeEvent::StepReady { .. } => return false,
             ProbeEvent::DnsReport { report, .. } => self.dns = Some(*report),
             ProbeEvent::RunDone { findings, .. } => {
                 self.findings = findings;
@@ -545,9 +540,6 @@ impl App {
                     transcript: Vec::new(),
                 });
                 r.transcript.clone_from(&ep.transcript);
-                if let Some(v) = ep.step_verdict.clone().filter(|_| ep.report.is_some()) {
-                    r.verdict = v;
-                }
                 r
             })
             .collect();
@@ -556,6 +548,11 @@ impl App {
             out.endpoints = reports
                 .iter()
                 .map(crate::model::report::EndpointJson::from)
+                .collect();
+            out.manual_sessions = self
+                .manual
+                .iter()
+                .map(super::manual::ManualView::to_record)
                 .collect();
             return out;
         }
@@ -568,6 +565,11 @@ impl App {
             self.findings.clone(),
         );
         out.dns.clone_from(&self.dns);
+        out.manual_sessions = self
+            .manual
+            .iter()
+            .map(super::manual::ManualView::to_record)
+            .collect();
         out
     }
 }

@@ -13,6 +13,7 @@ pub mod form_auth;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod manual;
 pub mod preset_pick;
 pub mod prompt;
 pub mod recent;

@@ -1,9 +1,7 @@
 //! The parts of `update` that handle text prompts (search, raw command, step edit),
 //! the unrecognised-command confirmation and starting a stepping session.
 
-use crate::model::{Direction, TranscriptEntry};
-
-use super::app::{App, Confirm, LineRef, PromptKind, Status, StepState};
+use super::app::{App, Confirm, PromptKind, Status, StepState};
 use super::keys::Action;
 use super::scroll;
 use super::update::{Cmd, main_layout, quit};
@@ -147,25 +145,10 @@ pub(super) fn start_step(app: &mut App) -> Vec<Cmd> {
     };
     let endpoint = ep.endpoint.clone();
     let id = endpoint.id;
-    let t_ms = app.last_ms;
-    if let Some(ep) = app.endpoints.get_mut(id.0) {
-        ep.timings.clear();
-        ep.live_phase = None;
-        ep.tls = None;
-        // Our own text (nothing from the network): marks where the session starts.
-        ep.transcript.push(TranscriptEntry::new(
-            t_ms,
-            Direction::Info,
-            "interactive session: new connection (times restart at 0)",
-        ));
-        let index = ep.transcript.len() - 1;
-        app.all_lines.push(LineRef {
-            endpoint: Some(id),
-            index,
-        });
-    }
+    let (run, session) = app.open_manual(&endpoint);
     app.step = Some(StepState {
         endpoint: id,
+        session,
         next: None,
         edited: None,
         in_tls: false,
@@ -176,7 +159,7 @@ pub(super) fn start_step(app: &mut App) -> Vec<Cmd> {
     app.transcript.scroll = None;
     app.status = None;
     vec![Cmd::StepOpen {
-        run: app.run,
+        run,
         endpoint,
         settings,
     }]

@@ -38,6 +38,8 @@ pub(crate) struct Runtime {
     step: Option<mpsc::Sender<StepCommand>>,
     export_dir: PathBuf,
     state_dir: Option<PathBuf>,
+    /// When the current probe run started (stepping sessions continue its clock).
+    run_started: std::time::Instant,
 }
 
 impl Runtime {
@@ -56,6 +58,7 @@ impl Runtime {
             step: None,
             export_dir,
             state_dir,
+            run_started: std::time::Instant::now(),
         }
     }
 
@@ -80,6 +83,7 @@ impl Runtime {
                     t.abort();
                 }
                 app.started_at = engine::now_rfc3339();
+                self.run_started = std::time::Instant::now();
                 let tx = self.events_tx.clone();
                 let done = self.internal_tx.clone();
                 self.run_task = Some(tokio::spawn(async move {
@@ -103,6 +107,7 @@ impl Runtime {
                     settings,
                     endpoint,
                     run,
+                    self.run_started,
                     self.events_tx.clone(),
                 ));
                 None
