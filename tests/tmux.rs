@@ -135,6 +135,17 @@ impl Drop for Tmux {
     }
 }
 
+/// The export files in `dir`, sorted.
+fn exports(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("smtptui-"))
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
 fn demo_step_export_quit() {
     let dir = tempfile::tempdir().unwrap();
@@ -153,6 +164,18 @@ fn demo_step_export_quit() {
     t.wait_for("Verdict — v4", 5);
     assert!(t.screen().contains("cert_expired"));
     t.keys(&["g"]);
+    // An export before stepping: the probe's verdicts.
+    t.keys(&["e"]);
+    t.wait_for("exported to", 5);
+    let before = exports(dir.path());
+    assert_eq!(before.len(), 1, "{before:?}");
+    let verdicts = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("=== verdict:"))
+            .map(String::from)
+            .collect()
+    };
+    let probe_verdicts = verdicts(&std::fs::read_to_string(&before[0]).unwrap());
     // Step through the good endpoint, then a raw command inside TLS.
     t.keys(&["s"]);
     t.wait_for("next:", 5);
@@ -175,10 +198,13 @@ fn demo_step_export_quit() {
         .find(|l| l.contains("exported to"))
         .unwrap()
         .to_string();
-    let files: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("smtptui-"))
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while exports(dir.path()).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let files: Vec<_> = exports(dir.path())
+        .into_iter()
+        .filter(|p| !before.contains(p))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(
@@ -190,6 +216,9 @@ fn demo_step_export_quit() {
         text.contains("220 mail.demo.test") && text.contains("~>  NOOP"),
         "{text}"
     );
+    // The manual session is its own block; the probe's verdicts are unchanged.
+    assert!(text.contains("=== manual session 1 on"), "{text}");
+    assert_eq!(verdicts(&text), probe_verdicts, "{text}");
     let b64 = base64::engine::general_purpose::STANDARD;
     let pw = smtptui::lab::demo::DEMO_PASSWORD;
     for secret in [
