@@ -56,6 +56,10 @@ fn describe(m: &Machine, step: Step) -> NextStep {
         Step::Mail => ("send MAIL FROM", true),
         Step::Rcpt(_) => ("send RCPT TO", true),
         Step::Data => ("send DATA and a test message", false),
+        Step::DataEnd => (
+            "DATA mode: `:` sends message text; Enter ends the message with a lone `.`",
+            false,
+        ),
         Step::Quit => ("send QUIT", true),
     };
     NextStep {
@@ -117,7 +121,9 @@ async fn session(
     let mut verdict = pending();
     let mut failed = false;
     loop {
-        let next = if failed {
+        let next = if m.data_mode() {
+            Some(Step::DataEnd)
+        } else if failed {
             m.connected().then_some(Step::Quit)
         } else {
             m.next_step()

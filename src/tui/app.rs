@@ -142,6 +142,16 @@ pub struct StepState {
 }
 
 /// A pending yes/no question and what "yes" does.
+impl StepState {
+    /// Whether the session is in DATA mode (after 354: raw lines are message text until
+    /// the `.` step).
+    pub fn data_mode(&self) -> bool {
+        self.next
+            .as_ref()
+            .is_some_and(|n| n.phase == Phase::Data && n.command == ".")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Confirm {
     /// The question.

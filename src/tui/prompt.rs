@@ -71,7 +71,9 @@ pub(super) fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
             Vec::new()
         }
         PromptKind::Raw => {
-            if text.trim().is_empty() {
+            let data_mode = app.step.as_ref().is_some_and(StepState::data_mode);
+            // An empty line is message text in DATA mode, nothing otherwise.
+            if text.trim().is_empty() && !data_mode {
                 return Vec::new();
             }
             let verb = text
@@ -79,7 +81,8 @@ pub(super) fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
                 .next()
                 .unwrap_or("")
                 .to_ascii_uppercase();
-            let risky = !KNOWN_VERBS.contains(&verb.as_str());
+            // In DATA mode the line is message text, not a command.
+            let risky = !data_mode && !KNOWN_VERBS.contains(&verb.as_str());
             let seen = app.step.as_ref().map_or(0, |s| s.unrecognised);
             if risky && seen >= UNRECOGNISED_LIMIT {
                 app.confirm = Some(Confirm {

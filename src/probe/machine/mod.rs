@@ -53,6 +53,9 @@ pub enum Step {
     Rcpt(usize),
     /// DATA with a generated message.
     Data,
+    /// Stepping's DATA mode (after a raw `DATA` got 354): end the message with a lone
+    /// `.` and read the reply.
+    DataEnd,
     /// QUIT.
     Quit,
 }
@@ -69,10 +72,18 @@ impl Step {
             Step::Auth => Phase::Auth,
             Step::Mail => Phase::Mail,
             Step::Rcpt(_) => Phase::Rcpt,
-            Step::Data => Phase::Data,
+            Step::Data | Step::DataEnd => Phase::Data,
             Step::Quit => Phase::Quit,
         }
     }
+}
+
+/// The verb of a command line, upper case (`mail from:<a>` → `MAIL`).
+pub(super) fn verb_of(line: &str) -> String {
+    line.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }
 
 /// Why a step could not continue: the verdict, already classified.
@@ -95,6 +106,8 @@ pub struct Machine {
     done: Vec<Step>,
     /// Whether QUIT has been sent (it is sent at most once).
     pub quit_sent: bool,
+    /// Stepping: a raw `DATA` got 354, so raw lines are message text until a lone `.`.
+    data_mode: bool,
 }
 
 impl Machine {
@@ -115,12 +128,18 @@ impl Machine {
             notes: Vec::new(),
             done: Vec::new(),
             quit_sent: false,
+            data_mode: false,
         }
     }
 
     /// Whether a session is open.
     pub fn connected(&self) -> bool {
         self.session.is_some()
+    }
+
+    /// Whether the session is in stepping's DATA mode (raw lines are message text).
+    pub fn data_mode(&self) -> bool {
+        self.data_mode && self.session.is_some()
     }
 
     /// Whether the session is inside TLS.
@@ -165,7 +184,7 @@ impl Machine {
             }
             Some(Step::Rcpt(i)) if i + 1 < s.to.len() => Some(Step::Rcpt(i + 1)),
             Some(Step::Rcpt(_)) => (s.send && goal >= Stage::Data).then_some(Step::Data),
-            Some(Step::Quit | Step::Data) => None,
+            Some(Step::Quit | Step::Data | Step::DataEnd) => None,
         }
     }
 
@@ -187,6 +206,7 @@ impl Machine {
             Step::Mail => format!("MAIL FROM:<{}>", self.sender()),
             Step::Rcpt(i) => format!("RCPT TO:<{}>", s.to.get(i).map_or("", String::as_str)),
             Step::Data => "DATA".into(),
+            Step::DataEnd => ".".into(),
             Step::Quit => "QUIT".into(),
         }
     }
@@ -260,6 +280,13 @@ impl Machine {
 
     /// Runs one step; `command` replaces the default command line (stepping edits).
     pub async fn step(&mut self, step: Step, command: Option<String>) -> StepResult {
+        // An edited last step (QUIT → NOOP) sends what the screen shows: the edited line
+        // goes out as a raw command and the session stays open.
+        if step == Step::Quit
+            && let Some(line) = command.as_deref().filter(|c| verb_of(c) != "QUIT")
+        {
+            return self.raw(line).await.map(drop);
+        }
         let phase = step.phase();
         let start = self.phase_start(phase).await;
         let result = match step {
@@ -269,6 +296,7 @@ impl Machine {
             Step::Starttls => self.starttls(command).await,
             Step::Auth => self.auth().await,
             Step::Mail | Step::Rcpt(_) | Step::Data => self.envelope(step, command).await,
+            Step::DataEnd => self.data_end().await,
             Step::Quit => self.quit().await,
         };
         self.phase_end(phase, start, result.is_ok()).await;

@@ -234,6 +234,13 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let line = if let Some(p) = prompt {
         let (lead, label) = match p.kind {
             PromptKind::Search => ("/", "search: "),
+            _ if app
+                .step
+                .as_ref()
+                .is_some_and(super::app::StepState::data_mode) =>
+            {
+                (":", "message text (DATA mode): ")
+            }
             _ => (":", "raw SMTP command: "),
         };
         let mut spans = vec![Span::styled(lead, t.key()), Span::styled(label, t.dim())];
