@@ -354,3 +354,55 @@ fn command_line_options_fill_the_form() {
     );
     assert!(recent.contains(&w.dns.addr.to_string()), "{recent}");
 }
+
+#[test]
+fn stepping_data_mode_and_an_edited_last_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(t) = Tmux::start("data", dir.path(), "--demo --export-dir .") else {
+        return;
+    };
+    t.wait_for("10/10 done", 20);
+    t.keys(&["g", "s"]);
+    t.wait_for("next:", 5);
+    for _ in 0..10 {
+        if t.screen().contains("send QUIT") {
+            break;
+        }
+        t.keys(&["Enter"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.wait_for("send QUIT", 5);
+    let raw = |line: &str| {
+        t.keys(&[":"]);
+        t.tmux(&["send-keys", "-t", "t", "-l", line]);
+        t.keys(&["Enter"]);
+    };
+    raw("MAIL FROM:<me@demo.test>");
+    t.wait_for("~>  MAIL FROM:<me@demo.test>", 5);
+    raw("RCPT TO:<you@demo.test>");
+    t.wait_for("~>  RCPT TO:<you@demo.test>", 5);
+    raw("DATA");
+    let s = t.wait_for("DATA mode", 5);
+    assert!(s.contains("<~  354"), "{s}");
+    t.keys(&[":"]);
+    t.wait_for("message text (DATA mode)", 5);
+    t.tmux(&["send-keys", "-t", "t", "-l", "Subject: typed by hand"]);
+    t.keys(&["Enter"]);
+    t.wait_for("~>  Subject: typed by hand", 5);
+    // Enter ends the message with a lone dot; the server queues it.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("~>  .", 5);
+    t.wait_for("send QUIT", 5);
+    assert!(!s.contains("no reply"), "{s}");
+    // Edit the last step into NOOP: NOOP goes on the wire, the session stays open.
+    t.keys(&["i", "C-u"]);
+    t.tmux(&["send-keys", "-t", "t", "-l", "NOOP"]);
+    t.keys(&["Enter"]);
+    t.wait_for("(edited)", 5);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("~>  NOOP", 5);
+    assert!(!s.contains("~>  QUIT"), "{s}");
+    assert!(s.contains("send QUIT"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.assert_restored();
+}
