@@ -108,6 +108,10 @@ pub struct Machine {
     pub quit_sent: bool,
     /// Stepping: a raw `DATA` got 354, so raw lines are message text until a lone `.`.
     data_mode: bool,
+    /// The step's phase while it is being timed; a step that goes on into another
+    /// phase (connect → TLS handshake, STARTTLS → handshake, greeting → detection)
+    /// closes it first, so no two phases overlap.
+    open_phase: Option<(Phase, f64)>,
 }
 
 impl Machine {
@@ -129,6 +133,7 @@ impl Machine {
             done: Vec::new(),
             quit_sent: false,
             data_mode: false,
+            open_phase: None,
         }
     }
 
@@ -288,7 +293,7 @@ impl Machine {
             return self.raw(line).await.map(drop);
         }
         let phase = step.phase();
-        let start = self.phase_start(phase).await;
+        self.open_phase = Some((phase, self.phase_start(phase).await));
         let result = match step {
             Step::Connect => self.connect().await,
             Step::Banner => self.read_banner().await,
@@ -299,9 +304,17 @@ impl Machine {
             Step::DataEnd => self.data_end().await,
             Step::Quit => self.quit().await,
         };
-        self.phase_end(phase, start, result.is_ok()).await;
+        self.close_phase(result.is_ok()).await;
         self.done.push(step);
         result
+    }
+
+    /// Ends the step's phase now (before a nested phase starts); a no-op when it has
+    /// been ended already.
+    pub(super) async fn close_phase(&mut self, ok: bool) {
+        if let Some((phase, start)) = self.open_phase.take() {
+            self.phase_end(phase, start, ok).await;
+        }
     }
 
     pub(super) async fn connect(&mut self) -> StepResult {
@@ -315,6 +328,8 @@ impl Machine {
         )
         .await;
         let tcp = self.open_tcp().await?;
+        // `connect` is the TCP connect only; an implicit-TLS handshake is its own phase.
+        self.close_phase(true).await;
         let _ = tcp.set_nodelay(true);
         self.local_addr = tcp.local_addr().ok().map(|a| a.to_string());
         let local = self.local_addr.clone().unwrap_or_default();
@@ -385,6 +400,7 @@ impl Machine {
                     self.endpoint.mode,
                     Mode::Plain | Mode::Starttls | Mode::Auto
                 ) {
+                    self.close_phase(false).await;
                     return Err(self.detect_implicit_tls(wait).await);
                 }
                 Err(Box::new(classify(&Observation::NoReply {
