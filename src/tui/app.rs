@@ -192,6 +192,9 @@ pub struct App {
     pub duration_ms: Option<f64>,
     /// Latest run-relative time seen in any event (drives open timeline bars).
     pub last_ms: f64,
+    /// The run's clock as of the last tick (so a silent phase's elapsed time still
+    /// moves); set by the runtime.
+    pub now_ms: f64,
     /// Endpoints, indexed by id.
     pub endpoints: Vec<EndpointView>,
     /// Run-level transcript lines.
@@ -271,6 +274,7 @@ impl App {
             started_at: String::new(),
             duration_ms: None,
             last_ms: 0.0,
+            now_ms: 0.0,
             endpoints: Vec::new(),
             run_lines: Vec::new(),
             all_lines: Vec::new(),
@@ -310,6 +314,7 @@ impl App {
         self.target = target;
         self.duration_ms = None;
         self.last_ms = 0.0;
+        self.now_ms = 0.0;
         self.endpoints.clear();
         self.manual.clear();
         self.run_lines.clear();

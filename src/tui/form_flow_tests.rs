@@ -89,3 +89,26 @@ fn rerun_then_cancel_counts_one_run() {
     let screen = super::fixtures::text(&super::fixtures::render(&app));
     assert!(screen.contains("run #2"), "{screen}");
 }
+
+#[test]
+fn a_silent_phase_shows_its_elapsed_time_and_limit() {
+    let mut app = App::new(None, Theme::new(false), Form::new(Vec::new()));
+    app.size = (120, 40);
+    start_run(&mut app, Settings::new("mail.example.com"));
+    for ev in super::fixtures::mid_run() {
+        app.apply_event(ev);
+    }
+    let (phase, since) = app
+        .endpoints
+        .iter()
+        .find_map(|e| {
+            e.live_phase
+                .filter(|(p, _)| *p == crate::model::Phase::Connect)
+        })
+        .expect("a row waiting in connect");
+    assert_eq!(phase, crate::model::Phase::Connect);
+    // Nothing arrives for 7 s: the tick's clock still moves the row on.
+    app.now_ms = since + 7_000.0;
+    let screen = super::fixtures::text(&super::fixtures::render(&app));
+    assert!(screen.contains("7.0 s of 10 s"), "{screen}");
+}

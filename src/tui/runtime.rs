@@ -248,6 +248,9 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
             _ = sigint.recv() => break,
         };
         if let Some(msg) = msg {
+            if matches!(msg, Msg::Tick) {
+                app.now_ms = rt.run_started.elapsed().as_secs_f64() * 1000.0;
+            }
             let cmds = update(&mut app, msg);
             rt.perform(&mut app, cmds);
             dirty = true;
