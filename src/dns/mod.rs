@@ -59,6 +59,53 @@ pub enum DnsError {
     /// The resolver could not be set up (no usable system configuration ...).
     #[error("DNS resolver unavailable: {0}")]
     Setup(String),
+    /// The name cannot be asked at all (our side: no server was asked).
+    #[error("`{name}` is not a valid DNS name: {reason}")]
+    InvalidName {
+        /// The name as given (escaped).
+        name: String,
+        /// What is wrong, in words.
+        reason: String,
+    },
+}
+
+/// Checks that `name` can be put into a DNS query (before any server is asked): at most
+/// 253 bytes, labels of 1-63 bytes, and only letters, digits, `-` and `_` (non-ASCII
+/// labels are left to IDNA). The error is in words, and does not blame a server.
+pub fn check_name(name: &str) -> Result<(), DnsError> {
+    let bad = |reason: String| DnsError::InvalidName {
+        name: name.escape_debug().to_string(),
+        reason,
+    };
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() {
+        return Err(bad("the name is empty".into()));
+    }
+    if trimmed.len() > 253 {
+        return Err(bad(format!("{} bytes, at most 253 fit", trimmed.len())));
+    }
+    for label in trimmed.split('.') {
+        if label.is_empty() {
+            return Err(bad("it has an empty label (two dots in a row)".into()));
+        }
+        if label.len() > 63 {
+            return Err(bad(format!(
+                "the label `{}…` has {} bytes, at most 63 fit",
+                &label.chars().take(12).collect::<String>(),
+                label.len()
+            )));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return Err(bad(format!(
+                "`{}` is not allowed in a DNS name",
+                c.escape_debug()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Resolves a host name to addresses, and the mail-related record types.
@@ -254,7 +301,13 @@ fn net_error(name: &str, what: &str, e: &hickory_resolver::net::NetError) -> Dns
         }
     } else {
         let text = e.to_string();
-        if text.contains("timed out") || text.contains("timeout") {
+        if text.contains("Label") || text.contains("label") {
+            // hickory refused to encode the name (IDNA): our side, not the server's.
+            DnsError::InvalidName {
+                name: name.escape_debug().to_string(),
+                reason: "it has characters a DNS name cannot hold".into(),
+            }
+        } else if text.contains("timed out") || text.contains("timeout") {
             DnsError::Timeout { name: name.into() }
         } else {
             DnsError::ServerFailure {
@@ -267,6 +320,7 @@ fn net_error(name: &str, what: &str, e: &hickory_resolver::net::NetError) -> Dns
 
 impl Lookup for HickoryLookup {
     async fn lookup_ip(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
+        check_name(host)?;
         match self.resolver.lookup_ip(host).await {
             Ok(found) => {
                 let mut addrs: Vec<IpAddr> = found.iter().collect();
@@ -286,6 +340,7 @@ impl Lookup for HickoryLookup {
     }
 
     async fn lookup_mx(&self, domain: &str) -> Result<Vec<MxRecord>, DnsError> {
+        check_name(domain)?;
         let found = self
             .resolver
             .mx_lookup(fqdn(domain))
@@ -295,6 +350,7 @@ impl Lookup for HickoryLookup {
     }
 
     async fn lookup_txt(&self, name: &str) -> Result<Vec<String>, DnsError> {
+        check_name(name)?;
         let found = self
             .resolver
             .txt_lookup(fqdn(name))
@@ -361,6 +417,7 @@ pub async fn resolve(
     if let Some(addrs) = table.get(host) {
         return Ok((addrs, Source::Static));
     }
+    check_name(host)?;
     let lookup = HickoryLookup::new(server, timeout)?;
     let addrs = tokio::time::timeout(timeout * 3, lookup.lookup_ip(host))
         .await
@@ -450,5 +507,42 @@ mod tests {
             ),
             "{err:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn bad_names_are_ours_in_plain_words() {
+        assert!(check_name("mail.example.com").is_ok());
+        assert!(check_name("_dmarc.example.com.").is_ok());
+        assert!(check_name("bücher.example").is_ok());
+        for (name, words) in [
+            ("mx:good.test", "`:` is not allowed"),
+            ("a..b", "empty label"),
+            ("", "empty"),
+            (&"x".repeat(64), "at most 63"),
+        ] {
+            let e = check_name(name).unwrap_err().to_string();
+            assert!(e.contains(words), "{name}: {e}");
+            assert!(!e.contains("server") && !e.contains("Err("), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_invalid_name_asks_no_server() {
+        // A DNS server that does not exist: the answer comes before any query.
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = resolve(
+            "a b.example",
+            &StaticTable::new(&[]),
+            Some(dead),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, DnsError::InvalidName { .. }), "{err}");
     }
 }
