@@ -94,6 +94,9 @@ pub struct TranscriptState {
     pub query: Option<String>,
     /// The line of the current match.
     pub current_match: Option<usize>,
+    /// The current match's number among the matching lines and their count, as of the
+    /// last jump (counted then, not on every frame).
+    pub match_counter: Option<(usize, usize)>,
     /// Columns of text scrolled off to the left (ignored while wrapping).
     pub hscroll: usize,
     /// Wrap long lines onto indented continuation rows.

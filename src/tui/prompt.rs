@@ -123,10 +123,21 @@ pub(super) fn jump_to_match(app: &mut App, forward: bool) {
             .is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
     });
     if let Some(i) = found {
+        let matches = |j: &usize| {
+            app.transcript_line(*j)
+                .is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
+        };
+        let before = (0..i).filter(matches).count();
+        let total = before + (i..len).filter(matches).count();
+        app.transcript.match_counter = Some((before + 1, total));
         app.transcript.current_match = Some(i);
         app.transcript.scroll = scroll::reveal(len, height, app.transcript.scroll, i);
-        app.status = None;
+        app.status = Some(Status {
+            text: format!("match {} of {total}: {q}", before + 1),
+            error: false,
+        });
     } else {
+        app.transcript.match_counter = None;
         app.transcript.current_match = None;
         app.status = Some(Status {
             text: format!("not found: {q}"),

@@ -183,10 +183,17 @@ fn search_highlights_and_n_moves() {
     key(&mut app, KeyCode::Char('n'));
     let second = app.transcript.current_match.unwrap();
     assert_ne!(second, first);
+    let counted = app.transcript.match_counter.unwrap();
     key(&mut app, KeyCode::Char('N'));
     assert_eq!(app.transcript.current_match, Some(first));
+    // The counter: which match of how many, in the title and the status line.
+    let (n, of) = app.transcript.match_counter.unwrap();
+    assert_eq!(of, 2);
+    assert_ne!(counted.0, n);
     let buf = render(&app);
     let s = text(&buf);
+    assert!(s.contains(&format!("/ehlo {n}/2")), "{s}");
+    assert!(s.contains(&format!("match {n} of 2: ehlo")), "{s}");
     insta::assert_snapshot!("search_120x40", s);
     // Every visible occurrence is highlighted, the current one differently.
     let (x, y) = find(&buf, "EHLO smtptui").unwrap();
