@@ -118,6 +118,12 @@ impl App {
                 let unrecognised =
                     is_reply && (entry.text.starts_with("500") || entry.text.starts_with("502"));
                 let m = &mut self.manual[index];
+                // The session starts when its first line is timed (the key press may
+                // come long after the run's last event).
+                if m.view.transcript.len() == 1 {
+                    m.started_ms = entry.t_ms;
+                    m.view.transcript[0].t_ms = entry.t_ms;
+                }
                 m.view.transcript.push(entry);
                 let line = LineRef {
                     endpoint: Some(m.endpoint()),
