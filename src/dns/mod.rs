@@ -225,6 +225,10 @@ fn builder(
     let mut opts = ResolverOpts::default();
     opts.timeout = timeout;
     opts.attempts = 2;
+    if server.is_some() {
+        // `--dns-server` means that server answers, not the local hosts file.
+        opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
+    }
     Ok(builder.with_options(opts))
 }
 
