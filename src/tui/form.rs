@@ -219,7 +219,8 @@ impl Form {
     /// field keeps the one the settings already have).
     pub fn load_settings(&mut self, s: &Settings) {
         let set = |f: &mut Self, field: Field, v: String| f.inputs[field as usize].set(v);
-        let host = if s.mx && !s.target.is_empty() {
+        // `--mx` without a target leaves `mx:` in the Host field, ready for the domain.
+        let host = if s.mx {
             format!("{MX_PREFIX}{}", s.target)
         } else {
             s.target.clone()
@@ -633,6 +634,12 @@ mod option_tests {
         f.load_settings(&base);
         assert_eq!(f.input(Field::Host).text(), "");
         assert_eq!(f.input(Field::Ports).text(), "587");
+        let mut mx = Form::new(Vec::new());
+        mx.load_settings(&Settings {
+            mx: true,
+            ..base.clone()
+        });
+        assert_eq!(mx.input(Field::Host).text(), "mx:");
         assert_eq!(f.input(Field::Resolve).text(), "mail.lab.test:127.0.0.2");
         assert_eq!(f.input(Field::DnsServer).text(), "127.0.0.1:5353");
         assert_eq!(f.input(Field::ServerName).text(), "mail.lab.test");

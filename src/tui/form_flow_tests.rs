@@ -31,7 +31,16 @@ fn finish(app: &mut App, dns: bool) -> Vec<Cmd> {
         &[],
         Vec::new(),
     );
-    report.dns = dns.then(DnsReport::default);
+    report.dns = dns.then(|| {
+        let mut d = DnsReport::default();
+        d.mx.push(
+            serde_json::from_value(serde_json::json!({
+                "preference": 10, "host": "mx.up.example", "addresses": ["192.0.2.25"]
+            }))
+            .unwrap(),
+        );
+        d
+    });
     update(app, Msg::RunFinished(app.run, Box::new(report)))
 }
 

@@ -163,10 +163,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     }
 }
 
-/// Whether a run got an answer from some server (a greeting, or a DNS report in MX
-/// mode): only such targets are remembered.
+/// Whether a run got an answer from some server (a greeting, or MX hosts in MX mode):
+/// only such targets are remembered (a typo or a dead host is not).
 fn reached_a_server(report: &RunReport) -> bool {
-    report.dns.is_some() || report.endpoints.iter().any(|e| e.banner.is_some())
+    report.dns.as_ref().is_some_and(|d| !d.mx.is_empty())
+        || report.endpoints.iter().any(|e| e.banner.is_some())
 }
 
 pub(super) fn main_layout(app: &App) -> MainLayout {
