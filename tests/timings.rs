@@ -80,6 +80,7 @@ async fn implicit_tls_connect_is_the_tcp_connect_only() {
     let relay = support::relay::start(srv.addr, DELAY).await;
     let doc = check_json(&pki, relay.port(), "tls").await;
     let phases = timeline(&doc);
+    eprintln!("implicit TLS through the relay: {phases:?}");
     assert_eq!(phases[0].0, "connect", "{phases:?}");
     assert_eq!(phases[1].0, "tls_handshake", "{phases:?}");
     let (connect, handshake) = (ms(&doc, "connect"), ms(&doc, "tls_handshake"));
@@ -101,6 +102,7 @@ async fn starttls_is_the_commands_round_trip() {
     let relay = support::relay::start(srv.addr, DELAY).await;
     let doc = check_json(&pki, relay.port(), "starttls").await;
     let phases = timeline(&doc);
+    eprintln!("STARTTLS through the relay: {phases:?}");
     let names: Vec<&str> = phases.iter().map(|p| p.0.as_str()).collect();
     let at = |n: &str| names.iter().position(|p| *p == n).unwrap();
     assert!(at("starttls") + 1 == at("tls_handshake"), "{names:?}");
