@@ -107,6 +107,7 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
         state_dir: None,
         export_dir: cli.export_dir.clone(),
         demo_note: None,
+        form: None,
     };
     if cli.demo {
         return runtime.block_on(async {
@@ -126,16 +127,21 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
             result
         });
     }
-    let settings = cli.target.as_ref().map(|target| {
-        let s = cli
-            .probe
-            .to_settings(target, &RealSecrets)
-            .unwrap_or_else(|e| usage_exit(&e.0));
-        if let Err(e) = smtptui::tls::TlsClient::new(&s.tls) {
-            usage_exit(&e.to_string());
-        }
-        s
-    });
+    // Without a target the options still count: they pre-fill the target form.
+    let s = match cli.target.as_ref() {
+        Some(target) => cli.probe.to_settings(target, &RealSecrets),
+        None => cli.probe.to_form_settings(&RealSecrets),
+    }
+    .unwrap_or_else(|e| usage_exit(&e.0));
+    if let Err(e) = smtptui::tls::TlsClient::new(&s.tls) {
+        usage_exit(&e.to_string());
+    }
+    let settings = if cli.target.is_some() {
+        Some(s)
+    } else {
+        opts.form = Some(s);
+        None
+    };
     runtime.block_on(run_tui(settings, opts))
 }
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::model::{PortSpec, Secret};
 
+pub mod validate;
+
 /// Which address families to probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FamilyFilter {
@@ -47,6 +49,25 @@ impl Default for Timeouts {
 }
 
 impl Timeouts {
+    /// How long the engine waits in `phase` (the overall deadline may cut it shorter):
+    /// what a running row shows as its limit.
+    pub fn limit_for(&self, phase: crate::model::Phase) -> Duration {
+        use crate::model::Phase;
+        match phase {
+            Phase::Connect => self.connect,
+            Phase::Banner => self.banner,
+            Phase::TlsHandshake | Phase::Detect => self.tls,
+            // AUTH exchanges and DATA (message + reply) get twice the command timeout.
+            Phase::Auth | Phase::Data => self.command * 2,
+            Phase::Dns => self.connect * 3,
+            Phase::Ehlo | Phase::Starttls | Phase::EhloTls | Phase::Mail | Phase::Rcpt => {
+                self.command
+            }
+            Phase::Quit => self.command.min(Duration::from_secs(5)),
+        }
+        .min(self.overall)
+    }
+
     /// Every phase set to `d`; the overall deadline becomes 4 × `d`.
     pub fn uniform(d: Duration) -> Self {
         Self {

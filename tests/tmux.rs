@@ -1,9 +1,13 @@
 //! End-to-end tests of the real binary in a real terminal (tmux): the demo fills the
 //! matrix, a row is selected, the handshake is stepped through with a raw command after
 //! STARTTLS, the transcript is exported (the file exists and holds no secret), and the
-//! terminal is left usable — after `q`, and after SIGINT, SIGTERM and SIGHUP.
+//! terminal is left usable — after `q`, and after SIGINT, SIGTERM and SIGHUP. Started
+//! without a target, the command line's options pre-fill the form (`--resolve`,
+//! `--dns-server` with `mx:` typed in the form, against a test DNS server).
 //! Skipped (with a message) when tmux is not installed; `.ci/run` installs it.
 #![cfg(feature = "tui")]
+
+mod support;
 
 use std::path::Path;
 
@@ -131,6 +135,17 @@ impl Drop for Tmux {
     }
 }
 
+/// The export files in `dir`, sorted.
+fn exports(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("smtptui-"))
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
 fn demo_step_export_quit() {
     let dir = tempfile::tempdir().unwrap();
@@ -149,6 +164,18 @@ fn demo_step_export_quit() {
     t.wait_for("Verdict — v4", 5);
     assert!(t.screen().contains("cert_expired"));
     t.keys(&["g"]);
+    // An export before stepping: the probe's verdicts.
+    t.keys(&["e"]);
+    t.wait_for("exported to", 5);
+    let before = exports(dir.path());
+    assert_eq!(before.len(), 1, "{before:?}");
+    let verdicts = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("=== verdict:"))
+            .map(String::from)
+            .collect()
+    };
+    let probe_verdicts = verdicts(&std::fs::read_to_string(&before[0]).unwrap());
     // Step through the good endpoint, then a raw command inside TLS.
     t.keys(&["s"]);
     t.wait_for("next:", 5);
@@ -171,10 +198,13 @@ fn demo_step_export_quit() {
         .find(|l| l.contains("exported to"))
         .unwrap()
         .to_string();
-    let files: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("smtptui-"))
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while exports(dir.path()).len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let files: Vec<_> = exports(dir.path())
+        .into_iter()
+        .filter(|p| !before.contains(p))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(
@@ -186,6 +216,9 @@ fn demo_step_export_quit() {
         text.contains("220 mail.demo.test") && text.contains("~>  NOOP"),
         "{text}"
     );
+    // The manual session is its own block; the probe's verdicts are unchanged.
+    assert!(text.contains("=== manual session 1 on"), "{text}");
+    assert_eq!(verdicts(&text), probe_verdicts, "{text}");
     let b64 = base64::engine::general_purpose::STANDARD;
     let pw = smtptui::lab::demo::DEMO_PASSWORD;
     for secret in [
@@ -229,5 +262,147 @@ fn a_panic_restores_the_terminal() {
     t.wait_for("__EXITED__ 101", 15);
     let stderr = std::fs::read_to_string(dir.path().join("panic.txt")).unwrap();
     assert!(stderr.contains("deliberate panic"), "{stderr}");
+    t.assert_restored();
+}
+
+/// The loopback world of the form test: one STARTTLS lab server that is both the MX
+/// host of `onlyhere.test` (a name only the test DNS server knows) and the submission
+/// server `submit.lab.test` (known only from `--resolve`).
+struct FormWorld {
+    _rt: tokio::runtime::Runtime,
+    pki: support::TestPki,
+    dns: support::dns::TestDns,
+    server: smtptui::lab::LabServer,
+}
+
+const FORM_IP: &str = "127.83.16.2";
+
+fn form_world() -> FormWorld {
+    use smtptui::lab::{CertKind, LabServer, Script};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pki = support::TestPki::new();
+    let id = pki
+        .pki
+        .issue(&["mx.onlyhere.test", "submit.lab.test"], CertKind::Valid)
+        .unwrap();
+    let (dns, server) = rt.block_on(async {
+        let mut zone = support::dns::Zone::default();
+        zone.mx("onlyhere.test", 10, "mx.onlyhere.test")
+            .a("mx.onlyhere.test", FORM_IP);
+        let dns = support::dns::TestDns::start(zone).await;
+        let addr = format!("{FORM_IP}:0").parse().unwrap();
+        let server =
+            LabServer::start_on(addr, Script::starttls(id).with_hostname("mx.onlyhere.test"))
+                .await
+                .unwrap();
+        (dns, server)
+    });
+    FormWorld {
+        _rt: rt,
+        pki,
+        dns,
+        server,
+    }
+}
+
+#[test]
+fn command_line_options_fill_the_form() {
+    let w = form_world();
+    let dir = tempfile::tempdir().unwrap();
+    let port = w.server.port();
+    let args = format!(
+        "--resolve submit.lab.test:{FORM_IP} --dns-server {dns} -p {port}/starttls \\
+         --ca-file {ca} --no-system-roots --timeout 3 --mx-port {port} --mta-sts-port 9",
+        dns = w.dns.addr,
+        ca = w.pki.ca_file.display(),
+    );
+    let Some(t) = Tmux::start("form", dir.path(), &args) else {
+        return;
+    };
+    // The form shows every option given.
+    let s = t.wait_for("what should I probe?", 10);
+    assert!(s.contains(&format!("submit.lab.test:{FORM_IP}")), "{s}");
+    assert!(s.contains(&w.dns.addr.to_string()), "{s}");
+    assert!(s.contains(&format!("Ports/modes {port}")), "{s}");
+    assert!(s.contains(&*w.pki.ca_file.to_string_lossy()), "{s}");
+    // A name only --resolve knows: probed at its address, the certificate verified
+    // with the CA file of the command line.
+    t.tmux(&["send-keys", "-t", "t", "-l", "submit.lab.test"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("1/1 done", 20);
+    assert!(s.contains(FORM_IP) && s.contains(" ok"), "{s}");
+    assert!(!s.contains("dns_failure"), "{s}");
+    // `p` keeps the options; `mx:` in the form asks the --dns-server for a name only
+    // it knows (the system resolver would answer NXDOMAIN).
+    t.keys(&["p"]);
+    let s = t.wait_for("what should I probe?", 5);
+    assert!(s.contains(&w.dns.addr.to_string()), "{s}");
+    t.keys(&["BTab", "BTab", "C-u"]);
+    t.tmux(&["send-keys", "-t", "t", "-l", "mx:onlyhere.test"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("mx.onlyhere.test", 20);
+    assert!(s.contains(FORM_IP), "{s}");
+    let s = t.wait_for("1/1 done", 30);
+    assert!(!s.contains("did not resolve"), "{s}");
+    // Both targets answered, so both are remembered, with their DNS options.
+    t.keys(&["q"]);
+    t.assert_restored();
+    let recent = std::fs::read_to_string(dir.path().join("smtptui/recent.json")).unwrap();
+    assert!(
+        recent.contains("mx:onlyhere.test") && recent.contains("submit.lab.test"),
+        "{recent}"
+    );
+    assert!(recent.contains(&w.dns.addr.to_string()), "{recent}");
+}
+
+#[test]
+fn stepping_data_mode_and_an_edited_last_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(t) = Tmux::start("data", dir.path(), "--demo --export-dir .") else {
+        return;
+    };
+    t.wait_for("10/10 done", 20);
+    t.keys(&["g", "s"]);
+    t.wait_for("next:", 5);
+    for _ in 0..10 {
+        if t.screen().contains("send QUIT") {
+            break;
+        }
+        t.keys(&["Enter"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.wait_for("send QUIT", 5);
+    let raw = |line: &str| {
+        t.keys(&[":"]);
+        t.tmux(&["send-keys", "-t", "t", "-l", line]);
+        t.keys(&["Enter"]);
+    };
+    raw("MAIL FROM:<me@demo.test>");
+    t.wait_for("~>  MAIL FROM:<me@demo.test>", 5);
+    raw("RCPT TO:<you@demo.test>");
+    t.wait_for("~>  RCPT TO:<you@demo.test>", 5);
+    raw("DATA");
+    let s = t.wait_for("DATA mode", 5);
+    assert!(s.contains("<~  354"), "{s}");
+    t.keys(&[":"]);
+    t.wait_for("message text (DATA mode)", 5);
+    t.tmux(&["send-keys", "-t", "t", "-l", "Subject: typed by hand"]);
+    t.keys(&["Enter"]);
+    t.wait_for("~>  Subject: typed by hand", 5);
+    // Enter ends the message with a lone dot; the server queues it.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("~>  .", 5);
+    t.wait_for("send QUIT", 5);
+    assert!(!s.contains("no reply"), "{s}");
+    // Edit the last step into NOOP: NOOP goes on the wire, the session stays open.
+    t.keys(&["i", "C-u"]);
+    t.tmux(&["send-keys", "-t", "t", "-l", "NOOP"]);
+    t.keys(&["Enter"]);
+    t.wait_for("(edited)", 5);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("~>  NOOP", 5);
+    assert!(!s.contains("~>  QUIT"), "{s}");
+    assert!(s.contains("send QUIT"), "{s}");
+    t.keys(&["Escape", "q"]);
     t.assert_restored();
 }

@@ -1,5 +1,5 @@
 //! Matrix-level inferences: what the endpoints together say about the network path
-//! (outbound port 25 blocked, one address family broken).
+//! (outbound port 25 blocked, one address family broken, no port reached at all).
 
 use crate::model::{Class, EndpointReport, Family, Finding};
 
@@ -24,6 +24,9 @@ pub fn infer(reports: &[EndpointReport]) -> Vec<Finding> {
                      server-to-server delivery and is commonly filtered for end users."
                 .into(),
         });
+    }
+    if let Some(f) = all_ports_failed(reports) {
+        out.push(f);
     }
     for (broken, works, code, name) in [
         (Family::V6, Family::V4, "ipv6_broken", "IPv6"),
@@ -58,4 +61,39 @@ pub fn infer(reports: &[EndpointReport]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Every endpoint failed before an SMTP greeting: the host (or the path to it) is the
+/// problem, not one port — worth saying once, above the rows.
+fn all_ports_failed(reports: &[EndpointReport]) -> Option<Finding> {
+    if reports.is_empty() || reports.iter().any(|r| r.banner.is_some()) {
+        return None;
+    }
+    let all = |c: Class| reports.iter().all(|r| r.verdict.class == c);
+    let n = reports.len();
+    let (summary, advice) = if all(Class::Timeout) {
+        (
+            format!("no port answers: all {n} connection attempts timed out"),
+            "The host is down, or a firewall on the way drops the packets. Check the address,              then try from another network (a phone hotspot) to tell this network's filter              from the server's.",
+        )
+    } else if all(Class::Refused) {
+        (
+            format!("every port refuses: all {n} connections were refused"),
+            "The host is up but nothing listens on these ports (or a firewall rejects them).              Check the host name and the ports the provider documents.",
+        )
+    } else {
+        (
+            format!("no port reached an SMTP server: all {n} endpoints failed before a greeting"),
+            "Nothing on this host answered SMTP. Check the host name and address, the ports,              and whether this network filters outbound mail ports.",
+        )
+    };
+    let mut classes: Vec<&str> = reports.iter().map(|r| r.verdict.class.code()).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    Some(Finding {
+        code: "all_ports_failed".into(),
+        summary,
+        evidence: format!("{n} endpoint(s), none greeted ({})", classes.join(", ")),
+        advice: advice.into(),
+    })
 }

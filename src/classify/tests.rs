@@ -388,9 +388,30 @@ fn matrix_inferences() {
         report("192.0.2.1", 25, Class::Timeout, false),
         report("192.0.2.1", 587, Class::Timeout, false),
     ];
+    // Nothing answers on any port: one finding for the host, not "all clear".
+    let found = infer(&all_down);
+    let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, vec!["all_ports_failed"]);
     assert!(
-        infer(&all_down).is_empty(),
-        "no inference when nothing answers"
+        found[0].summary.contains("timed out"),
+        "{}",
+        found[0].summary
+    );
+    let refused = vec![
+        report("192.0.2.1", 25, Class::Refused, false),
+        report("192.0.2.1", 587, Class::Refused, false),
+    ];
+    assert!(infer(&refused)[0].summary.contains("refuses"));
+    let mixed = vec![
+        report("192.0.2.1", 25, Class::Refused, false),
+        report("192.0.2.1", 465, Class::BannerTimeout, false),
+    ];
+    let f = &infer(&mixed)[0];
+    assert_eq!(f.code, "all_ports_failed");
+    assert!(
+        f.evidence.contains("banner_timeout, refused"),
+        "{}",
+        f.evidence
     );
 
     let v6 = vec![

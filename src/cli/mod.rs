@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::{PortSpec, Secret};
 use crate::settings::{
-    AuthMech, AuthSettings, FamilyFilter, Settings, Stage, Timeouts, TlsSettings,
+    AuthMech, AuthSettings, FamilyFilter, Settings, Stage, Timeouts, TlsSettings, validate,
 };
 
 const EXAMPLES: &str = "\
@@ -261,28 +261,12 @@ fn secs(name: &str, v: f64) -> Result<Duration, UsageError> {
 
 /// Parses `HOST:ADDR` (ADDR may be an IPv6 literal, bracketed or not).
 pub fn parse_resolve(s: &str) -> Result<(String, IpAddr), UsageError> {
-    let (host, addr) = s
-        .split_once(':')
-        .ok_or_else(|| UsageError(format!("--resolve expects HOST:ADDR, got `{s}`")))?;
-    let addr = addr.trim_start_matches('[').trim_end_matches(']');
-    let ip: IpAddr = addr
-        .parse()
-        .map_err(|_| UsageError(format!("--resolve: `{addr}` is not an IP address")))?;
-    if host.is_empty() {
-        return Err(UsageError(format!("--resolve: empty host in `{s}`")));
-    }
-    Ok((host.to_string(), ip))
+    validate::parse_resolve(s).map_err(UsageError)
 }
 
 /// Parses `ADDR[:PORT]` for --dns-server (port 53 by default).
 pub fn parse_dns_server(s: &str) -> Result<SocketAddr, UsageError> {
-    if let Ok(sa) = s.parse::<SocketAddr>() {
-        return Ok(sa);
-    }
-    let bare = s.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| UsageError(format!("--dns-server expects ADDR[:PORT], got `{s}`")))
+    validate::parse_dns_server(s).map_err(UsageError)
 }
 
 /// Where the secret comes from, resolved by the binary (env, file, prompt).
@@ -294,34 +278,51 @@ pub trait SecretSource {
 }
 
 impl ProbeArgs {
-    /// Validates and converts into settings for `target`.
+    /// Validates and converts into settings for `target` (`mx:DOMAIN` is MX mode, as
+    /// `--mx DOMAIN`).
     pub fn to_settings(
         &self,
         target: &str,
         secrets: &dyn SecretSource,
     ) -> Result<Settings, UsageError> {
-        let preset = self
-            .preset
-            .as_deref()
-            .map(crate::presets::find)
-            .transpose()
-            .map_err(|e| UsageError(e.to_string()))?;
-        let target = match (target.trim(), &preset) {
+        let preset = self.find_preset()?;
+        let (target, mx_prefix) = validate::split_mx(target);
+        let target = match (target, &preset) {
             ("", Some(p)) => p.host.as_str(),
             (t, _) => t,
         };
-        if target.is_empty() {
-            return Err(UsageError(
-                "a target is required (a host, a domain with --mx, or --preset NAME)".into(),
-            ));
+        validate::validate_target(target).map_err(UsageError)?;
+        let mut s = self.fill(Settings::new(target), preset, secrets)?;
+        s.mx |= mx_prefix;
+        if s.mx && s.preset.is_some() {
+            return Err(UsageError("--preset and --mx do not combine".into()));
         }
-        if target.len() > 253 || target.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(UsageError(format!(
-                "invalid target `{}`",
-                target.escape_debug()
-            )));
-        }
-        let mut s = Settings::new(target);
+        Ok(s)
+    }
+
+    /// Validates every option without a target: the settings the TUI's target form
+    /// starts from when no target was given (the target is empty, or the preset's host).
+    pub fn to_form_settings(&self, secrets: &dyn SecretSource) -> Result<Settings, UsageError> {
+        let preset = self.find_preset()?;
+        let host = preset.as_ref().map(|p| p.host.clone()).unwrap_or_default();
+        self.fill(Settings::new(host), preset, secrets)
+    }
+
+    fn find_preset(&self) -> Result<Option<crate::presets::Preset>, UsageError> {
+        self.preset
+            .as_deref()
+            .map(crate::presets::find)
+            .transpose()
+            .map_err(|e| UsageError(e.to_string()))
+    }
+
+    /// Every option except the target into `s`.
+    fn fill(
+        &self,
+        mut s: Settings,
+        preset: Option<crate::presets::Preset>,
+        secrets: &dyn SecretSource,
+    ) -> Result<Settings, UsageError> {
         if !self.ports.is_empty() {
             s.ports = dedup(&self.ports);
         }
@@ -368,11 +369,8 @@ impl ProbeArgs {
             client_cert: self.client_cert.clone(),
             client_key: self.client_key.clone(),
         };
-        if self.client_cert.is_some() != self.client_key.is_some() {
-            return Err(UsageError(
-                "--client-cert and --client-key go together".into(),
-            ));
-        }
+        validate::validate_client_pair(self.client_cert.as_deref(), self.client_key.as_deref())
+            .map_err(UsageError)?;
         if let Some(url) = &self.proxy {
             let mut p = crate::settings::ProxySettings::parse(url).map_err(UsageError)?;
             if p.user.is_some() {
@@ -390,29 +388,20 @@ impl ProbeArgs {
         }
         s.bind = self.bind;
         if let Some(i) = &self.interface {
-            if i.is_empty() || i.len() > 15 || i.chars().any(|c| c.is_whitespace() || c == '/') {
-                return Err(UsageError(format!(
-                    "invalid --interface `{}`",
-                    i.escape_debug()
-                )));
-            }
+            validate::validate_interface(i).map_err(UsageError)?;
             s.interface = Some(i.clone());
         }
-        if let Some(ca) = &self.ca_file
-            && !ca.is_file()
-        {
-            return Err(UsageError(format!(
-                "--ca-file {}: no such file",
-                ca.display()
-            )));
+        for (option, path) in [
+            ("--ca-file", &self.ca_file),
+            ("--client-cert", &self.client_cert),
+            ("--client-key", &self.client_key),
+        ] {
+            if let Some(path) = path {
+                validate::validate_pem_file(option, path).map_err(UsageError)?;
+            }
         }
         if let Some(e) = &self.ehlo {
-            if e.is_empty() || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(UsageError(format!(
-                    "invalid --ehlo name `{}`",
-                    e.escape_debug()
-                )));
-            }
+            validate::validate_ehlo(e).map_err(UsageError)?;
             s.ehlo_name.clone_from(e);
         }
         let mech = match &self.auth {
@@ -436,12 +425,7 @@ impl ProbeArgs {
         s.allow_plaintext_auth = self.allow_plaintext_auth;
         s.relay_test = self.relay_test;
         for addr in self.from.iter().chain(&self.to) {
-            if addr.chars().any(|c| c.is_control() || c == '<' || c == '>') || addr.len() > 320 {
-                return Err(UsageError(format!(
-                    "invalid address `{}`",
-                    addr.escape_debug()
-                )));
-            }
+            validate::validate_address(addr).map_err(UsageError)?;
         }
         s.from.clone_from(&self.from);
         s.to.clone_from(&self.to);

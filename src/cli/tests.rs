@@ -182,3 +182,44 @@ fn missing_password_is_a_usage_error() {
     let err = c.probe.to_settings("h", &Env(vec![])).unwrap_err();
     assert!(err.0.contains("SMTPTUI_PASSWORD"), "{err}");
 }
+
+#[test]
+fn tui_command_line_without_target_and_mx_prefix() {
+    let env = Env(vec![]);
+    let cli = Cli::try_parse_from([
+        "smtptui",
+        "--resolve",
+        "mail.lab.test:127.0.0.2",
+        "--dns-server",
+        "127.0.0.1:5353",
+        "--tls-server-name",
+        "mail.lab.test",
+        "-p",
+        "587",
+    ])
+    .unwrap();
+    assert!(cli.target.is_none());
+    let s = cli.probe.to_form_settings(&env).unwrap();
+    assert_eq!(s.target, "");
+    assert_eq!(s.ports.len(), 1);
+    assert_eq!(s.resolve.len(), 1);
+    assert_eq!(s.dns_server.unwrap().port(), 5353);
+    assert_eq!(s.tls.server_name.as_deref(), Some("mail.lab.test"));
+    // The form's options are checked as strictly as with a target.
+    let bad = Cli::try_parse_from(["smtptui", "--ca-file", "/nonexistent.pem"]).unwrap();
+    assert_eq!(
+        bad.probe.to_form_settings(&env).unwrap_err().0,
+        "--ca-file /nonexistent.pem: no such file"
+    );
+    // `mx:DOMAIN` is MX mode on the command line too.
+    let cli = Cli::try_parse_from(["smtptui", "mx:good.test"]).unwrap();
+    let s = cli
+        .probe
+        .to_settings(cli.target.as_deref().unwrap(), &env)
+        .unwrap();
+    assert!(s.mx);
+    assert_eq!(s.target, "good.test");
+    let s = parse(&["check", "MX:good.test"]).unwrap();
+    assert!(s.mx && s.target == "good.test");
+    assert!(parse(&["check", "mx:good.test", "--preset", "gmail"]).is_err());
+}

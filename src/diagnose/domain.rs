@@ -104,7 +104,7 @@ pub(super) fn mx_findings(plan: &MxPlan, reports: &[EndpointReport]) -> Vec<DnsF
                 .map_or_else(|| "no MX and no address".to_string(), ToString::to_string);
             let advice = match plan.error {
                 Some(DnsError::InvalidName { .. }) => {
-                    "Give the domain as an ASCII DNS name (the IDNA xn-- form for internationalised names); nothing was queried."
+                    "Give the domain as a valid DNS name (see the evidence for what is wrong with it); nothing was queried."
                 }
                 Some(DnsError::BadAnswer { .. }) => {
                     "The name server's answer is broken (see the evidence): fix the zone or its server; senders cannot use it."

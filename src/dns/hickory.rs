@@ -71,6 +71,10 @@ fn builder(
     // Two attempts fit in one `--timeout` (each lookup is also capped at it).
     opts.timeout = (timeout / 2).max(Duration::from_millis(100));
     opts.attempts = 2;
+    if server.is_some() {
+        // `--dns-server` means that server answers, not the local hosts file.
+        opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
+    }
     Ok(builder.with_options(opts))
 }
 

@@ -84,9 +84,10 @@ pub enum DnsError {
     },
 }
 
-/// Checks a name before it is queried: at most 253 characters, labels of 1-63
-/// printable ASCII characters (letters, digits, `-`, `_`; `*` as a whole label). A
-/// binary or non-ASCII label is an input error in plain words, never sent.
+/// Checks a name before it is queried: at most 253 characters, labels of 1-63 bytes
+/// (letters, digits, `-`, `_`; `*` as a whole label). A
+/// binary label is an input error in plain words, never sent; non-ASCII letters are
+/// left to IDNA.
 pub fn check_name(name: &str) -> Result<(), DnsError> {
     let shown: String = clip(name)
         .chars()
@@ -108,24 +109,23 @@ pub fn check_name(name: &str) -> Result<(), DnsError> {
             return Err(bad("empty label (two dots in a row)"));
         }
         if label.len() > 63 {
-            return Err(bad("a label is longer than 63 characters"));
+            return Err(bad("a label is longer than 63 bytes (at most 63 fit)"));
         }
         if let Some(b) = label.bytes().find(u8::is_ascii_control) {
             return Err(bad(&format!(
                 "a label contains the control/binary byte 0x{b:02x}"
             )));
         }
-        if !label.is_ascii() {
-            return Err(bad(
-                "non-ASCII label: give the IDNA (xn--) form of internationalised names",
-            ));
-        }
-        if label != "*"
-            && !label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(bad("labels may hold only letters, digits, `-` and `_`"));
+        // Non-ASCII letters are left to IDNA (hickory encodes them as xn-- labels).
+        if let Some(c) = label.chars().find(|c| {
+            label != "*"
+                && (c.is_whitespace()
+                    || (c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')))
+        }) {
+            return Err(bad(&format!(
+                "`{}` is not allowed in a DNS name (labels hold letters, digits, `-` and `_`)",
+                c.escape_debug()
+            )));
         }
     }
     Ok(())
@@ -254,6 +254,7 @@ pub async fn resolve(
     if let Some(addrs) = table.get(host) {
         return Ok((addrs, Source::Static));
     }
+    check_name(host)?;
     let lookup = HickoryLookup::new(server, timeout)?;
     let addrs = tokio::time::timeout(timeout * 3, lookup.lookup_ip(host))
         .await
@@ -324,17 +325,12 @@ mod tests {
             "_dmarc.example.com.",
             "s1._domainkey.x-y.test",
             "*.a.test",
+            // IDNA: hickory sends the xn-- form.
+            "ex\u{e4}mple.test",
         ] {
             assert!(check_name(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "a..b",
-            "a\0b.test",
-            "bad label.test",
-            "ex\u{e4}mple.test",
-            &"a".repeat(64),
-        ] {
+        for bad in ["", "a..b", "a\0b.test", "bad label.test", &"a".repeat(64)] {
             let e = check_name(bad).unwrap_err();
             assert!(matches!(e, DnsError::InvalidName { .. }), "{bad:?}: {e:?}");
             assert!(e.to_string().contains("no query was sent"), "{e}");
@@ -417,5 +413,43 @@ mod tests {
             ),
             "{err:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn bad_names_are_ours_in_plain_words() {
+        assert!(check_name("mail.example.com").is_ok());
+        assert!(check_name("_dmarc.example.com.").is_ok());
+        assert!(check_name("bücher.example").is_ok());
+        for (name, words) in [
+            ("mx:good.test", "`:` is not allowed"),
+            ("a..b", "empty label"),
+            ("", "empty"),
+            (&"x".repeat(64), "at most 63"),
+            ("bin\u{1}ary.example", "0x01"),
+        ] {
+            let e = check_name(name).unwrap_err().to_string();
+            assert!(e.contains(words), "{name}: {e}");
+            assert!(!e.contains("server") && !e.contains("Err("), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_invalid_name_asks_no_server() {
+        // A DNS server that does not exist: the answer comes before any query.
+        let dead: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let err = resolve(
+            "a b.example",
+            &StaticTable::new(&[]),
+            Some(dead),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, DnsError::InvalidName { .. }), "{err}");
     }
 }

@@ -38,8 +38,13 @@ pub fn to_text(report: &RunReport) -> String {
     let _ = writeln!(out, "=== target: {}", report.target);
     let _ = writeln!(
         out,
-        "=== started: {}  duration: {:.0} ms",
-        report.started_at, report.duration_ms
+        "=== started: {}  duration: {:.0} ms{}",
+        report.started_at,
+        report.duration_ms,
+        match report.manual_sessions.len() {
+            0 => String::new(),
+            n => format!(" (the probe; {n} manual session(s) below)"),
+        }
     );
     for e in &report.run_transcript {
         push_entry(&mut out, e);
@@ -80,6 +85,27 @@ pub fn to_text(report: &RunReport) -> String {
                 );
             }
         }
+    }
+    for m in &report.manual_sessions {
+        let ep = &m.session;
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "=== manual session {} on {} ({}): started at {:.3} s, lasted {:.0} ms",
+            m.number,
+            ep.label(),
+            ep.host,
+            m.started_ms / 1000.0,
+            m.duration_ms
+        );
+        for e in &ep.transcript {
+            push_entry(&mut out, e);
+        }
+        let _ = writeln!(
+            out,
+            "=== manual session {} verdict: {} - {}",
+            m.number, ep.class, ep.summary
+        );
     }
     if !report.findings.is_empty() {
         let _ = writeln!(out);

@@ -101,6 +101,17 @@ impl fmt::Display for PortSpec {
     }
 }
 
+impl PortSpec {
+    /// The mode the endpoint is probed in: `auto` on 465 is implicit TLS (the port's
+    /// registered use, RFC 8314); elsewhere `auto` stays STARTTLS-when-offered.
+    pub fn planned_mode(self) -> Mode {
+        match (self.mode, self.port) {
+            (Mode::Auto, 465) => Mode::Tls,
+            (m, _) => m,
+        }
+    }
+}
+
 impl FromStr for PortSpec {
     type Err = String;
     /// Parses `PORT` or `PORT/MODE`.
@@ -280,6 +291,14 @@ mod tests {
         for bad in ["", "0", "70000", "25/ssl3", "x/tls", "25/"] {
             assert!(bad.parse::<PortSpec>().is_err(), "{bad} should fail");
         }
+    }
+
+    #[test]
+    fn auto_on_465_is_implicit_tls() {
+        let mode = |s: &str| s.parse::<PortSpec>().unwrap().planned_mode();
+        assert_eq!(mode("465/auto"), Mode::Tls);
+        assert_eq!(mode("2525/auto"), Mode::Auto);
+        assert_eq!(mode("465/starttls"), Mode::Starttls);
     }
 
     #[test]

@@ -96,6 +96,26 @@ pub struct RunReport {
     /// The domain's DNS mail-security report (MX mode only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsReport>,
+    /// Interactive (stepping) sessions the user ran after the probe, each its own
+    /// record: they never replace an endpoint's verdict (TUI exports only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manual_sessions: Vec<ManualSession>,
+}
+
+/// One interactive session on an endpoint: what was sent and read by hand, with the
+/// session's own verdict. Its times are on the run's clock (they continue after the
+/// probe's), so the transcript reads in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManualSession {
+    /// 1, 2, ... in the order the sessions were opened.
+    pub number: usize,
+    /// When the session started, milliseconds since the run started.
+    pub started_ms: f64,
+    /// How long it lasted (to its last line), milliseconds.
+    pub duration_ms: f64,
+    /// The endpoint, the session's verdict, timings and transcript.
+    #[serde(flatten)]
+    pub session: EndpointJson,
 }
 
 // --- DNS mail-security report (MX mode) -------------------------------------------------
@@ -294,6 +314,7 @@ impl RunReport {
             endpoints: reports.iter().map(EndpointJson::from).collect(),
             findings,
             dns: None,
+            manual_sessions: Vec::new(),
         }
     }
 

@@ -77,6 +77,12 @@ impl RunClock {
         Self(std::time::Instant::now())
     }
 
+    /// A clock that started at `start` (a stepping session shares its run's clock, so
+    /// its times continue the run's).
+    pub fn since(start: std::time::Instant) -> Self {
+        Self(start)
+    }
+
     /// Milliseconds elapsed since the start, with microsecond resolution.
     pub fn ms(&self) -> f64 {
         (self.0.elapsed().as_micros() as f64) / 1000.0

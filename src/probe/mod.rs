@@ -183,7 +183,7 @@ async fn plan(
                 host: host.clone(),
                 address: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
                 port: spec.port,
-                mode: spec.mode,
+                mode: spec.planned_mode(),
             })
             .collect();
         return (endpoints, None);
@@ -248,7 +248,7 @@ async fn plan(
                 host: host.clone(),
                 address: addr,
                 port: spec.port,
-                mode: spec.mode,
+                mode: spec.planned_mode(),
             });
         }
     }

@@ -30,15 +30,18 @@ pub enum StepCommand {
     Close,
 }
 
-/// Starts a stepping session for `endpoint`; events go to `events` tagged with `run`.
+/// Starts a stepping session for `endpoint`; events go to `events` tagged with `run`
+/// (the session's own id, so its record stays apart from the probe's), timed by `clock`
+/// (the probe run's, so times continue).
 pub fn spawn(
     settings: Arc<Settings>,
     endpoint: Endpoint,
     run: RunId,
+    clock: RunClock,
     events: mpsc::Sender<ProbeEvent>,
 ) -> mpsc::Sender<StepCommand> {
     let (tx, rx) = mpsc::channel(16);
-    tokio::spawn(session(settings, endpoint, run, events, rx));
+    tokio::spawn(session(settings, endpoint, run, clock, events, rx));
     tx
 }
 
@@ -55,6 +58,10 @@ fn describe(m: &Machine, step: Step) -> NextStep {
         Step::Data => ("send DATA and a test message", false),
         Step::RelayTest => (
             "open-relay test: MAIL/RCPT to documentation domains, then RSET",
+            false,
+        ),
+        Step::DataEnd => (
+            "DATA mode: `:` sends message text; Enter ends the message with a lone `.`",
             false,
         ),
         Step::Quit => ("send QUIT", true),
@@ -80,6 +87,7 @@ async fn session(
     settings: Arc<Settings>,
     endpoint: Endpoint,
     run: RunId,
+    clock: RunClock,
     events: mpsc::Sender<ProbeEvent>,
     mut rx: mpsc::Receiver<StepCommand>,
 ) {
@@ -109,7 +117,7 @@ async fn session(
     let ctx = Arc::new(Ctx {
         settings,
         tls,
-        clock: RunClock::start(),
+        clock,
         run,
         tx: Some(events.clone()),
     });
@@ -117,7 +125,9 @@ async fn session(
     let mut verdict = pending();
     let mut failed = false;
     loop {
-        let next = if failed {
+        let next = if m.data_mode() {
+            Some(Step::DataEnd)
+        } else if failed {
             m.connected().then_some(Step::Quit)
         } else {
             m.next_step()

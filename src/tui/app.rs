@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Class, Direction, EndpointId, EndpointReport, Finding, NextStep, Phase, ProbeEvent, RunId,
-    RunReport, TranscriptEntry, Verdict,
+    Class, EndpointId, EndpointReport, Finding, NextStep, Phase, ProbeEvent, RunId, RunReport,
+    TranscriptEntry, Verdict,
 };
 use crate::settings::Settings;
 
@@ -79,6 +79,8 @@ pub struct LineRef {
     pub endpoint: Option<EndpointId>,
     /// Index in that list.
     pub index: usize,
+    /// `Some(i)`: a line of manual session `i` (then `index` is in its transcript).
+    pub manual: Option<usize>,
 }
 
 /// Transcript pane state.
@@ -92,6 +94,9 @@ pub struct TranscriptState {
     pub query: Option<String>,
     /// The line of the current match.
     pub current_match: Option<usize>,
+    /// The current match's number among the matching lines and their count, as of the
+    /// last jump (counted then, not on every frame).
+    pub match_counter: Option<(usize, usize)>,
     /// Columns of text scrolled off to the left (ignored while wrapping).
     pub hscroll: usize,
     /// Wrap long lines onto indented continuation rows.
@@ -123,6 +128,8 @@ pub struct Prompt {
 pub struct StepState {
     /// The endpoint being stepped.
     pub endpoint: EndpointId,
+    /// Its manual session (index in [`App::manual`]).
+    pub session: usize,
     /// The next step; `None` while a step runs or after the session ended.
     pub next: Option<NextStep>,
     /// The command as edited by the user (None: as proposed).
@@ -138,6 +145,16 @@ pub struct StepState {
 }
 
 /// A pending yes/no question and what "yes" does.
+impl StepState {
+    /// Whether the session is in DATA mode (after 354: raw lines are message text until
+    /// the `.` step).
+    pub fn data_mode(&self) -> bool {
+        self.next
+            .as_ref()
+            .is_some_and(|n| n.phase == Phase::Data && n.command == ".")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Confirm {
     /// The question.
@@ -178,6 +195,9 @@ pub struct App {
     pub duration_ms: Option<f64>,
     /// Latest run-relative time seen in any event (drives open timeline bars).
     pub last_ms: f64,
+    /// The run's clock as of the last tick (so a silent phase's elapsed time still
+    /// moves); set by the runtime.
+    pub now_ms: f64,
     /// Endpoints, indexed by id.
     pub endpoints: Vec<EndpointView>,
     /// Run-level transcript lines.
@@ -224,6 +244,13 @@ pub struct App {
     pub note: Option<String>,
     /// Set when the program should end.
     pub quit: bool,
+    /// The form's target of the current run, remembered once the run reached a server
+    /// (a target that never answered is not remembered).
+    pub pending_recent: Option<(RunId, super::recent::RecentTarget)>,
+    /// Runs started (shown as `run #N`; a cancel does not count).
+    pub runs_started: u64,
+    /// Manual (stepping) sessions of this run, each its own record.
+    pub manual: Vec<super::manual::ManualView>,
     next_run: u64,
 }
 
@@ -250,6 +277,7 @@ impl App {
             started_at: String::new(),
             duration_ms: None,
             last_ms: 0.0,
+            now_ms: 0.0,
             endpoints: Vec::new(),
             run_lines: Vec::new(),
             all_lines: Vec::new(),
@@ -273,6 +301,9 @@ impl App {
             size: (80, 24),
             note: None,
             quit: false,
+            pending_recent: None,
+            runs_started: 0,
+            manual: Vec::new(),
             next_run: 0,
         }
     }
@@ -280,12 +311,15 @@ impl App {
     /// Resets the run state and hands out a new run id.
     pub fn begin_run(&mut self, target: String) -> RunId {
         self.next_run += 1;
+        self.runs_started += 1;
         self.run = RunId(self.next_run);
         self.running = true;
         self.target = target;
         self.duration_ms = None;
         self.last_ms = 0.0;
+        self.now_ms = 0.0;
         self.endpoints.clear();
+        self.manual.clear();
         self.run_lines.clear();
         self.all_lines.clear();
         self.findings.clear();
@@ -304,8 +338,7 @@ impl App {
 
     /// Stops listening to the current run: its queued events will be dropped.
     pub fn abandon_run(&mut self) {
-        self.next_run += 1;
-        self.run = RunId(self.next_run);
+        self.run = self.fresh_run_id();
         self.running = false;
         for ep in &mut self.endpoints {
             if matches!(ep.state, RowState::Pending | RowState::Running(_)) {
@@ -313,6 +346,12 @@ impl App {
                 ep.live_phase = None;
             }
         }
+    }
+
+    /// A run id no event seen so far carries.
+    pub(super) fn fresh_run_id(&mut self) -> RunId {
+        self.next_run += 1;
+        RunId(self.next_run)
     }
 
     /// The context that decides what keys do.
@@ -348,7 +387,7 @@ impl App {
             self.all_lines.len()
         } else {
             self.selected_endpoint()
-                .map_or(self.run_lines.len(), |e| e.transcript.len())
+                .map_or(self.run_lines.len(), |e| self.endpoint_lines(e))
         }
     }
 
@@ -358,6 +397,10 @@ impl App {
             let r = self.all_lines.get(i)?;
             match r.endpoint {
                 None => self.run_lines.get(r.index).map(|e| (None, e)),
+                Some(_) if r.manual.is_some() => {
+                    let m = self.manual.get(r.manual?)?;
+                    m.view.transcript.get(r.index).map(|e| (Some(&m.view), e))
+                }
                 Some(id) => {
                     let ep = self.endpoints.get(id.0)?;
                     ep.transcript.get(r.index).map(|e| (Some(ep), e))
@@ -365,7 +408,7 @@ impl App {
             }
         } else {
             match self.selected_endpoint() {
-                Some(ep) => ep.transcript.get(i).map(|e| (Some(ep), e)),
+                Some(ep) => self.endpoint_line(ep, i),
                 None => self.run_lines.get(i).map(|e| (None, e)),
             }
         }
@@ -373,6 +416,10 @@ impl App {
 
     fn endpoint_mut(&mut self, id: EndpointId) -> Option<&mut EndpointView> {
         self.endpoints.get_mut(id.0)
+    }
+
+    pub(super) fn note_time(&mut self, ms: f64) {
+        self.saw_time(ms);
     }
 
     fn saw_time(&mut self, ms: f64) {
@@ -383,10 +430,6 @@ impl App {
 
     fn push_endpoint_line(&mut self, id: EndpointId, entry: TranscriptEntry) {
         self.saw_time(entry.t_ms);
-        let stepping = self.step.as_ref().is_some_and(|s| s.endpoint == id);
-        let is_reply = matches!(entry.dir, Direction::Server | Direction::ServerTls);
-        let unrecognised =
-            is_reply && (entry.text.starts_with("500") || entry.text.starts_with("502"));
         let Some(ep) = self.endpoint_mut(id) else {
             return;
         };
@@ -395,20 +438,15 @@ impl App {
         self.all_lines.push(LineRef {
             endpoint: Some(id),
             index,
+            manual: None,
         });
-        if stepping
-            && unrecognised
-            && let Some(step) = self.step.as_mut()
-        {
-            step.unrecognised += 1;
-        }
     }
 
     /// Applies one probe event. Events of another run are dropped; returns whether the
     /// event changed anything (so the caller knows whether to redraw).
     pub fn apply_event(&mut self, ev: ProbeEvent) -> bool {
         if ev.run() != self.run {
-            return false;
+            return self.apply_manual_event(ev);
         }
         match ev {
             ProbeEvent::RunStarted { target, .. } => self.target = target,
@@ -418,6 +456,7 @@ impl App {
                 self.all_lines.push(LineRef {
                     endpoint: None,
                     index: self.run_lines.len() - 1,
+                    manual: None,
                 });
             }
             ProbeEvent::Planned { endpoints, .. } => {
@@ -469,26 +508,8 @@ impl App {
                     ep.report = Some(*report);
                 }
             }
-            ProbeEvent::StepReady {
-                endpoint,
-                next,
-                in_tls,
-                verdict,
-                ..
-            } => {
-                if let Some(ep) = self.endpoint_mut(endpoint) {
-                    ep.step_verdict = Some(verdict);
-                    ep.live_phase = None;
-                    ep.state = RowState::Done;
-                }
-                if let Some(step) = self.step.as_mut().filter(|s| s.endpoint == endpoint) {
-                    step.ended = next.is_none();
-                    step.next = next;
-                    step.edited = None;
-                    step.in_tls = in_tls;
-                    step.busy = false;
-                }
-            }
+            // Stepping sessions carry their own run id (see `apply_manual_event`).
+            ProbeEvent::StepReady { .. } => return false,
             ProbeEvent::DnsReport { report, .. } => self.dns = Some(*report),
             ProbeEvent::RunDone { findings, .. } => {
                 self.findings = findings;
@@ -539,9 +560,6 @@ impl App {
                     warnings: Vec::new(),
                 });
                 r.transcript.clone_from(&ep.transcript);
-                if let Some(v) = ep.step_verdict.clone().filter(|_| ep.report.is_some()) {
-                    r.verdict = v;
-                }
                 r
             })
             .collect();
@@ -550,6 +568,11 @@ impl App {
             out.endpoints = reports
                 .iter()
                 .map(crate::model::report::EndpointJson::from)
+                .collect();
+            out.manual_sessions = self
+                .manual
+                .iter()
+                .map(super::manual::ManualView::to_record)
                 .collect();
             return out;
         }
@@ -562,6 +585,11 @@ impl App {
             self.findings.clone(),
         );
         out.dns.clone_from(&self.dns);
+        out.manual_sessions = self
+            .manual
+            .iter()
+            .map(super::manual::ManualView::to_record)
+            .collect();
         out
     }
 }

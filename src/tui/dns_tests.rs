@@ -329,10 +329,11 @@ fn form_mx_prefix_starts_an_mx_run() {
     typ(&mut app, "mx:example.com");
     let cmds = key(&mut app, KeyCode::Enter);
     match cmds.as_slice() {
-        [Cmd::SaveRecent(list), Cmd::StartRun { settings, .. }] => {
+        [Cmd::StartRun { settings, .. }] => {
             assert!(settings.mx);
             assert_eq!(settings.target, "example.com");
-            assert_eq!(list[0].host, "mx:example.com");
+            let (_, remembered) = app.pending_recent.as_ref().unwrap();
+            assert_eq!(remembered.host, "mx:example.com");
         }
         other => panic!("{other:?}"),
     }

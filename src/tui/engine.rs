@@ -21,9 +21,19 @@ pub fn step_spawn(
     settings: Arc<Settings>,
     endpoint: Endpoint,
     run: RunId,
+    run_started: std::time::Instant,
     events: mpsc::Sender<ProbeEvent>,
 ) -> mpsc::Sender<StepCommand> {
-    crate::probe::step::spawn(settings, endpoint, run, events)
+    let clock = crate::model::transcript::RunClock::since(run_started);
+    crate::probe::step::spawn(settings, endpoint, run, clock, events)
+}
+
+/// Whether the TLS options are usable (trust anchors and client certificate load):
+/// the check `smtptui check` makes before probing, in words for the form.
+pub fn check_tls(tls: &crate::settings::TlsSettings) -> Result<(), String> {
+    crate::tls::TlsClient::new(tls)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// The text export.

@@ -4,10 +4,10 @@
 //! on screen and never written anywhere. The preset picker lives in
 //! [`super::preset_pick`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::model::{PortSpec, Secret};
-use crate::settings::{AuthMech, AuthSettings, Settings};
+use crate::settings::{AuthMech, AuthSettings, Settings, validate};
 
 use super::form_auth::explicit_mech;
 pub use super::form_auth::{AUTH_CHOICES, parse_mech};
@@ -38,6 +38,10 @@ pub enum Field {
     ServerName,
     /// Extra CA file (PEM).
     CaFile,
+    /// Static name → address overrides (`--resolve`), `HOST:ADDR, ...`.
+    Resolve,
+    /// The DNS server to ask instead of the system's (`--dns-server`).
+    DnsServer,
     /// SOCKS5 proxy URL.
     Proxy,
     /// Local address to connect from.
@@ -52,7 +56,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 17] = [
         Field::Host,
         Field::Preset,
         Field::Ports,
@@ -63,6 +67,8 @@ impl Field {
         Field::To,
         Field::ServerName,
         Field::CaFile,
+        Field::Resolve,
+        Field::DnsServer,
         Field::Proxy,
         Field::Bind,
         Field::ClientCert,
@@ -83,6 +89,8 @@ impl Field {
             Self::To => "Rcpt to",
             Self::ServerName => "TLS name",
             Self::CaFile => "CA file",
+            Self::Resolve => "Resolve",
+            Self::DnsServer => "DNS server",
             Self::Proxy => "Proxy",
             Self::Bind => "Source",
             Self::ClientCert => "Client cert",
@@ -104,6 +112,8 @@ impl Field {
             Self::To => "(optional) rcpt@example.net, ...",
             Self::ServerName => "(optional) name to check the certificate against",
             Self::CaFile => "(optional) extra trust anchors, PEM",
+            Self::Resolve => "(optional) HOST:ADDR, ... used instead of DNS",
+            Self::DnsServer => "(optional) ADDR[:PORT], the only DNS server asked",
             Self::Proxy => "(optional) socks5://[user@]host:port (password: env)",
             Self::Bind => "(optional) local address or interface to connect from",
             Self::ClientCert => "(optional) client certificate, PEM",
@@ -134,6 +144,10 @@ pub enum FormError {
     /// The proxy URL, bind address or client certificate is unusable.
     #[error("{0}")]
     Reach(String),
+    /// A value the command line would refuse too (same rules, same words:
+    /// [`crate::settings::validate`]).
+    #[error("{0}")]
+    Invalid(String),
     /// The preset is unknown, or combined with MX mode.
     #[error("preset: {0}")]
     Preset(String),
@@ -146,7 +160,7 @@ pub enum FormError {
 #[derive(Debug, Clone)]
 pub struct Form {
     /// One input per field (the password's text is only in memory, masked on screen).
-    pub inputs: [LineInput; 15],
+    pub inputs: [LineInput; 17],
     /// The focused field.
     pub focus: usize,
     /// Recent targets, newest first.
@@ -165,7 +179,7 @@ pub struct Form {
 impl Form {
     /// An empty form with the default ports.
     pub fn new(recent: Vec<RecentTarget>) -> Self {
-        let mut inputs: [LineInput; 15] = Default::default();
+        let mut inputs: [LineInput; 17] = Default::default();
         inputs[Field::Ports as usize] = LineInput::new(ports_text(&PortSpec::defaults()));
         Self {
             inputs,
@@ -213,6 +227,7 @@ impl Form {
     /// field keeps the one the settings already have).
     pub fn load_settings(&mut self, s: &Settings) {
         let set = |f: &mut Self, field: Field, v: String| f.inputs[field as usize].set(v);
+        // `--mx` without a target leaves `mx:` in the Host field, ready for the domain.
         let host = if s.mx {
             format!("{MX_PREFIX}{}", s.target)
         } else {
@@ -244,6 +259,14 @@ impl Form {
                 .ca_file
                 .as_ref()
                 .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+        set(self, Field::Resolve, validate::resolve_text(&s.resolve));
+        set(
+            self,
+            Field::DnsServer,
+            s.dns_server
+                .map(validate::dns_server_text)
                 .unwrap_or_default(),
         );
         let proxy = s.proxy.as_ref().map(|p| {
@@ -286,6 +309,8 @@ impl Form {
         set(self, Field::To, &r.to);
         set(self, Field::ServerName, &r.server_name);
         set(self, Field::CaFile, &r.ca_file);
+        set(self, Field::Resolve, &r.resolve);
+        set(self, Field::DnsServer, &r.dns_server);
         set(self, Field::Proxy, &r.proxy);
         set(self, Field::Bind, &r.bind);
         set(self, Field::ClientCert, &r.client_cert);
@@ -330,6 +355,8 @@ impl Form {
             to: self.text(Field::To).to_string(),
             server_name: self.text(Field::ServerName).to_string(),
             ca_file: self.text(Field::CaFile).to_string(),
+            resolve: self.text(Field::Resolve).to_string(),
+            dns_server: self.text(Field::DnsServer).to_string(),
             proxy: self.text(Field::Proxy).to_string(),
             bind: self.text(Field::Bind).to_string(),
             client_cert: self.text(Field::ClientCert).to_string(),
@@ -344,6 +371,7 @@ impl Form {
         if host.is_empty() {
             return Err(FormError::NoHost);
         }
+        validate::validate_target(host).map_err(FormError::Invalid)?;
         let ports = parse_ports(self.text(Field::Ports)).map_err(FormError::Ports)?;
         let mech = self.mech()?;
         let mut s = match &self.base {
@@ -394,7 +422,20 @@ impl Form {
         let sn = self.text(Field::ServerName);
         s.tls.server_name = (!sn.is_empty()).then(|| sn.to_string());
         let ca = self.text(Field::CaFile);
-        s.tls.ca_file = (!ca.is_empty()).then(|| PathBuf::from(ca));
+        s.tls.ca_file = (!ca.is_empty())
+            .then(|| validate::validate_pem_file("CA file", Path::new(ca)))
+            .transpose()
+            .map_err(FormError::Invalid)?;
+        for addr in s.from.iter().chain(&s.to) {
+            validate::validate_address(addr).map_err(FormError::Invalid)?;
+        }
+        s.resolve =
+            validate::parse_resolve_list(self.text(Field::Resolve)).map_err(FormError::Invalid)?;
+        let dns = self.text(Field::DnsServer);
+        s.dns_server = (!dns.is_empty())
+            .then(|| validate::parse_dns_server(dns))
+            .transpose()
+            .map_err(FormError::Invalid)?;
         s.dkim_selectors = Vec::new();
         for sel in self
             .text(Field::DkimSelectors)
@@ -409,6 +450,9 @@ impl Form {
         }
         self.apply_reach(&mut s)?;
         self.apply_preset(&mut s)?;
+        // The same check `check` makes before probing: the trust anchors and the client
+        // certificate must load.
+        super::engine::check_tls(&s.tls).map_err(FormError::Invalid)?;
         if let (Some(m), Some(auth)) = (mech, s.auth.as_mut()) {
             auth.mech = Some(m);
         }
@@ -445,9 +489,10 @@ impl Form {
         if let Ok(ip) = bind.parse() {
             s.bind = Some(ip);
         } else if !bind.is_empty() {
-            if bind.len() > 15 || bind.chars().any(|c| c.is_whitespace() || c == '/') {
+            if validate::validate_interface(bind).is_err() {
                 return Err(FormError::Reach(format!(
-                    "`{bind}` is neither an IP address nor an interface name"
+                    "`{}` is neither an IP address nor an interface name",
+                    bind.escape_debug()
                 )));
             }
             s.interface = Some(bind.to_string());
@@ -458,23 +503,19 @@ impl Form {
                 "client certificate and key go together".into(),
             ));
         }
-        s.tls.client_cert = (!cert.is_empty()).then(|| PathBuf::from(cert));
-        s.tls.client_key = (!key.is_empty()).then(|| PathBuf::from(key));
+        let pem = |option: &str, text: &str| {
+            (!text.is_empty())
+                .then(|| validate::validate_pem_file(option, Path::new(text)))
+                .transpose()
+                .map_err(FormError::Reach)
+        };
+        s.tls.client_cert = pem("client certificate", cert)?;
+        s.tls.client_key = pem("client key", key)?;
         Ok(())
     }
 }
 
-/// The Host field's prefix that asks for MX mode (`mx:example.com`).
-pub const MX_PREFIX: &str = "mx:";
-
-/// Splits the Host field into the target and whether MX mode was asked for
-/// (`mx:example.com`, case-insensitive).
-pub fn split_mx(host: &str) -> (&str, bool) {
-    match host.get(..MX_PREFIX.len()) {
-        Some(p) if p.eq_ignore_ascii_case(MX_PREFIX) => (host[MX_PREFIX.len()..].trim(), true),
-        _ => (host, false),
-    }
-}
+pub use crate::settings::validate::{MX_PREFIX, split_mx};
 
 /// `25,465/tls,587` → port specs (at least one, no duplicates).
 pub fn parse_ports(text: &str) -> Result<Vec<PortSpec>, String> {
@@ -603,5 +644,98 @@ mod tests {
         assert_eq!(f.input(Field::Host).text(), "a");
         f.cycle_recent(-1);
         assert_eq!(f.input(Field::Host).text(), "b");
+    }
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+
+    fn fill(form: &mut Form, field: Field, text: &str) {
+        form.inputs[field as usize].set(text);
+    }
+
+    #[test]
+    fn command_line_options_fill_the_form_and_come_back() {
+        let mut base = Settings::new("");
+        base.ports = parse_ports("587").unwrap();
+        base.resolve = vec![("mail.lab.test".into(), "127.0.0.2".parse().unwrap())];
+        base.dns_server = Some("127.0.0.1:5353".parse().unwrap());
+        base.tls.server_name = Some("mail.lab.test".into());
+        base.timeouts = crate::settings::Timeouts::uniform(std::time::Duration::from_secs(3));
+        let mut f = Form::new(Vec::new());
+        f.load_settings(&base);
+        assert_eq!(f.input(Field::Host).text(), "");
+        assert_eq!(f.input(Field::Ports).text(), "587");
+        let mut mx = Form::new(Vec::new());
+        mx.load_settings(&Settings {
+            mx: true,
+            ..base.clone()
+        });
+        assert_eq!(mx.input(Field::Host).text(), "mx:");
+        assert_eq!(f.input(Field::Resolve).text(), "mail.lab.test:127.0.0.2");
+        assert_eq!(f.input(Field::DnsServer).text(), "127.0.0.1:5353");
+        assert_eq!(f.input(Field::ServerName).text(), "mail.lab.test");
+        fill(&mut f, Field::Host, "mx:nullmx.test");
+        let s = f.submit().unwrap();
+        assert!(s.mx);
+        assert_eq!(s.target, "nullmx.test");
+        assert_eq!(s.dns_server, base.dns_server);
+        assert_eq!(s.resolve, base.resolve);
+        assert_eq!(s.timeouts, base.timeouts);
+        // Remembered targets keep them.
+        let r = f.to_recent();
+        let mut g = Form::new(vec![r]);
+        g.cycle_recent(1);
+        let again = g.submit().unwrap();
+        assert_eq!(again.dns_server, base.dns_server);
+        assert_eq!(again.resolve, base.resolve);
+        // Emptying the fields drops them.
+        fill(&mut g, Field::Resolve, "");
+        fill(&mut g, Field::DnsServer, "");
+        let none = g.submit().unwrap();
+        assert!(none.resolve.is_empty() && none.dns_server.is_none());
+    }
+
+    #[test]
+    fn the_cli_rules_refuse_bad_values() {
+        let mut f = Form::new(Vec::new());
+        fill(&mut f, Field::Host, "mail.example.com");
+        fill(&mut f, Field::CaFile, "/nonexistent.pem");
+        assert_eq!(
+            f.submit().unwrap_err(),
+            FormError::Invalid("CA file /nonexistent.pem: no such file".into())
+        );
+        fill(&mut f, Field::CaFile, "/etc/hostname");
+        let e = f.submit().unwrap_err().to_string();
+        assert!(e.contains("/etc/hostname"), "{e}");
+        fill(&mut f, Field::CaFile, "");
+        fill(&mut f, Field::Resolve, "mail.example.com");
+        assert!(matches!(f.submit(), Err(FormError::Invalid(e)) if e.contains("HOST:ADDR")));
+        fill(&mut f, Field::Resolve, "");
+        fill(&mut f, Field::DnsServer, "dns.example");
+        assert!(matches!(f.submit(), Err(FormError::Invalid(e)) if e.contains("ADDR[:PORT]")));
+        fill(&mut f, Field::DnsServer, "");
+        fill(&mut f, Field::Host, "two words");
+        assert!(matches!(f.submit(), Err(FormError::Invalid(_))));
+        fill(&mut f, Field::Host, "mail.example.com");
+        fill(&mut f, Field::ClientCert, "/nonexistent-cert.pem");
+        fill(&mut f, Field::ClientKey, "/nonexistent-key.pem");
+        assert!(matches!(f.submit(), Err(FormError::Reach(e)) if e.contains("no such file")));
+    }
+
+    #[test]
+    fn a_preset_replaces_what_it_implies() {
+        let mut f = Form::new(Vec::new());
+        fill(&mut f, Field::Host, "old.example");
+        fill(&mut f, Field::ServerName, "old.example");
+        fill(&mut f, Field::CaFile, "/tmp/old-ca.pem");
+        fill(&mut f, Field::Auth, "CRAM-MD5");
+        fill(&mut f, Field::Preset, "gmail");
+        f.sync_preset();
+        assert_eq!(f.input(Field::Host).text(), "smtp.gmail.com");
+        for field in [Field::ServerName, Field::CaFile, Field::Auth] {
+            assert_eq!(f.input(field).text(), "", "{field:?}");
+        }
     }
 }

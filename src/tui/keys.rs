@@ -361,7 +361,8 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::Enter), C::Confirm, A::Yes, "yes"),
     bind(Key::ch('n'), C::Confirm, A::No, "no"),
     bind(Key::plain(K::Esc), C::Confirm, A::No, "no"),
-    bind(Key::ctrl('c'), C::Confirm, A::Quit, "quit"),
+    // Ctrl-C in a prompt cancels it, as in every prompt (search, raw, edit, question).
+    bind(Key::ctrl('c'), C::Confirm, A::No, "no (cancel)"),
 ];
 
 /// The action bound to `key` in `context`, if any. Pure: the whole key handling of the
@@ -522,10 +523,15 @@ mod tests {
     }
 
     #[test]
-    fn quit_is_reachable_everywhere() {
+    fn ctrl_c_cancels_every_prompt_and_quits_every_screen() {
         for ctx in Context::ALL {
             let reach = action_for(ctx, Key::ctrl('c'));
-            assert!(matches!(reach, Some(A::Quit | A::Abort)), "{ctx:?}");
+            let want = if matches!(ctx, Context::Input | Context::Confirm) {
+                matches!(reach, Some(A::Abort | A::No))
+            } else {
+                reach == Some(A::Quit)
+            };
+            assert!(want, "{ctx:?}: {reach:?}");
         }
     }
 

@@ -199,7 +199,7 @@ async fn demo_lab_end_to_end() {
         h.pump_until(|a| a.step.as_ref().is_some_and(|s| !s.busy))
             .await;
     }
-    let ep = &h.app.endpoints[ok];
+    let ep = &h.app.manual[0].view;
     let sent: Vec<&str> = ep
         .transcript
         .iter()

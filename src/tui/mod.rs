@@ -13,6 +13,7 @@ pub mod form_auth;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod manual;
 pub mod preset_pick;
 pub mod prompt;
 pub mod recent;
@@ -29,6 +30,8 @@ mod dns_tests;
 mod fixtures;
 #[cfg(test)]
 mod form_auth_tests;
+#[cfg(test)]
+mod form_flow_tests;
 #[cfg(test)]
 mod lab_tests;
 #[cfg(test)]
@@ -51,6 +54,9 @@ pub struct TuiOptions {
     pub export_dir: PathBuf,
     /// A note for the title bar (demo mode).
     pub demo_note: Option<String>,
+    /// Without a target: the command line's options, which pre-fill the target form
+    /// (ports, `--resolve`, `--dns-server`, TLS name, CA file ...).
+    pub form: Option<Settings>,
 }
 
 /// Runs the interactive UI. Without settings it opens the target form first.

@@ -75,6 +75,11 @@ impl Form {
         if let Ok(p) = presets::find(&text) {
             self.inputs[Field::Host as usize].set(p.host.clone());
             self.inputs[Field::Ports as usize].set(ports_text(&p.ports));
+            // The preset implies these: a TLS name, CA file or mechanism chosen for
+            // the previous target would be wrong for the provider's host.
+            for f in [Field::ServerName, Field::CaFile, Field::Auth] {
+                self.inputs[f as usize].clear();
+            }
             self.preset_applied = Some(text);
             self.error = None;
         }

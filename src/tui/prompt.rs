@@ -1,9 +1,7 @@
 //! The parts of `update` that handle text prompts (search, raw command, step edit),
 //! the unrecognised-command confirmation and starting a stepping session.
 
-use crate::model::{Direction, TranscriptEntry};
-
-use super::app::{App, Confirm, LineRef, PromptKind, Status, StepState};
+use super::app::{App, Confirm, PromptKind, Status, StepState};
 use super::keys::Action;
 use super::scroll;
 use super::update::{Cmd, main_layout, quit};
@@ -73,7 +71,9 @@ pub(super) fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
             Vec::new()
         }
         PromptKind::Raw => {
-            if text.trim().is_empty() {
+            let data_mode = app.step.as_ref().is_some_and(StepState::data_mode);
+            // An empty line is message text in DATA mode, nothing otherwise.
+            if text.trim().is_empty() && !data_mode {
                 return Vec::new();
             }
             let verb = text
@@ -81,7 +81,8 @@ pub(super) fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
                 .next()
                 .unwrap_or("")
                 .to_ascii_uppercase();
-            let risky = !KNOWN_VERBS.contains(&verb.as_str());
+            // In DATA mode the line is message text, not a command.
+            let risky = !data_mode && !KNOWN_VERBS.contains(&verb.as_str());
             let seen = app.step.as_ref().map_or(0, |s| s.unrecognised);
             if risky && seen >= UNRECOGNISED_LIMIT {
                 app.confirm = Some(Confirm {
@@ -122,10 +123,21 @@ pub(super) fn jump_to_match(app: &mut App, forward: bool) {
             .is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
     });
     if let Some(i) = found {
+        let matches = |j: &usize| {
+            app.transcript_line(*j)
+                .is_some_and(|(_, e)| !scroll::match_ranges(&e.text, &q).is_empty())
+        };
+        let before = (0..i).filter(matches).count();
+        let total = before + (i..len).filter(matches).count();
+        app.transcript.match_counter = Some((before + 1, total));
         app.transcript.current_match = Some(i);
         app.transcript.scroll = scroll::reveal(len, height, app.transcript.scroll, i);
-        app.status = None;
+        app.status = Some(Status {
+            text: format!("match {} of {total}: {q}", before + 1),
+            error: false,
+        });
     } else {
+        app.transcript.match_counter = None;
         app.transcript.current_match = None;
         app.status = Some(Status {
             text: format!("not found: {q}"),
@@ -147,25 +159,10 @@ pub(super) fn start_step(app: &mut App) -> Vec<Cmd> {
     };
     let endpoint = ep.endpoint.clone();
     let id = endpoint.id;
-    let t_ms = app.last_ms;
-    if let Some(ep) = app.endpoints.get_mut(id.0) {
-        ep.timings.clear();
-        ep.live_phase = None;
-        ep.tls = None;
-        // Our own text (nothing from the network): marks where the session starts.
-        ep.transcript.push(TranscriptEntry::new(
-            t_ms,
-            Direction::Info,
-            "interactive session: new connection (times restart at 0)",
-        ));
-        let index = ep.transcript.len() - 1;
-        app.all_lines.push(LineRef {
-            endpoint: Some(id),
-            index,
-        });
-    }
+    let (run, session) = app.open_manual(&endpoint);
     app.step = Some(StepState {
         endpoint: id,
+        session,
         next: None,
         edited: None,
         in_tls: false,
@@ -176,7 +173,7 @@ pub(super) fn start_step(app: &mut App) -> Vec<Cmd> {
     app.transcript.scroll = None;
     app.status = None;
     vec![Cmd::StepOpen {
-        run: app.run,
+        run,
         endpoint,
         settings,
     }]

@@ -32,6 +32,10 @@ pub struct RecentTarget {
     pub server_name: String,
     /// CA file.
     pub ca_file: String,
+    /// `--resolve` overrides, `HOST:ADDR, ...`. Older files lack it.
+    pub resolve: String,
+    /// The DNS server (`--dns-server`), empty for the system's. Older files lack it.
+    pub dns_server: String,
     /// SOCKS5 proxy URL (never its password).
     pub proxy: String,
     /// Local bind address.

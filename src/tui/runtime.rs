@@ -38,6 +38,8 @@ pub(crate) struct Runtime {
     step: Option<mpsc::Sender<StepCommand>>,
     export_dir: PathBuf,
     state_dir: Option<PathBuf>,
+    /// When the current probe run started (stepping sessions continue its clock).
+    run_started: std::time::Instant,
 }
 
 impl Runtime {
@@ -56,6 +58,7 @@ impl Runtime {
             step: None,
             export_dir,
             state_dir,
+            run_started: std::time::Instant::now(),
         }
     }
 
@@ -80,6 +83,7 @@ impl Runtime {
                     t.abort();
                 }
                 app.started_at = engine::now_rfc3339();
+                self.run_started = std::time::Instant::now();
                 let tx = self.events_tx.clone();
                 let done = self.internal_tx.clone();
                 self.run_task = Some(tokio::spawn(async move {
@@ -103,6 +107,7 @@ impl Runtime {
                     settings,
                     endpoint,
                     run,
+                    self.run_started,
                     self.events_tx.clone(),
                 ));
                 None
@@ -169,7 +174,7 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
         Form::new(recent),
     );
     app.note.clone_from(&opts.demo_note);
-    if let Some(s) = &settings {
+    if let Some(s) = settings.as_ref().or(opts.form.as_ref()) {
         app.form.load_settings(s);
     }
 
@@ -243,6 +248,9 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
             _ = sigint.recv() => break,
         };
         if let Some(msg) = msg {
+            if matches!(msg, Msg::Tick) {
+                app.now_ms = rt.run_started.elapsed().as_secs_f64() * 1000.0;
+            }
             let cmds = update(&mut app, msg);
             rt.perform(&mut app, cmds);
             dirty = true;

@@ -125,12 +125,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::RunFinished(run, report) => {
+            let mut cmds = Vec::new();
             if run == app.run {
+                if let Some((pending, target)) = app.pending_recent.take()
+                    && pending == run
+                    && reached_a_server(&report)
+                {
+                    recent::remember(&mut app.form.recent, target);
+                    cmds.push(Cmd::SaveRecent(app.form.recent.clone()));
+                }
                 app.duration_ms = Some(report.duration_ms);
                 app.running = false;
                 app.report = Some(*report);
             }
-            Vec::new()
+            cmds
         }
         Msg::Exported(res) => {
             app.status = Some(match res {
@@ -153,6 +161,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
     }
+}
+
+/// Whether a run got an answer from some server (a greeting, or MX hosts in MX mode):
+/// only such targets are remembered (a typo or a dead host is not).
+fn reached_a_server(report: &RunReport) -> bool {
+    report.dns.as_ref().is_some_and(|d| !d.mx.is_empty())
+        || report.endpoints.iter().any(|e| e.banner.is_some())
 }
 
 pub(super) fn main_layout(app: &App) -> MainLayout {
@@ -213,9 +228,8 @@ fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::Submit => match app.form.submit() {
             Ok(settings) => {
                 let remembered = app.form.to_recent();
-                recent::remember(&mut app.form.recent, remembered);
-                let mut cmds = vec![Cmd::SaveRecent(app.form.recent.clone())];
-                cmds.extend(start_run(app, settings));
+                let cmds = start_run(app, settings);
+                app.pending_recent = Some((app.run, remembered));
                 return cmds;
             }
             Err(e) => app.form.error = Some(e.to_string()),

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::pedantic)]
 
 pub mod dns;
+pub mod relay;
 pub mod signed_dns;
 pub mod socks;
 

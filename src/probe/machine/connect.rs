@@ -151,6 +151,7 @@ impl Machine {
                     self.endpoint.mode,
                     Mode::Plain | Mode::Starttls | Mode::Auto
                 ) {
+                    self.close_phase(false).await;
                     return Err(self.detect_implicit_tls(wait).await);
                 }
                 Err(Box::new(classify(&Observation::NoReply {

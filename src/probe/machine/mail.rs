@@ -208,23 +208,130 @@ impl Machine {
         Ok(())
     }
 
-    /// Sends a raw command on the live session (stepping's `:` prompt).
-    pub async fn raw(&mut self, line: &str) -> Result<Reply, Box<Verdict>> {
-        let upper = line.trim().to_ascii_uppercase();
-        let phase = if upper.starts_with("QUIT") {
-            Phase::Quit
-        } else {
-            Phase::Ehlo
-        };
-        let start = self.phase_start(phase).await;
-        let r = self.command(phase, line).await;
-        self.phase_end(phase, start, r.as_ref().is_ok_and(|r| r.severity() < 4))
-            .await;
-        if upper.starts_with("QUIT") {
-            self.close_session();
-            self.done.push(Step::Quit);
+    /// Sends a raw command on the live session (stepping's `:` prompt) and reads its
+    /// reply as the answer to *that* command: a positive MAIL opens a transaction (the
+    /// next step is RCPT, not AUTH), RSET or a new EHLO/HELO closes it (and EHLO renews
+    /// the capabilities), QUIT ends the session, and a 354 to DATA starts DATA mode, in
+    /// which raw lines are message text (dot-stuffed, no reply) until the `.` step.
+    /// Only verbs that are a phase of the handshake are timed as that phase.
+    /// Returns the reply (None for a line of message text).
+    pub async fn raw(&mut self, line: &str) -> Result<Option<Reply>, Box<Verdict>> {
+        if self.data_mode() {
+            let stuffed = if line.starts_with('.') {
+                format!(".{line}")
+            } else {
+                line.to_string()
+            };
+            let sess = self.session()?;
+            if let Err(e) = sess.send(&stuffed).await {
+                return Err(self.smtp_error(Phase::Data, &e).await);
+            }
+            return Ok(None);
         }
-        r
+        let verb = super::verb_of(line);
+        let in_tls = self.in_tls();
+        let phase = match verb.as_str() {
+            "EHLO" | "HELO" if in_tls => Some(Phase::EhloTls),
+            "EHLO" | "HELO" => Some(Phase::Ehlo),
+            "MAIL" => Some(Phase::Mail),
+            "RCPT" => Some(Phase::Rcpt),
+            "DATA" => Some(Phase::Data),
+            "QUIT" => Some(Phase::Quit),
+            _ => None,
+        };
+        let start = match phase {
+            Some(p) => Some((p, self.phase_start(p).await)),
+            None => None,
+        };
+        let r = self.raw_command(&verb, phase, line).await;
+        if let Some((p, at)) = start {
+            self.phase_end(p, at, r.as_ref().is_ok_and(|r| r.severity() < 4))
+                .await;
+        }
+        let reply = r?;
+        self.after_raw(&verb, &reply).await;
+        Ok(Some(reply))
+    }
+
+    /// What a raw command's reply changes in the session's state.
+    async fn after_raw(&mut self, verb: &str, reply: &Reply) {
+        let positive = reply.is_positive();
+        let in_transaction = |s: &Step| matches!(s, Step::Mail | Step::Rcpt(_));
+        match verb {
+            "QUIT" => {
+                self.quit_sent = true;
+                self.close_session();
+                self.done.push(Step::Quit);
+            }
+            "MAIL" if positive => self.done.push(Step::Mail),
+            "RSET" if positive => {
+                while self.done.last().is_some_and(in_transaction) {
+                    self.done.pop();
+                }
+            }
+            "EHLO" | "HELO" if positive => {
+                while self.done.last().is_some_and(in_transaction) {
+                    self.done.pop();
+                }
+                self.caps = Some(crate::smtp::ehlo::parse_ehlo(reply));
+            }
+            "DATA" if reply.code == 354 => {
+                self.data_mode = true;
+                self.note(
+                    Direction::Info,
+                    "DATA mode: each line you send with : is message text (nothing is \
+                     answered) until a lone `.` ends the message (Enter sends it)",
+                )
+                .await;
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends a raw line and reads its reply; a missing reply names the raw command.
+    async fn raw_command(
+        &mut self,
+        verb: &str,
+        phase: Option<Phase>,
+        line: &str,
+    ) -> Result<Reply, Box<Verdict>> {
+        let wait = self.remaining(self.ctx.settings.timeouts.command);
+        let sess = self.session()?;
+        match tokio::time::timeout(wait, sess.command(line)).await {
+            Err(_) => {
+                self.note(
+                    Direction::Error,
+                    &format!("no reply to `{verb}` within {:.1} s", wait.as_secs_f64()),
+                )
+                .await;
+                self.close_session();
+                let mut v = classify(&Observation::NoReply {
+                    phase: phase.unwrap_or(Phase::Quit),
+                    secs: wait.as_secs_f64(),
+                });
+                v.summary = format!(
+                    "no reply to the raw command `{verb}` within {:.0} s",
+                    wait.as_secs_f64()
+                );
+                Err(Box::new(v))
+            }
+            Ok(Err(e)) => Err(self.smtp_error(phase.unwrap_or(Phase::Quit), &e).await),
+            Ok(Ok(reply)) => {
+                self.note_lf_only(&reply).await;
+                Ok(reply)
+            }
+        }
+    }
+
+    /// DATA mode's end: a lone `.`, then the reply to the message.
+    pub(super) async fn data_end(&mut self) -> StepResult {
+        self.data_mode = false;
+        let reply = self.command(Phase::Data, ".").await?;
+        if reply.is_positive() {
+            Ok(())
+        } else {
+            Err(self.rejected_as(Phase::Data, Command::DataEnd, &reply))
+        }
     }
 
     /// The verdict for a session that reached its goal.

@@ -57,6 +57,9 @@ pub enum Step {
     Data,
     /// `--relay-test`: unauthenticated MAIL/RCPT to documentation domains, then RSET.
     RelayTest,
+    /// Stepping's DATA mode (after a raw `DATA` got 354): end the message with a lone
+    /// `.` and read the reply.
+    DataEnd,
     /// QUIT.
     Quit,
 }
@@ -73,10 +76,18 @@ impl Step {
             Step::Auth => Phase::Auth,
             Step::Mail => Phase::Mail,
             Step::Rcpt(_) | Step::RelayTest => Phase::Rcpt,
-            Step::Data => Phase::Data,
+            Step::Data | Step::DataEnd => Phase::Data,
             Step::Quit => Phase::Quit,
         }
     }
+}
+
+/// The verb of a command line, upper case (`mail from:<a>` → `MAIL`).
+pub(super) fn verb_of(line: &str) -> String {
+    line.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }
 
 /// Why a step could not continue: the verdict, already classified.
@@ -103,6 +114,12 @@ pub struct Machine {
     authenticated: bool,
     /// What warnings are made of.
     seen: Seen,
+    /// Stepping: a raw `DATA` got 354, so raw lines are message text until a lone `.`.
+    data_mode: bool,
+    /// The step's phase while it is being timed; a step that goes on into another
+    /// phase (connect → TLS handshake, STARTTLS → handshake, greeting → detection)
+    /// closes it first, so no two phases overlap.
+    open_phase: Option<(Phase, f64)>,
 }
 
 impl Machine {
@@ -126,12 +143,19 @@ impl Machine {
             provider: None,
             authenticated: false,
             seen: Seen::default(),
+            data_mode: false,
+            open_phase: None,
         }
     }
 
     /// Whether a session is open.
     pub fn connected(&self) -> bool {
         self.session.is_some()
+    }
+
+    /// Whether the session is in stepping's DATA mode (raw lines are message text).
+    pub fn data_mode(&self) -> bool {
+        self.data_mode && self.session.is_some()
     }
 
     /// Whether the session is inside TLS.
@@ -194,7 +218,7 @@ impl Machine {
             }
             Some(Step::Rcpt(i)) if i + 1 < s.to.len() => Some(Step::Rcpt(i + 1)),
             Some(Step::Rcpt(_)) => (s.send && goal >= Stage::Data).then_some(Step::Data),
-            Some(Step::Quit | Step::Data | Step::RelayTest) => None,
+            Some(Step::Quit | Step::Data | Step::RelayTest | Step::DataEnd) => None,
         }
     }
 
@@ -219,6 +243,7 @@ impl Machine {
             Step::RelayTest => {
                 format!("MAIL FROM:<{RELAY_TEST_FROM}> / RCPT TO:<{RELAY_TEST_TO}> / RSET")
             }
+            Step::DataEnd => ".".into(),
             Step::Quit => "QUIT".into(),
         }
     }
@@ -292,8 +317,15 @@ impl Machine {
 
     /// Runs one step; `command` replaces the default command line (stepping edits).
     pub async fn step(&mut self, step: Step, command: Option<String>) -> StepResult {
+        // An edited last step (QUIT → NOOP) sends what the screen shows: the edited line
+        // goes out as a raw command and the session stays open.
+        if step == Step::Quit
+            && let Some(line) = command.as_deref().filter(|c| verb_of(c) != "QUIT")
+        {
+            return self.raw(line).await.map(drop);
+        }
         let phase = step.phase();
-        let start = self.phase_start(phase).await;
+        self.open_phase = Some((phase, self.phase_start(phase).await));
         let result = match step {
             Step::Connect => self.connect().await,
             Step::Banner => self.read_banner().await,
@@ -302,11 +334,20 @@ impl Machine {
             Step::Auth => self.auth().await,
             Step::Mail | Step::Rcpt(_) | Step::Data => self.envelope(step, command).await,
             Step::RelayTest => self.relay_test().await,
+            Step::DataEnd => self.data_end().await,
             Step::Quit => self.quit().await,
         };
-        self.phase_end(phase, start, result.is_ok()).await;
+        self.close_phase(result.is_ok()).await;
         self.done.push(step);
         result
+    }
+
+    /// Ends the step's phase now (before a nested phase starts); a no-op when it has
+    /// been ended already.
+    pub(super) async fn close_phase(&mut self, ok: bool) {
+        if let Some((phase, start)) = self.open_phase.take() {
+            self.phase_end(phase, start, ok).await;
+        }
     }
 
     pub(super) async fn connect(&mut self) -> StepResult {
@@ -320,6 +361,8 @@ impl Machine {
         )
         .await;
         let tcp = self.open_tcp().await?;
+        // `connect` is the TCP connect only; an implicit-TLS handshake is its own phase.
+        self.close_phase(true).await;
         let _ = tcp.set_nodelay(true);
         self.local_addr = tcp.local_addr().ok().map(|a| a.to_string());
         let local = self.local_addr.clone().unwrap_or_default();

@@ -195,6 +195,8 @@ impl Machine {
         }
         let line = command.unwrap_or_else(|| "STARTTLS".into());
         let reply = self.command(Phase::Starttls, &line).await?;
+        // `starttls` is the command's round trip; the handshake is its own phase.
+        self.close_phase(reply.code == 220).await;
         if reply.code != 220 {
             let t = ReplyText::of(&reply);
             return Err(Box::new(classify(&Observation::StarttlsRejected(

@@ -25,7 +25,7 @@ fn stepping_with_an_edited_command() {
     );
     assert!(app.busy());
     // Not edited: None is sent.
-    let run = app.run;
+    let run = step_run(&app);
     feed(
         &mut app,
         vec![ProbeEvent::StepReady {
@@ -48,10 +48,68 @@ fn stepping_with_an_edited_command() {
     assert!(app.step.is_none());
 }
 
+/// The run id the stepping session's events carry.
+fn step_run(app: &App) -> RunId {
+    app.manual[app.step.as_ref().unwrap().session].run
+}
+
+#[test]
+fn a_manual_session_is_its_own_record() {
+    let mut app = stepping_app();
+    let before = app.endpoints[2].verdict().cloned().unwrap();
+    let run = step_run(&app);
+    let mut failed = app.endpoints[2].report.clone().unwrap();
+    failed.verdict = Verdict {
+        class: Class::StarttlsNotOffered,
+        summary: "HELO has no extensions".into(),
+        evidence: String::new(),
+        advice: "use 465 or 587".into(),
+    };
+    feed(
+        &mut app,
+        vec![ProbeEvent::EndpointDone {
+            run,
+            report: Box::new(failed),
+        }],
+    );
+    // The row keeps the probe's verdict; the session has its own.
+    assert_eq!(app.endpoints[2].verdict(), Some(&before));
+    let s = screen(&app);
+    assert!(s.contains("=== manual session 1"), "{s}");
+    let report = app.export_report();
+    assert_eq!(report.endpoints[2].class, before.class);
+    let m = &report.manual_sessions[0];
+    assert_eq!((m.number, m.session.class), (1, Class::StarttlsNotOffered));
+    // Times continue the run's clock: the session starts where the run ended.
+    let probe_end = report.endpoints[2].transcript.last().unwrap().t_ms;
+    assert!(m.started_ms >= probe_end, "{} < {probe_end}", m.started_ms);
+    assert!(
+        m.session
+            .transcript
+            .windows(2)
+            .all(|w| w[0].t_ms <= w[1].t_ms),
+        "{:?}",
+        m.session.transcript
+    );
+    let text = crate::export::to_text(&report);
+    assert!(
+        text.contains("=== manual session 1 on 192.0.2.10:587"),
+        "{text}"
+    );
+    assert!(
+        text.contains("=== manual session 1 verdict: starttls_not_offered"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(the probe; 1 manual session(s) below)"),
+        "{text}"
+    );
+}
+
 #[test]
 fn raw_commands_warn_after_two_unrecognised() {
     let mut app = stepping_app();
-    let run = app.run;
+    let run = step_run(&app);
     for (cmd, reply) in [
         ("XFOO", "502 5.5.2 Error: command not recognized"),
         ("XBAR", "500 5.5.1 unknown"),
@@ -63,13 +121,14 @@ fn raw_commands_warn_after_two_unrecognised() {
             matches!(cmds.as_slice(), [Cmd::StepRaw(c)] if c == cmd),
             "{cmds:?}"
         );
+        let t = app.last_ms + 10.0;
         feed(
             &mut app,
             vec![
                 ProbeEvent::Line {
                     run,
                     endpoint: EndpointId(2),
-                    entry: TranscriptEntry::new(40.0, Direction::Server, reply),
+                    entry: TranscriptEntry::new(t, Direction::Server, reply),
                 },
                 ProbeEvent::StepReady {
                     run,
@@ -124,10 +183,17 @@ fn search_highlights_and_n_moves() {
     key(&mut app, KeyCode::Char('n'));
     let second = app.transcript.current_match.unwrap();
     assert_ne!(second, first);
+    let counted = app.transcript.match_counter.unwrap();
     key(&mut app, KeyCode::Char('N'));
     assert_eq!(app.transcript.current_match, Some(first));
+    // The counter: which match of how many, in the title and the status line.
+    let (n, of) = app.transcript.match_counter.unwrap();
+    assert_eq!(of, 2);
+    assert_ne!(counted.0, n);
     let buf = render(&app);
     let s = text(&buf);
+    assert!(s.contains(&format!("/ehlo {n}/2")), "{s}");
+    assert!(s.contains(&format!("match {n} of 2: ehlo")), "{s}");
     insta::assert_snapshot!("search_120x40", s);
     // Every visible occurrence is highlighted, the current one differently.
     let (x, y) = find(&buf, "EHLO smtptui").unwrap();

@@ -35,7 +35,15 @@ use crate::tui::theme::Tone;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let form = &app.form;
-    let fixed = Field::ALL.len() + 6 + 2;
+    // On a short terminal the fields scroll so the focused one stays in view.
+    let field_rows = Field::ALL
+        .len()
+        .min((area.height as usize).saturating_sub(8).max(1));
+    let first = form
+        .focus
+        .saturating_sub(field_rows / 2)
+        .min(Field::ALL.len() - field_rows);
+    let fixed = field_rows + 6 + 2;
     // Recent targets get the rows that are left (at most five).
     let room = (area.height as usize).saturating_sub(fixed + 1);
     let recent_rows = form.recent.len().min(5).min(room);
@@ -60,7 +68,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             f.placeholder()
         }
     };
-    for (i, f) in Field::ALL.into_iter().enumerate() {
+    for (i, f) in Field::ALL
+        .into_iter()
+        .enumerate()
+        .skip(first)
+        .take(field_rows)
+    {
         let focused = i == form.focus;
         let input = form.input(f);
         let masked = f == Field::Password;

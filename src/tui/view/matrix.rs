@@ -140,6 +140,18 @@ fn findings_lines(app: &App, height: u16) -> Vec<Line<'static>> {
     if app.findings.is_empty() {
         let text = if app.running {
             "probing… findings appear when the run is done".to_string()
+        } else if app.duration_ms.is_some() && app.endpoints.is_empty() {
+            return vec![Line::from(Span::styled(
+                "✘ nothing was probed: the transcript says why",
+                t.tone(Tone::Bad),
+            ))];
+        } else if app.duration_ms.is_some()
+            && !app
+                .endpoints
+                .iter()
+                .any(|e| e.verdict().is_some_and(|v| v.class.is_ok()))
+        {
+            "no matrix-level findings (but no endpoint works: see the verdicts)".to_string()
         } else if app.duration_ms.is_some() {
             "✔ no matrix-level findings".to_string()
         } else {
@@ -211,8 +223,8 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
         None => String::new(),
     };
     let warnings = ep.warnings().len();
-    let verdict_cell = match verdict {
-        Some(v) => {
+    let verdict_cell = match (verdict, &ep.live_phase) {
+        (Some(v), _) => {
             let mut spans = vec![Span::styled(v.class.code(), t.tone(class_tone(v.class)))];
             if warnings > 0 {
                 // The warnings marker: `!` and how many.
@@ -220,7 +232,20 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
             }
             Cell::from(Line::from(spans))
         }
-        None => Cell::from(""),
+        // A running row says how long its phase has waited, and for how long it may.
+        (None, Some((phase, since))) => {
+            let elapsed = (app.now_ms.max(app.last_ms) - since).max(0.0) / 1000.0;
+            let limit = app
+                .settings
+                .as_ref()
+                .map(|s| format!(" of {:.0} s", s.timeouts.limit_for(*phase).as_secs_f64()))
+                .unwrap_or_default();
+            Cell::from(Span::styled(
+                format!("{elapsed:.1} s{limit}"),
+                t.tone(Tone::Busy),
+            ))
+        }
+        (None, None) => Cell::from(""),
     };
     let mut out = vec![
         Cell::from(Span::styled(icon, icon_style)),

@@ -176,7 +176,7 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
             safe(&app.target).into_owned(),
             t.bar().add_modifier(Modifier::BOLD),
         ),
-        Span::styled(format!(" │ run #{} │ ", app.run.0), t.bar()),
+        Span::styled(format!(" │ run #{} │ ", app.runs_started), t.bar()),
     ];
     let (done, total) = app.progress();
     let state = if app.running {
@@ -234,6 +234,13 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
     let line = if let Some(p) = prompt {
         let (lead, label) = match p.kind {
             PromptKind::Search => ("/", "search: "),
+            _ if app
+                .step
+                .as_ref()
+                .is_some_and(super::app::StepState::data_mode) =>
+            {
+                (":", "message text (DATA mode): ")
+            }
             _ => (":", "raw SMTP command: "),
         };
         let mut spans = vec![Span::styled(lead, t.key()), Span::styled(label, t.dim())];

@@ -375,6 +375,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut title = vec![Span::styled(format!(" Transcript — {which} "), t.heading())];
     if let Some(q) = &app.transcript.query {
         title.push(Span::styled(format!("/{} ", safe(q)), t.key()));
+        if let (Some((n, of)), Some(_)) =
+            (app.transcript.match_counter, app.transcript.current_match)
+        {
+            title.push(Span::styled(format!("{n}/{of} "), t.dim()));
+        }
     }
     let block = Block::default()
         .borders(Borders::ALL)

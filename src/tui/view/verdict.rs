@@ -172,7 +172,8 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     let mut lines = vec![Line::from(first)];
-    match ep.and_then(|e| e.step_verdict.as_ref()) {
+    let session = app.manual.get(step.session);
+    match session.and_then(|m| m.view.step_verdict.as_ref()) {
         Some(v) => {
             let mut l = vec![Span::styled(" so far: ", t.dim())];
             l.extend(verdict_head(t, v));
