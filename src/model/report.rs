@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Class, Endpoint, Mode, PhaseTiming, TlsInfo, TranscriptEntry, Verdict};
+use super::{
+    Class, Endpoint, Mode, PhaseTiming, Recommendation, TlsInfo, TranscriptEntry, Verdict,
+};
 
 /// Version of the JSON document. Bump on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -29,6 +31,9 @@ pub struct EndpointReport {
     pub capabilities: Vec<String>,
     /// AUTH mechanisms offered.
     pub auth_mechanisms: Vec<String>,
+    /// The AUTH mechanism that succeeded (235), when AUTH was tried and worked.
+    #[serde(default)]
+    pub auth_mech: Option<String>,
     /// TLS details, when a handshake happened.
     pub tls: Option<TlsInfo>,
     /// The endpoint's transcript.
@@ -47,6 +52,7 @@ impl EndpointReport {
             ehlo: Vec::new(),
             capabilities: Vec::new(),
             auth_mechanisms: Vec::new(),
+            auth_mech: None,
             tls: None,
             transcript: Vec::new(),
         }
@@ -86,6 +92,13 @@ pub struct RunReport {
     /// The domain's DNS mail-security report (MX mode only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsReport>,
+    /// The settings that work from here (the best endpoint and why the others were
+    /// not chosen); absent when no endpoint worked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended: Option<Recommendation>,
+    /// The options the run used, for the summary of exports (never a secret).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 // --- DNS mail-security report (MX mode) -------------------------------------------------
@@ -250,6 +263,9 @@ pub struct EndpointJson {
     pub capabilities: Vec<String>,
     /// AUTH mechanisms.
     pub auth_mechanisms: Vec<String>,
+    /// The AUTH mechanism that succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_mech: Option<String>,
     /// TLS details.
     pub tls: Option<TlsInfo>,
     /// Transcript.
@@ -275,6 +291,8 @@ impl RunReport {
             endpoints: reports.iter().map(EndpointJson::from).collect(),
             findings,
             dns: None,
+            recommended: None,
+            options: Vec::new(),
         }
     }
 
@@ -325,6 +343,7 @@ impl From<&EndpointReport> for EndpointJson {
             ehlo: r.ehlo.clone(),
             capabilities: r.capabilities.clone(),
             auth_mechanisms: r.auth_mechanisms.clone(),
+            auth_mech: r.auth_mech.clone(),
             tls: r.tls.clone(),
             transcript: r.transcript.clone(),
         }

@@ -208,6 +208,9 @@ pub struct App {
     pub timeline_scroll: usize,
     /// Help popup open, with its scroll.
     pub help: Option<usize>,
+    /// Working-settings popup open: (tab, scroll). Tab 0 is the settings, then one
+    /// per snippet.
+    pub settings_popup: Option<(usize, usize)>,
     /// Open prompt.
     pub prompt: Option<Prompt>,
     /// Stepping session.
@@ -265,6 +268,7 @@ impl App {
             cert_scroll: 0,
             timeline_scroll: 0,
             help: None,
+            settings_popup: None,
             prompt: None,
             step: None,
             confirm: None,
@@ -321,6 +325,8 @@ impl App {
             Context::Confirm
         } else if self.help.is_some() {
             Context::Help
+        } else if self.settings_popup.is_some() {
+            Context::Settings
         } else if self.screen == Screen::Form {
             Context::Form
         } else if self.prompt.is_some() {
@@ -533,6 +539,7 @@ impl App {
                     ehlo: Vec::new(),
                     capabilities: Vec::new(),
                     auth_mechanisms: Vec::new(),
+                    auth_mech: None,
                     tls: ep.tls.clone(),
                     transcript: Vec::new(),
                 });

@@ -115,17 +115,14 @@ impl Runtime {
                 }
                 None
             }
-            Cmd::Export { json } => {
+            Cmd::Export { format } => {
                 let report = app.export_report();
-                let text = if json {
-                    engine::to_json(&report)
-                } else {
-                    engine::to_text(&report)
-                };
+                let text = engine::render_export(&report, format);
                 Some(Msg::Exported(engine::write_new(
                     &self.export_dir,
+                    &report.target,
                     &text,
-                    json,
+                    format,
                 )))
             }
             Cmd::SaveRecent(list) => {

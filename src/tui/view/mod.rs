@@ -7,7 +7,8 @@
 //! transcript | cert / timeline / DNS (transcript.rs, cert.rs, timeline.rs, dns.rs)
 //! verdict bar or stepping panel (verdict.rs)
 //! status line / prompt          (this module)
-//! overlays: help, confirmation  (popup.rs); the target form (form.rs)
+//! overlays: help, confirmation  (popup.rs); working settings (settings.rs);
+//!   the target form (form.rs)
 //! ```
 
 mod cert;
@@ -15,6 +16,7 @@ mod dns;
 mod form;
 mod matrix;
 mod popup;
+pub(crate) mod settings;
 mod timeline;
 pub(crate) mod transcript;
 mod verdict;
@@ -73,6 +75,9 @@ pub fn view(app: &App, frame: &mut Frame) {
             verdict::render(app, frame, lay.bottom);
         }
         render_status(app, frame, lay.status);
+    }
+    if app.settings_popup.is_some() {
+        settings::render(app, frame, area);
     }
     if app.help.is_some() {
         popup::render_help(app, frame, area);
