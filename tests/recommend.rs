@@ -90,6 +90,8 @@ async fn python_snippet_sends_through_the_lab_server() {
     let resolve = format!("{HOST}:127.0.0.1");
     let ca = pki.ca_file.to_string_lossy().into_owned();
     let dir = pki.dir.path().to_path_buf();
+    let html_path = dir.join("report.html");
+    let html_arg = html_path.to_string_lossy().into_owned();
     let (code, json, stdout) = tokio::task::spawn_blocking(move || {
         check(
             &[
@@ -107,6 +109,8 @@ async fn python_snippet_sends_through_the_lab_server() {
                 "bob@lab.test",
                 "--timeout",
                 "3",
+                "--export",
+                &html_arg,
             ],
             PASSWORD,
         )
@@ -115,6 +119,13 @@ async fn python_snippet_sends_through_the_lab_server() {
     .unwrap();
     assert_eq!(code, 0, "{stdout}");
     assert_no_secret("JSON", &stdout, "alice@lab.test", PASSWORD);
+    // The HTML report: written, self-contained, redacted, with the recommendation.
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert_self_contained(&html);
+    assert_no_secret("HTML report", &html, "alice@lab.test", PASSWORD);
+    assert!(html.contains("AUTH PLAIN &lt;redacted&gt;"), "{html}");
+    assert!(html.contains("What works from here"), "{html}");
+    assert!(html.contains("smtp.starttls(context=context)"), "{html}");
     let rec = &json["recommended"];
     assert_eq!(rec["host"], HOST, "{rec:#}");
     assert_eq!(rec["port"].as_u64(), Some(u64::from(srv.port())));
@@ -162,6 +173,29 @@ async fn python_snippet_sends_through_the_lab_server() {
         "{log:?}"
     );
     syntax_check_all(&json, pki.dir.path());
+}
+
+/// No way for the file to reach the network: no script, no external style, font,
+/// image or frame, and a CSP that forbids them anyway.
+pub fn assert_self_contained(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'\""));
+    let lower = html.to_ascii_lowercase();
+    for bad in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "@import",
+        "url(",
+        "src=",
+        "href=\"http",
+        "href=\"//",
+    ] {
+        assert!(!lower.contains(bad), "the HTML report contains `{bad}`");
+    }
 }
 
 /// Every snippet is checked by its own toolchain where installed; a missing toolchain

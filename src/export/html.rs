@@ -41,7 +41,8 @@ pre{background:var(--bg);border:1px solid var(--line);padding:10px;overflow-x:au
 .b-ok{background:var(--ok)}.b-warn{background:var(--warn)}.b-bad{background:var(--bad)}
 .rec{border:2px solid var(--ok);border-radius:8px;padding:12px 16px;background:#f0fff4}
 .rec.none{border-color:var(--bad);background:#fff5f5}
-.kv td:first-child{width:140px;color:var(--mute)}
+.kv td:first-child{width:210px;color:var(--mute)}
+td.nw{white-space:nowrap}
 .ep{border:1px solid var(--line);border-radius:8px;padding:4px 14px 10px;margin:14px 0}
 .wf{position:relative;height:16px;background:var(--bg);border:1px solid var(--line);min-width:320px}
 .wf span{position:absolute;top:1px;bottom:1px;min-width:2px;border-radius:2px}
@@ -132,7 +133,8 @@ pub fn esc(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             // The engine escapes network bytes; this is a second line of defence.
-            c if c.is_control() && c != '\n' => {
+            // Tabs indent the generated Go snippet.
+            c if c.is_control() && c != '\n' && c != '\t' => {
                 let _ = write!(out, "\\u{{{:04x}}}", c as u32);
             }
             c => out.push(c),
@@ -175,10 +177,16 @@ fn recommended(h: &mut String, report: &RunReport) {
         esc(&r.headline())
     );
     rec_table(h, r);
-    for s in &r.snippets {
+    let _ = writeln!(
+        h,
+        "<p><b>The same settings as code</b> (the password comes from ${}):</p>",
+        esc(&r.password_env)
+    );
+    for (i, s) in r.snippets.iter().enumerate() {
         let _ = writeln!(
             h,
-            "<details><summary>{}</summary>\n<pre>{}</pre></details>",
+            "<details{}><summary>{}</summary>\n<pre>{}</pre></details>",
+            if i == 0 { " open" } else { "" },
             esc(&s.title),
             esc(&s.code)
         );
@@ -226,10 +234,19 @@ fn rec_table(h: &mut String, r: &Recommendation) {
     for n in &r.notes {
         row("note", n);
     }
-    for n in &r.not_chosen {
-        row(&format!("not {}", n.endpoint), &n.reason);
-    }
     let _ = writeln!(h, "</table>");
+    if !r.not_chosen.is_empty() {
+        let _ = writeln!(h, "<p><b>Not chosen</b></p>\n<table class=\"kv\">");
+        for n in &r.not_chosen {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"mono\">{}</td><td>{}</td></tr>",
+                esc(&n.endpoint),
+                esc(&n.reason)
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
 }
 
 fn matrix(h: &mut String, report: &RunReport) {
@@ -247,7 +264,7 @@ fn matrix(h: &mut String, report: &RunReport) {
         let tls = e.tls.as_ref().map_or("-", |t| t.version.as_str());
         let _ = writeln!(
             h,
-            "<tr><td class=\"{t}\">{}</td><td class=\"mono\"><a href=\"#ep{}\">{}</a></td><td>{}</td>\
+            "<tr><td class=\"{t}\">{}</td><td class=\"mono nw\"><a href=\"#ep{}\">{}</a></td><td>{}</td>\
              <td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td>\
              <td><span class=\"badge b-{t}\">{}</span></td><td>{}</td></tr>",
             icon(e),
@@ -257,7 +274,7 @@ fn matrix(h: &mut String, report: &RunReport) {
             esc(&connect),
             esc(banner),
             esc(tls),
-            esc(&super::text::auth_cell(e)),
+            esc(&super::text::auth_cell(e).replace(',', ", ")),
             esc(e.class.code()),
             esc(&e.summary),
             t = tone(e),
@@ -330,8 +347,23 @@ fn waterfall(h: &mut String, report: &RunReport) {
                 t.dur_ms
             );
         }
-        let total: f64 = e.timeline.iter().map(|t| t.dur_ms).sum();
-        let _ = writeln!(h, "</div></td><td class=\"mono\">{total:.0} ms</td></tr>");
+        let first = e
+            .timeline
+            .iter()
+            .map(|t| t.start_ms)
+            .fold(f64::MAX, f64::min);
+        let last = e
+            .timeline
+            .iter()
+            .map(|t| t.start_ms + t.dur_ms)
+            .fold(0f64, f64::max);
+        let total = if first == f64::MAX { 0.0 } else { last - first };
+        let total = if total < 10.0 {
+            format!("{total:.1} ms")
+        } else {
+            format!("{total:.0} ms")
+        };
+        let _ = writeln!(h, "</div></td><td class=\"mono nw\">{total}</td></tr>");
     }
     let _ = write!(h, "</table>\n<p class=\"legend mute\">");
     for p in [

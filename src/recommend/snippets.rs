@@ -140,9 +140,14 @@ fn python(v: &Values) -> String {
         }
     }
     if let Some(m) = v.mech {
+        let seen = if v.rec.auth_verified {
+            "worked"
+        } else {
+            "is offered"
+        };
         let _ = writeln!(
             s,
-            "    # login() picks CRAM-MD5, PLAIN or LOGIN from what the server offers ({m} worked)"
+            "    # login() picks CRAM-MD5, PLAIN or LOGIN from what the server offers ({m} {seen})"
         );
         let _ = writeln!(
             s,

@@ -62,7 +62,7 @@ pub fn tab_lines(app: &App, tab: usize) -> Vec<String> {
     }
     rec.snippets
         .get(tab - 1)
-        .map(|s| s.code.lines().map(str::to_string).collect())
+        .map(|s| s.code.lines().map(|l| l.replace('\t', "    ")).collect())
         .unwrap_or_default()
 }
 
