@@ -42,7 +42,7 @@ pub fn recommend(report: &RunReport, settings: &Settings) -> Option<Recommendati
     }
     if !auth_verified {
         notes.push(if user.is_some() {
-            "AUTH was not reached on this endpoint: run with --user to confirm it".to_string()
+            "AUTH was not reached on this endpoint (the session stopped before it)".to_string()
         } else {
             "AUTH not tested (run with --user USER to confirm the credentials work)".to_string()
         });

@@ -225,6 +225,8 @@ pub struct App {
     pub size: (u16, u16),
     /// A note shown in the title (demo mode).
     pub note: Option<String>,
+    /// Scenario names of matrix rows (demo mode), by port and mode.
+    pub scenarios: Vec<crate::tui::Scenario>,
     /// Set when the program should end.
     pub quit: bool,
     next_run: u64,
@@ -276,6 +278,7 @@ impl App {
             tick: 0,
             size: (80, 24),
             note: None,
+            scenarios: Vec::new(),
             quit: false,
             next_run: 0,
         }
@@ -341,6 +344,13 @@ impl App {
     /// Whether something is in progress (the spinner ticks only then).
     pub fn busy(&self) -> bool {
         self.running || self.step.as_ref().is_some_and(|s| s.busy)
+    }
+
+    /// The scenario an endpoint plays (demo mode), by its port and mode.
+    pub fn scenario(&self, ep: &crate::model::Endpoint) -> Option<&crate::tui::Scenario> {
+        self.scenarios
+            .iter()
+            .find(|s| s.port == ep.port && s.mode == ep.mode)
     }
 
     /// The selected endpoint.

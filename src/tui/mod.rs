@@ -51,6 +51,22 @@ pub struct TuiOptions {
     pub export_dir: PathBuf,
     /// A note for the title bar (demo mode).
     pub demo_note: Option<String>,
+    /// Names for matrix rows by port and mode (the demo's scenarios).
+    pub scenarios: Vec<Scenario>,
+}
+
+/// A name and a one-line description for the matrix rows of one port and mode: the
+/// demo names each row for the scenario its lab server plays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// The port.
+    pub port: u16,
+    /// The mode.
+    pub mode: crate::model::Mode,
+    /// Short name for the matrix (`expired certificate`).
+    pub name: String,
+    /// One line for the verdict pane.
+    pub about: String,
 }
 
 /// Runs the interactive UI. Without settings it opens the target form first.

@@ -321,4 +321,5 @@ fn stepping_app() -> App {
     app
 }
 
+mod sizes;
 mod stepping;

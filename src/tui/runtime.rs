@@ -166,6 +166,7 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
         Form::new(recent),
     );
     app.note.clone_from(&opts.demo_note);
+    app.scenarios.clone_from(&opts.scenarios);
     if let Some(s) = &settings {
         app.form.load_settings(s);
     }

@@ -326,14 +326,12 @@ fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
 }
 
 /// The side view after `t`: certificate → timeline → DNS (only with a DNS report) →
-/// certificate. The wide layout shows certificate and timeline together, so there `t`
-/// only switches between them and the DNS report.
-pub fn next_side(side: SideView, has_dns: bool, wide: bool) -> SideView {
-    match (side, has_dns, wide) {
-        (SideView::Cert | SideView::Timeline, true, true) | (SideView::Timeline, true, false) => {
-            SideView::Dns
-        }
-        (SideView::Cert, _, false) | (SideView::Cert, false, true) => SideView::Timeline,
+/// certificate. The wide layout shows certificate and timeline together; there `t`
+/// gives the larger share to the one chosen, so every press changes the screen.
+pub fn next_side(side: SideView, has_dns: bool, _wide: bool) -> SideView {
+    match (side, has_dns) {
+        (SideView::Cert, _) => SideView::Timeline,
+        (SideView::Timeline, true) => SideView::Dns,
         _ => SideView::Cert,
     }
 }

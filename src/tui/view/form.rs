@@ -17,6 +17,8 @@
 //! │ Enter start · Tab next field · Esc back/quit          │
 //! └───────────────────────────────────────────────────────┘
 //! ```
+//! On a terminal shorter than the form (e.g. 40 × 12) the form scrolls so the focused
+//! field stays visible; the bottom border says `↓ more` / `↑ more`.
 
 use std::fmt::Write as _;
 
@@ -163,7 +165,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled("?", t.key()),
         Span::styled(" in the main screen: all keys", t.dim()),
     ]));
-    let block = Block::default()
+    // On a short terminal the form scrolls so the focused field stays in view (one
+    // line of context below it when there is room).
+    let inner_h = r.height.saturating_sub(2) as usize;
+    let focus_line = 2 + form.focus;
+    let max_scroll = lines.len().saturating_sub(inner_h);
+    let scroll = (focus_line + 2)
+        .saturating_sub(inner_h)
+        .min(max_scroll)
+        .min(focus_line);
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .padding(ratatui::widgets::Padding::horizontal(1))
@@ -171,6 +182,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             " smtptui — what should I probe? ",
             t.heading(),
         ));
+    if max_scroll > 0 {
+        let more = match (scroll > 0, scroll < max_scroll) {
+            (true, true) => " ↑↓ more ",
+            (true, false) => " ↑ more ",
+            _ => " ↓ more ",
+        };
+        block = block.title_bottom(Line::from(Span::styled(more, t.dim())).right_aligned());
+    }
     frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).block(block), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll as u16, 0)),
+        r,
+    );
 }

@@ -38,6 +38,7 @@ use super::layout;
 use super::theme::Tone;
 
 pub use transcript::{HSCROLL_STEP, max_hscroll, visible_lines};
+pub use verdict::hanging_rows;
 
 /// Spinner frames (braille), advanced by the ~8 Hz tick while something runs.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

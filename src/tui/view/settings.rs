@@ -111,9 +111,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|l| Line::from(safe(l).into_owned()))
         .collect();
+    // The settings wrap (long reasons); code never does, so a selection copies it.
+    let para = Paragraph::new(body).block(block).scroll((scroll as u16, 0));
+    let para = if tab == 0 {
+        para.wrap(ratatui::widgets::Wrap { trim: false })
+    } else {
+        para
+    };
     frame.render_widget(Clear, r);
-    frame.render_widget(
-        Paragraph::new(body).block(block).scroll((scroll as u16, 0)),
-        r,
-    );
+    frame.render_widget(para, r);
 }
