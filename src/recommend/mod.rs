@@ -5,7 +5,8 @@
 //! Ranking, best first: the endpoint worked (`ok`); AUTH succeeded there; TLS was used
 //! (implicit TLS or STARTTLS, certificate verified); the port: 465 (implicit TLS, which
 //! RFC 8314 §3.3 prefers), 587 (submission, RFC 6409), 2525 and other ports, 25 last
-//! (the relay port, often blocked for clients); IPv4 before IPv6 on a tie (same name).
+//! (the relay port, often blocked for clients); implicit TLS before STARTTLS on other
+//! ports; IPv4 before IPv6 on a tie (same name).
 
 pub mod snippets;
 
@@ -106,7 +107,7 @@ pub fn recommend(report: &RunReport, settings: &Settings) -> Option<Recommendati
 }
 
 /// Sort key: smaller is better.
-fn rank(e: &EndpointJson) -> (u8, u8, u8, u8, u16) {
+fn rank(e: &EndpointJson) -> (u8, u8, u8, u8, u8, u16) {
     let tls = match e.mode {
         Mode::Tls | Mode::Starttls => 0,
         Mode::Auto if e.tls.is_some() => 0,

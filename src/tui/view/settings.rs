@@ -73,9 +73,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let tab = tab.min(tab_count(app) - 1);
+    // The whole width: nothing of the screen below shows through beside the text.
     let r = centered(
         area,
-        area.width.min(110),
+        area.width,
         area.height.saturating_sub(2).max(3),
     );
     let lines = tab_lines(app, tab);
