@@ -313,14 +313,14 @@ fn findings(h: &mut String, report: &RunReport) {
 }
 
 fn waterfall(h: &mut String, report: &RunReport) {
-    let (start, end) = report
-        .endpoints
-        .iter()
-        .flat_map(|e| e.timeline.iter())
-        .fold((f64::MAX, 0f64), |(s, e), t| {
-            (s.min(t.start_ms), e.max(t.start_ms + t.dur_ms))
-        });
-    if end <= start || start == f64::MAX {
+    let phases = || report.endpoints.iter().flat_map(|e| e.timeline.iter());
+    let Some(start) = phases().map(|t| t.start_ms).reduce(f64::min) else {
+        return;
+    };
+    let end = phases()
+        .map(|t| t.start_ms + t.dur_ms)
+        .fold(start, f64::max);
+    if end <= start {
         return;
     }
     let span = end - start;
@@ -347,17 +347,13 @@ fn waterfall(h: &mut String, report: &RunReport) {
                 t.dur_ms
             );
         }
-        let first = e
-            .timeline
-            .iter()
-            .map(|t| t.start_ms)
-            .fold(f64::MAX, f64::min);
+        let first = e.timeline.iter().map(|t| t.start_ms).reduce(f64::min);
         let last = e
             .timeline
             .iter()
             .map(|t| t.start_ms + t.dur_ms)
             .fold(0f64, f64::max);
-        let total = if first == f64::MAX { 0.0 } else { last - first };
+        let total = first.map_or(0.0, |f| last - f);
         let total = if total < 10.0 {
             format!("{total:.1} ms")
         } else {

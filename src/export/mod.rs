@@ -231,7 +231,12 @@ mod tests {
         assert_ne!(a, b);
         let name = a.file_name().unwrap().to_string_lossy().into_owned();
         assert!(name.starts_with("smtptui-mail.example.com-20"), "{name}");
-        assert!(name.ends_with(".json"), "{name}");
+        assert!(
+            Path::new(&name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json")),
+            "{name}"
+        );
         assert!(
             std::fs::read_dir(dir.path()).unwrap().all(|e| !e
                 .unwrap()

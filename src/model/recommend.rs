@@ -76,11 +76,12 @@ pub struct Snippet {
 impl Recommendation {
     /// One line: `mail.example.com:465, implicit TLS (SMTPS), AUTH PLAIN as me@example.com`.
     pub fn headline(&self) -> String {
+        use std::fmt::Write as _;
         let mut s = format!("{}:{}, {}", self.host, self.port, self.security);
         if let Some(m) = &self.mech {
-            s.push_str(&format!(", AUTH {m}"));
+            let _ = write!(s, ", AUTH {m}");
             if let Some(u) = &self.user {
-                s.push_str(&format!(" as {u}"));
+                let _ = write!(s, " as {u}");
             }
             if !self.auth_verified {
                 s.push_str(" (AUTH not tested)");

@@ -114,10 +114,12 @@ fn rank(e: &EndpointJson) -> (u8, u8, u8, u8, u8, u16) {
         _ => 1,
     };
     let family = u8::from(e.family != "ipv4");
+    let implicit = u8::from(e.mode != Mode::Tls);
     (
         u8::from(!auth_ok(e)),
         tls,
         port_rank(e.port),
+        implicit,
         family,
         e.port,
     )

@@ -74,11 +74,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let tab = tab.min(tab_count(app) - 1);
     // The whole width: nothing of the screen below shows through beside the text.
-    let r = centered(
-        area,
-        area.width,
-        area.height.saturating_sub(2).max(3),
-    );
+    let r = centered(area, area.width, area.height.saturating_sub(2).max(3));
     let lines = tab_lines(app, tab);
     let inner_h = r.height.saturating_sub(2) as usize;
     let scroll = scroll.min(lines.len().saturating_sub(inner_h));
