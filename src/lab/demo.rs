@@ -75,7 +75,7 @@ impl DemoLab {
             (
                 Mode::Starttls,
                 "healthy submission",
-                "submission with STARTTLS + AUTH (user demo / password demo-password)",
+                "a healthy submission server: STARTTLS, a valid certificate, AUTH as user demo",
                 Class::Ok,
                 base(Script::starttls(good.clone())),
             ),
