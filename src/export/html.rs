@@ -250,10 +250,16 @@ fn rec_table(h: &mut String, r: &Recommendation) {
 }
 
 fn matrix(h: &mut String, report: &RunReport) {
+    // A Host column only when the rows have different hosts (MX mode).
+    let multi = report
+        .endpoints
+        .iter()
+        .any(|e| report.endpoints.first().is_some_and(|f| f.host != e.host));
     let _ = writeln!(
         h,
-        "<h2>Port matrix</h2>\n<table>\n<tr><th></th><th>Endpoint</th><th>Host</th>\
-         <th>Connect</th><th>Banner</th><th>TLS</th><th>AUTH</th><th>Verdict</th><th>Summary</th></tr>"
+        "<h2>Port matrix</h2>\n<table>\n<tr><th></th><th>Endpoint</th>{}\
+         <th>Connect</th><th>Banner</th><th>TLS</th><th>AUTH</th><th>Verdict</th><th>Summary</th></tr>",
+        if multi { "<th>Host</th>" } else { "" }
     );
     for e in &report.endpoints {
         let connect = e
@@ -264,13 +270,17 @@ fn matrix(h: &mut String, report: &RunReport) {
         let tls = e.tls.as_ref().map_or("-", |t| t.version.as_str());
         let _ = writeln!(
             h,
-            "<tr><td class=\"{t}\">{}</td><td class=\"mono nw\"><a href=\"#ep{}\">{}</a></td><td>{}</td>\
+            "<tr><td class=\"{t}\">{}</td><td class=\"mono nw\"><a href=\"#ep{}\">{}</a></td>{}\
              <td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td>\
              <td><span class=\"badge b-{t}\">{}</span></td><td>{}</td></tr>",
             icon(e),
             endpoint_anchor(e),
             esc(&e.label()),
-            esc(&e.host),
+            if multi {
+                format!("<td>{}</td>", esc(&e.host))
+            } else {
+                String::new()
+            },
             esc(&connect),
             esc(banner),
             esc(tls),
@@ -282,7 +292,7 @@ fn matrix(h: &mut String, report: &RunReport) {
     }
     let _ = writeln!(
         h,
-        "</table>\n<p class=\"mute\">✔ works · ▲ certificate problem · ✘ fails</p>"
+        "</table>\n<p class=\"mute\">✔ works · ▲ warning (certificate or set-up problem, try later) · ✘ fails</p>"
     );
 }
 
