@@ -70,6 +70,8 @@ pub enum Action {
     ExportHtml,
     /// Open or close the working-settings popup (recommended endpoint + code).
     ToggleSettings,
+    /// Copy the shown text to the terminal's clipboard (OSC 52).
+    Copy,
     /// Focus the next pane.
     FocusNext,
     /// Focus the previous pane.
@@ -384,6 +386,7 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::Down), C::Settings, A::Down, "scroll down"),
     bind(Key::plain(K::PageUp), C::Settings, A::PageUp, "page up"),
     bind(Key::plain(K::PageDown), C::Settings, A::PageDown, "page down"),
+    bind(Key::ch('y'), C::Settings, A::Copy, "copy this tab to the clipboard (OSC 52 terminals)"),
     bind(Key::ch('H'), C::Settings, A::ExportHtml, "export the report (HTML, one self-contained file)"),
     // Confirmation.
     bind(Key::ch('y'), C::Confirm, A::Yes, "yes"),

@@ -125,6 +125,18 @@ impl Runtime {
                     format,
                 )))
             }
+            Cmd::Copy(text) => {
+                // OSC 52 asks the terminal to set its clipboard; between two frames,
+                // from the task that owns the terminal. Never holds a secret (the
+                // working-settings text and snippets carry none).
+                use base64::Engine as _;
+                use std::io::Write as _;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{b64}\x07");
+                let _ = out.flush();
+                None
+            }
             Cmd::SaveRecent(list) => {
                 let dir = self.state_dir.as_ref()?;
                 recent::save(dir, &list)

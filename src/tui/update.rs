@@ -77,6 +77,8 @@ pub enum Cmd {
         /// Text, JSON or HTML.
         format: ExportFormat,
     },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
     /// Remember the recent targets (never a password).
     SaveRecent(Vec<RecentTarget>),
     /// Leave the program.
@@ -228,6 +230,18 @@ fn on_settings(app: &mut App, action: Action) -> Vec<Cmd> {
             return vec![Cmd::Export {
                 format: ExportFormat::Html,
             }];
+        }
+        Action::Copy => {
+            let tab = *tab;
+            let lines = super::view::settings::tab_lines(app, tab);
+            app.status = Some(Status {
+                text: format!(
+                    "copied {} lines (OSC 52: the terminal must allow it; tmux: set-clipboard on)",
+                    lines.len()
+                ),
+                error: false,
+            });
+            return vec![Cmd::Copy(lines.join("\n") + "\n")];
         }
         _ => {}
     }

@@ -208,6 +208,16 @@ fn working_settings_popup() {
     let py = screen(&app);
     assert!(py.contains("smtp.starttls(context=context)"), "{py}");
     assert!(!py.contains("\"pw\""), "{py}");
+    // `y` copies the tab shown (OSC 52 in the runtime), never a secret.
+    let cmds = key(&mut app, KeyCode::Char('y'));
+    match cmds.as_slice() {
+        [Cmd::Copy(text)] => {
+            assert!(text.contains("import smtplib") && text.contains("SMTP_PASSWORD"));
+            assert!(!text.contains("\"pw\""));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(screen(&app).contains("copied"), "status line");
     key(&mut app, KeyCode::Esc);
     assert!(app.settings_popup.is_none());
 }

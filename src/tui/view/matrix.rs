@@ -272,11 +272,12 @@ fn columns(app: &App, wide: bool, width: u16) -> Vec<Column> {
     // Spare width: the verdict in words, when at least 20 columns are left for it.
     let left = width.saturating_sub(total(&cols) + 1);
     if left >= 20 {
+        // Exactly the room left, so a long summary ends in an ellipsis.
         cols.push(Column {
             kind: Col::Summary,
             head: "Summary",
             width: left,
-            fill: true,
+            fill: false,
         });
     } else if let Some(last) = cols.last_mut() {
         last.fill = true;
