@@ -9,7 +9,8 @@ rows = re.findall(r'bind\((Key::\w+\([^)]*\)), C::(\w+), A::\w+, "([^"]+)"\)', s
 NAMES = {"Esc": "Esc", "Enter": "Enter", "Tab": "Tab", "BackTab": "Shift-Tab", "Up": "↑",
          "Down": "↓", "PageUp": "PgUp", "PageDown": "PgDn", "Home": "Home", "End": "End",
          "Backspace": "Backspace", "Delete": "Delete", "Left": "←", "Right": "→"}
-CTX = {"Main": "main screen", "Step": "stepping", "Form": "target form"}
+CTX = {"Main": "main screen", "Step": "stepping", "Form": "target form",
+       "Settings": "working settings (`W`)"}
 
 
 def name(k):

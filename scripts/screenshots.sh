@@ -39,6 +39,12 @@ wait_for "cert_expired"
 shot certificate
 keys j j j j j      # the endpoint where AUTH fails
 shot failure
+keys W              # what works from here: settings and code
+wait_for "Working settings"
+shot settings
+keys Tab            # the Python snippet
+shot snippet
+keys Escape
 keys g s
 wait_for "next:"
 for _ in 1 2 3 4 5 6; do keys Enter; sleep 0.3; done

@@ -126,16 +126,10 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
     let _ = out.flush();
     drop(out);
     if let Some(path) = &opts.export {
-        let json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let (ext, body) = if json {
-            ("json", crate::export::to_json(&report))
-        } else {
-            ("txt", crate::export::to_text(&report))
-        };
-        match crate::export::write_new(path, ext, &body) {
-            Ok(p) => eprintln!("smtptui: transcript written to {}", p.display()),
+        let format = crate::export::Format::from_path(path);
+        let body = format.render(&report);
+        match crate::export::write_new(path, &report.target, format.ext(), &body) {
+            Ok(p) => eprintln!("smtptui: report written to {}", p.display()),
             Err(e) => eprintln!("smtptui: export failed: {e}"),
         }
     }
@@ -253,6 +247,33 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
     }
     if let Some(dns) = &report.dns {
         s.push_str(&dns_text(dns, paint));
+    }
+    s.push_str(&recommended_text(report));
+    s
+}
+
+/// The recommended settings and the Python snippet (the others: JSON and HTML report).
+fn recommended_text(report: &RunReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let Some(r) = &report.recommended else {
+        if !report.endpoints.is_empty() {
+            let _ = writeln!(s, "\n  recommended: none - no endpoint worked from here");
+        }
+        return s;
+    };
+    let _ = writeln!(s, "\n  recommended: {}", r.headline());
+    for line in r.settings_text().lines() {
+        let _ = writeln!(s, "    {line}");
+    }
+    if let Some(py) = r.snippet("python") {
+        let _ = writeln!(
+            s,
+            "\n    Python smtplib (Node, PHP, Django, .NET, Go, curl: --format json or --export report.html):"
+        );
+        for line in py.code.lines() {
+            let _ = writeln!(s, "      {line}");
+        }
     }
     s
 }

@@ -15,6 +15,7 @@ pub mod lab;
 pub mod model;
 pub mod presets;
 pub mod probe;
+pub mod recommend;
 pub mod settings;
 pub mod smtp;
 pub mod tls;

@@ -108,6 +108,7 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
         export_dir: cli.export_dir.clone(),
         demo_note: None,
         form: None,
+        scenarios: Vec::new(),
     };
     if cli.demo {
         return runtime.block_on(async {
@@ -118,10 +119,21 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
                 settings.ports.clone_from(&cli.probe.ports);
             }
             opts.demo_note = Some(format!(
-                "DEMO: {} lab servers on 127.0.0.1, user {}",
-                lab.servers.len(),
+                "DEMO: {} scenarios smtptui diagnoses, one loopback lab server each \
+                 (user {}); ↑↓ picks one",
+                lab.services().len(),
                 smtptui::lab::demo::DEMO_USER,
             ));
+            opts.scenarios = lab
+                .services()
+                .into_iter()
+                .map(|d| smtptui::tui::Scenario {
+                    port: d.port,
+                    mode: d.mode,
+                    name: d.name.to_string(),
+                    about: d.title.to_string(),
+                })
+                .collect();
             let result = run_tui(Some(settings), opts).await;
             drop(lab);
             result

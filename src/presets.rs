@@ -373,6 +373,7 @@ mod tests {
             ehlo: Vec::new(),
             capabilities: Vec::new(),
             auth_mechanisms: Vec::new(),
+            auth_mech: None,
             tls: None,
             transcript: Vec::new(),
             provider: None,

@@ -257,6 +257,19 @@ async fn zone_built_to_pass_passes_every_check() {
         text.contains("=== DNS report for good.test") && text.contains("=== dns pass spf"),
         "{text}"
     );
+    // The HTML report carries the DNS report too, one row per finding.
+    let html = smtptui::export::to_html(&r);
+    assert!(
+        html.contains("DNS mail-security report: good.test"),
+        "{html}"
+    );
+    for f in &d.findings {
+        assert!(
+            html.contains(&format!("<td class=\"mono\">{}</td>", f.check.as_str())),
+            "{} missing from the HTML report",
+            f.check.as_str()
+        );
+    }
     // Every MX, every address, in preference order, probed on the MX port.
     let eps: Vec<(&str, &str, u16)> = r
         .endpoints

@@ -267,6 +267,37 @@ async fn escape_and_osc_sequences_in_banner_and_ehlo() {
 }
 
 #[tokio::test]
+async fn html_in_banner_and_ehlo_is_shown_not_run() {
+    let _g = shared().await;
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(CertKind::Valid)).with_banner(Banner::Custom(
+        b"220 mail.lab.test <script>alert(1)</script><img src=x onerror=alert(2)> \x1b[31m\"'&amp; ESMTP\r\n"
+            .to_vec(),
+    ));
+    script.ehlo_extra = vec!["X-<style>body{display:none}</style>".into()];
+    let srv = start(script).await;
+    let (r, _) = timed(settings(&pki, srv.port(), Mode::Starttls)).await;
+    assert_eq!(class(&r), "ok", "{r:#?}");
+    clean_exports("html", &r);
+    let html = smtptui::export::to_html(&r);
+    let lower = html.to_ascii_lowercase();
+    for bad in ["<script", "<img", "onerror=alert(2)>", "<style>body"] {
+        assert!(!lower.contains(bad), "raw `{bad}` in the HTML report");
+    }
+    // Shown escaped: as text in the banner row and the transcript.
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; \\x1b[31m&quot;&#39;&amp;amp; ESMTP"),
+        "{html}"
+    );
+    assert!(html.contains("X-&lt;style&gt;body{display:none}&lt;/style&gt;"));
+    assert_eq!(
+        lower.matches("<style>").count(),
+        1,
+        "only the report's own style"
+    );
+}
+
+#[tokio::test]
 async fn slowloris_banner() {
     let _g = shared().await;
     let pki = TestPki::new();

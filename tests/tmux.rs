@@ -160,9 +160,18 @@ fn demo_step_export_quit() {
     );
     assert!(s.contains("verified for mail.demo.test"), "{s}");
     // Select another row and back.
+    // Every row is named for its scenario; the verdict bar says what it shows.
+    assert!(
+        s.contains("expired certificate") && s.contains("closed port"),
+        "{s}"
+    );
     t.keys(&["j", "j", "j"]);
-    t.wait_for("Verdict — v4", 5);
-    assert!(t.screen().contains("cert_expired"));
+    let s = t.wait_for("Verdict — expired certificate · v4", 5);
+    assert!(s.contains("cert_expired"));
+    assert!(
+        s.contains("scenario  STARTTLS with an expired certificate"),
+        "{s}"
+    );
     t.keys(&["g"]);
     // An export before stepping: the probe's verdicts.
     t.keys(&["e"]);
@@ -229,7 +238,32 @@ fn demo_step_export_quit() {
         assert!(!text.contains(&secret), "export leaks {secret}");
         assert!(!t.screen().contains(&secret), "screen shows {secret}");
     }
-    t.keys(&["q"]);
+    // The named text export opens with its summary.
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("smtptui-mail.demo.test-"), "{name}");
+    assert!(
+        text.contains("\nSUMMARY\n") && text.contains("RECOMMENDED SETTINGS"),
+        "{text}"
+    );
+    // The HTML report from the TUI: one more file, self-contained, no secret.
+    t.keys(&["H"]);
+    t.wait_for(".html", 5);
+    let html: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    assert_eq!(html.len(), 1, "{html:?}");
+    let html = std::fs::read_to_string(&html[0]).unwrap();
+    assert!(html.contains("default-src 'none'") && !html.contains("<script"));
+    for secret in [pw.to_string(), b64.encode(format!("\0demo\0{pw}"))] {
+        assert!(!html.contains(&secret), "HTML report leaks {secret}");
+    }
+    // The working settings popup.
+    t.keys(&["W"]);
+    let s = t.wait_for("Working settings", 5);
+    assert!(s.contains("Use mail.demo.test:"), "{s}");
+    t.keys(&["Escape", "q"]);
     t.assert_restored();
 }
 

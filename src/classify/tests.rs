@@ -367,6 +367,7 @@ fn report(addr: &str, port: u16, class: Class, banner: bool) -> EndpointReport {
         ehlo: vec![],
         capabilities: vec![],
         auth_mechanisms: vec![],
+        auth_mech: None,
         tls: None,
         transcript: vec![],
         provider: None,

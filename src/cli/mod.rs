@@ -26,6 +26,7 @@ Examples:
   smtptui check mx.example.com -p 25 --from me@example.com --to postmaster@example.com
   SMTPTUI_PASSWORD=secret smtptui check smtp.example.com -p 587 --user alice --format json
   smtptui check 192.0.2.10 -p 2525/auto --export run.txt
+  smtptui check mail.example.com -p 587 --user me@example.com --export report.html
   smtptui check example.com --mx --dnsbl zen.spamhaus.org   every MX + DNS mail-security report
   smtptui check --preset gmail --user me@gmail.com          provider preset (see `smtptui presets`)
 Exit status: 0 when at least one endpoint is ok, 1 when none is, 2 on usage errors.";
@@ -83,7 +84,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Also write the transcript to FILE (`.json` writes the JSON document). Never overwrites.
+    /// Also write the report to FILE: `.json` the JSON document, `.html` the self-contained
+    /// HTML report, anything else the text report; a directory gets
+    /// `smtptui-TARGET-DATE.txt`. Never overwrites.
     #[arg(long, value_name = "FILE")]
     pub export: Option<PathBuf>,
     /// Do not stream the transcript while running (text format).

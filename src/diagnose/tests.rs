@@ -152,6 +152,7 @@ fn ipv6_broken_is_said_per_mx_host() {
         ehlo: Vec::new(),
         capabilities: Vec::new(),
         auth_mechanisms: Vec::new(),
+        auth_mech: None,
         tls: None,
         transcript: Vec::new(),
         provider: None,

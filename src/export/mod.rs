@@ -1,13 +1,65 @@
-//! Export of a run: a text transcript with swaks-like markers (`->` `<-` client/server,
-//! `~>` `<~` inside TLS, `===` info, `***` error), timestamps relative to the start, endpoint
-//! headers and verdicts; and the versioned JSON document. Files are written atomically
-//! (temporary file + rename), with mode 0600, and never overwrite an existing file.
+//! Export of a run: a text report (a summary — matrix, verdicts, recommended settings,
+//! options used — then the transcript with swaks-like markers), the versioned JSON
+//! document, and a self-contained HTML report to hand over. Files are named
+//! `smtptui-TARGET-DATE.{txt,json,html}`, written atomically (temporary file + hard
+//! link), with mode 0600, and never overwrite an existing file.
 
-use std::fmt::Write as _;
+mod html;
+mod options;
+mod text;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::model::{RunReport, TranscriptEntry};
+use crate::model::RunReport;
+
+pub use html::to_html;
+pub use options::options_used;
+pub use text::to_text;
+
+/// The format of an export file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// The text report (summary + transcript).
+    Text,
+    /// The JSON document.
+    Json,
+    /// The self-contained HTML report.
+    Html,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            Self::Text => "txt",
+            Self::Json => "json",
+            Self::Html => "html",
+        }
+    }
+
+    /// The format a file name asks for: `.json` → JSON, `.html`/`.htm` → HTML, else text.
+    pub fn from_path(path: &Path) -> Self {
+        match path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("json") => Self::Json,
+            Some("html" | "htm") => Self::Html,
+            _ => Self::Text,
+        }
+    }
+
+    /// The report rendered in this format.
+    pub fn render(self, report: &RunReport) -> String {
+        match self {
+            Self::Text => to_text(report),
+            Self::Json => to_json(report),
+            Self::Html => to_html(report),
+        }
+    }
+}
 
 /// Why an export could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -31,134 +83,17 @@ pub fn to_json(report: &RunReport) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
-/// The text transcript.
-pub fn to_text(report: &RunReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "=== smtptui {} transcript", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(out, "=== target: {}", report.target);
-    let _ = writeln!(
-        out,
-        "=== started: {}  duration: {:.0} ms{}",
-        report.started_at,
-        report.duration_ms,
-        match report.manual_sessions.len() {
-            0 => String::new(),
-            n => format!(" (the probe; {n} manual session(s) below)"),
-        }
-    );
-    for e in &report.run_transcript {
-        push_entry(&mut out, e);
-    }
-    for ep in &report.endpoints {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "=== endpoint {} ({})", ep.label(), ep.host);
-        for e in &ep.transcript {
-            push_entry(&mut out, e);
-        }
-        let _ = writeln!(out, "=== verdict: {} - {}", ep.class, ep.summary);
-        let _ = writeln!(out, "=== evidence: {}", ep.evidence);
-        let _ = writeln!(out, "=== advice: {}", ep.advice);
-        if let Some(p) = &ep.provider {
-            let _ = writeln!(out, "=== provider: {} ({})", p.name, p.evidence);
-        }
-        for w in &ep.warnings {
-            let _ = writeln!(out, "=== warning {}: {}", w.code, w.summary);
-            let _ = writeln!(out, "===   evidence: {}", w.evidence);
-            let _ = writeln!(out, "===   advice: {}", w.advice);
-        }
-        if let Some(tls) = &ep.tls {
-            let state = if tls.verified {
-                "verified"
-            } else {
-                "NOT VERIFIED (shown for inspection)"
-            };
-            let _ = writeln!(
-                out,
-                "=== tls: {} {} certificate {state}",
-                tls.version, tls.cipher
-            );
-            for (i, c) in tls.chain.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "===   [{i}] {} (issuer {}) until {} sha256 {}",
-                    c.subject, c.issuer, c.not_after, c.sha256
-                );
-            }
-        }
-    }
-    for m in &report.manual_sessions {
-        let ep = &m.session;
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "=== manual session {} on {} ({}): started at {:.3} s, lasted {:.0} ms",
-            m.number,
-            ep.label(),
-            ep.host,
-            m.started_ms / 1000.0,
-            m.duration_ms
-        );
-        for e in &ep.transcript {
-            push_entry(&mut out, e);
-        }
-        let _ = writeln!(
-            out,
-            "=== manual session {} verdict: {} - {}",
-            m.number, ep.class, ep.summary
-        );
-    }
-    if !report.findings.is_empty() {
-        let _ = writeln!(out);
-        for f in &report.findings {
-            let _ = writeln!(
-                out,
-                "=== finding {}: {} ({})",
-                f.code, f.summary, f.evidence
-            );
-        }
-    }
-    if let Some(dns) = &report.dns {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "=== DNS report for {}", dns.domain);
-        for mx in &dns.mx {
-            let _ = writeln!(
-                out,
-                "===   MX {} {} ({})",
-                mx.preference,
-                mx.host,
-                mx.addresses.join(", ")
-            );
-        }
-        for f in &dns.findings {
-            let _ = writeln!(
-                out,
-                "=== dns {} {} {}: {}",
-                f.status.as_str(),
-                f.check.as_str(),
-                f.subject,
-                f.evidence
-            );
-        }
-    }
-    out
-}
-
-fn push_entry(out: &mut String, e: &TranscriptEntry) {
-    let _ = writeln!(
-        out,
-        "{:>10.3} {:<3} {}",
-        e.t_ms / 1000.0,
-        e.dir.marker(),
-        e.text
-    );
-}
-
 /// Writes `contents` to `path` atomically with mode 0600. If `path` is a directory, a
-/// fresh name `smtptui-YYYYmmdd-HHMMSS[-N].txt|json` is chosen in it (by `ext`).
-/// Never overwrites: an existing file is an error.
-pub fn write_new(path: &Path, ext: &str, contents: &str) -> Result<PathBuf, ExportError> {
+/// fresh name `smtptui-TARGET-YYYYmmdd-HHMMSS[-N].EXT` is chosen in it (`target` made
+/// safe for a file name). Never overwrites: an existing file is an error.
+pub fn write_new(
+    path: &Path,
+    target: &str,
+    ext: &str,
+    contents: &str,
+) -> Result<PathBuf, ExportError> {
     let target = if path.is_dir() {
-        fresh_name(path, ext)
+        fresh_name(path, target, ext)
     } else {
         path.to_path_buf()
     };
@@ -205,20 +140,43 @@ fn unique() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-fn fresh_name(dir: &Path, ext: &str) -> PathBuf {
+fn fresh_name(dir: &Path, target: &str, ext: &str) -> PathBuf {
     let now = time::OffsetDateTime::now_utc();
     let stamp = now
         .format(time::macros::format_description!(
             "[year][month][day]-[hour][minute][second]"
         ))
         .unwrap_or_else(|_| "export".into());
-    let mut candidate = dir.join(format!("smtptui-{stamp}.{ext}"));
+    let name = file_safe(target);
+    let mut candidate = dir.join(format!("smtptui-{name}-{stamp}.{ext}"));
     let mut n = 1;
     while candidate.exists() {
-        candidate = dir.join(format!("smtptui-{stamp}-{n}.{ext}"));
+        candidate = dir.join(format!("smtptui-{name}-{stamp}-{n}.{ext}"));
         n += 1;
     }
     candidate
+}
+
+/// A target as a file-name part: letters, digits, `.` `-` `_` kept, everything else
+/// (`:` of IPv6, `/`, spaces, control bytes) becomes `_`; at most 64 characters; never
+/// empty or a dot name.
+pub fn file_safe(target: &str) -> String {
+    let mut s: String = target
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    s = s.trim_matches('.').to_string();
+    if s.is_empty() {
+        s = "target".into();
+    }
+    s
 }
 
 /// The current time as RFC 3339 (UTC), for `started_at`.
@@ -233,10 +191,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn file_safe_names() {
+        assert_eq!(file_safe("Mail.Example.com"), "mail.example.com");
+        assert_eq!(file_safe("2001:db8::1"), "2001_db8__1");
+        assert_eq!(file_safe("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(file_safe("a\x1b[31m"), "a__31m");
+        assert_eq!(file_safe(".."), "target");
+        assert_eq!(file_safe(&"x".repeat(200)).len(), 64);
+    }
+
+    #[test]
+    fn format_from_path() {
+        assert_eq!(Format::from_path(Path::new("r.HTML")), Format::Html);
+        assert_eq!(Format::from_path(Path::new("r.json")), Format::Json);
+        assert_eq!(Format::from_path(Path::new("r.txt")), Format::Text);
+        assert_eq!(Format::from_path(Path::new("r")), Format::Text);
+    }
+
+    #[test]
     fn writes_0600_and_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.txt");
-        let written = write_new(&p, "txt", "hello").unwrap();
+        let written = write_new(&p, "x", "txt", "hello").unwrap();
         assert_eq!(std::fs::read_to_string(&written).unwrap(), "hello");
         #[cfg(unix)]
         {
@@ -245,14 +221,22 @@ mod tests {
             assert_eq!(mode, 0o600);
         }
         assert!(matches!(
-            write_new(&p, "txt", "again"),
+            write_new(&p, "x", "txt", "again"),
             Err(ExportError::Exists(_))
         ));
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello");
         // A directory gets fresh names, twice in the same second.
-        let a = write_new(dir.path(), "json", "{}").unwrap();
-        let b = write_new(dir.path(), "json", "{}").unwrap();
+        let a = write_new(dir.path(), "mail.example.com", "json", "{}").unwrap();
+        let b = write_new(dir.path(), "mail.example.com", "json", "{}").unwrap();
         assert_ne!(a, b);
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("smtptui-mail.example.com-20"), "{name}");
+        assert!(
+            Path::new(&name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json")),
+            "{name}"
+        );
         assert!(
             std::fs::read_dir(dir.path()).unwrap().all(|e| !e
                 .unwrap()

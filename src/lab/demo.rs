@@ -1,5 +1,6 @@
 //! The demo lab behind `smtptui --demo`: a set of loopback servers for the name
-//! `mail.demo.test` that together show every feature (a working submission port,
+//! `mail.demo.test`, one per scenario (each with a short name for the matrix and a
+//! one-line description for the verdict pane), that together show every feature (a working submission port,
 //! implicit TLS, STARTTLS refused and stripped, certificate problems, a silent server,
 //! a closed port, plaintext where TLS was expected, failed AUTH, a working port with a
 //! warning), with no network.
@@ -34,7 +35,9 @@ pub struct DemoService {
     pub port: u16,
     /// The mode the demo probes it with.
     pub mode: Mode,
-    /// What the service demonstrates, in plain words.
+    /// The scenario's short name, shown in the matrix (`expired certificate`).
+    pub name: &'static str,
+    /// What the service demonstrates, in plain words (one line, the verdict pane).
     pub title: &'static str,
     /// The classification a correct probe with [`DemoLab::settings`] arrives at.
     pub expected: Class,
@@ -70,21 +73,24 @@ impl DemoLab {
                 .with_user(DEMO_USER, DEMO_PASSWORD)
                 .with_reply_delay(DEMO_REPLY_DELAY)
         };
-        let specs: Vec<(Mode, &'static str, Class, Script)> = vec![
+        let specs: Vec<(Mode, &'static str, &'static str, Class, Script)> = vec![
             (
                 Mode::Starttls,
-                "submission with STARTTLS + AUTH (user demo / password demo-password)",
+                "healthy submission",
+                "a healthy submission server: STARTTLS, a valid certificate, AUTH as user demo",
                 Class::Ok,
                 base(Script::starttls(good.clone())),
             ),
             (
                 Mode::Tls,
+                "implicit TLS, cert expires soon",
                 "implicit TLS (SMTPS, 465-style) with AUTH; works, with a warning: the certificate expires in 10 days",
                 Class::Ok,
                 base(Script::implicit(expiring)),
             ),
             (
                 Mode::Starttls,
+                "STARTTLS refused",
                 "STARTTLS refused by the server (454)",
                 Class::StarttlsRejected,
                 base(Script::starttls(good.clone()))
@@ -92,24 +98,28 @@ impl DemoLab {
             ),
             (
                 Mode::Starttls,
+                "expired certificate",
                 "STARTTLS with an expired certificate",
                 Class::CertExpired,
                 base(Script::starttls(expired)),
             ),
             (
                 Mode::Starttls,
+                "silent server",
                 "connects, but never sends a greeting",
                 Class::BannerTimeout,
                 base(Script::starttls(good.clone())).with_banner(Banner::None),
             ),
             (
                 Mode::Starttls,
+                "certificate for another name",
                 "certificate issued for another name",
                 Class::CertHostnameMismatch,
                 base(Script::starttls(wrong_name)),
             ),
             (
                 Mode::Starttls,
+                "STARTTLS stripped (middlebox)",
                 "a middlebox masks STARTTLS (EHLO shows XXXXXXXA)",
                 Class::StarttlsStripped,
                 base(Script::starttls(good.clone())).with_ehlo_override(&[
@@ -122,24 +132,27 @@ impl DemoLab {
             ),
             (
                 Mode::Tls,
+                "plaintext on a TLS port",
                 "plaintext SMTP where implicit TLS was expected",
                 Class::StarttlsExpected,
                 base(Script::plain()),
             ),
             (
                 Mode::Starttls,
+                "wrong password",
                 "AUTH refused: the password is not accepted (535)",
                 Class::AuthFailed,
                 base(Script::starttls(good)).with_user(DEMO_USER, "another-password"),
             ),
         ];
         let mut servers = Vec::with_capacity(specs.len());
-        for (mode, title, expected, script) in specs {
+        for (mode, name, title, expected, script) in specs {
             let server = LabServer::start(script).await?;
             servers.push((
                 DemoService {
                     port: server.port(),
                     mode,
+                    name,
                     title,
                     expected,
                 },
@@ -168,7 +181,8 @@ impl DemoLab {
         all.push(DemoService {
             port: self.closed,
             mode: Mode::Starttls,
-            title: "closed port (connection refused)",
+            name: "closed port",
+            title: "closed port: nothing listens (connection refused)",
             expected: Class::Refused,
         });
         all

@@ -16,7 +16,8 @@ pub struct CertSummary {
     pub not_before: String,
     /// Not valid after (RFC 3339, UTC).
     pub not_after: String,
-    /// Whole days until `not_after` (negative when expired).
+    /// Whole days until `not_after` (negative when expired), counted by [`whole_days`]
+    /// like every other day count (verdicts, exports).
     pub days_left: i64,
     /// Key algorithm and size, e.g. `RSA 2048` or `EC P-256`.
     pub key: String,
@@ -79,4 +80,11 @@ pub struct TlsInfo {
     /// Whether smtptui presented a client certificate (`--client-cert`).
     #[serde(default)]
     pub client_cert_sent: bool,
+}
+
+/// Whole days in `secs` seconds, truncated toward zero (3 days and 5 seconds are 3
+/// days, in the past or the future): the ONE rounding of days used by the inspector,
+/// the verdicts and the exports, so they never disagree by one.
+pub fn whole_days(secs: i64) -> i64 {
+    secs / 86_400
 }

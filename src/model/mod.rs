@@ -7,6 +7,7 @@ pub mod class;
 pub mod endpoint;
 pub mod escape;
 pub mod event;
+pub mod recommend;
 pub mod report;
 pub mod secret;
 pub mod transcript;
@@ -17,9 +18,10 @@ pub use class::{Class, Severity, Verdict};
 pub use endpoint::{Endpoint, EndpointId, Family, Mode, Phase, PhaseTiming, PortSpec, RunId};
 pub use escape::{escape_bytes, escape_str};
 pub use event::{NextStep, ProbeEvent};
+pub use recommend::{NotChosen, PASSWORD_ENV, Recommendation, Snippet};
 pub use report::{
-    DnsCheck, DnsFinding, DnsReport, DnsStatus, EndpointReport, Finding, MxHost, RunReport,
-    SCHEMA_VERSION,
+    DnsCheck, DnsFinding, DnsReport, DnsStatus, EndpointJson, EndpointReport, Finding, MxHost,
+    RunReport, SCHEMA_VERSION,
 };
 pub use secret::Secret;
 pub use transcript::{Direction, TranscriptEntry};

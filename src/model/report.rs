@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Class, Endpoint, Mode, PhaseTiming, ProviderMatch, TlsInfo, TranscriptEntry, Verdict, Warning,
+    Class, Endpoint, Mode, PhaseTiming, ProviderMatch, Recommendation, TlsInfo, TranscriptEntry,
+    Verdict, Warning,
 };
 
 /// Version of the JSON document. Bump on incompatible changes.
@@ -31,6 +32,9 @@ pub struct EndpointReport {
     pub capabilities: Vec<String>,
     /// AUTH mechanisms offered.
     pub auth_mechanisms: Vec<String>,
+    /// The AUTH mechanism that succeeded (235), when AUTH was tried and worked.
+    #[serde(default)]
+    pub auth_mech: Option<String>,
     /// TLS details, when a handshake happened.
     pub tls: Option<TlsInfo>,
     /// The endpoint's transcript.
@@ -55,6 +59,7 @@ impl EndpointReport {
             ehlo: Vec::new(),
             capabilities: Vec::new(),
             auth_mechanisms: Vec::new(),
+            auth_mech: None,
             tls: None,
             transcript: Vec::new(),
             provider: None,
@@ -100,6 +105,13 @@ pub struct RunReport {
     /// record: they never replace an endpoint's verdict (TUI exports only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub manual_sessions: Vec<ManualSession>,
+    /// The settings that work from here (the best endpoint and why the others were
+    /// not chosen); absent when no endpoint worked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended: Option<Recommendation>,
+    /// The options the run used, for the summary of exports (never a secret).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 /// One interactive session on an endpoint: what was sent and read by hand, with the
@@ -283,6 +295,9 @@ pub struct EndpointJson {
     pub capabilities: Vec<String>,
     /// AUTH mechanisms.
     pub auth_mechanisms: Vec<String>,
+    /// The AUTH mechanism that succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_mech: Option<String>,
     /// TLS details.
     pub tls: Option<TlsInfo>,
     /// Transcript.
@@ -315,6 +330,8 @@ impl RunReport {
             findings,
             dns: None,
             manual_sessions: Vec::new(),
+            recommended: None,
+            options: Vec::new(),
         }
     }
 
@@ -365,6 +382,7 @@ impl From<&EndpointReport> for EndpointJson {
             ehlo: r.ehlo.clone(),
             capabilities: r.capabilities.clone(),
             auth_mechanisms: r.auth_mechanisms.clone(),
+            auth_mech: r.auth_mech.clone(),
             tls: r.tls.clone(),
             transcript: r.transcript.clone(),
             provider: r.provider.clone(),

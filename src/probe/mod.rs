@@ -139,6 +139,8 @@ pub async fn run_with(
         findings,
     );
     report.dns = dns;
+    report.recommended = crate::recommend::recommend(&report, &settings);
+    report.options = crate::export::options_used(&settings);
     report
 }
 

@@ -21,8 +21,6 @@ use x509_parser::x509::{AttributeTypeAndValue, SubjectPublicKeyInfo, X509Name};
 
 use crate::model::{CertSummary, escape_bytes, escape_str};
 
-const SECS_PER_DAY: i64 = 86_400;
-
 /// Summarises one DER-encoded certificate. Never panics; a certificate that does not
 /// parse is an `Err` with the parser's complaint in words.
 pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
@@ -42,7 +40,7 @@ pub fn summarize_at(der: &[u8], now: i64) -> Result<CertSummary, String> {
         sans: sans(&cert),
         not_before: format_time(not_before),
         not_after: format_time(not_after),
-        days_left: (not_after.unix_timestamp() - now).div_euclid(SECS_PER_DAY),
+        days_left: crate::model::cert::whole_days(not_after.unix_timestamp() - now),
         key: describe_key(cert.public_key()),
         signature: oid_name(&cert.signature_algorithm.algorithm),
         serial: colon_hex(cert.raw_serial(), false),

@@ -281,7 +281,7 @@ fn which_cert(chain: &[CertSummary], date: &str, field: fn(&CertSummary) -> &Str
 }
 
 fn days_ago(secs: i64) -> String {
-    match secs.div_euclid(86_400) {
+    match crate::model::cert::whole_days(secs) {
         0 => "less than a day ago".to_string(),
         1 => "1 day ago".to_string(),
         n => format!("{n} days ago"),
@@ -289,7 +289,7 @@ fn days_ago(secs: i64) -> String {
 }
 
 fn days_ahead(secs: i64) -> String {
-    match secs.div_euclid(86_400) {
+    match crate::model::cert::whole_days(secs) {
         0 => "in less than a day".to_string(),
         1 => "in 1 day".to_string(),
         n => format!("in {n} days"),

@@ -228,6 +228,9 @@ pub struct App {
     pub timeline_scroll: usize,
     /// Help popup open, with its scroll.
     pub help: Option<usize>,
+    /// Working-settings popup open: (tab, scroll). Tab 0 is the settings, then one
+    /// per snippet.
+    pub settings_popup: Option<(usize, usize)>,
     /// Open prompt.
     pub prompt: Option<Prompt>,
     /// Stepping session.
@@ -242,6 +245,8 @@ pub struct App {
     pub size: (u16, u16),
     /// A note shown in the title (demo mode).
     pub note: Option<String>,
+    /// Scenario names of matrix rows (demo mode), by port and mode.
+    pub scenarios: Vec<crate::tui::Scenario>,
     /// Set when the program should end.
     pub quit: bool,
     /// The form's target of the current run, remembered once the run reached a server
@@ -293,6 +298,7 @@ impl App {
             cert_scroll: 0,
             timeline_scroll: 0,
             help: None,
+            settings_popup: None,
             prompt: None,
             step: None,
             confirm: None,
@@ -300,6 +306,7 @@ impl App {
             tick: 0,
             size: (80, 24),
             note: None,
+            scenarios: Vec::new(),
             quit: false,
             pending_recent: None,
             runs_started: 0,
@@ -360,6 +367,8 @@ impl App {
             Context::Confirm
         } else if self.help.is_some() {
             Context::Help
+        } else if self.settings_popup.is_some() {
+            Context::Settings
         } else if self.screen == Screen::Form {
             Context::Form
         } else if self.prompt.is_some() {
@@ -374,6 +383,13 @@ impl App {
     /// Whether something is in progress (the spinner ticks only then).
     pub fn busy(&self) -> bool {
         self.running || self.step.as_ref().is_some_and(|s| s.busy)
+    }
+
+    /// The scenario an endpoint plays (demo mode), by its port and mode.
+    pub fn scenario(&self, ep: &crate::model::Endpoint) -> Option<&crate::tui::Scenario> {
+        self.scenarios
+            .iter()
+            .find(|s| s.port == ep.port && s.mode == ep.mode)
     }
 
     /// The selected endpoint.
@@ -554,6 +570,7 @@ impl App {
                     ehlo: Vec::new(),
                     capabilities: Vec::new(),
                     auth_mechanisms: Vec::new(),
+                    auth_mech: None,
                     tls: ep.tls.clone(),
                     transcript: Vec::new(),
                     provider: None,

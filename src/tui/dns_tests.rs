@@ -243,7 +243,9 @@ fn dns_pane_small() {
 #[test]
 fn dns_pane_large() {
     let mut app = mx_app(LARGE);
-    // Wide: t goes straight from certificate + timeline to the DNS report.
+    // Wide: t gives the timeline the larger share first, then shows the DNS report.
+    key(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.side, SideView::Timeline);
     key(&mut app, KeyCode::Char('t'));
     assert_eq!(app.side, SideView::Dns);
     key(&mut app, KeyCode::Tab);
@@ -279,7 +281,7 @@ fn side_cycle() {
         (Cert, true, false, Timeline),
         (Timeline, true, false, Dns),
         (Dns, true, false, Cert),
-        (Cert, true, true, Dns),
+        (Cert, true, true, Timeline),
         (Timeline, true, true, Dns),
         (Dns, true, true, Cert),
         (Cert, false, true, Timeline),
@@ -413,6 +415,8 @@ fn dns_pane_shows_dkim_inheritance_and_dane_blame() {
         ),
     ];
     app.dns = Some(report);
+    // `t` cycles the side column (certificate → timeline → DNS); Tab then focuses it.
+    key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);

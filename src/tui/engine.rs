@@ -36,21 +36,22 @@ pub fn check_tls(tls: &crate::settings::TlsSettings) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The text export.
-pub fn to_text(report: &RunReport) -> String {
-    crate::export::to_text(report)
+pub use crate::export::Format as ExportFormat;
+
+/// Renders the report in an export format.
+pub fn render_export(report: &RunReport, format: ExportFormat) -> String {
+    format.render(report)
 }
 
-/// The JSON export.
-pub fn to_json(report: &RunReport) -> String {
-    crate::export::to_json(report)
-}
-
-/// Writes a new export file into `dir` (atomic, 0600, never overwrites); returns its
-/// path, or the error in words for the status line.
-pub fn write_new(dir: &Path, contents: &str, json: bool) -> Result<PathBuf, String> {
-    crate::export::write_new(dir, if json { "json" } else { "txt" }, contents)
-        .map_err(|e| e.to_string())
+/// Writes a new export file `smtptui-TARGET-DATE.EXT` into `dir` (atomic, 0600, never
+/// overwrites); returns its path, or the error in words for the status line.
+pub fn write_new(
+    dir: &Path,
+    target: &str,
+    contents: &str,
+    format: ExportFormat,
+) -> Result<PathBuf, String> {
+    crate::export::write_new(dir, target, format.ext(), contents).map_err(|e| e.to_string())
 }
 
 /// The current wall-clock time, RFC 3339 (for the report's `started_at`).

@@ -224,6 +224,7 @@ pub fn report(ep: &Endpoint, v: Verdict, tls: Option<TlsInfo>, auth: &[&str]) ->
             ehlo: Vec::new(),
             capabilities: Vec::new(),
             auth_mechanisms: auth.iter().map(|s| (*s).to_string()).collect(),
+            auth_mech: None,
             tls,
             transcript: Vec::new(),
             provider: None,

@@ -17,18 +17,21 @@ pub enum Context {
     Form,
     /// The help popup.
     Help,
+    /// The working-settings popup (recommended endpoint and its code).
+    Settings,
     /// A yes/no confirmation.
     Confirm,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::Main,
         Context::Step,
         Context::Input,
         Context::Form,
         Context::Help,
+        Context::Settings,
         Context::Confirm,
     ];
 
@@ -40,6 +43,7 @@ impl Context {
             Self::Input => "Text input (/ search, : command, step edit)",
             Self::Form => "Target form",
             Self::Help => "Help",
+            Self::Settings => "Working settings (W)",
             Self::Confirm => "Confirmation",
         }
     }
@@ -62,6 +66,12 @@ pub enum Action {
     ExportText,
     /// Export the report as JSON.
     ExportJson,
+    /// Export the self-contained HTML report.
+    ExportHtml,
+    /// Open or close the working-settings popup (recommended endpoint + code).
+    ToggleSettings,
+    /// Copy the shown text to the terminal's clipboard (OSC 52).
+    Copy,
     /// Focus the next pane.
     FocusNext,
     /// Focus the previous pane.
@@ -259,6 +269,8 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('p'), C::Main, A::EditTarget, "change target, ports and modes"),
     bind(Key::ch('e'), C::Main, A::ExportText, "export the transcript (text)"),
     bind(Key::ch('E'), C::Main, A::ExportJson, "export the report (JSON)"),
+    bind(Key::ch('H'), C::Main, A::ExportHtml, "export the report (HTML, one self-contained file)"),
+    bind(Key::ch('W'), C::Main, A::ToggleSettings, "what works from here: settings + code to copy"),
     bind(Key::plain(K::Tab), C::Main, A::FocusNext, "focus the next pane"),
     bind(Key::plain(K::BackTab), C::Main, A::FocusPrev, "focus the previous pane"),
     bind(Key::ch('k'), C::Main, A::Up, "up"),
@@ -312,6 +324,7 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('d'), C::Step, A::ShowDns, "DNS mail-security report (MX mode)"),
     bind(Key::ch('e'), C::Step, A::ExportText, "export the transcript (text)"),
     bind(Key::ch('E'), C::Step, A::ExportJson, "export the report (JSON)"),
+    bind(Key::ch('H'), C::Step, A::ExportHtml, "export the report (HTML, one self-contained file)"),
     // Text input.
     bind(Key::plain(K::Enter), C::Input, A::Submit, "accept"),
     bind(Key::plain(K::Esc), C::Input, A::Abort, "abandon"),
@@ -356,6 +369,25 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::Down), C::Help, A::Down, "scroll down"),
     bind(Key::plain(K::PageUp), C::Help, A::PageUp, "page up"),
     bind(Key::plain(K::PageDown), C::Help, A::PageDown, "page down"),
+    // Working-settings popup.
+    bind(Key::plain(K::Esc), C::Settings, A::ToggleSettings, "close"),
+    bind(Key::ch('W'), C::Settings, A::ToggleSettings, "close"),
+    bind(Key::ch('q'), C::Settings, A::ToggleSettings, "close"),
+    bind(Key::ctrl('c'), C::Settings, A::Quit, "quit"),
+    bind(Key::plain(K::Tab), C::Settings, A::FocusNext, "next tab: settings, then the code per language"),
+    bind(Key::plain(K::Right), C::Settings, A::FocusNext, "next tab: settings, then the code per language"),
+    bind(Key::ch('l'), C::Settings, A::FocusNext, "next tab: settings, then the code per language"),
+    bind(Key::plain(K::BackTab), C::Settings, A::FocusPrev, "previous tab"),
+    bind(Key::plain(K::Left), C::Settings, A::FocusPrev, "previous tab"),
+    bind(Key::ch('h'), C::Settings, A::FocusPrev, "previous tab"),
+    bind(Key::ch('k'), C::Settings, A::Up, "scroll up"),
+    bind(Key::plain(K::Up), C::Settings, A::Up, "scroll up"),
+    bind(Key::ch('j'), C::Settings, A::Down, "scroll down"),
+    bind(Key::plain(K::Down), C::Settings, A::Down, "scroll down"),
+    bind(Key::plain(K::PageUp), C::Settings, A::PageUp, "page up"),
+    bind(Key::plain(K::PageDown), C::Settings, A::PageDown, "page down"),
+    bind(Key::ch('y'), C::Settings, A::Copy, "copy this tab to the clipboard (OSC 52 terminals)"),
+    bind(Key::ch('H'), C::Settings, A::ExportHtml, "export the report (HTML, one self-contained file)"),
     // Confirmation.
     bind(Key::ch('y'), C::Confirm, A::Yes, "yes"),
     bind(Key::plain(K::Enter), C::Confirm, A::Yes, "yes"),

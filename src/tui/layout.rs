@@ -17,8 +17,11 @@
 //!   code summary / evidence / advice
 //!  status line and key hints
 //! ```
-//! Compact (e.g. 80 × 24): the same, with a smaller matrix and a single side pane that
-//! shows either the certificate or the timeline (`t` toggles).
+//! Wide: `t` gives the larger share of the side column to the timeline or back to the
+//! certificate. Compact (e.g. 80 × 24): the same, with a smaller matrix and a single side
+//! pane that shows either the certificate or the timeline (`t` toggles). Tiny (under 18
+//! lines, e.g. 40 × 12): no findings lines, a two-line verdict bar, so at least one
+//! matrix row shows.
 //! In MX mode the side pane can also show the DNS report (`t` cycles to it, `d` jumps
 //! to it); in the wide layout it then takes the whole side column.
 
@@ -56,24 +59,69 @@ pub fn is_wide(width: u16, height: u16) -> bool {
     width >= 110 && height >= 32
 }
 
-/// How many findings lines the matrix header gets.
-pub fn findings_lines(app: &App, wide: bool) -> u16 {
+/// Whether the terminal is so short (under 18 lines) that the matrix loses its findings
+/// lines and the verdict bar shrinks, so at least one matrix row stays visible.
+pub fn is_tiny(height: u16) -> bool {
+    height < 18
+}
+
+/// How many findings lines the matrix header gets (none on a tiny terminal: the
+/// matrix title counts them instead).
+pub fn findings_lines(app: &App, wide: bool, tiny: bool) -> u16 {
+    if tiny {
+        return 0;
+    }
     let cap = if wide { 3 } else { 1 };
     (app.findings.len() as u16).clamp(1, cap)
+}
+
+/// Lines the verdict bar needs for the selected endpoint at `width` (wrapped).
+fn verdict_lines(app: &App, width: u16) -> u16 {
+    use crate::tui::view::hanging_rows;
+    let Some(v) = app.selected_endpoint().and_then(|e| e.verdict()) else {
+        return 1;
+    };
+    let w = width as usize;
+    let mut n = 1 + hanging_rows(&v.evidence, w) + hanging_rows(&v.advice, w);
+    if let Some(s) = app
+        .selected_endpoint()
+        .and_then(|e| app.scenario(&e.endpoint))
+    {
+        n += hanging_rows(&s.about, w);
+    }
+    n as u16
 }
 
 /// Computes the main screen's layout.
 pub fn main_layout(area: Rect, app: &App) -> MainLayout {
     let wide = is_wide(area.width, area.height);
-    let findings = findings_lines(app, wide);
+    let tiny = is_tiny(area.height);
+    let findings = findings_lines(app, wide, tiny);
     let rows = app.endpoints.len().max(1) as u16;
-    let cap = if wide { 16 } else { 9 };
+    // Tall terminals show more matrix rows (at 200 × 60 all of a 20-row matrix).
+    let cap = if tiny {
+        5
+    } else if wide {
+        (area.height / 3).max(16)
+    } else {
+        9
+    };
     let matrix_h = (2 + findings + 1 + rows).min(cap);
+    // The demo's scenario line needs one more line in the verdict bar.
+    let extra = u16::from(!app.scenarios.is_empty());
+    let bottom_h = if tiny {
+        2
+    } else if wide {
+        // As many lines as the selected verdict needs (wrapped), 3 to 6.
+        1 + verdict_lines(app, area.width).clamp(3, 6)
+    } else {
+        4 + extra
+    };
     let [title, matrix, middle, bottom, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(matrix_h),
-        Constraint::Min(4),
-        Constraint::Length(if wide { 6 } else { 4 }),
+        Constraint::Min(if tiny { 3 } else { 4 }),
+        Constraint::Length(bottom_h),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -104,8 +152,16 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
     let (cert, timeline, dns) = if show_dns {
         (None, None, Some(side))
     } else if wide {
-        let [c, t] =
-            Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(side);
+        // The certificate gets all but six lines (the timeline compresses to fit);
+        // `t` gives the bigger share to the timeline instead.
+        let small = 6.min(side.height / 2);
+        let big = side.height.saturating_sub(small);
+        let (ch, th) = if app.side == SideView::Timeline {
+            (small, big)
+        } else {
+            (big, small)
+        };
+        let [c, t] = Layout::vertical([Constraint::Length(ch), Constraint::Length(th)]).areas(side);
         (Some(c), Some(t), None)
     } else {
         match app.side {

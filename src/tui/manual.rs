@@ -59,6 +59,7 @@ impl ManualView {
             transcript: Vec::new(),
             provider: None,
             warnings: Vec::new(),
+            auth_mech: None,
         });
         r.verdict = verdict;
         r.transcript.clone_from(&v.transcript);

@@ -57,6 +57,22 @@ pub struct TuiOptions {
     /// Without a target: the command line's options, which pre-fill the target form
     /// (ports, `--resolve`, `--dns-server`, TLS name, CA file ...).
     pub form: Option<Settings>,
+    /// Names for matrix rows by port and mode (the demo's scenarios).
+    pub scenarios: Vec<Scenario>,
+}
+
+/// A name and a one-line description for the matrix rows of one port and mode: the
+/// demo names each row for the scenario its lab server plays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// The port.
+    pub port: u16,
+    /// The mode.
+    pub mode: crate::model::Mode,
+    /// Short name for the matrix (`expired certificate`).
+    pub name: String,
+    /// One line for the verdict pane.
+    pub about: String,
 }
 
 /// Runs the interactive UI. Without settings it opens the target form first.

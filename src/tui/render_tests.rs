@@ -327,6 +327,7 @@ fn stepping_app() -> App {
     app
 }
 
+mod sizes;
 mod stepping;
 
 #[test]
@@ -361,6 +362,9 @@ fn warnings_show_as_a_marker_and_in_the_verdict_pane() {
     update(&mut app, Msg::Probe(ev));
     let screen = text(&render(&app));
     assert!(screen.contains("ok !1"), "{screen}");
-    assert!(screen.contains("! auth_offered_before_tls"), "{screen}");
+    assert!(
+        screen.contains("auth_offered_before_tls: AUTH is offered"),
+        "{screen}"
+    );
     assert!(screen.contains("Gmail / Google Workspace"), "{screen}");
 }

@@ -120,18 +120,27 @@ impl Runtime {
                 }
                 None
             }
-            Cmd::Export { json } => {
+            Cmd::Export { format } => {
                 let report = app.export_report();
-                let text = if json {
-                    engine::to_json(&report)
-                } else {
-                    engine::to_text(&report)
-                };
+                let text = engine::render_export(&report, format);
                 Some(Msg::Exported(engine::write_new(
                     &self.export_dir,
+                    &report.target,
                     &text,
-                    json,
+                    format,
                 )))
+            }
+            Cmd::Copy(text) => {
+                // OSC 52 asks the terminal to set its clipboard; between two frames,
+                // from the task that owns the terminal. Never holds a secret (the
+                // working-settings text and snippets carry none).
+                use base64::Engine as _;
+                use std::io::Write as _;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{b64}\x07");
+                let _ = out.flush();
+                None
             }
             Cmd::SaveRecent(list) => {
                 let dir = self.state_dir.as_ref()?;
@@ -174,6 +183,7 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
         Form::new(recent),
     );
     app.note.clone_from(&opts.demo_note);
+    app.scenarios.clone_from(&opts.scenarios);
     if let Some(s) = settings.as_ref().or(opts.form.as_ref()) {
         app.form.load_settings(s);
     }

@@ -11,6 +11,7 @@ use crate::model::{Endpoint, ProbeEvent, RunId, RunReport};
 use crate::settings::Settings;
 
 use super::app::{App, Pane, Prompt, PromptKind, Screen, SideView, Status};
+use super::engine::ExportFormat;
 use super::form::Field;
 use super::input::LineInput;
 use super::keys::{Action, Context, Key, action_for, types_text};
@@ -73,9 +74,11 @@ pub enum Cmd {
     StepClose,
     /// Export the current report.
     Export {
-        /// JSON (else text).
-        json: bool,
+        /// Text, JSON or HTML.
+        format: ExportFormat,
     },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
     /// Remember the recent targets (never a password).
     SaveRecent(Vec<RecentTarget>),
     /// Leave the program.
@@ -216,10 +219,48 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Context::Settings => on_settings(app, action),
         Context::Form => on_form(app, action),
         Context::Input => on_prompt(app, action),
         Context::Step | Context::Main => on_main(app, action),
     }
+}
+
+/// Keys of the working-settings popup: close, switch tab, scroll, export HTML.
+fn on_settings(app: &mut App, action: Action) -> Vec<Cmd> {
+    let tabs = super::view::settings::tab_count(app);
+    let Some((tab, scroll)) = app.settings_popup.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::Quit => return quit(app),
+        Action::ToggleSettings => app.settings_popup = None,
+        Action::FocusNext => (*tab, *scroll) = ((*tab + 1) % tabs, 0),
+        Action::FocusPrev => (*tab, *scroll) = ((*tab + tabs - 1) % tabs, 0),
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::PageUp => *scroll = scroll.saturating_sub(10),
+        Action::Down => *scroll += 1,
+        Action::PageDown => *scroll += 10,
+        Action::ExportHtml => {
+            return vec![Cmd::Export {
+                format: ExportFormat::Html,
+            }];
+        }
+        Action::Copy => {
+            let tab = *tab;
+            let lines = super::view::settings::tab_lines(app, tab);
+            app.status = Some(Status {
+                text: format!(
+                    "copied {} lines (OSC 52: the terminal must allow it; tmux: set-clipboard on)",
+                    lines.len()
+                ),
+                error: false,
+            });
+            return vec![Cmd::Copy(lines.join("\n") + "\n")];
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
@@ -313,14 +354,12 @@ fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
 }
 
 /// The side view after `t`: certificate → timeline → DNS (only with a DNS report) →
-/// certificate. The wide layout shows certificate and timeline together, so there `t`
-/// only switches between them and the DNS report.
-pub fn next_side(side: SideView, has_dns: bool, wide: bool) -> SideView {
-    match (side, has_dns, wide) {
-        (SideView::Cert | SideView::Timeline, true, true) | (SideView::Timeline, true, false) => {
-            SideView::Dns
-        }
-        (SideView::Cert, _, false) | (SideView::Cert, false, true) => SideView::Timeline,
+/// certificate. The wide layout shows certificate and timeline together; there `t`
+/// gives the larger share to the one chosen, so every press changes the screen.
+pub fn next_side(side: SideView, has_dns: bool, _wide: bool) -> SideView {
+    match (side, has_dns) {
+        (SideView::Cert, _) => SideView::Timeline,
+        (SideView::Timeline, true) => SideView::Dns,
         _ => SideView::Cert,
     }
 }
@@ -342,6 +381,7 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
     match action {
         Action::Quit => return quit(app),
         Action::ToggleHelp => app.help = Some(0),
+        Action::ToggleSettings => app.settings_popup = Some((0, 0)),
         Action::Rerun => {
             if let Some(s) = app.settings.clone() {
                 return start_run(app, (*s).clone());
@@ -367,8 +407,21 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
             }
             app.screen = Screen::Form;
         }
-        Action::ExportText => return vec![Cmd::Export { json: false }],
-        Action::ExportJson => return vec![Cmd::Export { json: true }],
+        Action::ExportText => {
+            return vec![Cmd::Export {
+                format: ExportFormat::Text,
+            }];
+        }
+        Action::ExportJson => {
+            return vec![Cmd::Export {
+                format: ExportFormat::Json,
+            }];
+        }
+        Action::ExportHtml => {
+            return vec![Cmd::Export {
+                format: ExportFormat::Html,
+            }];
+        }
         Action::FocusNext | Action::FocusPrev => {
             let panes = lay.panes();
             let i = panes.iter().position(|&p| p == app.focus).unwrap_or(0) as isize;
@@ -507,7 +560,11 @@ fn scroll_right(app: &mut App, step: usize) {
 }
 
 fn on_mouse(app: &mut App, ev: MouseEvent) {
-    if app.screen != Screen::Main || app.help.is_some() || app.confirm.is_some() {
+    if app.screen != Screen::Main
+        || app.help.is_some()
+        || app.settings_popup.is_some()
+        || app.confirm.is_some()
+    {
         return;
     }
     let lay = main_layout(app);

@@ -17,15 +17,22 @@ pub fn dangerous(c: char, allow_newline: bool) -> bool {
             0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069 | 0xfeff | 0xfff9..=0xfffb)
 }
 
-/// Every string inside a JSON value (keys included).
-pub fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+/// Every string inside a JSON value (keys included), with whether it may hold line
+/// breaks: only the code of the recommended snippets (`recommended.snippets[].code`),
+/// which smtptui generates itself.
+pub fn json_strings(v: &serde_json::Value, out: &mut Vec<(String, bool)>) {
     match v {
-        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::String(s) => out.push((s.clone(), false)),
         serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
         serde_json::Value::Object(o) => {
             for (k, x) in o {
-                out.push(k.clone());
-                json_strings(x, out);
+                out.push((k.clone(), false));
+                match (k.as_str(), x) {
+                    ("code", serde_json::Value::String(s)) if o.contains_key("title") => {
+                        out.push((s.clone(), true));
+                    }
+                    _ => json_strings(x, out),
+                }
             }
         }
         _ => {}
@@ -36,6 +43,11 @@ pub fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
 pub fn clean_exports(what: &str, r: &RunReport) -> (String, String) {
     let json = smtptui::export::to_json(r);
     let text = smtptui::export::to_text(r);
+    let html = smtptui::export::to_html(r);
+    // Tabs only indent the generated Go snippet.
+    if let Some(c) = html.chars().find(|&c| c != '\t' && dangerous(c, true)) {
+        panic!("{what}: HTML report holds U+{:04X}", c as u32);
+    }
     if let Some(c) = text.chars().find(|&c| dangerous(c, true)) {
         panic!("{what}: text export holds U+{:04X}:\n{text}", c as u32);
     }
@@ -46,8 +58,11 @@ pub fn clean_exports(what: &str, r: &RunReport) -> (String, String) {
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     let mut strings = Vec::new();
     json_strings(&value, &mut strings);
-    for s in strings {
-        if let Some(c) = s.chars().find(|&c| dangerous(c, false)) {
+    for (s, multiline) in strings {
+        if let Some(c) = s
+            .chars()
+            .find(|&c| !(multiline && c == '\t') && dangerous(c, multiline))
+        {
             panic!("{what}: JSON string holds U+{:04X}: {s:?}", c as u32);
         }
     }

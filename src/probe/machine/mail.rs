@@ -74,6 +74,7 @@ impl Machine {
                     &format!("authenticated as {} with {}", auth.user, mech.as_str()),
                 )
                 .await;
+                self.auth_used = Some(mech.as_str().to_string());
                 Ok(())
             }
             Ok(Ok(reply)) => {

@@ -106,6 +106,8 @@ pub struct Machine {
     banner: Option<String>,
     caps: Option<Capabilities>,
     tls: Option<TlsInfo>,
+    /// The AUTH mechanism that succeeded.
+    auth_used: Option<String>,
     notes: Vec<String>,
     done: Vec<Step>,
     /// Whether QUIT has been sent (it is sent at most once).
@@ -137,6 +139,7 @@ impl Machine {
             banner: None,
             caps: None,
             tls: None,
+            auth_used: None,
             notes: Vec::new(),
             done: Vec::new(),
             quit_sent: false,
@@ -568,6 +571,7 @@ impl Machine {
             ehlo: caps.raw.clone(),
             capabilities: caps.keywords.clone(),
             auth_mechanisms: caps.auth.clone(),
+            auth_mech: self.auth_used.take(),
             tls: self.tls.take(),
             transcript: rec.take_entries(),
             provider: self.provider.take(),

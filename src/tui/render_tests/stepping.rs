@@ -1,6 +1,7 @@
 //! Whole-app tests, continued: stepping, search, help, NO_COLOR and mouse.
 
 use super::*;
+use crate::tui::engine::ExportFormat;
 
 #[test]
 fn stepping_with_an_edited_command() {
@@ -346,13 +347,30 @@ fn export_keys_and_status() {
     let mut app = finished(false, SMALL);
     assert!(matches!(
         key(&mut app, KeyCode::Char('e')).as_slice(),
-        [Cmd::Export { json: false }]
+        [Cmd::Export {
+            format: ExportFormat::Text
+        }]
     ));
     let cmds = update(
         &mut app,
         Msg::Key(KeyEvent::new(KeyCode::Char('E'), KeyModifiers::SHIFT)),
     );
-    assert!(matches!(cmds.as_slice(), [Cmd::Export { json: true }]));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Export {
+            format: ExportFormat::Json
+        }]
+    ));
+    let cmds = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('H'), KeyModifiers::SHIFT)),
+    );
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Export {
+            format: ExportFormat::Html
+        }]
+    ));
     update(&mut app, Msg::Exported(Ok("/tmp/x/smtptui-1.json".into())));
     assert!(screen(&app).contains("exported to /tmp/x/smtptui-1.json"));
     update(&mut app, Msg::Exported(Err("permission denied".into())));

@@ -7,12 +7,14 @@
 //! ┌ Certificate  UNTRUSTED — shown for inspection ┐
 //! │ ✘ UNTRUSTED — shown for inspection             │
 //! │   reason: certificate expired (expired)        │
-//! │ TLSv1.3 · TLS13_AES_256_GCM_SHA384 · X25519    │
-//! │ checked name: mail.example.com                 │
-//! │ ▸ leaf          CN=mail.example.com            │
-//! │   intermediate  CN=Example CA R1               │
 //! │ Subject   CN=mail.example.com                  │
-//! │ Valid     … → … (12 days left)                 │
+//! │ SANs      mail.example.com                     │
+//! │ Until     2026-01-01T00:00:00Z (12 days ago)   │
+//! │ Issuer    CN=Example CA R1                     │
+//! │ SHA-256   AB:CD:… (wrapped, never cut)         │
+//! │ Chain (2, ↑↓ selects)                          │
+//! │ ▸ leaf          CN=mail.example.com            │
+//! │ TLS       TLSv1.3 · TLS13_AES_256_GCM_SHA384   │
 //! └────────────────────────────────────────────────┘
 //! ```
 
@@ -59,8 +61,38 @@ fn kv(t: Theme, k: &str, v: impl Into<String>) -> Line<'static> {
     ])
 }
 
-/// The body lines for a TLS handshake.
-pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
+/// A key and a value wrapped to `width` columns: continuation lines are indented under
+/// the value; long hex strings break after a `:` so no octet is split.
+fn kv_wrap(t: Theme, k: &str, v: &str, width: usize) -> Vec<Line<'static>> {
+    let room = width.saturating_sub(10).max(12);
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let sep = if v.contains(' ') { ' ' } else { ':' };
+    let parts: Vec<&str> = v.split(sep).collect();
+    for (i, part) in parts.iter().enumerate() {
+        // The separator stays at the end of its line (`AB:CD:` / `EF:…`).
+        let piece = if i + 1 < parts.len() {
+            format!("{part}{sep}")
+        } else {
+            (*part).to_string()
+        };
+        if cur.chars().count() + piece.trim_end().chars().count() > room && !cur.is_empty() {
+            rows.push(cur.trim_end().to_string());
+            cur = String::new();
+        }
+        cur.push_str(&piece);
+    }
+    rows.push(cur);
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| kv(t, if i == 0 { k } else { "" }, r))
+        .collect()
+}
+
+/// The body lines for a TLS handshake, `width` columns wide. The essentials come first
+/// (verdict, subject, SANs, validity with the days, fingerprint), so a short pane shows
+/// them without scrolling; then the parameters, the chain and the rest.
+pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
     let t = app.theme;
     let mut out = Vec::new();
     if tls.verified {
@@ -80,13 +112,107 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
             .unwrap_or_default();
         let problem = tls.problem.as_ref().map(problem_text);
         let text = match (reason.is_empty(), problem) {
+            // The reason usually names the problem already ("certificate expired …").
+            (false, Some(problem)) if reason.contains(problem.as_str()) => reason,
             (false, Some(problem)) => format!("{reason} ({problem})"),
             (false, None) => reason,
             (true, Some(problem)) => problem,
             (true, None) => "the verifier gave no reason".into(),
         };
-        out.push(kv(t, "  reason", text));
+        out.extend(kv_wrap(t, "  reason", &text, width));
     }
+    out.extend(client_lines(t, tls));
+    let n = tls.chain.len();
+    if n == 0 {
+        out.push(Line::from(Span::styled(
+            "no certificates presented",
+            t.tone(Tone::Bad),
+        )));
+        out.extend(params_lines(t, tls));
+        return out;
+    }
+    let sel = app.cert_index.min(n - 1);
+    let cert = &tls.chain[sel];
+    let expired_today = cert.days_left == 0 && tls.problem == Some(CertProblem::Expired);
+    let plural = |n: i64| if n == 1 { "day" } else { "days" };
+    let days = if cert.days_left < 0 {
+        (
+            format!(
+                "expired {} {} ago",
+                -cert.days_left,
+                plural(-cert.days_left)
+            ),
+            Tone::Bad,
+        )
+    } else if expired_today {
+        ("expired less than a day ago".to_string(), Tone::Bad)
+    } else if cert.days_left == 0 {
+        ("less than a day left".to_string(), Tone::Warn)
+    } else if cert.days_left < 14 {
+        (
+            format!("{} {} left", cert.days_left, plural(cert.days_left)),
+            Tone::Warn,
+        )
+    } else {
+        (format!("{} days left", cert.days_left), Tone::Good)
+    };
+    out.extend(kv_wrap(t, "Subject", &safe(&cert.subject), width));
+    if !cert.sans.is_empty() {
+        out.extend(kv_wrap(t, "SANs", &safe(&cert.sans.join(", ")), width));
+    }
+    let until = safe(&cert.not_after).into_owned();
+    if 10 + until.chars().count() + 3 + days.0.chars().count() <= width {
+        out.push(Line::from(vec![
+            Span::styled(format!("{:<10}", "Until"), t.dim()),
+            Span::raw(format!("{until} ")),
+            Span::styled(format!("({})", days.0), t.tone(days.1)),
+        ]));
+    } else {
+        out.push(kv(t, "Until", until));
+        out.push(Line::from(vec![
+            Span::raw(" ".repeat(10)),
+            Span::styled(format!("({})", days.0), t.tone(days.1)),
+        ]));
+    }
+    out.extend(kv_wrap(t, "SHA-256", &safe(&cert.sha256), width));
+    out.extend(kv_wrap(t, "Issuer", &safe(&cert.issuer), width));
+    out.push(Line::from(Span::styled(
+        format!("Chain ({n}, ↑↓ selects)"),
+        t.heading(),
+    )));
+    for (i, c) in tls.chain.iter().enumerate() {
+        let marker = if i == sel { "▸ " } else { "  " };
+        let line = Line::from(format!("{marker}{:<13}{}", role(i, n, c), safe(&c.subject)));
+        out.push(if i == sel {
+            line.style(t.selected())
+        } else {
+            line
+        });
+    }
+    out.extend(params_lines(t, tls));
+    out.push(kv(t, "From", safe(&cert.not_before).into_owned()));
+    out.push(kv(t, "Key", safe(&cert.key).into_owned()));
+    out.push(kv(t, "Signature", safe(&cert.signature).into_owned()));
+    out.extend(kv_wrap(t, "Serial", &safe(&cert.serial), width));
+    out.push(kv(
+        t,
+        "Flags",
+        format!(
+            "{}{}",
+            if cert.self_signed {
+                "self-signed"
+            } else {
+                "not self-signed"
+            },
+            if cert.is_ca { ", CA" } else { "" }
+        ),
+    ));
+    out
+}
+
+/// The negotiated parameters, the name checked and the client-certificate request.
+fn params_lines(t: Theme, tls: &TlsInfo) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
     let mut params = vec![
         safe(&tls.version).into_owned(),
         safe(&tls.cipher).into_owned(),
@@ -94,8 +220,14 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
     if let Some(g) = &tls.group {
         params.push(safe(g).into_owned());
     }
-    out.push(Line::from(params.join(" · ")));
+    out.push(kv(t, "TLS", params.join(" · ")));
     out.push(kv(t, "checked", safe(&tls.checked_name).into_owned()));
+    out
+}
+
+/// The server's request for a client certificate (mutual TLS), when it asked.
+fn client_lines(t: Theme, tls: &TlsInfo) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
     if tls.client_cert_requested {
         let sent = if tls.client_cert_sent {
             "sent"
@@ -111,69 +243,6 @@ pub fn lines(app: &App, tls: &TlsInfo) -> Vec<Line<'static>> {
             ));
         }
     }
-    let n = tls.chain.len();
-    if n == 0 {
-        out.push(Line::from(Span::styled(
-            "no certificates presented",
-            t.tone(Tone::Bad),
-        )));
-        return out;
-    }
-    out.push(Line::from(Span::styled(
-        format!("Chain ({n}, ↑↓ selects)"),
-        t.heading(),
-    )));
-    let sel = app.cert_index.min(n - 1);
-    for (i, c) in tls.chain.iter().enumerate() {
-        let marker = if i == sel { "▸ " } else { "  " };
-        let line = Line::from(format!("{marker}{:<13}{}", role(i, n, c), safe(&c.subject)));
-        out.push(if i == sel {
-            line.style(t.selected())
-        } else {
-            line
-        });
-    }
-    let cert = &tls.chain[sel];
-    let days = if cert.days_left < 0 {
-        (format!("expired {} days ago", -cert.days_left), Tone::Bad)
-    } else if cert.days_left < 14 {
-        (format!("{} days left", cert.days_left), Tone::Warn)
-    } else {
-        (format!("{} days left", cert.days_left), Tone::Good)
-    };
-    out.push(kv(t, "Subject", safe(&cert.subject).into_owned()));
-    out.push(kv(t, "Issuer", safe(&cert.issuer).into_owned()));
-    if !cert.sans.is_empty() {
-        out.push(kv(t, "SANs", safe(&cert.sans.join(", ")).into_owned()));
-    }
-    out.push(kv(t, "From", safe(&cert.not_before).into_owned()));
-    out.push(Line::from(vec![
-        Span::styled(format!("{:<10}", "Until"), t.dim()),
-        Span::raw(format!("{} ", safe(&cert.not_after))),
-        Span::styled(format!("({})", days.0), t.tone(days.1)),
-    ]));
-    out.push(kv(t, "Key", safe(&cert.key).into_owned()));
-    out.push(kv(t, "Signature", safe(&cert.signature).into_owned()));
-    out.push(kv(t, "Serial", safe(&cert.serial).into_owned()));
-    let fp = safe(&cert.sha256).into_owned();
-    let (fp_head, fp_tail) = fp.split_at(fp.len().div_ceil(2).min(fp.len()));
-    out.push(kv(t, "SHA-256", fp_head.to_string()));
-    if !fp_tail.is_empty() {
-        out.push(kv(t, "", fp_tail.to_string()));
-    }
-    out.push(kv(
-        t,
-        "Flags",
-        format!(
-            "{}{}",
-            if cert.self_signed {
-                "self-signed"
-            } else {
-                "not self-signed"
-            },
-            if cert.is_ca { ", CA" } else { "" }
-        ),
-    ));
     out
 }
 
@@ -197,7 +266,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .border_style(t.border(app.focus == Pane::Cert))
         .title(Line::from(title));
     let body = match (ep, tls) {
-        (_, Some(info)) => lines(app, info),
+        (_, Some(info)) => lines(app, info, area.width.saturating_sub(2) as usize),
         (Some(e), None) if matches!(e.state, RowState::Running(_) | RowState::Pending) => {
             vec![Line::from(Span::styled(
                 "waiting for a TLS handshake…",

@@ -17,6 +17,8 @@
 //! │ Enter start · Tab next field · Esc back/quit          │
 //! └───────────────────────────────────────────────────────┘
 //! ```
+//! On a terminal shorter than the form (e.g. 40 × 12) the form scrolls so the focused
+//! field stays visible; the bottom border says `↓ more` / `↑ more`.
 
 use std::fmt::Write as _;
 
@@ -176,7 +178,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled("?", t.key()),
         Span::styled(" in the main screen: all keys", t.dim()),
     ]));
-    let block = Block::default()
+    // On a short terminal the form scrolls so the focused field stays in view (one
+    // line of context below it when there is room).
+    let inner_h = r.height.saturating_sub(2) as usize;
+    let focus_line = 2 + form.focus - first;
+    let max_scroll = lines.len().saturating_sub(inner_h);
+    let scroll = (focus_line + 2)
+        .saturating_sub(inner_h)
+        .min(max_scroll)
+        .min(focus_line);
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .padding(ratatui::widgets::Padding::horizontal(1))
@@ -184,6 +195,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             " smtptui — what should I probe? ",
             t.heading(),
         ));
+    // Fields left out of the window above or below count as more, like scrolled lines.
+    let above = scroll > 0 || first > 0;
+    let below = scroll < max_scroll || first + field_rows < Field::ALL.len();
+    if above || below {
+        let more = match (above, below) {
+            (true, true) => " ↑↓ more ",
+            (true, false) => " ↑ more ",
+            _ => " ↓ more ",
+        };
+        block = block.title_bottom(Line::from(Span::styled(more, t.dim())).right_aligned());
+    }
     frame.render_widget(Clear, r);
-    frame.render_widget(Paragraph::new(lines).block(block), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll as u16, 0)),
+        r,
+    );
 }

@@ -3,13 +3,16 @@
 //! ```text
 //! ┌ Port matrix ─────────────────────────────────────────────────────────┐
 //! │ ▲ Outbound port 25 is blocked on this network (port25_blocked)       │
-//! │   Endpoint         Address      State    Connect Ban TLS  AUTH  Verdict│
+//! │   Endpoint         Address      State    Connect Banner TLS AUTH Verdict│
 //! │ ✔ v4 587/starttls  192.0.2.10   done        12ms 220 1.3  PLAIN ok     │
 //! │ ⠋ v4 465/tls       192.0.2.10   TLS          8ms 220            │
 //! └──────────────────────────────────────────────────────────────────────┘
 //! ```
-//! Wide layouts add the address column and spell TLS versions out. When the rows have
-//! different hosts (MX mode: one row per MX host × address), a Host column comes first.
+//! Column widths come from the content (see [`columns`]): wide layouts add the address
+//! column, spell TLS versions out and give spare width to the verdict in words. When the
+//! rows have different hosts (MX mode: one row per MX host × address), a Host column
+//! comes first; in the demo a Scenario column names what each row shows. The bottom
+//! border carries the legend of the icons.
 
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -26,11 +29,21 @@ use crate::tui::theme::{Tone, class_tone};
 pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
     let t = app.theme;
     let (done, total) = app.progress();
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(app.focus == Pane::Matrix))
         .title(Span::styled(" Port matrix ", t.heading()))
         .title(Line::from(Span::styled(format!(" {done}/{total} done "), t.dim())).right_aligned());
+    if lay.findings.height == 0 && !app.findings.is_empty() {
+        // No room for the findings lines: say how many there are.
+        block = block.title(Span::styled(
+            format!(" ▲ {} finding(s) ", app.findings.len()),
+            t.tone(Tone::Warn),
+        ));
+    }
+    if lay.matrix.width >= 44 {
+        block = block.title_bottom(legend(app));
+    }
     frame.render_widget(block, lay.matrix);
     frame.render_widget(
         Paragraph::new(findings_lines(app, lay.findings.height)),
@@ -38,62 +51,18 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
     );
 
     let wide = lay.matrix.width >= 100;
-    let label_w = app
-        .endpoints
+    let cols = columns(app, wide, lay.table.width);
+    let header: Vec<Cell> = cols.iter().map(|c| Cell::from(c.head)).collect();
+    let widths: Vec<Constraint> = cols
         .iter()
-        .map(|e| short_label(&e.endpoint).chars().count())
-        .max()
-        .unwrap_or(15)
-        .clamp(15, 22) as u16;
-    let multi = multi_host(app);
-    let host_w = app
-        .endpoints
-        .iter()
-        .map(|e| e.endpoint.host.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, if wide { 28 } else { 19 }) as u16;
-    let mut header: Vec<&str> = if wide {
-        vec![
-            "", "Endpoint", "Address", "State", "Connect", "Ban", "TLS", "AUTH", "Verdict",
-        ]
-    } else {
-        vec![
-            "", "Endpoint", "State", "Conn", "Ban", "TLS", "AUTH", "Verdict",
-        ]
-    };
-    let mut widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(1),
-            Constraint::Length(label_w),
-            Constraint::Length(22),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(3),
-            Constraint::Length(7),
-            Constraint::Length(18),
-            Constraint::Min(10),
-        ]
-    } else {
-        vec![
-            Constraint::Length(1),
-            Constraint::Length(label_w),
-            Constraint::Length(9),
-            Constraint::Length(6),
-            Constraint::Length(3),
-            Constraint::Length(3),
-            Constraint::Length(11),
-            Constraint::Min(8),
-        ]
-    };
-    if multi {
-        if !wide {
-            // Room for the host names: port 25 rarely offers AUTH.
-            widths[6] = Constraint::Length(6);
-        }
-        header.insert(1, "Host");
-        widths.insert(1, Constraint::Length(host_w));
-    }
+        .map(|c| {
+            if c.fill {
+                Constraint::Min(c.width)
+            } else {
+                Constraint::Length(c.width)
+            }
+        })
+        .collect();
     let rows_fit = lay.matrix_rows();
     let offset = layout::matrix_offset(app.selected, rows_fit);
     let rows: Vec<Row> = app
@@ -103,10 +72,20 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
         .skip(offset)
         .take(rows_fit)
         .map(|(i, ep)| {
-            let mut c = cells(app, ep, wide);
-            if multi {
-                c.insert(1, Cell::from(safe(&ep.endpoint.host).into_owned()));
-            }
+            let all = cells(app, ep, wide);
+            let c: Vec<Cell> = cols
+                .iter()
+                .map(|col| {
+                    let (text, style) = &all[col.kind as usize];
+                    let text = fit(text, col.width, col.fill);
+                    let line = if col.kind == Col::Connect {
+                        Line::from(text).right_aligned()
+                    } else {
+                        Line::from(text)
+                    };
+                    Cell::from(line.style(*style))
+                })
+                .collect();
             let row = Row::new(c);
             if i == app.selected {
                 row.style(t.selected())
@@ -179,7 +158,162 @@ fn findings_lines(app: &App, height: u16) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
+/// The legend of the row icons, drawn into the matrix's bottom border.
+pub fn legend(app: &App) -> Line<'static> {
+    let t = app.theme;
+    Line::from(vec![
+        Span::styled(" ✔", t.tone(Tone::Good)),
+        Span::styled(" works ", t.dim()),
+        Span::styled("▲", t.tone(Tone::Warn)),
+        Span::styled(" warning ", t.dim()),
+        Span::styled("✘", t.tone(Tone::Bad)),
+        Span::styled(" fails ", t.dim()),
+        Span::styled("⊘", t.dim()),
+        Span::styled(" cancelled ", t.dim()),
+    ])
+}
+
+/// The matrix columns, in display order; the discriminant indexes [`cells`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Icon,
+    Host,
+    Scenario,
+    Endpoint,
+    Address,
+    State,
+    Connect,
+    Banner,
+    Tls,
+    Auth,
+    Verdict,
+    Summary,
+}
+
+/// One column as laid out: its kind, header, width and whether it takes the rest.
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    kind: Col,
+    head: &'static str,
+    width: u16,
+    fill: bool,
+}
+
+/// Column widths from content: every column is as wide as its widest cell (header
+/// included). When they do not fit, optional columns go first (Summary, Address, the
+/// endpoint label next to a scenario name, State once done, Connect, Banner), then the
+/// name columns shrink, and AUTH is cut last — only when nothing else has room left.
+/// A spare width goes to the Summary column (the verdict in words) when it fits.
+fn columns(app: &App, wide: bool, width: u16) -> Vec<Column> {
+    let rows: Vec<Vec<(String, ratatui::style::Style)>> =
+        app.endpoints.iter().map(|e| cells(app, e, wide)).collect();
+    let natural = |kind: Col, head: &str| -> u16 {
+        rows.iter()
+            .map(|r| r[kind as usize].0.chars().count())
+            .chain(std::iter::once(head.chars().count()))
+            .max()
+            .unwrap_or(0) as u16
+    };
+    let multi = multi_host(app);
+    let scenarios = app
+        .endpoints
+        .iter()
+        .any(|e| app.scenario(&e.endpoint).is_some());
+    let mut cols: Vec<Column> = Vec::new();
+    let mut push = |kind: Col, head: &'static str| {
+        cols.push(Column {
+            kind,
+            head,
+            width: natural(kind, head),
+            fill: false,
+        });
+    };
+    push(Col::Icon, "");
+    if multi {
+        push(Col::Host, "Host");
+    }
+    if scenarios {
+        push(Col::Scenario, "Scenario");
+    }
+    push(Col::Endpoint, "Endpoint");
+    if wide {
+        push(Col::Address, "Address");
+    }
+    push(Col::State, "State");
+    push(Col::Connect, "Connect");
+    push(Col::Banner, "Banner");
+    push(Col::Tls, "TLS");
+    push(Col::Auth, "AUTH");
+    push(Col::Verdict, "Verdict");
+    let total = |cols: &[Column]| -> u16 {
+        cols.iter().map(|c| c.width).sum::<u16>() + cols.len().saturating_sub(1) as u16
+    };
+    let all_done = app.endpoints.iter().all(|e| e.state != RowState::Pending) && !app.running;
+    // Drop optional columns until the rest fits.
+    let mut drops = vec![Col::Address];
+    if all_done {
+        drops.push(Col::State);
+    }
+    if scenarios {
+        drops.push(Col::Endpoint);
+    }
+    drops.extend([Col::Connect, Col::Banner]);
+    for d in drops {
+        if total(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| c.kind != d);
+    }
+    // Then shrink the name columns, AUTH last, and the verdict only when nothing else can.
+    for (kind, min) in [
+        (Col::Scenario, 14),
+        (Col::Host, 12),
+        (Col::Endpoint, 12),
+        (Col::State, 6),
+        (Col::Auth, 8),
+        (Col::Verdict, 8),
+    ] {
+        let over = total(&cols).saturating_sub(width);
+        if over == 0 {
+            break;
+        }
+        if let Some(c) = cols.iter_mut().find(|c| c.kind == kind) {
+            c.width = c.width.saturating_sub(over).max(min.min(c.width));
+        }
+    }
+    // Spare width: the verdict in words, when at least 20 columns are left for it.
+    let left = width.saturating_sub(total(&cols) + 1);
+    if left >= 20 {
+        // Exactly the room left, so a long summary ends in an ellipsis.
+        cols.push(Column {
+            kind: Col::Summary,
+            head: "Summary",
+            width: left,
+            fill: false,
+        });
+    } else if let Some(last) = cols.last_mut() {
+        last.fill = true;
+    }
+    cols
+}
+
+/// `s` cut to `w` columns with an ellipsis (a fill column is cut by the table itself,
+/// but gets the ellipsis too when it is wider than its minimum).
+fn fit(s: &str, w: u16, fill: bool) -> String {
+    let w = w as usize;
+    if fill || s.chars().count() <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(w - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Every cell of a row (text and style), indexed by [`Col`].
+fn cells(app: &App, ep: &EndpointView, wide: bool) -> Vec<(String, ratatui::style::Style)> {
     let t = app.theme;
     let verdict = ep.verdict();
     let (icon, icon_style) = match (&ep.state, verdict) {
@@ -198,10 +332,10 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
         (RowState::Done, None) => ("•".into(), t.dim()),
     };
     let state = match &ep.state {
-        RowState::Pending => Span::styled("queued", t.dim()),
-        RowState::Running(p) => Span::styled(p.label(), t.tone(Tone::Busy)),
-        RowState::Done => Span::styled("done", t.dim()),
-        RowState::Cancelled => Span::styled("cancelled", t.dim()),
+        RowState::Pending => ("queued".to_string(), t.dim()),
+        RowState::Running(p) => (p.label().to_string(), t.tone(Tone::Busy)),
+        RowState::Done => ("done".to_string(), t.dim()),
+        RowState::Cancelled => ("cancelled".to_string(), t.dim()),
     };
     let connect = ep.connect_ms().map(fmt_ms).unwrap_or_default();
     let banner = ep.banner_code().unwrap_or_default();
@@ -223,15 +357,17 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
         None => String::new(),
     };
     let warnings = ep.warnings().len();
-    let verdict_cell = match (verdict, &ep.live_phase) {
-        (Some(v), _) => {
-            let mut spans = vec![Span::styled(v.class.code(), t.tone(class_tone(v.class)))];
+    let (code, summary, vstyle) = match (verdict, &ep.live_phase) {
+        (Some(v), _) => (
+            // The warnings marker: `!` and how many.
             if warnings > 0 {
-                // The warnings marker: `!` and how many.
-                spans.push(Span::styled(format!(" !{warnings}"), t.tone(Tone::Warn)));
-            }
-            Cell::from(Line::from(spans))
-        }
+                format!("{} !{warnings}", v.class.code())
+            } else {
+                v.class.code().to_string()
+            },
+            safe(&v.summary).into_owned(),
+            t.tone(class_tone(v.class)),
+        ),
         // A running row says how long its phase has waited, and for how long it may.
         (None, Some((phase, since))) => {
             let elapsed = (app.now_ms.max(app.last_ms) - since).max(0.0) / 1000.0;
@@ -240,30 +376,30 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
                 .as_ref()
                 .map(|s| format!(" of {:.0} s", s.timeouts.limit_for(*phase).as_secs_f64()))
                 .unwrap_or_default();
-            Cell::from(Span::styled(
+            (
                 format!("{elapsed:.1} s{limit}"),
+                String::new(),
                 t.tone(Tone::Busy),
-            ))
+            )
         }
-        (None, None) => Cell::from(""),
+        (None, None) => (String::new(), String::new(), t.text()),
     };
-    let mut out = vec![
-        Cell::from(Span::styled(icon, icon_style)),
-        Cell::from(short_label(&ep.endpoint)),
-    ];
-    if wide {
-        out.push(Cell::from(Span::styled(
-            ep.endpoint.address.to_string(),
-            t.dim(),
-        )));
-    }
-    out.extend([
-        Cell::from(state),
-        Cell::from(Line::from(connect).right_aligned()),
-        Cell::from(banner),
-        Cell::from(Span::styled(tls, tls_style)),
-        Cell::from(auth),
-        verdict_cell,
-    ]);
-    out
+    let scenario = app
+        .scenario(&ep.endpoint)
+        .map(|s| safe(&s.name).into_owned())
+        .unwrap_or_default();
+    vec![
+        (icon, icon_style),
+        (safe(&ep.endpoint.host).into_owned(), t.text()),
+        (scenario, t.text()),
+        (short_label(&ep.endpoint), t.text()),
+        (ep.endpoint.address.to_string(), t.dim()),
+        state,
+        (connect, t.text()),
+        (banner, t.text()),
+        (tls, tls_style),
+        (auth, t.text()),
+        (code, vstyle),
+        (summary, t.dim()),
+    ]
 }

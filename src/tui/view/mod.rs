@@ -7,7 +7,8 @@
 //! transcript | cert / timeline / DNS (transcript.rs, cert.rs, timeline.rs, dns.rs)
 //! verdict bar or stepping panel (verdict.rs)
 //! status line / prompt          (this module)
-//! overlays: help, confirmation  (popup.rs); the target form (form.rs)
+//! overlays: help, confirmation  (popup.rs); working settings (settings.rs);
+//!   the target form (form.rs)
 //! ```
 
 mod cert;
@@ -15,6 +16,7 @@ mod dns;
 mod form;
 mod matrix;
 mod popup;
+pub(crate) mod settings;
 mod timeline;
 pub(crate) mod transcript;
 mod verdict;
@@ -36,6 +38,7 @@ use super::layout;
 use super::theme::Tone;
 
 pub use transcript::{HSCROLL_STEP, max_hscroll, visible_lines};
+pub use verdict::hanging_rows;
 
 /// Spinner frames (braille), advanced by the ~8 Hz tick while something runs.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -73,6 +76,9 @@ pub fn view(app: &App, frame: &mut Frame) {
             verdict::render(app, frame, lay.bottom);
         }
         render_status(app, frame, lay.status);
+    }
+    if app.settings_popup.is_some() {
+        settings::render(app, frame, area);
     }
     if app.help.is_some() {
         popup::render_help(app, frame, area);
@@ -218,7 +224,8 @@ fn hints(ctx: Context) -> &'static [(&'static str, &'static str)] {
             ("c", "cancel"),
             ("s", "step"),
             ("/", "search"),
-            ("e/E", "export"),
+            ("e/E/H", "export"),
+            ("W", "works"),
             ("p", "target"),
             ("q", "quit"),
         ],
@@ -252,10 +259,39 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
         let tone = if s.error { Tone::Bad } else { Tone::Good };
         Line::from(Span::styled(format!(" {}", safe(&s.text)), t.tone(tone)))
     } else {
+        // The hints that fit (`?` always first), then the icon legend when there is
+        // room for it too.
+        // Chosen by priority (help, quit, working settings, export first), shown in the
+        // table's order.
+        const PRIORITY: &[&str] = &["?", "q", "W", "e/E/H", "r", "s", "/", "p", "Enter", "i"];
         let mut spans = Vec::new();
-        for (k, h) in hints(app.context()) {
+        let width = area.width as usize;
+        let all = hints(app.context());
+        let cost = |(k, h): &(&str, &str)| k.chars().count() + h.chars().count() + 3;
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&i| {
+            PRIORITY
+                .iter()
+                .position(|p| *p == all[i].0)
+                .unwrap_or(PRIORITY.len())
+        });
+        let mut keep = vec![false; all.len()];
+        let mut used = 0;
+        for i in order {
+            if used + cost(&all[i]) <= width {
+                used += cost(&all[i]);
+                keep[i] = true;
+            }
+        }
+        for ((k, h), _) in all.iter().zip(&keep).filter(|(_, k)| **k) {
             spans.push(Span::styled(format!(" {k}"), t.key()));
             spans.push(Span::styled(format!(" {h} "), t.dim()));
+        }
+        let legend = matrix::legend(app);
+        let legend_w = legend.width();
+        if app.context() == Context::Main && used + legend_w + 2 <= width {
+            spans.push(Span::raw(" ".repeat(width - used - legend_w)));
+            spans.extend(legend.spans);
         }
         Line::from(spans)
     };

@@ -19,6 +19,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::tui::app::App;
 use crate::tui::keys::{Context, help_rows};
 use crate::tui::layout::centered;
+use crate::tui::theme::Tone;
 
 use super::safe;
 
@@ -34,6 +35,32 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
                 Span::raw(row.help),
             ]));
         }
+    }
+    out.push(Line::from(Span::styled("Matrix icons", t.heading())));
+    for (icon, tone, what) in [
+        (
+            "✔",
+            Some(Tone::Good),
+            "works: the session went as far as asked",
+        ),
+        (
+            "▲",
+            Some(Tone::Warn),
+            "warning: a certificate or set-up problem, or try later (greylisted)",
+        ),
+        (
+            "✘",
+            Some(Tone::Bad),
+            "fails: the verdict says why and what to do",
+        ),
+        ("⊘", None, "cancelled before a verdict"),
+        ("·", None, "queued;  a spinner: running"),
+    ] {
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(icon, tone.map_or(t.dim(), |tn| t.tone(tn))),
+            Span::raw(format!("  {what}")),
+        ]));
     }
     out.push(Line::from(Span::styled(
         "Mouse: click a matrix row to select it; the wheel scrolls the pane under it.",

@@ -111,17 +111,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .right_aligned(),
         );
     let inner_w = area.width.saturating_sub(2) as usize;
+    let inner_h = area.height.saturating_sub(2) as usize;
     let bar_w = inner_w.saturating_sub(LABEL + DUR + 1);
     let mut lines = Vec::new();
     if all.is_empty() {
         lines.push(Line::from(Span::styled("no phases yet", t.dim())));
+    } else if all.len() > inner_h && inner_h >= 2 {
+        // Too short for a row per phase: every phase on one bar, durations below.
+        lines = compressed(app, &all, t0, span, inner_w);
     } else {
+        let header = all.len() < inner_h;
         let end = fmt_ms(span);
         let pad = bar_w.saturating_sub(3 + end.len());
-        lines.push(Line::from(Span::styled(
-            format!("{:<LABEL$}0ms{}{end}", "phase", " ".repeat(pad)),
-            t.dim(),
-        )));
+        if header {
+            lines.push(Line::from(Span::styled(
+                format!("{:<LABEL$}0ms{}{end}", "phase", " ".repeat(pad)),
+                t.dim(),
+            )));
+        }
         for (i, b) in all
             .iter()
             .enumerate()
@@ -162,6 +169,60 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The compressed waterfall for a short pane: one bar with every phase as a segment
+/// (in its own colour), then `phase duration` pairs wrapped to the width, so every phase
+/// stays visible.
+fn compressed(app: &App, all: &[Bar], t0: f64, span: f64, width: usize) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut cells: Vec<Option<usize>> = vec![None; width];
+    for (i, b) in all.iter().enumerate() {
+        let (off, len) = columns(b, t0, span, width);
+        for c in cells.iter_mut().skip(off).take(len) {
+            *c = Some(i);
+        }
+    }
+    let mut bar = Vec::new();
+    for c in cells {
+        bar.push(match c {
+            Some(i) => {
+                let b = &all[i];
+                let style = if b.open {
+                    t.tone(Tone::Busy)
+                } else {
+                    t.bar_segment(i, b.ok)
+                };
+                Span::styled("█", style)
+            }
+            None => Span::raw(" "),
+        });
+    }
+    let mut lines = vec![Line::from(bar)];
+    let mut cur: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for (i, b) in all.iter().enumerate() {
+        let mark = if b.open {
+            "…"
+        } else if b.ok {
+            ""
+        } else {
+            "✘"
+        };
+        let text = format!("{} {}{mark}", b.phase.label(), fmt_ms(b.dur));
+        let need = text.chars().count() + 2;
+        if used + need > width && !cur.is_empty() {
+            lines.push(Line::from(std::mem::take(&mut cur)));
+            used = 0;
+        }
+        cur.push(Span::styled("■ ", t.bar_segment(i, b.ok)));
+        cur.push(Span::styled(format!("{text} "), t.text()));
+        used += need + 1;
+    }
+    if !cur.is_empty() {
+        lines.push(Line::from(cur));
+    }
+    lines
 }
 
 /// The "all endpoints" view: one row per endpoint, its phases as segments on the run's

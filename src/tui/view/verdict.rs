@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{input_spans, row_label, safe, short_label, spinner};
 use crate::model::Verdict;
@@ -42,13 +42,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let ep = app.selected_endpoint();
     let title = ep.map_or_else(
         || " Verdict ".to_string(),
-        |e| match e.provider() {
-            Some(p) => format!(
-                " Verdict — {} — {} ",
-                row_label(app, &e.endpoint),
-                safe(&p.name)
-            ),
-            None => format!(" Verdict — {} ", row_label(app, &e.endpoint)),
+        |e| {
+            let provider = e
+                .provider()
+                .map(|p| format!(" — {}", safe(&p.name)))
+                .unwrap_or_default();
+            match app.scenario(&e.endpoint) {
+                Some(s) => format!(
+                    " Verdict — {} · {}{provider} ",
+                    safe(&s.name),
+                    row_label(app, &e.endpoint)
+                ),
+                None => format!(" Verdict — {}{provider} ", row_label(app, &e.endpoint)),
+            }
         },
     );
     let block = Block::default()
@@ -66,26 +72,40 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ))],
         Some(e) => match (e.verdict(), &e.state) {
             (Some(v), _) => {
-                let mut lines = vec![
-                    Line::from(verdict_head(t, v)),
-                    Line::from(vec![
-                        Span::styled(" evidence  ", t.dim()),
-                        Span::raw(safe(&v.evidence).into_owned()),
-                    ]),
-                    Line::from(vec![
-                        Span::styled(" advice    ", t.dim()),
-                        Span::raw(safe(&v.advice).into_owned()),
-                    ]),
-                ];
-                for w in e.warnings() {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!(" ! {} ", w.code), t.tone(Tone::Warn)),
-                        Span::raw(safe(&w.summary).into_owned()),
-                        Span::styled(" — ", t.dim()),
-                        Span::raw(safe(&w.advice).into_owned()),
-                    ]));
+                // Wrap with a hanging indent when the wrapped text fits the bar; else
+                // one line each (cut at the edge), so advice is never pushed out.
+                let build = |width: usize| {
+                    let mut lines = vec![Line::from(verdict_head(t, v))];
+                    if let Some(s) = app.scenario(&e.endpoint) {
+                        lines.extend(hanging(
+                            t,
+                            " scenario  ",
+                            &s.about,
+                            width,
+                            t.tone(Tone::Busy),
+                        ));
+                    }
+                    let mut warned = Vec::new();
+                    for w in e.warnings() {
+                        let text = format!("{}: {} — {}", w.code, w.summary, w.advice);
+                        warned.extend(hanging(t, " warning   ", &text, width, t.tone(Tone::Warn)));
+                    }
+                    // On a working endpoint the warnings are the news; on a failing one
+                    // the evidence and advice come first.
+                    if v.class.is_ok() {
+                        lines.append(&mut warned);
+                    }
+                    lines.extend(hanging(t, " evidence  ", &v.evidence, width, t.text()));
+                    lines.extend(hanging(t, " advice    ", &v.advice, width, t.text()));
+                    lines.append(&mut warned);
+                    lines
+                };
+                let wrapped = build(area.width as usize);
+                if wrapped.len() < area.height as usize {
+                    wrapped
+                } else {
+                    build(usize::MAX)
                 }
-                lines
             }
             (None, RowState::Running(p)) => vec![Line::from(Span::styled(
                 format!(" {} probing — {}", spinner(app.tick), p.label()),
@@ -100,14 +120,66 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             (None, _) => vec![Line::from(Span::styled(" queued", t.dim()))],
         },
     };
-    // Long evidence and advice wrap when the bar has room for more than three lines.
-    let para = Paragraph::new(lines).block(block);
-    let para = if area.height > 4 {
-        para.wrap(Wrap { trim: false })
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// How many lines [`hanging`] makes of `text` at `width` (label of 11 columns).
+pub fn hanging_rows(text: &str, width: usize) -> usize {
+    wrap_rows(&safe(text), width.saturating_sub(11).max(10)).len()
+}
+
+fn wrap_rows(text: &str, room: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > room {
+            if !cur.is_empty() {
+                rows.push(std::mem::take(&mut cur));
+            }
+            rows.push(word.drain(..room).collect());
+        }
+        let word: String = word.into_iter().collect();
+        let need = cur.chars().count() + usize::from(!cur.is_empty()) + word.chars().count();
+        if need > room && !cur.is_empty() {
+            rows.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(&word);
+    }
+    rows.push(cur);
+    rows
+}
+
+/// `label` then `text` word-wrapped to `width` columns, continuation lines indented
+/// under the text (not at column 0). A word longer than a line is cut into pieces.
+pub fn hanging(
+    t: Theme,
+    label: &'static str,
+    text: &str,
+    width: usize,
+    style: ratatui::style::Style,
+) -> Vec<Line<'static>> {
+    let indent = label.chars().count();
+    let room = width.saturating_sub(indent).max(10);
+    let rows = if width == usize::MAX {
+        vec![safe(text).into_owned()]
     } else {
-        para
+        wrap_rows(&safe(text), room)
     };
-    frame.render_widget(para, area);
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let head = if i == 0 {
+                Span::styled(label, t.dim())
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            Line::from(vec![head, Span::styled(r, style)])
+        })
+        .collect()
 }
 
 /// Draws the stepping panel.
