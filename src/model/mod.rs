@@ -7,6 +7,7 @@ pub mod class;
 pub mod endpoint;
 pub mod escape;
 pub mod event;
+pub mod path;
 pub mod report;
 pub mod secret;
 pub mod transcript;
@@ -16,6 +17,7 @@ pub use class::{Class, Verdict};
 pub use endpoint::{Endpoint, EndpointId, Family, Mode, Phase, PhaseTiming, PortSpec, RunId};
 pub use escape::{escape_bytes, escape_str};
 pub use event::{NextStep, ProbeEvent};
+pub use path::{Hop, HopRef, Icmp, PathReport, PathVerdict, TcpReply};
 pub use report::{
     DnsCheck, DnsFinding, DnsReport, DnsStatus, EndpointReport, Finding, MxHost, RunReport,
     SCHEMA_VERSION,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Class, Endpoint, Mode, PhaseTiming, TlsInfo, TranscriptEntry, Verdict};
+use super::{Class, Endpoint, Mode, PathReport, PhaseTiming, TlsInfo, TranscriptEntry, Verdict};
 
 /// Version of the JSON document. Bump on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -254,6 +254,10 @@ pub struct EndpointJson {
     pub tls: Option<TlsInfo>,
     /// Transcript.
     pub transcript: Vec<TranscriptEntry>,
+    /// Where on the network path it stops (absent when not traced): see
+    /// [`PathReport`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathReport>,
 }
 
 impl RunReport {
@@ -275,6 +279,15 @@ impl RunReport {
             endpoints: reports.iter().map(EndpointJson::from).collect(),
             findings,
             dns: None,
+        }
+    }
+
+    /// Attaches the traced paths (by endpoint index) to the endpoints.
+    pub fn set_paths(&mut self, paths: &[(usize, PathReport)]) {
+        for (i, p) in paths {
+            if let Some(e) = self.endpoints.get_mut(*i) {
+                e.path = Some(p.clone());
+            }
         }
     }
 
@@ -327,6 +340,7 @@ impl From<&EndpointReport> for EndpointJson {
             auth_mechanisms: r.auth_mechanisms.clone(),
             tls: r.tls.clone(),
             transcript: r.transcript.clone(),
+            path: None,
         }
     }
 }
