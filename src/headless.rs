@@ -178,6 +178,7 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
         let _ = writeln!(s, "    evidence: {}", e.evidence);
         let _ = writeln!(s, "    advice:   {}", e.advice);
     }
+    s.push_str(&path_text(report));
     if let Some(e) = report
         .endpoints
         .iter()
@@ -210,6 +211,62 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
     }
     if let Some(dns) = &report.dns {
         s.push_str(&dns_text(dns, paint));
+    }
+    s
+}
+
+/// The path of every endpoint that did not simply reach its server: the verdict, then
+/// one row per hop (a run of silent TTLs on one row).
+fn path_text(report: &RunReport) -> String {
+    use crate::model::PathVerdict;
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for e in &report.endpoints {
+        let Some(p) = &e.path else { continue };
+        if p.verdict == PathVerdict::Reached {
+            continue;
+        }
+        let _ = writeln!(s, "\n  path {}: {}", e.label(), p.summary());
+        if let Some(c) = p.control_port {
+            let d = p.distance.map_or_else(|| "?".into(), |d| d.to_string());
+            let _ = writeln!(s, "    control port {c}: reached the server at hop {d}");
+        }
+        if let Some(n) = p.note.as_ref().filter(|_| p.verdict != PathVerdict::Unavailable) {
+            let _ = writeln!(s, "    note: {n}");
+        }
+        let mut i = 0;
+        while i < p.hops.len() {
+            let h = &p.hops[i];
+            if h.addr.is_none() {
+                let mut j = i;
+                while j + 1 < p.hops.len() && p.hops[j + 1].addr.is_none() {
+                    j += 1;
+                }
+                let ttl = if j > i {
+                    format!("{}-{}", h.ttl, p.hops[j].ttl)
+                } else {
+                    h.ttl.to_string()
+                };
+                let _ = writeln!(s, "    {ttl:>5}  *  (no answer)");
+                i = j + 1;
+                continue;
+            }
+            let what = match (h.icmp, h.tcp) {
+                (Some(icmp), _) => icmp.as_str(),
+                (None, Some(crate::model::TcpReply::SynAck)) => "connected",
+                (None, Some(crate::model::TcpReply::Rst)) => "reset",
+                (None, None) => "",
+            };
+            let rtt = h.rtt_ms.map_or_else(String::new, |r| format!("{r:.1} ms"));
+            let _ = writeln!(
+                s,
+                "    {:>5}  {:<39} {:>9}  {what}",
+                h.ttl,
+                h.addr.as_deref().unwrap_or("*"),
+                rtt
+            );
+            i += 1;
+        }
     }
     s
 }

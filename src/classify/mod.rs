@@ -583,6 +583,7 @@ fn is_relay_denial(r: &ReplyFacts<'_>, lower: &str) -> bool {
 
 mod matrix;
 pub use matrix::infer;
+pub mod path;
 
 #[cfg(test)]
 mod tests;

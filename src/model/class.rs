@@ -42,6 +42,7 @@ classes! {
     Timeout => "timeout", "TCP connect timed out (packets silently dropped)";
     Refused => "refused", "TCP connection refused";
     NetworkUnreachable => "network_unreachable", "No route to the network or host";
+    FirewallRejected => "firewall_rejected", "A router or firewall on the path rejected it (ICMP prohibited)";
     ConnectionReset => "connection_reset", "The connection was reset or closed early";
     BannerTimeout => "banner_timeout", "Connected, but no greeting arrived";
     ServiceUnavailable => "service_unavailable", "The server refused service (421/554)";

@@ -67,6 +67,7 @@ pub async fn run_with(
     let tls_settings = settings.tls.clone();
     let tls_load = tokio::task::spawn_blocking(move || TlsClient::new(&tls_settings));
     let mut reports = Vec::new();
+    let mut paths = Vec::new();
     // MX mode (--mx): endpoints come from the domain's MX records; see crate::diagnose.
     let (endpoints, early, mx_run) = if settings.mx {
         let (e, f, m) =
@@ -97,7 +98,38 @@ pub async fn run_with(
                 })
                 .await;
         }
-        reports = probe_all(&ctx, endpoints).await;
+        // The path check runs beside the probes (every endpoint is either open — the
+        // interception check — or failed — where is it blocked?), so its seconds overlap
+        // the connect timeouts.
+        let traced: Vec<Endpoint> = endpoints
+            .iter()
+            .filter(|e| path::traceable(&settings, e))
+            .cloned()
+            .collect();
+        let cfg = path::config(&settings);
+        let (r, p) = tokio::join!(
+            probe_all(&ctx, endpoints),
+            path::trace_endpoints(&traced, &cfg)
+        );
+        reports = r;
+        paths = p;
+        let changed = crate::classify::path::refine(&mut reports, &paths);
+        if let Some(tx) = &tx {
+            for (i, p) in &paths {
+                let verdict = changed
+                    .contains(i)
+                    .then(|| reports.get(*i).map(|r| r.verdict.clone()))
+                    .flatten();
+                let _ = tx
+                    .send(ProbeEvent::Path {
+                        run,
+                        endpoint: EndpointId(*i),
+                        path: Box::new(p.clone()),
+                        verdict,
+                    })
+                    .await;
+            }
+        }
     } else if let Some(e) = tls_err {
         let entry = TranscriptEntry::new(
             clock.ms(),
@@ -114,6 +146,7 @@ pub async fn run_with(
     } else {
         infer(&reports)
     };
+    crate::classify::path::locate(&mut findings, &reports, &paths);
     if let Some(f) = early {
         findings.insert(0, f);
     }
@@ -140,6 +173,7 @@ pub async fn run_with(
         findings,
     );
     report.dns = dns;
+    report.set_paths(&paths);
     report
 }
 

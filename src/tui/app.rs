@@ -490,6 +490,19 @@ impl App {
                 }
             }
             ProbeEvent::DnsReport { report, .. } => self.dns = Some(*report),
+            ProbeEvent::Path {
+                endpoint,
+                path,
+                verdict,
+                ..
+            } => {
+                if let Some(ep) = self.endpoint_mut(endpoint) {
+                    ep.path = Some(*path);
+                    if let (Some(v), Some(r)) = (verdict, ep.report.as_mut()) {
+                        r.verdict = v;
+                    }
+                }
+            }
             ProbeEvent::RunDone { findings, .. } => {
                 self.findings = findings;
                 self.running = false;

@@ -86,6 +86,12 @@ impl Machine {
                 let text = e.to_string();
                 self.note(Direction::Error, &format!("connect failed: {text}"))
                     .await;
+                if crate::classify::path::is_filter_reject(&e) {
+                    let local = e.raw_os_error() == Some(1);
+                    return Err(Box::new(crate::classify::path::filter_reject(
+                        &text, local, None,
+                    )));
+                }
                 Err(Box::new(classify(&Observation::ConnectFailed {
                     kind: e.kind(),
                     error: &text,

@@ -1,0 +1,291 @@
+//! Verdicts and findings that say *where* on the path: a router's ICMP reject is not a
+//! `refused`, a blocked port names the hop and who runs it (this network, the ISP /
+//! upstream, the server's side), and a port answered nearer than the server gets an
+//! `intercepted` finding with the differences that prove it.
+
+use std::io;
+use std::net::IpAddr;
+
+use crate::model::path::{Zone, zone_of};
+use crate::model::{
+    Class, EndpointReport, Finding, PathReport, PathVerdict, Verdict, escape_str,
+};
+
+/// Whether a failed `connect()` was a filter's reject rather than a refusal: Linux fails
+/// it with `EACCES` on an ICMPv6 administratively-prohibited (and on a local `prohibit`
+/// route), `EPERM` when this machine's own firewall drops it.
+pub fn is_filter_reject(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(1 | 13))
+}
+
+/// The verdict of a connect that a filter rejected; `by` names the hop when known.
+pub fn filter_reject(error: &str, local: bool, by: Option<&str>) -> Verdict {
+    let summary = if local {
+        "this machine's own firewall blocked the connection".to_string()
+    } else {
+        match by {
+            Some(b) => format!("rejected by {b} (ICMP administratively prohibited)"),
+            None => "a router or firewall rejected the connection (ICMP administratively \
+                     prohibited)"
+                .into(),
+        }
+    };
+    Verdict {
+        class: Class::FirewallRejected,
+        summary,
+        evidence: error.to_string(),
+        advice: if local {
+            "Check this machine's firewall (nft/iptables OUTPUT rules, a security agent)."
+        } else {
+            "A filter on the way actively rejects this port: it is not the server refusing. \
+             The path check (--trace) names the hop; ask whoever runs it, or use another port."
+        }
+        .into(),
+    }
+}
+
+fn at_words(p: &PathReport) -> String {
+    match &p.at {
+        Some(at) => match &at.addr {
+            Some(a) => format!("hop {} ({a})", at.hop),
+            None => format!("hop {}", at.hop),
+        },
+        None => "the first hop".into(),
+    }
+}
+
+fn zone(p: &PathReport) -> Zone {
+    let hop = p.at.as_ref().map_or(1, |a| a.hop);
+    let addr = p
+        .at
+        .as_ref()
+        .and_then(|a| a.addr.as_deref())
+        .and_then(|a| a.parse::<IpAddr>().ok());
+    zone_of(hop, addr, p.distance)
+}
+
+/// "dropped after hop 2 (100.64.7.2): this network's firewall" — where and whose.
+pub fn located(p: &PathReport) -> String {
+    let whose = match zone(p) {
+        Zone::Local => "this machine",
+        Zone::ThisNetwork => "this network (its gateway or firewall)",
+        Zone::Upstream => "beyond this network: the ISP / upstream",
+        Zone::ServerSide => "the server's side (its provider or firewall)",
+    };
+    match p.verdict {
+        PathVerdict::DroppedAfter if p.at.is_none() => {
+            "dropped before the first hop answered: this machine or this network".into()
+        }
+        PathVerdict::DroppedAfter => format!("dropped after {}: {whose}", at_words(p)),
+        PathVerdict::RejectedBy => format!("{}: {whose}", p.summary()),
+        _ => p.summary(),
+    }
+}
+
+/// Refines endpoint verdicts with their paths: a rejected connect that the trace saw
+/// come back as ICMP prohibited is `firewall_rejected` naming the hop; a timeout's
+/// evidence says where it was dropped. Returns the indexes of changed reports.
+pub fn refine(reports: &mut [EndpointReport], paths: &[(usize, PathReport)]) -> Vec<usize> {
+    let mut changed = Vec::new();
+    for (i, p) in paths {
+        let Some(r) = reports.get_mut(*i) else {
+            continue;
+        };
+        let class = r.verdict.class;
+        let prohibited = p.stop_icmp().is_some_and(crate::model::Icmp::is_prohibited);
+        if p.verdict == PathVerdict::RejectedBy
+            && prohibited
+            && matches!(
+                class,
+                Class::NetworkUnreachable | Class::Refused | Class::FirewallRejected
+            )
+        {
+            let by = at_words(p);
+            let mut v = filter_reject(&r.verdict.evidence, false, Some(&by));
+            v.summary = format!("{}: {}", v.summary, zone(p).words());
+            r.verdict = v;
+            changed.push(*i);
+        } else if matches!(class, Class::Timeout)
+            && matches!(p.verdict, PathVerdict::DroppedAfter | PathVerdict::RejectedBy)
+        {
+            r.verdict.evidence = format!("{}; path: {}", r.verdict.evidence, located(p));
+            changed.push(*i);
+        }
+    }
+    changed
+}
+
+/// Located findings: `port25_blocked` (and `ipv*_broken`) say where; other blocked
+/// ports get `blocked_on_path`; interception gets `intercepted` with its evidence.
+pub fn locate(findings: &mut Vec<Finding>, reports: &[EndpointReport], paths: &[(usize, PathReport)]) {
+    let path_of = |i: usize| paths.iter().find(|(j, _)| *j == i).map(|(_, p)| p);
+    let blocked = |p: &PathReport| {
+        matches!(p.verdict, PathVerdict::DroppedAfter | PathVerdict::RejectedBy)
+    };
+    // Port 25: the first blocked port-25 path says where.
+    let p25 = reports
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.endpoint.port == 25)
+        .find_map(|(i, _)| path_of(i).filter(|p| blocked(p)));
+    if let (Some(p), Some(f)) = (p25, findings.iter_mut().find(|f| f.code == "port25_blocked")) {
+        let zone = zone(p);
+        f.summary = match zone {
+            Zone::ThisNetwork | Zone::Local => format!(
+                "outbound port 25 is blocked by this site's firewall: {}",
+                located(p)
+            ),
+            Zone::Upstream => format!(
+                "outbound port 25 is blocked beyond this network (the ISP blocks it): {}",
+                located(p)
+            ),
+            Zone::ServerSide => format!(
+                "port 25 is blocked at the server's side, not on this network: {}",
+                located(p)
+            ),
+        };
+        f.evidence = format!("{}; path: {}", f.evidence, hops_line(p));
+    }
+    for (i, r) in reports.iter().enumerate() {
+        let Some(p) = path_of(i) else { continue };
+        let label = r.endpoint.label();
+        if blocked(p) && r.endpoint.port != 25 && p.distance.is_some() && !r.verdict.class.is_ok() {
+            findings.push(Finding {
+                code: "blocked_on_path".into(),
+                summary: format!("{label} is {}", located(p)),
+                evidence: format!(
+                    "port {} of the same address reached the server at hop {}; path: {}",
+                    p.control_port.map_or_else(|| "?".into(), |c| c.to_string()),
+                    p.distance.unwrap_or(0),
+                    hops_line(p)
+                ),
+                advice: match zone(p) {
+                    Zone::Local | Zone::ThisNetwork => {
+                        "The block is on this network: ask its administrator to open the \
+                         port, or use a port that works."
+                    }
+                    Zone::Upstream => {
+                        "The block is beyond this network (ISP / upstream): use a port that \
+                         works, or ask the provider."
+                    }
+                    Zone::ServerSide => {
+                        "The block is next to the server: its operator filters this port; \
+                         use the port it does serve."
+                    }
+                }
+                .into(),
+            });
+        }
+        if p.verdict == PathVerdict::InterceptedAt {
+            findings.push(intercepted(r, p, reports, paths));
+        }
+    }
+}
+
+fn intercepted(
+    r: &EndpointReport,
+    p: &PathReport,
+    reports: &[EndpointReport],
+    paths: &[(usize, PathReport)],
+) -> Finding {
+    let control = reports.iter().enumerate().find(|(i, c)| {
+        c.endpoint.address == r.endpoint.address
+            && Some(c.endpoint.port) == p.control_port
+            && paths
+                .iter()
+                .any(|(j, cp)| j == i && cp.verdict == PathVerdict::Reached)
+    });
+    let mut diffs = Vec::new();
+    if let Some((_, c)) = control {
+        diffs = differences(r, c);
+    }
+    let at = at_words(p);
+    let d = p.distance.unwrap_or(0);
+    let mut evidence = format!(
+        "port {} connects at {at}; the control port {} of {} reaches the server at hop {d}",
+        r.endpoint.port,
+        p.control_port.map_or_else(|| "?".into(), |c| c.to_string()),
+        r.endpoint.address,
+    );
+    if diffs.is_empty() {
+        evidence.push_str("; banner, EHLO and certificate look the same (a transparent relay)");
+    } else {
+        evidence.push_str("; ");
+        evidence.push_str(&diffs.join("; "));
+    }
+    Finding {
+        code: "intercepted".into(),
+        summary: format!(
+            "{} is answered by a box at {at} ({}), not by the server {d} hops away",
+            r.endpoint.label(),
+            zone(p).words()
+        ),
+        evidence,
+        advice: "An antivirus, firewall or ISP proxy answers in the server's place: what you \
+                 see on this port (banner, certificate, AUTH) is the proxy's. Turn off its SMTP \
+                 scanning, or use the port that reaches the server."
+            .into(),
+    }
+}
+
+/// What differs between an intercepted port and its control port, escaped.
+pub fn differences(r: &EndpointReport, c: &EndpointReport) -> Vec<String> {
+    let mut out = Vec::new();
+    let first = |s: &Option<String>| s.as_deref().and_then(|b| b.lines().next()).map(str::to_string);
+    let (b, cb) = (first(&r.banner), first(&c.banner));
+    if b != cb {
+        out.push(format!(
+            "banner `{}` vs `{}` on the control port",
+            escape_str(b.as_deref().unwrap_or("(none)")),
+            escape_str(cb.as_deref().unwrap_or("(none)"))
+        ));
+    }
+    let (e, ce) = (r.ehlo.first(), c.ehlo.first());
+    if e != ce {
+        out.push(format!(
+            "EHLO `{}` vs `{}`",
+            escape_str(e.map_or("(none)", String::as_str)),
+            escape_str(ce.map_or("(none)", String::as_str))
+        ));
+    }
+    let leaf = |r: &EndpointReport| r.tls.as_ref().and_then(|t| t.chain.first()).cloned();
+    match (leaf(r), leaf(c)) {
+        (Some(a), Some(b)) if a.sha256 != b.sha256 => out.push(format!(
+            "certificate `{}` issued by `{}` (SHA-256 {}) vs `{}` issued by `{}` on the control port",
+            escape_str(&a.subject),
+            escape_str(&a.issuer),
+            short(&a.sha256),
+            escape_str(&b.subject),
+            escape_str(&b.issuer),
+        )),
+        (Some(a), None) => out.push(format!(
+            "certificate `{}` issued by `{}` (the control port used no TLS)",
+            escape_str(&a.subject),
+            escape_str(&a.issuer)
+        )),
+        _ => {}
+    }
+    out
+}
+
+fn short(fp: &str) -> String {
+    fp.chars().take(23).collect()
+}
+
+/// The hops of a path on one line: `1 10.7.1.1 0.2 ms · 2 100.64.7.2 0.3 ms · 3 *`.
+pub fn hops_line(p: &PathReport) -> String {
+    p.hops
+        .iter()
+        .map(|h| {
+            let addr = h.addr.as_deref().unwrap_or("*");
+            let rtt = h.rtt_ms.map(|r| format!(" {r:.1} ms")).unwrap_or_default();
+            let what = match (h.icmp, h.tcp) {
+                (Some(crate::model::Icmp::TimeExceeded), _) | (None, None) => String::new(),
+                (Some(i), _) => format!(" {i}"),
+                (None, Some(t)) => format!(" {}", if t == crate::model::TcpReply::Rst { "rst" } else { "syn_ack" }),
+            };
+            format!("{} {addr}{rtt}{what}", h.ttl)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
