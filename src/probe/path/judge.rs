@@ -101,12 +101,22 @@ pub fn judge(traces: &[(usize, Trace)]) -> Vec<(usize, PathReport)> {
         .iter()
         .map(|(id, t)| {
             let ctl = control.get(&t.peer.ip()).map(|(d, i)| (*d, &traces[*i].1));
-            (*id, judge_one(t, ctl))
+            // Every port of the same address saw the same routers: one lost
+            // time-exceeded on this trace is filled in from the others.
+            let mut same: Vec<&Trace> = vec![t];
+            same.extend(ctl.map(|(_, c)| c));
+            same.extend(
+                traces
+                    .iter()
+                    .map(|(_, o)| o)
+                    .filter(|o| o.peer.ip() == t.peer.ip()),
+            );
+            (*id, judge_one(t, ctl, &same))
         })
         .collect()
 }
 
-fn judge_one(t: &Trace, control: Option<(u8, &Trace)>) -> PathReport {
+fn judge_one(t: &Trace, control: Option<(u8, &Trace)>, same: &[&Trace]) -> PathReport {
     let mut report = PathReport {
         verdict: PathVerdict::DroppedAfter,
         at: None,
@@ -119,10 +129,9 @@ fn judge_one(t: &Trace, control: Option<(u8, &Trace)>) -> PathReport {
             .budget_hit
             .then(|| "the trace budget ran out before every TTL was answered".into()),
     };
-    let ctl_trace = control.map(|(_, c)| c);
     let addr_of = |ttl: u8| {
-        router_at(t, ttl)
-            .or_else(|| ctl_trace.and_then(|c| router_at(c, ttl)))
+        same.iter()
+            .find_map(|o| router_at(o, ttl))
             .map(|a| a.to_string())
     };
     match &t.stop {
@@ -142,11 +151,9 @@ fn judge_one(t: &Trace, control: Option<(u8, &Trace)>) -> PathReport {
             let hop = if *local {
                 0
             } else {
-                let mut seen = vec![t];
-                seen.extend(ctl_trace);
                 icmp.offender
                     .filter(|o| *o != t.peer.ip())
-                    .and_then(|o| hop_of(o, &seen))
+                    .and_then(|o| hop_of(o, same))
                     .unwrap_or(*ttl)
             };
             report.at = Some(HopRef {
