@@ -231,7 +231,11 @@ fn path_text(report: &RunReport) -> String {
             let d = p.distance.map_or_else(|| "?".into(), |d| d.to_string());
             let _ = writeln!(s, "    control port {c}: reached the server at hop {d}");
         }
-        if let Some(n) = p.note.as_ref().filter(|_| p.verdict != PathVerdict::Unavailable) {
+        if let Some(n) = p
+            .note
+            .as_ref()
+            .filter(|_| p.verdict != PathVerdict::Unavailable)
+        {
             let _ = writeln!(s, "    note: {n}");
         }
         let mut i = 0;

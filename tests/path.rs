@@ -48,7 +48,8 @@ fn available() -> Result<(), String> {
         return Err("needs root (ip netns, nft)".into());
     }
     run(&["ip", "-V"]).map_err(|e| format!("iproute2 missing: {e}"))?;
-    run(&["nft", "--version"]).map_err(|e| format!("nft missing (apt-get install nftables): {e}"))?;
+    run(&["nft", "--version"])
+        .map_err(|e| format!("nft missing (apt-get install nftables): {e}"))?;
     Ok(())
 }
 
@@ -122,13 +123,16 @@ impl Net {
             format!("198.18.{x}.0/24"),
         ] {
             if run(&["ip", "route", "add", "unreachable", &prefix]).is_ok() {
-                net.guards.push(vec!["ip".into(), "route".into(), "del".into(), "unreachable".into(), prefix]);
+                net.guards.push(vec![
+                    "ip".into(),
+                    "route".into(),
+                    "del".into(),
+                    "unreachable".into(),
+                    prefix,
+                ]);
             }
         }
-        for prefix in [
-            format!("fd00:{x:x}:1::/64"),
-            format!("2001:db8:{x:x}::/48"),
-        ] {
+        for prefix in [format!("fd00:{x:x}:1::/64"), format!("2001:db8:{x:x}::/48")] {
             if run(&["ip", "-6", "route", "add", "unreachable", &prefix]).is_ok() {
                 net.guards.push(vec![
                     "ip".into(),
@@ -158,7 +162,10 @@ impl Net {
         let addr = |ns: &str, dev: &str, a: String, len: &str, v6: bool| -> Result<(), String> {
             let cidr = format!("{a}/{len}");
             if v6 {
-                run(&["ip", "-n", ns, "-6", "addr", "add", &cidr, "dev", dev, "nodad"]).map(|_| ())
+                run(&[
+                    "ip", "-n", ns, "-6", "addr", "add", &cidr, "dev", dev, "nodad",
+                ])
+                .map(|_| ())
             } else {
                 run(&["ip", "-n", ns, "addr", "add", &cidr, "dev", dev]).map(|_| ())
             }
@@ -321,8 +328,21 @@ fn check(w: &World, format: &str, extra: &[&str]) -> (String, Duration) {
     let ca = w.pki.ca_file.to_string_lossy().into_owned();
     let timeout = CONNECT_TIMEOUT_S.to_string();
     let mut args: Vec<&str> = vec![
-        "netns", "exec", &w.net.client, bin, "check", HOST, "--resolve", &v4, "--resolve", &v6,
-        "--ca-file", &ca, "--no-system-roots", "--connect-timeout", &timeout,
+        "netns",
+        "exec",
+        &w.net.client,
+        bin,
+        "check",
+        HOST,
+        "--resolve",
+        &v4,
+        "--resolve",
+        &v6,
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--connect-timeout",
+        &timeout,
     ];
     for p in &ports {
         args.push("-p");
@@ -331,8 +351,14 @@ fn check(w: &World, format: &str, extra: &[&str]) -> (String, Duration) {
     args.extend_from_slice(extra);
     args.extend_from_slice(&["--format", format]);
     let start = Instant::now();
-    let out = Command::new("ip").args(&args).output().expect("ip netns exec");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), start.elapsed())
+    let out = Command::new("ip")
+        .args(&args)
+        .output()
+        .expect("ip netns exec");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        start.elapsed(),
+    )
 }
 
 fn check_json(w: &World, extra: &[&str]) -> (Value, Duration) {
@@ -359,21 +385,34 @@ fn assert_world(w: &World, v: &Value, took: Duration) {
             (w.net.v6(1, 1), w.net.v6(2, 2))
         };
         let healthy = &endpoint(v, w.healthy, family)["path"];
-        assert_eq!(healthy["verdict"], "reached", "{family} healthy: {healthy:#}");
+        assert_eq!(
+            healthy["verdict"], "reached",
+            "{family} healthy: {healthy:#}"
+        );
         assert_eq!(healthy["distance"], 3, "{family} healthy: {healthy:#}");
         assert_eq!(healthy["hops"][0]["addr"], r1.as_str(), "{healthy:#}");
         assert_eq!(healthy["hops"][0]["icmp"], "time_exceeded", "{healthy:#}");
 
         let dropped = &endpoint(v, w.dropped, family)["path"];
-        assert_eq!(dropped["verdict"], "dropped_after", "{family} dropped: {dropped:#}");
+        assert_eq!(
+            dropped["verdict"], "dropped_after",
+            "{family} dropped: {dropped:#}"
+        );
         let hop = dropped["at"]["hop"].as_u64().unwrap();
         assert!(hop == 1 || hop == 2, "{dropped:#}");
         let want = if hop == 1 { &r1 } else { &r2 };
-        assert_eq!(dropped["at"]["addr"], want.as_str(), "{family} dropped: {dropped:#}");
+        assert_eq!(
+            dropped["at"]["addr"],
+            want.as_str(),
+            "{family} dropped: {dropped:#}"
+        );
 
         let rejected_ep = endpoint(v, w.rejected, family);
         let rejected = &rejected_ep["path"];
-        assert_eq!(rejected["verdict"], "rejected_by", "{family} rejected: {rejected:#}");
+        assert_eq!(
+            rejected["verdict"], "rejected_by",
+            "{family} rejected: {rejected:#}"
+        );
         assert_eq!(rejected["at"]["hop"], 2, "{rejected:#}");
         assert_eq!(rejected["at"]["addr"], r2.as_str(), "{rejected:#}");
         let last = rejected["hops"].as_array().unwrap().last().unwrap();
@@ -384,7 +423,10 @@ fn assert_world(w: &World, v: &Value, took: Duration) {
         );
 
         let icp = &endpoint(v, w.intercepted, family)["path"];
-        assert_eq!(icp["verdict"], "intercepted_at", "{family} intercepted: {icp:#}");
+        assert_eq!(
+            icp["verdict"], "intercepted_at",
+            "{family} intercepted: {icp:#}"
+        );
         assert_eq!(icp["at"]["hop"], 1, "{icp:#}");
         assert_eq!(icp["at"]["addr"], r1.as_str(), "{icp:#}");
         assert_eq!(icp["distance"], 3, "{icp:#}");
@@ -397,12 +439,18 @@ fn assert_world(w: &World, v: &Value, took: Duration) {
     assert_eq!(intercepted.len(), 2, "one per family: {all}");
     for f in &intercepted {
         let ev = f["evidence"].as_str().unwrap();
-        assert!(ev.contains(&w.proxy_ca), "the proxy's certificate as evidence: {ev}");
+        assert!(
+            ev.contains(&w.proxy_ca),
+            "the proxy's certificate as evidence: {ev}"
+        );
         assert!(ev.contains("av-proxy.lab.test"), "its banner/EHLO: {ev}");
     }
     assert!(
         findings.iter().any(|f| f["code"] == "blocked_on_path"
-            && f["summary"].as_str().unwrap().contains(&w.dropped.to_string())),
+            && f["summary"]
+                .as_str()
+                .unwrap()
+                .contains(&w.dropped.to_string())),
         "{all}"
     );
     println!(
@@ -419,9 +467,21 @@ fn assert_world(w: &World, v: &Value, took: Duration) {
 /// Headless text lists the hops of the blocked and intercepted endpoints.
 fn assert_text(w: &World, text: &str) {
     for needle in [
-        format!("path {}:{}/starttls: dropped after", w.net.v4(3, 2), w.dropped),
-        format!("path {}:{}/starttls: rejected by hop 2", w.net.v4(3, 2), w.rejected),
-        format!("path {}:{}/starttls: answered at hop 1", w.net.v4(3, 2), w.intercepted),
+        format!(
+            "path {}:{}/starttls: dropped after",
+            w.net.v4(3, 2),
+            w.dropped
+        ),
+        format!(
+            "path {}:{}/starttls: rejected by hop 2",
+            w.net.v4(3, 2),
+            w.rejected
+        ),
+        format!(
+            "path {}:{}/starttls: answered at hop 1",
+            w.net.v4(3, 2),
+            w.intercepted
+        ),
         format!("[{}]:{}/starttls: dropped after", w.net.v6(3, 2), w.dropped),
         w.net.v4(2, 2),
         w.net.v6(2, 2),
@@ -440,6 +500,9 @@ async fn path_located_without_icmp_rate_limit() {
     let (v, took) = check_json(&w, &[]);
     assert_world(&w, &v, took);
     let (text, _) = check(&w, "text", &[]);
+    if std::env::var_os("SMTPTUI_SHOW").is_some() {
+        println!("{text}");
+    }
     assert_text(&w, &text);
 }
 

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use crate::model::path::{Zone, zone_of};
 use crate::model::{
-    Class, EndpointReport, Finding, PathReport, PathVerdict, Verdict, escape_str,
+    Class, EndpointReport, Finding, Icmp, PathReport, PathVerdict, TcpReply, Verdict, escape_str,
 };
 
 /// Whether a failed `connect()` was a filter's reject rather than a refusal: Linux fails
@@ -56,11 +56,10 @@ fn at_words(p: &PathReport) -> String {
 
 fn zone(p: &PathReport) -> Zone {
     let hop = p.at.as_ref().map_or(1, |a| a.hop);
-    let addr = p
-        .at
-        .as_ref()
-        .and_then(|a| a.addr.as_deref())
-        .and_then(|a| a.parse::<IpAddr>().ok());
+    let addr =
+        p.at.as_ref()
+            .and_then(|a| a.addr.as_deref())
+            .and_then(|a| a.parse::<IpAddr>().ok());
     zone_of(hop, addr, p.distance)
 }
 
@@ -92,7 +91,7 @@ pub fn refine(reports: &mut [EndpointReport], paths: &[(usize, PathReport)]) -> 
             continue;
         };
         let class = r.verdict.class;
-        let prohibited = p.stop_icmp().is_some_and(crate::model::Icmp::is_prohibited);
+        let prohibited = p.stop_icmp().is_some_and(Icmp::is_prohibited);
         if p.verdict == PathVerdict::RejectedBy
             && prohibited
             && matches!(
@@ -101,14 +100,25 @@ pub fn refine(reports: &mut [EndpointReport], paths: &[(usize, PathReport)]) -> 
             )
         {
             let by = at_words(p);
-            let mut v = filter_reject(&r.verdict.evidence, false, Some(&by));
+            let evidence = format!("connect: {}; path: {}", r.verdict.evidence, hops_line(p));
+            let mut v = filter_reject(&evidence, false, Some(&by));
             v.summary = format!("{}: {}", v.summary, zone(p).words());
             r.verdict = v;
             changed.push(*i);
         } else if matches!(class, Class::Timeout)
-            && matches!(p.verdict, PathVerdict::DroppedAfter | PathVerdict::RejectedBy)
+            && matches!(
+                p.verdict,
+                PathVerdict::DroppedAfter | PathVerdict::RejectedBy
+            )
         {
             r.verdict.evidence = format!("{}; path: {}", r.verdict.evidence, located(p));
+            changed.push(*i);
+        } else if p.verdict == PathVerdict::InterceptedAt {
+            r.verdict.evidence = format!(
+                "{}; path: {} (finding `intercepted`)",
+                r.verdict.evidence,
+                p.summary()
+            );
             changed.push(*i);
         }
     }
@@ -117,10 +127,17 @@ pub fn refine(reports: &mut [EndpointReport], paths: &[(usize, PathReport)]) -> 
 
 /// Located findings: `port25_blocked` (and `ipv*_broken`) say where; other blocked
 /// ports get `blocked_on_path`; interception gets `intercepted` with its evidence.
-pub fn locate(findings: &mut Vec<Finding>, reports: &[EndpointReport], paths: &[(usize, PathReport)]) {
+pub fn locate(
+    findings: &mut Vec<Finding>,
+    reports: &[EndpointReport],
+    paths: &[(usize, PathReport)],
+) {
     let path_of = |i: usize| paths.iter().find(|(j, _)| *j == i).map(|(_, p)| p);
     let blocked = |p: &PathReport| {
-        matches!(p.verdict, PathVerdict::DroppedAfter | PathVerdict::RejectedBy)
+        matches!(
+            p.verdict,
+            PathVerdict::DroppedAfter | PathVerdict::RejectedBy
+        )
     };
     // Port 25: the first blocked port-25 path says where.
     let p25 = reports
@@ -128,7 +145,10 @@ pub fn locate(findings: &mut Vec<Finding>, reports: &[EndpointReport], paths: &[
         .enumerate()
         .filter(|(_, r)| r.endpoint.port == 25)
         .find_map(|(i, _)| path_of(i).filter(|p| blocked(p)));
-    if let (Some(p), Some(f)) = (p25, findings.iter_mut().find(|f| f.code == "port25_blocked")) {
+    if let (Some(p), Some(f)) = (
+        p25,
+        findings.iter_mut().find(|f| f.code == "port25_blocked"),
+    ) {
         let zone = zone(p);
         f.summary = match zone {
             Zone::ThisNetwork | Zone::Local => format!(
@@ -231,7 +251,11 @@ fn intercepted(
 /// What differs between an intercepted port and its control port, escaped.
 pub fn differences(r: &EndpointReport, c: &EndpointReport) -> Vec<String> {
     let mut out = Vec::new();
-    let first = |s: &Option<String>| s.as_deref().and_then(|b| b.lines().next()).map(str::to_string);
+    let first = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|b| b.lines().next())
+            .map(str::to_string)
+    };
     let (b, cb) = (first(&r.banner), first(&c.banner));
     if b != cb {
         out.push(format!(
@@ -272,20 +296,125 @@ fn short(fp: &str) -> String {
     fp.chars().take(23).collect()
 }
 
-/// The hops of a path on one line: `1 10.7.1.1 0.2 ms · 2 100.64.7.2 0.3 ms · 3 *`.
+/// The hops of a path on one line: `1 10.7.1.1 0.2 ms · 2 100.64.7.2 0.3 ms · 3-20 *`.
 pub fn hops_line(p: &PathReport) -> String {
-    p.hops
-        .iter()
-        .map(|h| {
-            let addr = h.addr.as_deref().unwrap_or("*");
-            let rtt = h.rtt_ms.map(|r| format!(" {r:.1} ms")).unwrap_or_default();
-            let what = match (h.icmp, h.tcp) {
-                (Some(crate::model::Icmp::TimeExceeded), _) | (None, None) => String::new(),
-                (Some(i), _) => format!(" {i}"),
-                (None, Some(t)) => format!(" {}", if t == crate::model::TcpReply::Rst { "rst" } else { "syn_ack" }),
-            };
-            format!("{} {addr}{rtt}{what}", h.ttl)
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < p.hops.len() {
+        let h = &p.hops[i];
+        let Some(addr) = h.addr.as_deref() else {
+            let mut j = i;
+            while j + 1 < p.hops.len() && p.hops[j + 1].addr.is_none() {
+                j += 1;
+            }
+            parts.push(if j > i {
+                format!("{}-{} *", h.ttl, p.hops[j].ttl)
+            } else {
+                format!("{} *", h.ttl)
+            });
+            i = j + 1;
+            continue;
+        };
+        let rtt = h.rtt_ms.map(|r| format!(" {r:.1} ms")).unwrap_or_default();
+        let what = match (h.icmp, h.tcp) {
+            (Some(Icmp::TimeExceeded), _) | (None, None) => String::new(),
+            (Some(i), _) => format!(" {i}"),
+            (None, Some(TcpReply::Rst)) => " rst".into(),
+            (None, Some(TcpReply::SynAck)) => " connected".into(),
+        };
+        parts.push(format!("{} {addr}{rtt}{what}", h.ttl));
+        i += 1;
+    }
+    parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Hop, HopRef};
+
+    fn hop(ttl: u8, addr: Option<&str>, icmp: Option<Icmp>) -> Hop {
+        Hop {
+            ttl,
+            addr: addr.map(str::to_string),
+            rtt_ms: addr.map(|_| 0.5),
+            icmp,
+            tcp: None,
+            probes: 1,
+        }
+    }
+
+    #[test]
+    fn located_words_and_hops() {
+        let p = PathReport {
+            verdict: PathVerdict::DroppedAfter,
+            at: Some(HopRef {
+                hop: 1,
+                addr: Some("192.168.1.1".into()),
+            }),
+            distance: Some(12),
+            hops: vec![
+                hop(1, Some("192.168.1.1"), Some(Icmp::TimeExceeded)),
+                hop(2, None, None),
+                hop(3, None, None),
+            ],
+            control_port: Some(587),
+            note: None,
+        };
+        assert_eq!(
+            located(&p),
+            "dropped after hop 1 (192.168.1.1): this network (its gateway or firewall)"
+        );
+        assert_eq!(hops_line(&p), "1 192.168.1.1 0.5 ms · 2-3 *");
+        let isp = PathReport {
+            at: Some(HopRef {
+                hop: 3,
+                addr: Some("203.0.113.1".into()),
+            }),
+            ..p.clone()
+        };
+        assert!(
+            located(&isp).contains("the ISP / upstream"),
+            "{}",
+            located(&isp)
+        );
+        let mut f = vec![Finding {
+            code: "port25_blocked".into(),
+            summary: String::new(),
+            evidence: String::new(),
+            advice: String::new(),
+        }];
+        let ep = crate::model::Endpoint {
+            id: crate::model::EndpointId(0),
+            host: "h".into(),
+            address: "192.0.2.1".parse().unwrap(),
+            port: 25,
+            mode: crate::model::Mode::Starttls,
+        };
+        let r = EndpointReport::bare(
+            ep,
+            Verdict {
+                class: Class::Timeout,
+                summary: String::new(),
+                evidence: String::new(),
+                advice: String::new(),
+            },
+        );
+        locate(&mut f, &[r], &[(0, isp)]);
+        assert!(
+            f[0].summary
+                .starts_with("outbound port 25 is blocked beyond this network"),
+            "{}",
+            f[0].summary
+        );
+    }
+
+    #[test]
+    fn filter_rejects_by_errno() {
+        assert!(is_filter_reject(&io::Error::from_raw_os_error(13)));
+        assert!(is_filter_reject(&io::Error::from_raw_os_error(1)));
+        assert!(!is_filter_reject(&io::Error::from_raw_os_error(111)));
+        let v = filter_reject("Permission denied (os error 13)", false, None);
+        assert_eq!(v.class, Class::FirewallRejected);
+    }
 }

@@ -162,7 +162,10 @@ pub struct PathReport {
 impl PathReport {
     /// The ICMP message of the hop named by `at`, or of the last hop that had one.
     pub fn stop_icmp(&self) -> Option<Icmp> {
-        self.hops.iter().rev().find_map(|h| h.icmp.filter(|i| *i != Icmp::TimeExceeded))
+        self.hops
+            .iter()
+            .rev()
+            .find_map(|h| h.icmp.filter(|i| *i != Icmp::TimeExceeded))
     }
 
     /// The address of the hop at TTL `ttl`, if it answered.

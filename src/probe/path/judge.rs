@@ -71,7 +71,12 @@ fn reach(t: &Trace) -> Option<u8> {
 }
 
 fn router_at(t: &Trace, ttl: u8) -> Option<IpAddr> {
-    match t.ttls.get(usize::from(ttl).checked_sub(1)?)?.answer.as_ref()? {
+    match t
+        .ttls
+        .get(usize::from(ttl).checked_sub(1)?)?
+        .answer
+        .as_ref()?
+    {
         Outcome::Icmp { report, .. } if report.icmp == Icmp::TimeExceeded => report.offender,
         _ => None,
     }
@@ -146,7 +151,14 @@ fn judge_one(t: &Trace, control: Option<(u8, &Trace)>, same: &[&Trace]) -> PathR
             report.at = Some(HopRef { hop: 0, addr: None });
             report.note = Some(format!("this machine refused to send the probe: {why}"));
         }
-        Some((ttl, Outcome::Icmp { report: icmp, local, .. })) => {
+        Some((
+            ttl,
+            Outcome::Icmp {
+                report: icmp,
+                local,
+                ..
+            },
+        )) => {
             report.verdict = PathVerdict::RejectedBy;
             let hop = if *local {
                 0
@@ -298,10 +310,7 @@ mod tests {
 
     #[test]
     fn no_detail_is_unavailable_never_a_guess() {
-        let t = trace(
-            25,
-            vec![Some(Outcome::NoDetail("No route to host".into()))],
-        );
+        let t = trace(25, vec![Some(Outcome::NoDetail("No route to host".into()))]);
         let out = judge(&[(0, t)]);
         assert_eq!(out[0].1.verdict, PathVerdict::Unavailable);
         assert!(out[0].1.summary().starts_with("path: not available here"));
@@ -328,6 +337,10 @@ mod tests {
         ]);
         assert_eq!(out[1].1.verdict, PathVerdict::RejectedBy);
         assert_eq!(out[1].1.at.as_ref().unwrap().hop, 2);
-        assert_eq!(out[2].1.verdict, PathVerdict::Reached, "the server's own reset");
+        assert_eq!(
+            out[2].1.verdict,
+            PathVerdict::Reached,
+            "the server's own reset"
+        );
     }
 }

@@ -94,7 +94,10 @@ pub async fn once(peer: SocketAddr, ttl: u8, timeout: Duration, src: &Source) ->
         Ok(s) => s,
         Err(e) => return Outcome::Local(e.to_string()),
     };
-    if tokio::time::timeout(timeout, stream.writable()).await.is_err() {
+    if tokio::time::timeout(timeout, stream.writable())
+        .await
+        .is_err()
+    {
         return Outcome::Silent;
     }
     let rtt = start.elapsed();
@@ -127,10 +130,9 @@ fn classify_error(
         };
     }
     if e.kind() == std::io::ErrorKind::ConnectionRefused {
-        let from = stream.peer_addr().map_or_else(
-            |_| IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-            |p| p.ip(),
-        );
+        let from = stream
+            .peer_addr()
+            .map_or_else(|_| IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |p| p.ip());
         return Outcome::Reset { rtt, from };
     }
     Outcome::NoDetail(e.to_string())

@@ -90,8 +90,9 @@ impl Trace {
 fn presume_after(max_rtt: Option<Duration>, cfg: &TraceConfig) -> Duration {
     match max_rtt {
         None => Duration::from_millis(250).min(cfg.probe_timeout),
-        Some(r) => (r * 3 + Duration::from_millis(30))
-            .clamp(Duration::from_millis(60), cfg.probe_timeout),
+        Some(r) => {
+            (r * 3 + Duration::from_millis(30)).clamp(Duration::from_millis(60), cfg.probe_timeout)
+        }
     }
 }
 
@@ -140,7 +141,10 @@ pub async fn run(
                 break;
             }
             let presume = presume_after(max_rtt, cfg);
-            let live = flying.values().filter(|(_, at, _)| now < *at + presume).count();
+            let live = flying
+                .values()
+                .filter(|(_, at, _)| now < *at + presume)
+                .count();
             let more = next < todo.len() && todo[next] <= stop_ttl;
             let gap_ok = last_launch.is_none_or(|l| now >= l + cfg.gap);
             if more && live < cfg.window && gap_ok {
