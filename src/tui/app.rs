@@ -38,6 +38,8 @@ pub enum Pane {
     Timeline,
     /// The DNS mail-security report (MX mode).
     Dns,
+    /// The network path of the selected endpoint (the path check).
+    Path,
 }
 
 /// What the side pane shows when there is room for only one of them.
@@ -50,6 +52,9 @@ pub enum SideView {
     /// The DNS mail-security report (MX mode); in the wide layout it takes the whole
     /// side column.
     Dns,
+    /// The selected endpoint's network path beside its control port's; it takes the
+    /// whole side column.
+    Path,
 }
 
 /// State of the DNS pane.
@@ -556,12 +561,19 @@ impl App {
                 r
             })
             .collect();
+        let paths: Vec<(usize, crate::model::PathReport)> = self
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ep)| ep.path.clone().map(|p| (i, p)))
+            .collect();
         if let Some(done) = &self.report {
             let mut out = done.clone();
             out.endpoints = reports
                 .iter()
                 .map(crate::model::report::EndpointJson::from)
                 .collect();
+            out.set_paths(&paths);
             return out;
         }
         let mut out = RunReport::new(
@@ -573,6 +585,7 @@ impl App {
             self.findings.clone(),
         );
         out.dns.clone_from(&self.dns);
+        out.set_paths(&paths);
         out
     }
 }

@@ -295,6 +295,7 @@ fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
                 .saturating_add_signed(delta)
                 .min(n.saturating_sub(1));
         }
+        Pane::Path => {}
     }
 }
 
@@ -302,6 +303,27 @@ fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
 /// certificate. The wide layout shows certificate and timeline together, so there `t`
 /// only switches between them and the DNS report.
 pub fn next_side(side: SideView, has_dns: bool, wide: bool) -> SideView {
+    next_side_with(side, false, has_dns, wide)
+}
+
+/// [`next_side`] with the path view (when the run traced any path): it comes after the
+/// certificate / timeline and before the DNS report.
+pub fn next_side_with(side: SideView, has_path: bool, has_dns: bool, wide: bool) -> SideView {
+    let to_path = match side {
+        SideView::Timeline => true,
+        SideView::Cert => wide,
+        SideView::Path | SideView::Dns => false,
+    };
+    if has_path && to_path {
+        return SideView::Path;
+    }
+    if side == SideView::Path {
+        return if has_dns {
+            SideView::Dns
+        } else {
+            SideView::Cert
+        };
+    }
     match (side, has_dns, wide) {
         (SideView::Cert | SideView::Timeline, true, true) | (SideView::Timeline, true, false) => {
             SideView::Dns
@@ -318,6 +340,7 @@ fn set_side(app: &mut App, side: SideView) {
             SideView::Cert => Pane::Cert,
             SideView::Timeline => Pane::Timeline,
             SideView::Dns => Pane::Dns,
+            SideView::Path => Pane::Path,
         };
     }
 }
@@ -374,6 +397,7 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
             }
             Pane::Timeline => app.timeline_scroll = 0,
             Pane::Dns => app.dns_pane.selected = 0,
+            Pane::Path => {}
         },
         Action::End => match app.focus {
             Pane::Matrix => select_row(app, app.endpoints.len().saturating_sub(1)),
@@ -384,12 +408,21 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
             _ => app.transcript.scroll = None,
         },
         Action::ToggleSide => {
-            let side = next_side(
+            let side = next_side_with(
                 app.side,
+                app.endpoints.iter().any(|e| e.path.is_some()),
                 app.dns.is_some(),
                 layout::is_wide(app.size.0, app.size.1),
             );
             set_side(app, side);
+        }
+        Action::ShowPath => {
+            if app.side == SideView::Path {
+                set_side(app, SideView::Cert);
+            } else {
+                set_side(app, SideView::Path);
+                app.focus = Pane::Path;
+            }
         }
         Action::ShowDns => {
             if app.dns.is_none() {
