@@ -32,6 +32,8 @@ mod form_auth_tests;
 #[cfg(test)]
 mod lab_tests;
 #[cfg(test)]
+mod path_tests;
+#[cfg(test)]
 mod render_tests;
 #[cfg(test)]
 mod transcript_tests;

@@ -67,19 +67,31 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
         PathVerdict::Unavailable => Tone::Dim,
         PathVerdict::DroppedAfter | PathVerdict::RejectedBy => Tone::Bad,
     };
-    let mut out = vec![Line::from(Span::styled(safe(&p.summary()).into_owned(), t.tone(tone)))];
+    let mut out = vec![Line::from(Span::styled(
+        safe(&p.summary()).into_owned(),
+        t.tone(tone),
+    ))];
     if p.verdict == PathVerdict::Unavailable {
         return out;
     }
-    let ctl = control(app, ep);
-    let addr_w = usize::from(width.saturating_sub(8)).saturating_sub(BAR + 8) / 2;
+    let ctl_any = control(app, ep);
+    // Narrow: the control port's path goes on its own line below the table.
+    let narrow = width < 60;
+    let ctl = ctl_any.filter(|_| !narrow);
+    let bar_w = if narrow { 4 } else { BAR };
+    let cols = usize::from(width).saturating_sub(5 + bar_w + 9);
+    let addr_w = if ctl.is_some() {
+        cols.saturating_sub(2) / 2
+    } else {
+        cols
+    };
     let addr_w = addr_w.clamp(8, 39);
     let head = match ctl {
         Some((port, _)) => format!(
-            "ttl  {:<addr_w$} {:<BAR$} {:>7}  control {port}",
+            "ttl  {:<addr_w$} {:<bar_w$} {:>7}  control {port}",
             "this port", "", "rtt"
         ),
-        None => format!("ttl  {:<addr_w$} {:<BAR$} {:>7}", "hop", "", "rtt"),
+        None => format!("ttl  {:<addr_w$} {:<bar_w$} {:>7}", "hop", "", "rtt"),
     };
     out.push(Line::from(Span::styled(head, t.heading())));
     let max_rtt = p
@@ -90,17 +102,28 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
         .fold(0.0_f64, f64::max)
         .max(0.001);
     let stop = p.at.as_ref().map(|a| a.hop);
-    let last_answer = p.hops.iter().filter(|h| h.addr.is_some()).map(|h| h.ttl).max();
-    let ctl_len = ctl.and_then(|(_, c)| c.distance).unwrap_or(0);
+    let last_answer = p
+        .hops
+        .iter()
+        .filter(|h| h.addr.is_some())
+        .map(|h| h.ttl)
+        .max();
+    let ctl_len = ctl_any.and_then(|(_, c)| c.distance).unwrap_or(0);
     let shown = last_answer.unwrap_or(0).max(ctl_len).saturating_add(1);
     let last_ttl = p.hops.last().map_or(0, |h| h.ttl);
     for ttl in 1..=shown.min(last_ttl.max(ctl_len)) {
         let own = hop_at(p, ttl);
         let mark = if stop == Some(ttl) { "▶" } else { " " };
-        let addr = own.and_then(|h| h.addr.clone()).unwrap_or_else(|| "*".into());
+        let addr = own
+            .and_then(|h| h.addr.clone())
+            .unwrap_or_else(|| "*".into());
         let rtt = own.and_then(|h| h.rtt_ms);
         let bar = rtt.map_or(String::new(), |r| {
-            "▆".repeat(((r / max_rtt) * BAR as f64).ceil().clamp(1.0, BAR as f64) as usize)
+            "▆".repeat(
+                ((r / max_rtt) * bar_w as f64)
+                    .ceil()
+                    .clamp(1.0, bar_w as f64) as usize,
+            )
         });
         let rtt_s = rtt.map_or(String::new(), super::fmt_ms);
         let style = if stop == Some(ttl) {
@@ -113,7 +136,7 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
         let mut spans = vec![
             Span::styled(format!("{mark}{ttl:>2}  "), style),
             Span::styled(format!("{:<addr_w$} ", safe(&addr)), style),
-            Span::styled(format!("{bar:<BAR$} "), t.tone(Tone::Good)),
+            Span::styled(format!("{bar:<bar_w$} "), t.tone(Tone::Good)),
             Span::styled(format!("{rtt_s:>7}"), t.dim()),
         ];
         if let Some(h) = own.filter(|h| !what(h).is_empty()) {
@@ -121,7 +144,9 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
         }
         if let Some((_, c)) = ctl {
             let ch = hop_at(c, ttl);
-            let caddr = ch.and_then(|h| h.addr.clone()).unwrap_or_else(|| "*".into());
+            let caddr = ch
+                .and_then(|h| h.addr.clone())
+                .unwrap_or_else(|| "*".into());
             let done = ch.is_some_and(|h| h.tcp == Some(TcpReply::SynAck));
             spans.push(Span::styled(
                 format!("  {}{}", safe(&caddr), if done { " ✔" } else { "" }),
@@ -137,6 +162,29 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
             t.dim(),
         )));
     }
+    if let (true, Some((port, c))) = (narrow, ctl_any) {
+        let hops: Vec<String> = c
+            .hops
+            .iter()
+            .map(|h| {
+                let a = h.addr.as_deref().unwrap_or("*");
+                let done = if h.tcp == Some(TcpReply::SynAck) {
+                    " ✔"
+                } else {
+                    ""
+                };
+                format!("{} {}{done}", h.ttl, safe(a))
+            })
+            .collect();
+        // Right under the verdict: a compact pane is only a few rows tall.
+        out.insert(
+            1,
+            Line::from(Span::styled(
+                format!("control {port}: {}", hops.join(" · ")),
+                t.dim(),
+            )),
+        );
+    }
     if let Some(n) = &p.note {
         out.push(Line::from(Span::styled(safe(n).into_owned(), t.dim())));
     }
@@ -146,9 +194,10 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
 /// Draws the path view of the selected endpoint.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t: Theme = app.theme;
-    let title = app
-        .selected_endpoint()
-        .map_or_else(|| " Path ".to_string(), |e| format!(" Path — {} ", short_label(&e.endpoint)));
+    let title = app.selected_endpoint().map_or_else(
+        || " Path ".to_string(),
+        |e| format!(" Path — {} ", short_label(&e.endpoint)),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(app.focus == Pane::Path))
