@@ -122,7 +122,7 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.code()));
         }
-        assert_eq!(Class::ALL.len(), 32);
+        assert_eq!(Class::ALL.len(), 33);
     }
 
     #[test]

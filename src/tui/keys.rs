@@ -275,7 +275,7 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('G'), C::Main, A::End, "last row / line, follow the tail"),
     bind(Key::ch('t'), C::Main, A::ToggleSide, "side pane: certificate / timeline / path / DNS"),
     bind(Key::ch('d'), C::Main, A::ShowDns, "DNS mail-security report (MX mode)"),
-    bind(Key::ch('P'), C::Main, A::ShowPath, "path view: the hops to the server, where a port stops"),
+    bind(Key::ch('P'), C::Main, A::ShowPath, "path view: the hops to the server"),
     bind(Key::ch('a'), C::Main, A::ToggleAll, "selected endpoint / all (transcript, timeline)"),
     bind(Key::ch('h'), C::Main, A::ScrollLeft, "transcript: scroll left"),
     bind(Key::plain(K::Left), C::Main, A::ScrollLeft, "transcript: scroll left"),
@@ -313,7 +313,7 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('w'), C::Step, A::ToggleWrap, "transcript: wrap long lines on / off"),
     bind(Key::ch('t'), C::Step, A::ToggleSide, "side pane: certificate / timeline / path / DNS"),
     bind(Key::ch('d'), C::Step, A::ShowDns, "DNS mail-security report (MX mode)"),
-    bind(Key::ch('P'), C::Step, A::ShowPath, "path view: the hops to the server, where a port stops"),
+    bind(Key::ch('P'), C::Step, A::ShowPath, "path view: the hops to the server"),
     bind(Key::ch('e'), C::Step, A::ExportText, "export the transcript (text)"),
     bind(Key::ch('E'), C::Step, A::ExportJson, "export the report (JSON)"),
     // Text input.
