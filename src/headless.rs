@@ -220,38 +220,38 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
 fn path_text(report: &RunReport) -> String {
     use crate::model::PathVerdict;
     use std::fmt::Write as _;
-    let mut s = String::new();
-    for e in &report.endpoints {
-        let Some(p) = &e.path else { continue };
-        if p.verdict == PathVerdict::Reached {
+    let mut out = String::new();
+    for ep in &report.endpoints {
+        let Some(path) = &ep.path else { continue };
+        if path.verdict == PathVerdict::Reached {
             continue;
         }
-        let _ = writeln!(s, "\n  path {}: {}", e.label(), p.summary());
-        if let Some(c) = p.control_port {
-            let d = p.distance.map_or_else(|| "?".into(), |d| d.to_string());
-            let _ = writeln!(s, "    control port {c}: reached the server at hop {d}");
+        let _ = writeln!(out, "\n  path {}: {}", ep.label(), path.summary());
+        if let Some(c) = path.control_port {
+            let d = path.distance.map_or_else(|| "?".into(), |d| d.to_string());
+            let _ = writeln!(out, "    control port {c}: reached the server at hop {d}");
         }
-        if let Some(n) = p
+        if let Some(n) = path
             .note
             .as_ref()
-            .filter(|_| p.verdict != PathVerdict::Unavailable)
+            .filter(|_| path.verdict != PathVerdict::Unavailable)
         {
-            let _ = writeln!(s, "    note: {n}");
+            let _ = writeln!(out, "    note: {n}");
         }
         let mut i = 0;
-        while i < p.hops.len() {
-            let h = &p.hops[i];
+        while i < path.hops.len() {
+            let h = &path.hops[i];
             if h.addr.is_none() {
                 let mut j = i;
-                while j + 1 < p.hops.len() && p.hops[j + 1].addr.is_none() {
+                while j + 1 < path.hops.len() && path.hops[j + 1].addr.is_none() {
                     j += 1;
                 }
                 let ttl = if j > i {
-                    format!("{}-{}", h.ttl, p.hops[j].ttl)
+                    format!("{}-{}", h.ttl, path.hops[j].ttl)
                 } else {
                     h.ttl.to_string()
                 };
-                let _ = writeln!(s, "    {ttl:>5}  *  (no answer)");
+                let _ = writeln!(out, "    {ttl:>5}  *  (no answer)");
                 i = j + 1;
                 continue;
             }
@@ -263,7 +263,7 @@ fn path_text(report: &RunReport) -> String {
             };
             let rtt = h.rtt_ms.map_or_else(String::new, |r| format!("{r:.1} ms"));
             let _ = writeln!(
-                s,
+                out,
                 "    {:>5}  {:<39} {:>9}  {what}",
                 h.ttl,
                 h.addr.as_deref().unwrap_or("*"),
@@ -272,7 +272,7 @@ fn path_text(report: &RunReport) -> String {
             i += 1;
         }
     }
-    s
+    out
 }
 
 /// The DNS mail-security report (MX mode): MX hosts, then one line per check with

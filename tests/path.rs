@@ -94,7 +94,7 @@ impl Net {
         }
     }
 
-    fn ns(&self, ns: &str, args: &[&str]) -> Result<String, String> {
+    fn ns(ns: &str, args: &[&str]) -> Result<String, String> {
         let mut full = vec!["ip", "netns", "exec", ns];
         full.extend_from_slice(args);
         run(&full)
@@ -205,21 +205,21 @@ impl Net {
         route(&s, false, "default", net.v4(3, 1))?;
         route(&s, true, "default", net.v6(3, 1))?;
         for r in [&r1, &r2] {
-            net.ns(r, &["sysctl", "-qw", "net.ipv4.ip_forward=1"])?;
-            net.ns(r, &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])?;
+            Net::ns(r, &["sysctl", "-qw", "net.ipv4.ip_forward=1"])?;
+            Net::ns(r, &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])?;
             if ratelimit_off {
-                net.ns(r, &["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"])?;
-                net.ns(r, &["sysctl", "-qw", "net.ipv6.icmp.ratelimit=0"])?;
+                Net::ns(r, &["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"])?;
+                Net::ns(r, &["sysctl", "-qw", "net.ipv6.icmp.ratelimit=0"])?;
             }
         }
         Ok(net)
     }
 
     /// Loads an nft ruleset into `ns`.
-    fn nft(&self, ns: &str, rules: &str) -> Result<(), String> {
+    fn nft(ns: &str, rules: &str) -> Result<(), String> {
         let file = std::env::temp_dir().join(format!("{ns}.nft"));
         std::fs::write(&file, rules).map_err(|e| e.to_string())?;
-        let r = self.ns(ns, &["nft", "-f", &file.to_string_lossy()]);
+        let r = Net::ns(ns, &["nft", "-f", &file.to_string_lossy()]);
         let _ = std::fs::remove_file(&file);
         r.map(|_| ())
     }
@@ -261,7 +261,7 @@ struct World {
     proxy_ca: String,
 }
 
-async fn world(ratelimit_off: bool) -> World {
+fn world(ratelimit_off: bool) -> World {
     let net = Net::build(ratelimit_off).unwrap_or_else(|e| panic!("topology: {e}"));
     let pki = TestPki::new();
     let mut servers = Vec::new();
@@ -287,14 +287,14 @@ async fn world(ratelimit_off: bool) -> World {
     .unwrap();
     let proxy_port = proxy.port();
     servers.push(proxy);
-    net.nft(
+    Net::nft(
         &net.r2,
         &format!(
             "table inet st13 {{\n chain forward_path {{\n  type filter hook forward priority 0; policy accept;\n  tcp dport {dropped} drop\n  meta nfproto ipv4 tcp dport {rejected} reject with icmp type admin-prohibited\n  meta nfproto ipv6 tcp dport {rejected} reject with icmpv6 type admin-prohibited\n }}\n}}\n"
         ),
     )
     .unwrap();
-    net.nft(
+    Net::nft(
         &net.r1,
         &format!(
             "table ip st13nat {{\n chain pre {{\n  type nat hook prerouting priority -100;\n  tcp dport {intercepted} redirect to :{proxy_port}\n }}\n}}\ntable ip6 st13nat6 {{\n chain pre {{\n  type nat hook prerouting priority -100;\n  tcp dport {intercepted} redirect to :{proxy_port}\n }}\n}}\n"
@@ -496,7 +496,7 @@ async fn path_located_without_icmp_rate_limit() {
     if !may_run("path_located_without_icmp_rate_limit") {
         return;
     }
-    let w = world(true).await;
+    let w = world(true);
     let (v, took) = check_json(&w, &[]);
     assert_world(&w, &v, took);
     let (text, _) = check(&w, "text", &[]);
@@ -512,7 +512,7 @@ async fn path_located_with_default_icmp_rate_limit() {
         return;
     }
     // One run only: the routers' ICMP budget (a burst of 6, then 1/s) is the point.
-    let w = world(false).await;
+    let w = world(false);
     let (v, took) = check_json(&w, &[]);
     assert_world(&w, &v, took);
 }
@@ -522,7 +522,7 @@ async fn no_trace_leaves_path_out() {
     if !may_run("no_trace_leaves_path_out") {
         return;
     }
-    let w = world(true).await;
+    let w = world(true);
     let (v, _) = check_json(&w, &["--no-trace"]);
     for e in v["endpoints"].as_array().unwrap() {
         assert!(e.get("path").is_none_or(Value::is_null), "{e:#}");

@@ -249,31 +249,31 @@ fn intercepted(
 }
 
 /// What differs between an intercepted port and its control port, escaped.
-pub fn differences(r: &EndpointReport, c: &EndpointReport) -> Vec<String> {
+pub fn differences(port: &EndpointReport, control: &EndpointReport) -> Vec<String> {
     let mut out = Vec::new();
     let first = |s: &Option<String>| {
         s.as_deref()
             .and_then(|b| b.lines().next())
             .map(str::to_string)
     };
-    let (b, cb) = (first(&r.banner), first(&c.banner));
-    if b != cb {
+    let (banner, ctl_banner) = (first(&port.banner), first(&control.banner));
+    if banner != ctl_banner {
         out.push(format!(
             "banner `{}` vs `{}` on the control port",
-            escape_str(b.as_deref().unwrap_or("(none)")),
-            escape_str(cb.as_deref().unwrap_or("(none)"))
+            escape_str(banner.as_deref().unwrap_or("(none)")),
+            escape_str(ctl_banner.as_deref().unwrap_or("(none)"))
         ));
     }
-    let (e, ce) = (r.ehlo.first(), c.ehlo.first());
-    if e != ce {
+    let (ehlo, ctl_ehlo) = (port.ehlo.first(), control.ehlo.first());
+    if ehlo != ctl_ehlo {
         out.push(format!(
             "EHLO `{}` vs `{}`",
-            escape_str(e.map_or("(none)", String::as_str)),
-            escape_str(ce.map_or("(none)", String::as_str))
+            escape_str(ehlo.map_or("(none)", String::as_str)),
+            escape_str(ctl_ehlo.map_or("(none)", String::as_str))
         ));
     }
     let leaf = |r: &EndpointReport| r.tls.as_ref().and_then(|t| t.chain.first()).cloned();
-    match (leaf(r), leaf(c)) {
+    match (leaf(port), leaf(control)) {
         (Some(a), Some(b)) if a.sha256 != b.sha256 => out.push(format!(
             "certificate `{}` issued by `{}` (SHA-256 {}) vs `{}` issued by `{}` on the control port",
             escape_str(&a.subject),

@@ -216,6 +216,7 @@ mod tests {
     const R1: &str = "10.7.1.1";
     const R2: &str = "100.64.7.2";
 
+    #[allow(clippy::unnecessary_wraps)] // rows of Option<Outcome>
     fn te(from: &str) -> Option<Outcome> {
         Some(Outcome::Icmp {
             rtt: Duration::from_micros(150),
@@ -251,6 +252,7 @@ mod tests {
         }
     }
 
+    #[allow(clippy::unnecessary_wraps)]
     fn connected() -> Option<Outcome> {
         Some(Outcome::Connected {
             rtt: Duration::from_micros(300),

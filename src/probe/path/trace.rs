@@ -44,7 +44,7 @@ impl Default for TraceConfig {
         Self {
             max_hops: 20,
             probes_per_ttl: 2,
-            probe_timeout: Duration::from_millis(1000),
+            probe_timeout: Duration::from_secs(1),
             window: 3,
             gap: Duration::from_millis(10),
             budget: Duration::from_secs(6),

@@ -33,11 +33,10 @@ fn hop_at(p: &PathReport, ttl: u8) -> Option<&Hop> {
 
 fn what(h: &Hop) -> &'static str {
     match (h.icmp, h.tcp) {
-        (Some(Icmp::TimeExceeded), _) => "",
+        (Some(Icmp::TimeExceeded), _) | (None, None) => "",
         (Some(i), _) => i.as_str(),
         (None, Some(TcpReply::SynAck)) => "✔ connected",
         (None, Some(TcpReply::Rst)) => "reset",
-        (None, None) => "",
     }
 }
 
