@@ -250,6 +250,24 @@ fn listen_in(ns: &str) -> std::net::TcpListener {
     .expect("listener thread")
 }
 
+/// Connects from namespace `ns` to each address on `port` (a thread in the namespace).
+fn warm_up(ns: &str, addrs: &[String], port: u16) {
+    let path = format!("/run/netns/{ns}");
+    let addrs: Vec<std::net::SocketAddr> = addrs
+        .iter()
+        .map(|a| std::net::SocketAddr::new(a.parse().unwrap(), port))
+        .collect();
+    std::thread::spawn(move || {
+        let f = std::fs::File::open(&path).expect("netns handle");
+        nix::sched::setns(&f, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+        for a in addrs {
+            let _ = std::net::TcpStream::connect_timeout(&a, Duration::from_secs(3));
+        }
+    })
+    .join()
+    .expect("warm-up thread");
+}
+
 struct World {
     net: Net,
     pki: TestPki,
@@ -301,6 +319,10 @@ fn world(ratelimit_off: bool) -> World {
         ),
     )
     .unwrap();
+    // A real network's neighbour caches are warm; in fresh namespaces the first IPv6
+    // packet is lost to neighbour discovery (measured: the first v6 connect takes 1 s, the
+    // SYN retry). One connect per family from the client warms every hop.
+    warm_up(&net.client, &[net.v4(3, 2), net.v6(3, 2)], healthy);
     World {
         net,
         pki,
@@ -459,7 +481,7 @@ fn assert_world(w: &World, v: &Value, took: Duration) {
     );
     // Traces finish within 3 s of the connect timeouts.
     let limit = Duration::from_secs_f64(CONNECT_TIMEOUT_S + 3.0);
-    assert!(took < limit, "took {took:?} (limit {limit:?})");
+    assert!(took < limit, "took {took:?} (limit {limit:?}): {all}");
     let ms = v["duration_ms"].as_f64().unwrap();
     assert!(ms < (CONNECT_TIMEOUT_S + 3.0) * 1000.0, "duration_ms {ms}");
 }

@@ -87,13 +87,17 @@ impl Trace {
     }
 }
 
-fn presume_after(max_rtt: Option<Duration>, cfg: &TraceConfig) -> Duration {
-    match max_rtt {
-        None => Duration::from_millis(250).min(cfg.probe_timeout),
-        Some(r) => {
-            (r * 3 + Duration::from_millis(30)).clamp(Duration::from_millis(60), cfg.probe_timeout)
-        }
+/// How long a probe holds its window slot: a few typical RTTs. The median of the
+/// answers so far, so that one late answer (a neighbour-discovery retry, a slow router)
+/// does not throttle the walk to one window per timeout.
+fn presume_after(rtts: &[Duration], cfg: &TraceConfig) -> Duration {
+    if rtts.is_empty() {
+        return Duration::from_millis(250).min(cfg.probe_timeout);
     }
+    let mut sorted = rtts.to_vec();
+    sorted.sort_unstable();
+    let median = sorted[sorted.len() / 2];
+    (median * 3 + Duration::from_millis(30)).clamp(Duration::from_millis(60), cfg.probe_timeout)
 }
 
 fn rtt_of(o: &Outcome) -> Option<Duration> {
@@ -121,7 +125,7 @@ pub async fn run(
         budget_hit: false,
     };
     let mut stop_ttl = max;
-    let mut max_rtt: Option<Duration> = None;
+    let mut rtts: Vec<Duration> = Vec::new();
     for _round in 0..cfg.probes_per_ttl.max(1) {
         let todo: Vec<u8> = (1..=stop_ttl)
             .filter(|t| trace.ttls[usize::from(*t) - 1].answer.is_none())
@@ -140,7 +144,7 @@ pub async fn run(
                 trace.budget_hit = true;
                 break;
             }
-            let presume = presume_after(max_rtt, cfg);
+            let presume = presume_after(&rtts, cfg);
             let live = flying
                 .values()
                 .filter(|(_, at, _)| now < *at + presume)
@@ -184,9 +188,7 @@ pub async fn run(
                 joined = set.join_next_with_id(), if !set.is_empty() => match joined {
                     Some(Ok((id, (ttl, outcome)))) => {
                         flying.remove(&id);
-                        if let Some(r) = rtt_of(&outcome) {
-                            max_rtt = Some(max_rtt.map_or(r, |m| m.max(r)));
-                        }
+                        rtts.extend(rtt_of(&outcome));
                         let terminal = outcome.is_terminal();
                         let slot = &mut trace.ttls[usize::from(ttl) - 1];
                         if slot.answer.is_none() && outcome != Outcome::Silent {
@@ -215,4 +217,20 @@ pub async fn run(
     // Answers above the stop (probes that raced it) say nothing.
     trace.ttls.truncate(usize::from(stop_ttl));
     trace
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_late_answer_does_not_throttle_the_walk() {
+        let cfg = TraceConfig::default();
+        let ms = Duration::from_millis;
+        assert_eq!(presume_after(&[], &cfg), ms(250));
+        assert_eq!(presume_after(&[ms(1)], &cfg), ms(60));
+        assert_eq!(presume_after(&[ms(1), ms(1000), ms(2)], &cfg), ms(60));
+        assert_eq!(presume_after(&[ms(100), ms(120), ms(90)], &cfg), ms(330));
+        assert_eq!(presume_after(&[ms(900)], &cfg), cfg.probe_timeout);
+    }
 }
