@@ -262,13 +262,12 @@ fn path_text(report: &RunReport) -> String {
                 (None, None) => "",
             };
             let rtt = h.rtt_ms.map_or_else(String::new, |r| format!("{r:.1} ms"));
-            let _ = writeln!(
-                out,
-                "    {:>5}  {:<39} {:>9}  {what}",
-                h.ttl,
-                h.addr.as_deref().unwrap_or("*"),
-                rtt
-            );
+            let addr = match (&h.addr, &h.name) {
+                (Some(a), Some(n)) => format!("{a} ({n})"),
+                (Some(a), None) => a.clone(),
+                _ => "*".into(),
+            };
+            let _ = writeln!(out, "    {:>5}  {:<39} {:>9}  {what}", h.ttl, addr, rtt);
             i += 1;
         }
     }

@@ -14,6 +14,7 @@
 
 mod support;
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -340,6 +341,11 @@ const CONNECT_TIMEOUT_S: f64 = 3.0;
 /// Runs `smtptui check` inside the client namespace in `format` (json or text): output
 /// and wall time.
 fn check(w: &World, format: &str, extra: &[&str]) -> (String, Duration) {
+    check_as(w, format, extra, &[])
+}
+
+/// [`check`] with a prefix before the binary (e.g. `setpriv` to drop root).
+fn check_as(w: &World, format: &str, extra: &[&str], prefix: &[&str]) -> (String, Duration) {
     let bin = env!("CARGO_BIN_EXE_smtptui");
     let ports: Vec<String> = [w.healthy, w.dropped, w.rejected, w.intercepted]
         .iter()
@@ -349,10 +355,9 @@ fn check(w: &World, format: &str, extra: &[&str]) -> (String, Duration) {
     let v6 = format!("{HOST}:[{}]", w.net.v6(3, 2));
     let ca = w.pki.ca_file.to_string_lossy().into_owned();
     let timeout = CONNECT_TIMEOUT_S.to_string();
-    let mut args: Vec<&str> = vec![
-        "netns",
-        "exec",
-        &w.net.client,
+    let mut args: Vec<&str> = vec!["netns", "exec", &w.net.client];
+    args.extend_from_slice(prefix);
+    args.extend_from_slice(&[
         bin,
         "check",
         HOST,
@@ -365,7 +370,7 @@ fn check(w: &World, format: &str, extra: &[&str]) -> (String, Duration) {
         "--no-system-roots",
         "--connect-timeout",
         &timeout,
-    ];
+    ]);
     for p in &ports {
         args.push("-p");
         args.push(p);
@@ -536,6 +541,40 @@ async fn path_located_with_default_icmp_rate_limit() {
     // One run only: the routers' ICMP budget (a burst of 6, then 1/s) is the point.
     let w = world(false);
     let (v, took) = check_json(&w, &[]);
+    assert_world(&w, &v, took);
+}
+
+/// The path check needs no privileges: the same answers as an unprivileged user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn path_located_without_root() {
+    if !may_run("path_located_without_root") {
+        return;
+    }
+    if run(&["setpriv", "--version"]).is_err() {
+        println!("SKIPPED: path_located_without_root: no setpriv (util-linux)");
+        return;
+    }
+    let w = world(true);
+    // The CA file lives in a private temporary directory: let the user read it.
+    let dir = w.pki.ca_file.parent().unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&w.pki.ca_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+    ];
+    let mut probe_exec: Vec<&str> = nobody.to_vec();
+    probe_exec.extend_from_slice(&[env!("CARGO_BIN_EXE_smtptui"), "--version"]);
+    if let Err(e) = run(&probe_exec) {
+        // A checkout under a private directory (e.g. /root) is not executable by nobody.
+        println!("SKIPPED: path_located_without_root: the binary is not reachable as nobody: {e}");
+        return;
+    }
+    let (json, took) = check_as(&w, "json", &[], &nobody);
+    let v: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
     assert_world(&w, &v, took);
 }
 

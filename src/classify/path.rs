@@ -336,6 +336,7 @@ mod tests {
     fn hop(ttl: u8, addr: Option<&str>, icmp: Option<Icmp>) -> Hop {
         Hop {
             ttl,
+            name: None,
             addr: addr.map(str::to_string),
             rtt_ms: addr.map(|_| 0.5),
             icmp,

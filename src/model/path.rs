@@ -119,6 +119,9 @@ pub struct Hop {
     pub ttl: u8,
     /// Who answered (the router, or the address that opened/reset the connection).
     pub addr: Option<String>,
+    /// Its PTR name (escaped), when DNS is in use and the address has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Round-trip time of the fastest answer, milliseconds.
     pub rtt_ms: Option<f64>,
     /// The ICMP message, when the answer was one.
@@ -302,6 +305,7 @@ mod tests {
                 ttl: 3,
                 addr: Some("100.64.1.2".into()),
                 rtt_ms: Some(0.2),
+                name: None,
                 icmp: Some(Icmp::AdminProhibited),
                 tcp: None,
                 probes: 1,

@@ -113,6 +113,14 @@ pub async fn run_with(
         );
         reports = r;
         paths = p;
+        // Hop names (PTR) only when the run uses DNS anyway; bounded to 1.5 s.
+        let ptr_wait = std::time::Duration::from_millis(1500);
+        if !paths.is_empty()
+            && path::ptr_allowed(&settings)
+            && let Ok(lookup) = crate::dns::HickoryLookup::new(settings.dns_server, ptr_wait)
+        {
+            path::name_hops(&mut paths, &lookup, ptr_wait).await;
+        }
         let changed = crate::classify::path::refine(&mut reports, &paths);
         if let Some(tx) = &tx {
             for (i, p) in &paths {

@@ -20,6 +20,7 @@ const LARGE: (u16, u16) = (120, 40);
 fn te(ttl: u8, addr: &str, rtt: f64) -> Hop {
     Hop {
         ttl,
+        name: None,
         addr: Some(addr.into()),
         rtt_ms: Some(rtt),
         icmp: Some(Icmp::TimeExceeded),
@@ -31,6 +32,7 @@ fn te(ttl: u8, addr: &str, rtt: f64) -> Hop {
 fn silent(ttl: u8) -> Hop {
     Hop {
         ttl,
+        name: None,
         addr: None,
         rtt_ms: None,
         icmp: None,
@@ -42,6 +44,7 @@ fn silent(ttl: u8) -> Hop {
 fn connected(ttl: u8, rtt: f64) -> Hop {
     Hop {
         ttl,
+        name: None,
         addr: Some("192.0.2.10".into()),
         rtt_ms: Some(rtt),
         icmp: None,

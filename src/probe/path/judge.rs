@@ -33,6 +33,7 @@ pub fn hops(t: &Trace) -> Vec<Hop> {
             let mut hop = Hop {
                 ttl,
                 addr: None,
+                name: None,
                 rtt_ms: None,
                 icmp: None,
                 tcp: None,

@@ -24,7 +24,8 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::model::{Endpoint, PathReport};
+use crate::dns::Lookup;
+use crate::model::{Endpoint, PathReport, PathVerdict, escape_str};
 use crate::settings::Settings;
 
 pub use judge::judge;
@@ -88,4 +89,107 @@ pub async fn trace_endpoints(
     }
     traces.sort_by_key(|(id, _)| *id);
     judge(&traces)
+}
+
+/// Whether hop names may be looked up: DNS is in use for this run (no `--resolve`, and
+/// not an address literal unless `--dns-server` names a server). Tests always use
+/// `--resolve` or literals, so they never reach the system resolver.
+pub fn ptr_allowed(settings: &Settings) -> bool {
+    let literal = settings
+        .target
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok();
+    settings.resolve.is_empty()
+        && settings.proxy.is_none()
+        && (!literal || settings.dns_server.is_some())
+}
+
+/// Names the hops of the paths that did not simply reach their server (blocked,
+/// intercepted) by their PTR records, escaped. Sequential, bounded by `cap` in total.
+pub async fn name_hops<L: Lookup>(
+    paths: &mut [(usize, PathReport)],
+    lookup: &L,
+    cap: std::time::Duration,
+) {
+    let deadline = Instant::now() + cap;
+    let mut names: std::collections::HashMap<IpAddr, Option<String>> =
+        std::collections::HashMap::new();
+    for (_, p) in paths.iter_mut() {
+        if matches!(p.verdict, PathVerdict::Reached | PathVerdict::Unavailable) {
+            continue;
+        }
+        for hop in &mut p.hops {
+            let Some(addr) = hop.addr.as_deref().and_then(|a| a.parse::<IpAddr>().ok()) else {
+                continue;
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(addr) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return;
+                }
+                let found = tokio::time::timeout(left, lookup.lookup_ptr(addr))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .and_then(|n| n.into_iter().next())
+                    .map(|n| escape_str(&n));
+                slot.insert(found);
+            }
+            hop.name = names.get(&addr).cloned().flatten();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::FixedLookup;
+    use crate::model::{Hop, HopRef};
+
+    #[tokio::test]
+    async fn blocked_paths_get_hop_names() {
+        let hop = |ttl: u8, addr: &str| Hop {
+            ttl,
+            addr: Some(addr.into()),
+            name: None,
+            rtt_ms: Some(1.0),
+            icmp: Some(crate::model::Icmp::TimeExceeded),
+            tcp: None,
+            probes: 1,
+        };
+        let path = |verdict| PathReport {
+            verdict,
+            at: Some(HopRef {
+                hop: 2,
+                addr: Some("203.0.113.1".into()),
+            }),
+            distance: None,
+            hops: vec![hop(1, "192.0.2.1"), hop(2, "203.0.113.1")],
+            control_port: None,
+            note: None,
+        };
+        let mut paths = vec![
+            (0, path(PathVerdict::DroppedAfter)),
+            (1, path(PathVerdict::Reached)),
+        ];
+        let zone = FixedLookup::new().ptr("203.0.113.1".parse().unwrap(), "core1.isp.example");
+        name_hops(&mut paths, &zone, std::time::Duration::from_secs(1)).await;
+        assert_eq!(
+            paths[0].1.hops[1].name.as_deref(),
+            Some("core1.isp.example")
+        );
+        assert_eq!(paths[0].1.hops[0].name, None, "no PTR, no name");
+        assert_eq!(
+            paths[1].1.hops[1].name, None,
+            "reached paths are not looked up"
+        );
+        let mut s = Settings::new("192.0.2.9");
+        assert!(!ptr_allowed(&s), "a literal: no DNS");
+        s.target = "mail.example.com".into();
+        assert!(ptr_allowed(&s));
+        s.resolve = vec![("mail.example.com".into(), "192.0.2.9".parse().unwrap())];
+        assert!(!ptr_allowed(&s), "--resolve: no DNS");
+    }
 }
