@@ -589,3 +589,100 @@ async fn no_trace_leaves_path_out() {
         assert!(e.get("path").is_none_or(Value::is_null), "{e:#}");
     }
 }
+
+/// The TUI's Path view over a real run in the test network: the engine runs inside the
+/// client namespace (a thread that entered it, with its own runtime), its events drive
+/// the real `App`, rendered at 120×40.
+#[cfg(feature = "tui")]
+#[test]
+fn tui_path_view_in_the_test_network() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use smtptui::model::{PortSpec, RunId};
+    use smtptui::settings::{Settings, Timeouts};
+    use smtptui::tui::app::App;
+    use smtptui::tui::form::Form;
+    use smtptui::tui::theme::Theme;
+    use smtptui::tui::update::{Msg, start_run, update};
+
+    if !may_run("tui_path_view_in_the_test_network") {
+        return;
+    }
+    let servers_rt = tokio::runtime::Runtime::new().unwrap();
+    let _enter = servers_rt.enter();
+    let w = world(true);
+    let mut s = Settings::new(HOST);
+    s.resolve = vec![(HOST.into(), w.net.v4(3, 2).parse().unwrap())];
+    s.ports = [w.healthy, w.dropped, w.rejected, w.intercepted]
+        .into_iter()
+        .map(|port| PortSpec {
+            port,
+            mode: smtptui::model::Mode::Starttls,
+        })
+        .collect();
+    s.timeouts = Timeouts::uniform(Duration::from_secs_f64(CONNECT_TIMEOUT_S));
+    s.tls.ca_file = Some(w.pki.ca_file.clone());
+    s.tls.no_system_roots = true;
+    let mut app = App::new(Some(s.clone()), Theme::new(true), Form::new(Vec::new()));
+    app.size = (120, 40);
+    start_run(&mut app, s.clone());
+    let run: RunId = app.run;
+    let path = format!("/run/netns/{}", w.net.client);
+    let events = std::thread::spawn(move || {
+        let f = std::fs::File::open(&path).expect("netns handle");
+        nix::sched::setns(&f, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(4096);
+            let probe = tokio::spawn(smtptui::probe::run(std::sync::Arc::new(s), run, tx));
+            let mut events = Vec::new();
+            while let Some(ev) = rx.recv().await {
+                events.push(ev);
+            }
+            let _ = probe.await;
+            events
+        })
+    })
+    .join()
+    .expect("engine thread");
+    for ev in events {
+        update(&mut app, Msg::Probe(ev));
+    }
+    let screen = |app: &App| {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| smtptui::tui::view::view(app, f)).unwrap();
+        let buf = term.backend().buffer().clone();
+        buf.content()
+            .chunks(120)
+            .map(|row| {
+                row.iter()
+                    .map(ratatui::buffer::Cell::symbol)
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::NONE)),
+    );
+    let r2 = w.net.v4(2, 2);
+    for (row, want) in [
+        (1, format!("dropped after hop 2 ({r2})")),
+        (2, format!("rejected by hop 2 ({r2})")),
+        (3, format!("answered at hop 1 ({})", w.net.v4(1, 1))),
+        (0, "reached the server at hop 3".to_string()),
+    ] {
+        app.selected = row;
+        let text = screen(&app);
+        assert!(text.contains(&want), "row {row}: {want}\n{text}");
+        if row != 0 {
+            assert!(
+                text.contains(&format!("control {}", w.healthy)),
+                "the control port beside it:\n{text}"
+            );
+        }
+    }
+}
