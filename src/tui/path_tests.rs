@@ -173,6 +173,10 @@ fn p_opens_the_path_view_of_the_selected_endpoint() {
             "the control port beside it:\n{screen}"
         );
         assert!(screen.contains("▶ 2"), "the stop hop is marked:\n{screen}");
+        assert!(
+            screen.contains("ok dropped@2"),
+            "the matrix shows it:\n{screen}"
+        );
         insta::assert_snapshot!(name, screen);
         key(&mut app, 'P');
         assert_eq!(app.side, SideView::Cert, "P again leaves the view");

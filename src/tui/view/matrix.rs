@@ -211,7 +211,14 @@ fn cells<'a>(app: &App, ep: &'a EndpointView, wide: bool) -> Vec<Cell<'a>> {
         None => String::new(),
     };
     let verdict_cell = match verdict {
-        Some(v) => Cell::from(Span::styled(v.class.code(), t.tone(class_tone(v.class)))),
+        Some(v) => {
+            let mut spans = vec![Span::styled(v.class.code(), t.tone(class_tone(v.class)))];
+            // The located verdict of the path check: where it stops.
+            if let Some(tag) = ep.path.as_ref().and_then(super::path::matrix_tag) {
+                spans.push(Span::styled(format!(" {tag}"), t.tone(Tone::Warn)));
+            }
+            Cell::from(Line::from(spans))
+        }
         None => Cell::from(""),
     };
     let mut out = vec![

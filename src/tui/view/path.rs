@@ -40,6 +40,17 @@ fn what(h: &Hop) -> &'static str {
     }
 }
 
+/// The matrix's short located verdict: `dropped@2`, `rejected@2`, `intercepted@1`.
+pub fn matrix_tag(p: &PathReport) -> Option<String> {
+    let hop = p.at.as_ref().map_or(0, |a| a.hop);
+    match p.verdict {
+        PathVerdict::DroppedAfter => Some(format!("dropped@{hop}")),
+        PathVerdict::RejectedBy => Some(format!("rejected@{hop}")),
+        PathVerdict::InterceptedAt => Some(format!("intercepted@{hop}")),
+        PathVerdict::Reached | PathVerdict::Unavailable => None,
+    }
+}
+
 /// The control port's view, when the path names one.
 fn control<'a>(app: &'a App, ep: &EndpointView) -> Option<(u16, &'a PathReport)> {
     let port = ep.path.as_ref()?.control_port?;
