@@ -588,6 +588,18 @@ async fn no_trace_leaves_path_out() {
     for e in v["endpoints"].as_array().unwrap() {
         assert!(e.get("path").is_none_or(Value::is_null), "{e:#}");
     }
+    // Without the trace the normal connect still reads the error queue: the reject is a
+    // router's, named, for both families.
+    for family in ["ipv4", "ipv6"] {
+        let ep = endpoint(&v, w.rejected, family);
+        assert_eq!(ep["class"], "firewall_rejected", "{ep:#}");
+        let r2 = if family == "ipv4" {
+            w.net.v4(2, 2)
+        } else {
+            w.net.v6(2, 2)
+        };
+        assert!(ep["summary"].as_str().unwrap().contains(&r2), "{ep:#}");
+    }
 }
 
 /// The TUI's Path view over a real run in the test network: the engine runs inside the

@@ -115,6 +115,100 @@ pub fn read(fd: std::os::fd::RawFd) -> Vec<IcmpReport> {
     out
 }
 
+/// A connect that an ICMP prohibited message failed: who sent it and what it said. The
+/// normal connect path wraps its `io::Error` around this, so the verdict can name the hop.
+#[derive(Debug)]
+pub struct FilterReject {
+    /// What came back.
+    pub report: IcmpReport,
+    /// The OS error in words.
+    pub os_error: String,
+}
+
+impl std::fmt::Display for FilterReject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (t, c) = self.report.type_code;
+        match self.report.offender {
+            Some(o) => write!(
+                f,
+                "{}: ICMP {} from {o} (type {t} code {c})",
+                self.os_error,
+                self.report.icmp.as_str().replace('_', " ")
+            ),
+            None => write!(
+                f,
+                "{}: ICMP {} (type {t} code {c})",
+                self.os_error,
+                self.report.icmp.as_str().replace('_', " ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FilterReject {}
+
+/// Turns on the error queue of a socket about to connect and keeps a second handle on
+/// it, so the queue can still be read after the connect failed and closed its own
+/// handle. `None` where the OS has no error queue.
+#[cfg(target_os = "linux")]
+pub fn watch<S: std::os::fd::AsFd>(sock: &S, v6: bool) -> Option<std::os::fd::OwnedFd> {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let ok = if v6 {
+        setsockopt(sock, sockopt::Ipv6RecvErr, &true)
+    } else {
+        setsockopt(sock, sockopt::Ipv4RecvErr, &true)
+    };
+    ok.ok()?;
+    sock.as_fd().try_clone_to_owned().ok()
+}
+
+/// Turns the error queue off again once connected: with it on, Linux turns an ICMP
+/// error on an established connection into a hard error instead of retrying.
+#[cfg(target_os = "linux")]
+pub fn unwatch<S: std::os::fd::AsFd>(sock: &S, v6: bool) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let _ = if v6 {
+        setsockopt(sock, sockopt::Ipv6RecvErr, &false)
+    } else {
+        setsockopt(sock, sockopt::Ipv4RecvErr, &false)
+    };
+}
+
+/// Elsewhere: nothing to undo.
+#[cfg(not(target_os = "linux"))]
+pub fn unwatch<S>(_sock: &S, _v6: bool) {}
+
+/// Elsewhere: nothing to watch.
+#[cfg(not(target_os = "linux"))]
+pub fn watch<S>(_sock: &S, _v6: bool) -> Option<std::os::fd::OwnedFd> {
+    None
+}
+
+/// A failed connect, explained by the error queue when a filter's ICMP reject caused
+/// it (the error then carries a [`FilterReject`]); otherwise unchanged.
+pub fn explain(e: std::io::Error, watched: Option<std::os::fd::OwnedFd>) -> std::io::Error {
+    #[cfg(target_os = "linux")]
+    if let Some(fd) = watched {
+        use std::os::fd::AsRawFd;
+        if let Some(report) = read(fd.as_raw_fd())
+            .into_iter()
+            .find(|r| r.icmp.is_prohibited())
+        {
+            let kind = e.kind();
+            return std::io::Error::new(
+                kind,
+                FilterReject {
+                    report,
+                    os_error: e.to_string(),
+                },
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = watched;
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
