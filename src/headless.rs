@@ -215,6 +215,7 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
             );
         }
     }
+    s.push_str(&path_text(report));
     if let Some(e) = report
         .endpoints
         .iter()
@@ -276,6 +277,65 @@ fn recommended_text(report: &RunReport) -> String {
         }
     }
     s
+}
+
+/// The path of every endpoint that did not simply reach its server: the verdict, then
+/// one row per hop (a run of silent TTLs on one row).
+fn path_text(report: &RunReport) -> String {
+    use crate::model::PathVerdict;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for ep in &report.endpoints {
+        let Some(path) = &ep.path else { continue };
+        if path.verdict == PathVerdict::Reached {
+            continue;
+        }
+        let _ = writeln!(out, "\n  path {}: {}", ep.label(), path.summary());
+        if let Some(c) = path.control_port {
+            let d = path.distance.map_or_else(|| "?".into(), |d| d.to_string());
+            let _ = writeln!(out, "    control port {c}: reached the server at hop {d}");
+        }
+        if let Some(n) = path
+            .note
+            .as_ref()
+            .filter(|_| path.verdict != PathVerdict::Unavailable)
+        {
+            let _ = writeln!(out, "    note: {n}");
+        }
+        let mut i = 0;
+        while i < path.hops.len() {
+            let h = &path.hops[i];
+            if h.addr.is_none() {
+                let mut j = i;
+                while j + 1 < path.hops.len() && path.hops[j + 1].addr.is_none() {
+                    j += 1;
+                }
+                let ttl = if j > i {
+                    format!("{}-{}", h.ttl, path.hops[j].ttl)
+                } else {
+                    h.ttl.to_string()
+                };
+                let _ = writeln!(out, "    {ttl:>5}  *  (no answer)");
+                i = j + 1;
+                continue;
+            }
+            let what = match (h.icmp, h.tcp) {
+                (Some(icmp), _) => icmp.as_str(),
+                (None, Some(crate::model::TcpReply::SynAck)) => "connected",
+                (None, Some(crate::model::TcpReply::Rst)) => "reset",
+                (None, None) => "",
+            };
+            let rtt = h.rtt_ms.map_or_else(String::new, |r| format!("{r:.1} ms"));
+            let addr = match (&h.addr, &h.name) {
+                (Some(a), Some(n)) => format!("{a} ({n})"),
+                (Some(a), None) => a.clone(),
+                _ => "*".into(),
+            };
+            let _ = writeln!(out, "    {:>5}  {:<39} {:>9}  {what}", h.ttl, addr, rtt);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The DNS mail-security report (MX mode): MX hosts, then one line per check with

@@ -293,6 +293,11 @@ pub struct Settings {
     pub bind: Option<IpAddr>,
     /// Network interface to connect through (`--interface`, Linux).
     pub interface: Option<String>,
+    /// Trace the network path of every endpoint (`--trace` / `--no-trace`): see
+    /// `crate::probe::path`.
+    pub trace: bool,
+    /// Highest TTL the path trace tries (`--max-hops`, 1-64).
+    pub max_hops: u8,
     // --- domain diagnosis (MX mode) and provider presets ---
     /// MX mode (`--mx`): the target is a mail domain; probe every MX host and address
     /// on [`Settings::mx_port`] with STARTTLS and build the DNS mail-security report.
@@ -357,6 +362,8 @@ impl Settings {
             proxy: None,
             bind: None,
             interface: None,
+            trace: true,
+            max_hops: 20,
             mx: false,
             mx_port: 25,
             dnsbl: Vec::new(),

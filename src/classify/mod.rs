@@ -460,6 +460,7 @@ fn rejected(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
 
 mod matrix;
 pub use matrix::infer;
+pub mod path;
 
 #[cfg(test)]
 mod tests;

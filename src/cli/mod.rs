@@ -176,6 +176,16 @@ pub struct ProbeArgs {
     /// Network interface to connect through (Linux, needs CAP_NET_RAW).
     #[arg(long, value_name = "NAME")]
     pub interface: Option<String>,
+    /// Trace where on the path each port stops and whether a box answers in the
+    /// server's place (TTL-limited connects, Linux, no root). On by default.
+    #[arg(long, overrides_with = "no_trace")]
+    pub trace: bool,
+    /// Skip the path check.
+    #[arg(long, overrides_with = "trace")]
+    pub no_trace: bool,
+    /// Highest TTL the path check tries (1-64).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_hops: u8,
     /// Go on (AUTH, envelope) after a certificate failure; the verdict still names it.
     #[arg(long)]
     pub insecure: bool,
@@ -448,6 +458,11 @@ impl ProbeArgs {
             ));
         }
         s.concurrency = self.concurrency;
+        s.trace = !self.no_trace;
+        if self.max_hops == 0 || self.max_hops > 64 {
+            return Err(UsageError("--max-hops must be between 1 and 64".into()));
+        }
+        s.max_hops = self.max_hops;
         self.apply_domain_options(&mut s, preset)?;
         Ok(s)
     }

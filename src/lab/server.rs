@@ -96,6 +96,26 @@ impl LabServer {
         Ok(LabServer { addr, shared, task })
     }
 
+    /// Serves `script` on a listener bound elsewhere (for example inside another network
+    /// namespace: a socket keeps the namespace it was created in). Needs a runtime.
+    pub fn start_with(
+        listener: std::net::TcpListener,
+        script: Script,
+    ) -> Result<LabServer, LabError> {
+        let acceptor = acceptor_for(&script)?;
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        let task = tokio::spawn(accept_loop(
+            listener,
+            Arc::new(script),
+            acceptor,
+            shared.clone(),
+        ));
+        Ok(LabServer { addr, shared, task })
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.addr.port()

@@ -71,6 +71,7 @@ classes! {
     Timeout => "timeout", Failure, "TCP connect timed out (packets silently dropped)";
     Refused => "refused", Failure, "TCP connection refused";
     NetworkUnreachable => "network_unreachable", Failure, "No route to the network or host";
+    FirewallRejected => "firewall_rejected", Failure, "A router or firewall on the path rejected it (ICMP prohibited)";
     ConnectionReset => "connection_reset", Failure, "The connection was reset or closed early";
     BannerTimeout => "banner_timeout", Failure, "Connected, but no greeting arrived";
     ServiceUnavailable => "service_unavailable", Failure, "The server refused service (421/554)";
@@ -157,7 +158,7 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.code()));
         }
-        assert_eq!(Class::ALL.len(), 39);
+        assert_eq!(Class::ALL.len(), 40);
     }
 
     #[test]

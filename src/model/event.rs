@@ -2,8 +2,8 @@
 //! the tests consume the same stream.
 
 use super::{
-    DnsReport, Endpoint, EndpointId, EndpointReport, Finding, Phase, PhaseTiming, RunId, TlsInfo,
-    TranscriptEntry, Verdict,
+    DnsReport, Endpoint, EndpointId, EndpointReport, Finding, PathReport, Phase, PhaseTiming,
+    RunId, TlsInfo, TranscriptEntry, Verdict,
 };
 
 /// The next step of an interactive session.
@@ -110,6 +110,18 @@ pub enum ProbeEvent {
         /// The report (also in the final `RunReport::dns`).
         report: Box<DnsReport>,
     },
+    /// The path check of an endpoint finished (after its `EndpointDone`, before
+    /// `RunDone`).
+    Path {
+        /// Run id.
+        run: RunId,
+        /// Which endpoint.
+        endpoint: EndpointId,
+        /// Where on the path it stops.
+        path: Box<PathReport>,
+        /// The endpoint's verdict, when the path refined it (a reject now names its hop).
+        verdict: Option<Verdict>,
+    },
     /// The whole run finished: matrix-level findings.
     RunDone {
         /// Run id.
@@ -133,6 +145,7 @@ impl ProbeEvent {
             | Self::EndpointDone { run, .. }
             | Self::StepReady { run, .. }
             | Self::DnsReport { run, .. }
+            | Self::Path { run, .. }
             | Self::RunDone { run, .. } => *run,
         }
     }

@@ -7,6 +7,7 @@ pub mod class;
 pub mod endpoint;
 pub mod escape;
 pub mod event;
+pub mod path;
 pub mod recommend;
 pub mod report;
 pub mod secret;
@@ -18,6 +19,7 @@ pub use class::{Class, Severity, Verdict};
 pub use endpoint::{Endpoint, EndpointId, Family, Mode, Phase, PhaseTiming, PortSpec, RunId};
 pub use escape::{escape_bytes, escape_str};
 pub use event::{NextStep, ProbeEvent};
+pub use path::{Hop, HopRef, Icmp, PathReport, PathVerdict, TcpReply};
 pub use recommend::{NotChosen, PASSWORD_ENV, Recommendation, Snippet};
 pub use report::{
     DnsCheck, DnsFinding, DnsReport, DnsStatus, EndpointJson, EndpointReport, Finding, MxHost,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Class, Endpoint, Mode, PhaseTiming, ProviderMatch, Recommendation, TlsInfo, TranscriptEntry,
-    Verdict, Warning,
+    Class, Endpoint, Mode, PathReport, PhaseTiming, ProviderMatch, Recommendation, TlsInfo,
+    TranscriptEntry, Verdict, Warning,
 };
 
 /// Version of the JSON document. Bump on incompatible changes.
@@ -308,6 +308,10 @@ pub struct EndpointJson {
     /// Warnings, always present (empty when none).
     #[serde(default)]
     pub warnings: Vec<Warning>,
+    /// Where on the network path it stops (absent when not traced): see
+    /// [`PathReport`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathReport>,
 }
 
 impl RunReport {
@@ -332,6 +336,15 @@ impl RunReport {
             manual_sessions: Vec::new(),
             recommended: None,
             options: Vec::new(),
+        }
+    }
+
+    /// Attaches the traced paths (by endpoint index) to the endpoints.
+    pub fn set_paths(&mut self, paths: &[(usize, PathReport)]) {
+        for (i, p) in paths {
+            if let Some(e) = self.endpoints.get_mut(*i) {
+                e.path = Some(p.clone());
+            }
         }
     }
 
@@ -387,6 +400,7 @@ impl From<&EndpointReport> for EndpointJson {
             transcript: r.transcript.clone(),
             provider: r.provider.clone(),
             warnings: r.warnings.clone(),
+            path: None,
         }
     }
 }

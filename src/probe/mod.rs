@@ -5,6 +5,7 @@
 
 pub mod machine;
 pub mod net;
+pub mod path;
 pub mod step;
 
 use std::net::IpAddr;
@@ -66,6 +67,7 @@ pub async fn run_with(
     let tls_settings = settings.tls.clone();
     let tls_load = tokio::task::spawn_blocking(move || TlsClient::new(&tls_settings));
     let mut reports = Vec::new();
+    let mut paths = Vec::new();
     // MX mode (--mx): endpoints come from the domain's MX records; see crate::diagnose.
     let (endpoints, early, mx_run) = if settings.mx {
         let (e, f, m) =
@@ -96,7 +98,46 @@ pub async fn run_with(
                 })
                 .await;
         }
-        reports = probe_all(&ctx, endpoints).await;
+        // The path check runs beside the probes (every endpoint is either open — the
+        // interception check — or failed — where is it blocked?), so its seconds overlap
+        // the connect timeouts.
+        let traced: Vec<Endpoint> = endpoints
+            .iter()
+            .filter(|e| path::traceable(&settings, e))
+            .cloned()
+            .collect();
+        let cfg = path::config(&settings);
+        let (r, p) = tokio::join!(
+            probe_all(&ctx, endpoints),
+            path::trace_endpoints(&traced, &cfg)
+        );
+        reports = r;
+        paths = p;
+        // Hop names (PTR) only when the run uses DNS anyway; bounded to 1.5 s.
+        let ptr_wait = std::time::Duration::from_millis(1500);
+        if !paths.is_empty()
+            && path::ptr_allowed(&settings)
+            && let Ok(lookup) = crate::dns::HickoryLookup::new(settings.dns_server, ptr_wait)
+        {
+            path::name_hops(&mut paths, &lookup, ptr_wait).await;
+        }
+        let changed = crate::classify::path::refine(&mut reports, &paths);
+        if let Some(tx) = &tx {
+            for (i, p) in &paths {
+                let verdict = changed
+                    .contains(i)
+                    .then(|| reports.get(*i).map(|r| r.verdict.clone()))
+                    .flatten();
+                let _ = tx
+                    .send(ProbeEvent::Path {
+                        run,
+                        endpoint: EndpointId(*i),
+                        path: Box::new(p.clone()),
+                        verdict,
+                    })
+                    .await;
+            }
+        }
     } else if let Some(e) = tls_err {
         let entry = TranscriptEntry::new(
             clock.ms(),
@@ -113,6 +154,7 @@ pub async fn run_with(
     } else {
         infer(&reports)
     };
+    crate::classify::path::locate(&mut findings, &reports, &paths);
     if let Some(f) = early {
         findings.insert(0, f);
     }
@@ -141,6 +183,7 @@ pub async fn run_with(
     report.dns = dns;
     report.recommended = crate::recommend::recommend(&report, &settings);
     report.options = crate::export::options_used(&settings);
+    report.set_paths(&paths);
     report
 }
 

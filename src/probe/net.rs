@@ -101,7 +101,15 @@ fn socket_for(peer: &SocketAddr, settings: &Settings) -> io::Result<TcpSocket> {
 
 /// A direct TCP connection.
 pub async fn direct(peer: SocketAddr, settings: &Settings) -> io::Result<TcpStream> {
-    socket_for(&peer, settings)?.connect(peer).await
+    let sock = socket_for(&peer, settings)?;
+    // A router's ICMP reject names itself on the error queue (see probe::path).
+    let watched = crate::probe::path::errqueue::watch(&sock, peer.is_ipv6());
+    let stream = sock
+        .connect(peer)
+        .await
+        .map_err(|e| crate::probe::path::errqueue::explain(e, watched))?;
+    crate::probe::path::errqueue::unwatch(&stream, peer.is_ipv6());
+    Ok(stream)
 }
 
 /// Connects to the proxy at `proxy_addr` and asks it to CONNECT to `target`.

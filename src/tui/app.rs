@@ -38,6 +38,8 @@ pub enum Pane {
     Timeline,
     /// The DNS mail-security report (MX mode).
     Dns,
+    /// The network path of the selected endpoint (the path check).
+    Path,
 }
 
 /// What the side pane shows when there is room for only one of them.
@@ -50,6 +52,9 @@ pub enum SideView {
     /// The DNS mail-security report (MX mode); in the wide layout it takes the whole
     /// side column.
     Dns,
+    /// The selected endpoint's network path beside its control port's; it takes the
+    /// whole side column.
+    Path,
 }
 
 /// State of the DNS pane.
@@ -527,6 +532,19 @@ impl App {
             // Stepping sessions carry their own run id (see `apply_manual_event`).
             ProbeEvent::StepReady { .. } => return false,
             ProbeEvent::DnsReport { report, .. } => self.dns = Some(*report),
+            ProbeEvent::Path {
+                endpoint,
+                path,
+                verdict,
+                ..
+            } => {
+                if let Some(ep) = self.endpoint_mut(endpoint) {
+                    ep.path = Some(*path);
+                    if let (Some(v), Some(r)) = (verdict, ep.report.as_mut()) {
+                        r.verdict = v;
+                    }
+                }
+            }
             ProbeEvent::RunDone { findings, .. } => {
                 self.findings = findings;
                 self.running = false;
@@ -580,6 +598,12 @@ impl App {
                 r
             })
             .collect();
+        let paths: Vec<(usize, crate::model::PathReport)> = self
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ep)| ep.path.clone().map(|p| (i, p)))
+            .collect();
         if let Some(done) = &self.report {
             let mut out = done.clone();
             out.endpoints = reports
@@ -591,6 +615,7 @@ impl App {
                 .iter()
                 .map(super::manual::ManualView::to_record)
                 .collect();
+            out.set_paths(&paths);
             return out;
         }
         let mut out = RunReport::new(
@@ -607,6 +632,7 @@ impl App {
             .iter()
             .map(super::manual::ManualView::to_record)
             .collect();
+        out.set_paths(&paths);
         out
     }
 }

@@ -2,7 +2,7 @@
 //! transcript, TLS details and report.
 
 use crate::model::{
-    Direction, Endpoint, EndpointReport, Phase, PhaseTiming, ProviderMatch, TlsInfo,
+    Direction, Endpoint, EndpointReport, PathReport, Phase, PhaseTiming, ProviderMatch, TlsInfo,
     TranscriptEntry, Verdict, Warning,
 };
 
@@ -27,6 +27,8 @@ pub struct EndpointView {
     pub report: Option<EndpointReport>,
     /// The verdict of a stepping session, which supersedes the report's.
     pub step_verdict: Option<Verdict>,
+    /// Where on the network path it stops (the path check), when traced.
+    pub path: Option<PathReport>,
 }
 
 impl EndpointView {
@@ -40,6 +42,7 @@ impl EndpointView {
             tls: None,
             report: None,
             step_verdict: None,
+            path: None,
         }
     }
 

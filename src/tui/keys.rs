@@ -92,6 +92,8 @@ pub enum Action {
     ToggleSide,
     /// Show the DNS report (MX mode) in the side pane, or leave it.
     ShowDns,
+    /// Show the selected endpoint's network path in the side pane, or leave it.
+    ShowPath,
     /// Toggle the transcript between the selected endpoint and all endpoints.
     ToggleAll,
     /// Scroll the transcript's text left.
@@ -283,8 +285,9 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('g'), C::Main, A::Home, "first row / line"),
     bind(Key::plain(K::End), C::Main, A::End, "last row / line, follow the tail"),
     bind(Key::ch('G'), C::Main, A::End, "last row / line, follow the tail"),
-    bind(Key::ch('t'), C::Main, A::ToggleSide, "side pane: certificate / timeline / DNS"),
+    bind(Key::ch('t'), C::Main, A::ToggleSide, "side pane: certificate / timeline / path / DNS"),
     bind(Key::ch('d'), C::Main, A::ShowDns, "DNS mail-security report (MX mode)"),
+    bind(Key::ch('P'), C::Main, A::ShowPath, "path view: the hops to the server"),
     bind(Key::ch('a'), C::Main, A::ToggleAll, "selected endpoint / all (transcript, timeline)"),
     bind(Key::ch('h'), C::Main, A::ScrollLeft, "transcript: scroll left"),
     bind(Key::plain(K::Left), C::Main, A::ScrollLeft, "transcript: scroll left"),
@@ -320,8 +323,9 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::plain(K::Right), C::Step, A::ScrollRight, "transcript: scroll right"),
     bind(Key::ch('0'), C::Step, A::ScrollColumn0, "transcript: back to column 0"),
     bind(Key::ch('w'), C::Step, A::ToggleWrap, "transcript: wrap long lines on / off"),
-    bind(Key::ch('t'), C::Step, A::ToggleSide, "side pane: certificate / timeline / DNS"),
+    bind(Key::ch('t'), C::Step, A::ToggleSide, "side pane: certificate / timeline / path / DNS"),
     bind(Key::ch('d'), C::Step, A::ShowDns, "DNS mail-security report (MX mode)"),
+    bind(Key::ch('P'), C::Step, A::ShowPath, "path view: the hops to the server"),
     bind(Key::ch('e'), C::Step, A::ExportText, "export the transcript (text)"),
     bind(Key::ch('E'), C::Step, A::ExportJson, "export the report (JSON)"),
     bind(Key::ch('H'), C::Step, A::ExportHtml, "export the report (HTML, one self-contained file)"),

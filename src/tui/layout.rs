@@ -48,6 +48,8 @@ pub struct MainLayout {
     pub timeline: Option<Rect>,
     /// The DNS report block, when shown.
     pub dns: Option<Rect>,
+    /// The path view block, when shown.
+    pub path: Option<Rect>,
     /// The verdict bar or the stepping panel.
     pub bottom: Rect,
     /// Status line.
@@ -149,8 +151,11 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
         ])
         .areas(middle);
     let show_dns = app.side == SideView::Dns && app.dns.is_some();
+    let path = (app.side == SideView::Path).then_some(side);
     let (cert, timeline, dns) = if show_dns {
         (None, None, Some(side))
+    } else if path.is_some() {
+        (None, None, None)
     } else if wide {
         // The certificate gets all but six lines (the timeline compresses to fit);
         // `t` gives the bigger share to the timeline instead.
@@ -166,7 +171,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
     } else {
         match app.side {
             SideView::Timeline => (None, Some(side), None),
-            SideView::Cert | SideView::Dns => (Some(side), None, None),
+            SideView::Cert | SideView::Dns | SideView::Path => (Some(side), None, None),
         }
     };
     MainLayout {
@@ -178,6 +183,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
         cert,
         timeline,
         dns,
+        path,
         bottom,
         status,
     }
@@ -196,6 +202,9 @@ impl MainLayout {
         if self.dns.is_some() {
             v.push(Pane::Dns);
         }
+        if self.path.is_some() {
+            v.push(Pane::Path);
+        }
         v
     }
 
@@ -207,6 +216,7 @@ impl MainLayout {
             Pane::Cert => self.cert,
             Pane::Timeline => self.timeline,
             Pane::Dns => self.dns,
+            Pane::Path => self.path,
         }
     }
 
@@ -219,6 +229,7 @@ impl MainLayout {
             Pane::Cert,
             Pane::Timeline,
             Pane::Dns,
+            Pane::Path,
         ]
         .into_iter()
         .find(|&p| self.rect(p).is_some_and(|r| r.contains(pos)))

@@ -35,6 +35,8 @@ mod form_flow_tests;
 #[cfg(test)]
 mod lab_tests;
 #[cfg(test)]
+mod path_tests;
+#[cfg(test)]
 mod render_tests;
 #[cfg(test)]
 mod transcript_tests;

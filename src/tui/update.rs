@@ -350,16 +350,25 @@ fn move_in_pane(app: &mut App, pane: Pane, delta: isize) {
                 .saturating_add_signed(delta)
                 .min(n.saturating_sub(1));
         }
+        Pane::Path => {}
     }
 }
 
 /// The side view after `t`: certificate → timeline → DNS (only with a DNS report) →
-/// certificate. The wide layout shows certificate and timeline together; there `t`
-/// gives the larger share to the one chosen, so every press changes the screen.
-pub fn next_side(side: SideView, has_dns: bool, _wide: bool) -> SideView {
-    match (side, has_dns) {
-        (SideView::Cert, _) => SideView::Timeline,
-        (SideView::Timeline, true) => SideView::Dns,
+/// certificate, with the path view (when the run traced any path) after the timeline.
+/// The wide layout shows certificate and timeline together; there `t` gives the larger
+/// share to the one chosen, so every press changes the screen.
+pub fn next_side(side: SideView, has_dns: bool, wide: bool) -> SideView {
+    next_side_with(side, false, has_dns, wide)
+}
+
+/// [`next_side`] with the path view: certificate → timeline → path → DNS → certificate,
+/// skipping the views that have nothing to show.
+pub fn next_side_with(side: SideView, has_path: bool, has_dns: bool, _wide: bool) -> SideView {
+    match side {
+        SideView::Cert => SideView::Timeline,
+        SideView::Timeline if has_path => SideView::Path,
+        SideView::Timeline | SideView::Path if has_dns => SideView::Dns,
         _ => SideView::Cert,
     }
 }
@@ -371,6 +380,7 @@ fn set_side(app: &mut App, side: SideView) {
             SideView::Cert => Pane::Cert,
             SideView::Timeline => Pane::Timeline,
             SideView::Dns => Pane::Dns,
+            SideView::Path => Pane::Path,
         };
     }
 }
@@ -441,6 +451,7 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
             }
             Pane::Timeline => app.timeline_scroll = 0,
             Pane::Dns => app.dns_pane.selected = 0,
+            Pane::Path => {}
         },
         Action::End => match app.focus {
             Pane::Matrix => select_row(app, app.endpoints.len().saturating_sub(1)),
@@ -451,12 +462,21 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
             _ => app.transcript.scroll = None,
         },
         Action::ToggleSide => {
-            let side = next_side(
+            let side = next_side_with(
                 app.side,
+                app.endpoints.iter().any(|e| e.path.is_some()),
                 app.dns.is_some(),
                 layout::is_wide(app.size.0, app.size.1),
             );
             set_side(app, side);
+        }
+        Action::ShowPath => {
+            if app.side == SideView::Path {
+                set_side(app, SideView::Cert);
+            } else {
+                set_side(app, SideView::Path);
+                app.focus = Pane::Path;
+            }
         }
         Action::ShowDns => {
             if app.dns.is_none() {

@@ -90,6 +90,23 @@ impl Machine {
                 let text = e.to_string();
                 self.note(Direction::Error, &format!("connect failed: {text}"))
                     .await;
+                if let Some(r) = e
+                    .get_ref()
+                    .and_then(|i| i.downcast_ref::<crate::probe::path::errqueue::FilterReject>())
+                {
+                    let by = r.report.offender.map(|o| o.to_string());
+                    return Err(Box::new(crate::classify::path::filter_reject(
+                        &text,
+                        false,
+                        by.as_deref(),
+                    )));
+                }
+                if crate::classify::path::is_filter_reject(&e) {
+                    let local = e.raw_os_error() == Some(1);
+                    return Err(Box::new(crate::classify::path::filter_reject(
+                        &text, local, None,
+                    )));
+                }
                 Err(Box::new(classify(&Observation::ConnectFailed {
                     kind: e.kind(),
                     error: &text,

@@ -359,11 +359,17 @@ fn cells(app: &App, ep: &EndpointView, wide: bool) -> Vec<(String, ratatui::styl
     let warnings = ep.warnings().len();
     let (code, summary, vstyle) = match (verdict, &ep.live_phase) {
         (Some(v), _) => (
-            // The warnings marker: `!` and how many.
-            if warnings > 0 {
-                format!("{} !{warnings}", v.class.code())
-            } else {
-                v.class.code().to_string()
+            {
+                let mut code = v.class.code().to_string();
+                // The located verdict of the path check: where it stops.
+                if let Some(tag) = ep.path.as_ref().and_then(super::path::matrix_tag) {
+                    code = format!("{code} {tag}");
+                }
+                // The warnings marker: `!` and how many.
+                if warnings > 0 {
+                    code = format!("{code} !{warnings}");
+                }
+                code
             },
             safe(&v.summary).into_owned(),
             t.tone(class_tone(v.class)),

@@ -4,7 +4,8 @@
 //! ```text
 //! title bar                     (this module)
 //! matrix + findings header      (matrix.rs)
-//! transcript | cert / timeline / DNS (transcript.rs, cert.rs, timeline.rs, dns.rs)
+//! transcript | cert / timeline / path / DNS (transcript.rs, cert.rs, timeline.rs,
+//!                               path.rs, dns.rs)
 //! verdict bar or stepping panel (verdict.rs)
 //! status line / prompt          (this module)
 //! overlays: help, confirmation  (popup.rs); working settings (settings.rs);
@@ -15,6 +16,7 @@ mod cert;
 mod dns;
 mod form;
 mod matrix;
+pub(crate) mod path;
 mod popup;
 pub(crate) mod settings;
 mod timeline;
@@ -66,6 +68,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         }
         if let Some(r) = lay.dns {
             dns::render(app, frame, r);
+        }
+        if let Some(r) = lay.path {
+            path::render(app, frame, r);
         }
         let dns_bar = app.focus == Pane::Dns && lay.dns.is_some_and(|r| !dns::shows_detail(r));
         if app.step.is_some() {
