@@ -5,6 +5,7 @@
 
 pub mod machine;
 pub mod net;
+pub mod quickack;
 pub mod step;
 
 use std::net::IpAddr;
