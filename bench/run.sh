@@ -18,6 +18,11 @@ HOST=mail.lab.test
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT/commands.txt"
 
+# Appends the load average, labelled, to machine.txt (the machine may be shared).
+load_mark() {
+    printf 'load:      %s (1/5/15 min, before %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$1" >> "$OUT/machine.txt"
+}
+
 # Runs a command and records it, shell-quoted, in commands.txt (shown in BENCHMARKS.md).
 run() {
     local a out=()
@@ -80,6 +85,60 @@ run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
     -n swaks "swaks --server 127.0.0.1:$AUTH --tls --tls-verify --tls-ca-path $CA --auth PLAIN --auth-user bench --auth-password bench-password --to postmaster@lab.test --quit-after AUTH" \
     -n smtptui-no-system-roots "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA --no-system-roots -u bench -q" \
     -n openssl "openssl s_client -starttls smtp -connect 127.0.0.1:$AUTH -servername $HOST -CAfile $CA -verify_return_error"
+
+echo "== real servers: Postfix + Dovecot (tests/real), smtptui vs swaks vs openssl"
+REAL_FACTS=${REAL_FACTS:-/opt/smtptui-real/facts.env}
+real_fact() { sed -n "s/^$1='\(.*\)'\$/\1/p" "$REAL_FACTS"; }
+if [ ! -f "$REAL_FACTS" ] && [ "$(id -u)" -eq 0 ] && [ "${SKIP_REAL:-0}" != 1 ]; then
+    echo "   the fixture is absent: tests/real/setup.sh (log in $OUT/real-setup.log)"
+    echo "tests/real/setup.sh > $OUT/real-setup.log" >> "$OUT/commands.txt"
+    if tests/real/setup.sh > "$OUT/real-setup.log" 2>&1; then
+        REAL_SET_UP=1
+    else
+        echo "tests/real/setup.sh failed: see $OUT/real-setup.log" | tee "$OUT/real-skipped.txt"
+    fi
+fi
+if [ "${SKIP_REAL:-0}" = 1 ]; then
+    echo "SKIP_REAL=1" > "$OUT/real-skipped.txt"
+elif [ ! -f "$REAL_FACTS" ]; then
+    echo "no $REAL_FACTS (run as root to set tests/real up)" >> "$OUT/real-skipped.txt"
+else
+    RADDR=$(real_fact ADDR); RHOST=$(real_fact HOST); RCA=$(real_fact CA_FILE)
+    RUSER=$(real_fact TEST_USER); PSUB=$(real_fact PORT_SUBMISSION); PSMTPS=$(real_fact PORT_SMTPS)
+    {
+        echo "postfix:   $(postconf -h mail_version 2>/dev/null || echo unknown)"
+        echo "dovecot:   $(dovecot --version 2>/dev/null || echo unknown)"
+    } >> "$OUT/machine.txt"
+    # In a subshell: the real password stays out of the lab sections' environment, and
+    # out of every command line (smtptui and swaks read it from the environment).
+    (
+        export SMTPTUI_PASSWORD SWAKS_OPT_auth_password
+        SMTPTUI_PASSWORD=$(real_fact TEST_PASSWORD)
+        SWAKS_OPT_auth_password=$SMTPTUI_PASSWORD
+        echo "export SMTPTUI_PASSWORD=\"\$TEST_PASSWORD\" SWAKS_OPT_auth_password=\"\$TEST_PASSWORD\"  # from $REAL_FACTS" >> "$OUT/commands.txt"
+        R="$BIN check $RHOST --resolve $RHOST:$RADDR --ca-file $RCA -u $RUSER -q"
+        if ! $R -p "$PSUB/starttls" > "$OUT/real-check.txt" 2>&1; then
+            echo "smtptui check against $RADDR:$PSUB failed (see $OUT/real-check.txt): real-server section skipped" | tee "$OUT/real-skipped.txt"
+            exit 0
+        fi
+        S="swaks --server $RADDR:PORT --auth PLAIN --auth-user $RUSER --to postmaster@real.test --quit-after AUTH --tls-verify --tls-ca-path $RCA"
+        load_mark "real servers, 587"
+        run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/real_587.json" \
+            -n smtptui "$R -p $PSUB/starttls" \
+            -n smtptui-no-quickack "env SMTPTUI_QUICKACK=0 $R -p $PSUB/starttls" \
+            -n swaks "${S/PORT/$PSUB} --tls" \
+            -n openssl "openssl s_client -starttls smtp -connect $RADDR:$PSUB -servername $RHOST -CAfile $RCA -verify_return_error"
+        load_mark "real servers, 465"
+        run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/real_465.json" \
+            -n smtptui "$R -p $PSMTPS/tls" \
+            -n smtptui-no-quickack "env SMTPTUI_QUICKACK=0 $R -p $PSMTPS/tls" \
+            -n swaks "${S/PORT/$PSMTPS} --tls-on-connect" \
+            -n openssl "openssl s_client -connect $RADDR:$PSMTPS -servername $RHOST -CAfile $RCA -verify_return_error"
+    )
+fi
+
+echo "== reading the system trust store"
+run "$B" roots --runs 10 --out "$OUT/roots.json"
 
 echo "== matrix latency (D = $DELAY_MS ms each way)"
 M="$BIN check $HOST --resolve $HOST:127.0.0.1 -p $P25/starttls,$P465/tls,$P587/starttls,$P2525/starttls --ca-file $CA -q"

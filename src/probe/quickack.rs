@@ -13,6 +13,9 @@
 //!
 //! `TCP_NODELAY` is set too (our own small writes never wait). On other systems than
 //! Linux and Android both are what the OS offers: QUICKACK is a no-op there.
+//!
+//! `SMTPTUI_QUICKACK=0` in the environment leaves QUICKACK off: `bench/run.sh` uses it
+//! to measure the stall this avoids (BENCHMARKS.md, real servers).
 
 use std::io;
 use std::ops::{Deref, DerefMut};
@@ -49,10 +52,17 @@ impl QuickAck {
     }
 }
 
+/// Whether QUICKACK is wanted (not turned off with `SMTPTUI_QUICKACK=0`), read once.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn wanted() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| std::env::var_os("SMTPTUI_QUICKACK").is_none_or(|v| v != "0"))
+}
+
 /// Arms `TCP_QUICKACK` on `tcp` (Linux and Android; a no-op elsewhere).
 pub fn arm(tcp: &TcpStream) {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
+    if wanted() {
         let _ = socket2::SockRef::from(tcp).set_tcp_quickack(true);
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
