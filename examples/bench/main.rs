@@ -13,6 +13,7 @@
 mod batch;
 mod fixture;
 mod labserver;
+mod procs;
 mod real;
 mod relay;
 mod report;

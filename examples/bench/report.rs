@@ -495,15 +495,31 @@ fn tui_section(
         s,
         "**Idle CPU** (`bench idle`): `smtptui --demo` in a detached 120×40 tmux session; \
          once the title bar says `done in`, one second to settle, then the CPU time of every \
-         thread (`/proc/PID/task/*/schedstat`) over {} s: {} ms = {} % of one core \
-         ({} clock ticks of utime + stime; {} threads; the process had used {} ms of CPU \
-         before the window, so the counters are live).\n",
+         thread (`/proc/PID/task/*/schedstat`; the whole process's utime + stime when a \
+         thread exits in the window) over {} s: {} ms = {} % of one core ({} clock ticks \
+         of utime + stime; {} threads; method {}; the process had used {} ms of CPU \
+         before the window, so the counters are live){}. The TUI ran in a tmux server of \
+         its own; its processes were stopped by pid afterwards ({} left behind; {} \
+         processes left behind by the time-to-first-frame runs).\n",
         f(num(idle, "window_s"), 1),
         f(num(idle, "cpu_ms"), 2),
         f(num(idle, "percent_of_one_core"), 3),
         f(num(idle, "utime_stime_ticks"), 0),
         f(num(idle, "threads"), 0),
+        idle.and_then(|v| v.get("method"))
+            .and_then(Value::as_str)
+            .unwrap_or("-"),
         f(num(idle, "cpu_before_window_ms"), 1),
+        idle.and_then(|v| v.get("error"))
+            .and_then(Value::as_str)
+            .map_or_else(String::new, |e| format!("; no figure: {e}")),
+        f(num(idle, "left_behind"), 0),
+        f(
+            num(demo, "left_behind")
+                .zip(num(form, "left_behind"))
+                .map(|(a, b)| a + b),
+            0
+        ),
     );
     let _ = writeln!(
         s,
