@@ -184,7 +184,7 @@ impl Real {
              with `-p 587/starttls` (STARTTLS + AUTH PLAIN) and `-p 465/tls` (implicit TLS + \
              AUTH), system roots as by default; `swaks … --auth PLAIN --quit-after AUTH \
              --tls-verify` with `--tls` or `--tls-on-connect`; `openssl s_client` \
-             (`-starttls smtp` on 587) doing only the handshake (stdin at end of file). Both \
+             (`-starttls smtp` on 587) doing only the handshake (stdin at end of file). smtptui and swaks \
              read the password from the environment (`SMTPTUI_PASSWORD`, \
              `SWAKS_OPT_auth_password`). `smtptui-no-quickack` is the same `check` with \
              `SMTPTUI_QUICKACK=0` (through `env`), i.e. without the fix for the delayed-ACK \

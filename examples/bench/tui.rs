@@ -267,22 +267,26 @@ pub fn idle_cpu(
         .threads
         .iter()
         .all(|(tid, _)| after.threads.iter().any(|(t, _)| t == tid));
+    // The threads alive at the end: their run time in the window (from zero for a
+    // thread that started in it).
+    let mut sum = 0u64;
+    for (tid, ns1) in &after.threads {
+        let ns0 = before
+            .threads
+            .iter()
+            .find(|(t, _)| t == tid)
+            .map_or(0, |t| t.1);
+        sum += ns1
+            .checked_sub(ns0)
+            .ok_or_else(|| format!("thread {tid}: run time went backwards"))?;
+    }
     let (ns, method) = if all_stayed {
-        let mut sum = 0u64;
-        for (tid, ns1) in &after.threads {
-            let ns0 = before
-                .threads
-                .iter()
-                .find(|(t, _)| t == tid)
-                .map_or(0, |t| t.1);
-            sum += ns1
-                .checked_sub(ns0)
-                .ok_or_else(|| format!("thread {tid}: run time went backwards"))?;
-        }
         (sum as f64, "schedstat")
     } else {
+        // What the exited threads used is only in the ticks; the larger figure.
+        let by_ticks = ticks as f64 * 1e9 / tick_hz.max(1) as f64;
         (
-            ticks as f64 * 1e9 / tick_hz.max(1) as f64,
+            by_ticks.max(sum as f64),
             "ticks (a thread exited during the window)",
         )
     };
