@@ -56,6 +56,8 @@ pub(crate) fn load(ca_file: Option<&Path>) -> Result<LoadedRoots, TlsError> {
 
 /// The system trust store, read on first use: a verifier over the up-front anchors
 /// plus the system's. Shared by every handshake of a run (clones of the `TlsClient`).
+/// The read happens inside the certificate verifier (rustls's callback is synchronous):
+/// a few milliseconds, once per run, on the task of the first handshake that needs it.
 #[derive(Debug)]
 pub(crate) struct SystemRoots {
     base: RootCertStore,
