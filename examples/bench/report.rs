@@ -495,8 +495,8 @@ fn tui_section(
         s,
         "**Idle CPU** (`bench idle`): `smtptui --demo` in a detached 120×40 tmux session; \
          once the title bar says `done in`, one second to settle, then the CPU time of every \
-         thread (`/proc/PID/task/*/schedstat`; the whole process's utime + stime when a \
-         thread exits in the window) over {} s: {} ms = {} % of one core ({} clock ticks \
+         thread (`/proc/PID/task/*/schedstat`; the whole process's utime + stime when \
+         that says more, as when a thread exits in the window) over {} s: {} ms = {} % of one core ({} clock ticks \
          of utime + stime; {} threads; method {}; the process had used {} ms of CPU \
          before the window, so the counters are live){}. The TUI ran in a tmux server of \
          its own; its processes were stopped by pid afterwards ({} left behind; {} \

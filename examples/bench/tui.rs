@@ -240,12 +240,12 @@ pub struct IdleCpu {
     pub method: &'static str,
 }
 
-/// CPU used between two samples of one process over `wall_s` seconds. The per-thread
-/// run times (ns) are used when every thread of the first sample is still there;
-/// otherwise the whole-process tick counters, which keep the time of exited threads
-/// (a sum over live threads would shrink and, subtracted, wrap around). A replaced
-/// process, counters that went backwards, or a share above what `cores` can give is an
-/// error, never a figure.
+/// CPU used between two samples of one process over `wall_s` seconds: the per-thread
+/// run times (ns, precise) of the threads alive at the end, or the whole-process tick
+/// counters when they say more (they keep the time of threads that exited; a plain sum
+/// over live threads would shrink and, subtracted, wrap around). A replaced process,
+/// counters that went backwards, or a share above what `cores` can give is an error,
+/// never a figure.
 pub fn idle_cpu(
     before: &CpuSample,
     after: &CpuSample,
@@ -263,12 +263,9 @@ pub fn idle_cpu(
         .ticks
         .checked_sub(before.ticks)
         .ok_or("utime + stime went backwards")?;
-    let all_stayed = before
-        .threads
-        .iter()
-        .all(|(tid, _)| after.threads.iter().any(|(t, _)| t == tid));
     // The threads alive at the end: their run time in the window (from zero for a
-    // thread that started in it).
+    // thread that started in it). A thread that exited is missing here (its time is
+    // only in the whole-process ticks), so the larger of the two is the figure.
     let mut sum = 0u64;
     for (tid, ns1) in &after.threads {
         let ns0 = before
@@ -280,14 +277,13 @@ pub fn idle_cpu(
             .checked_sub(ns0)
             .ok_or_else(|| format!("thread {tid}: run time went backwards"))?;
     }
-    let (ns, method) = if all_stayed {
+    let by_ticks = ticks as f64 * 1e9 / tick_hz.max(1) as f64;
+    let (ns, method) = if sum as f64 >= by_ticks {
         (sum as f64, "schedstat")
     } else {
-        // What the exited threads used is only in the ticks; the larger figure.
-        let by_ticks = ticks as f64 * 1e9 / tick_hz.max(1) as f64;
         (
-            by_ticks.max(sum as f64),
-            "ticks (a thread exited during the window)",
+            by_ticks,
+            "ticks (above the live threads' run time: a thread exited)",
         )
     };
     let cpu_ms = ns / 1e6;
@@ -385,7 +381,8 @@ pub fn frames(rounds: usize) -> anyhow::Result<serde_json::Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::{CpuSample, first_frame, idle_cpu, parse_stat};
+    use super::{CpuSample, cores, first_frame, idle_cpu, parse_stat, tick_hz};
+    use std::time::{Duration, Instant};
 
     #[test]
     fn first_frame_needs_the_alternate_screen_then_the_title() {
@@ -441,6 +438,36 @@ mod tests {
         let two = sample(9, 100, &[(1, 50_000_000), (3, 2_000_000)]);
         let grown = idle_cpu(&one, &two, 30.0, 100, 2).unwrap();
         assert!((grown.cpu_ms - 2.0).abs() < 1e-9);
+    }
+
+    /// A real thread that burns CPU and exits inside the window is counted (through the
+    /// ticks), and the figure stays within what the cores can give.
+    #[test]
+    fn a_real_thread_exiting_in_the_window_is_counted() {
+        let pid = std::process::id();
+        let before = CpuSample::read(pid).unwrap();
+        let t = Instant::now();
+        std::thread::spawn(|| {
+            let spin = Instant::now();
+            let mut x = 0u64;
+            while spin.elapsed() < Duration::from_millis(300) {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        })
+        .join()
+        .unwrap();
+        let after = CpuSample::read(pid).unwrap();
+        let got = idle_cpu(
+            &before,
+            &after,
+            t.elapsed().as_secs_f64(),
+            tick_hz(),
+            cores(),
+        )
+        .unwrap();
+        // Ticks are sampled: allow for a loaded machine, but the spin must show.
+        assert!(got.cpu_ms >= 100.0, "{got:?}");
+        assert!(got.percent <= 100.0 * cores() as f64 * 1.05, "{got:?}");
     }
 
     #[test]
