@@ -18,6 +18,34 @@ HOST=mail.lab.test
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT/commands.txt"
 
+# Every background process this script starts is listed here and stopped by pid when
+# its step ends (and on any exit).
+PIDS=()
+# stop_pid PID: SIGTERM, up to 5 s, then SIGKILL; reaps it.
+stop_pid() {
+    local pid=$1
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    if [ "${REAL_SET_UP:-0}" = 1 ] && [ "${KEEP_REAL:-0}" != 1 ]; then
+        echo "== tests/real/teardown.sh (this run set the fixture up; KEEP_REAL=1 keeps it)"
+        tests/real/teardown.sh >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
+
+# Appends the load average, labelled, to machine.txt (the machine may be shared).
+load_mark() {
+    printf 'load:      %s (1/5/15 min, before %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$1" >> "$OUT/machine.txt"
+}
+
 # Runs a command and records it, shell-quoted, in commands.txt (shown in BENCHMARKS.md).
 run() {
     local a out=()
@@ -65,7 +93,7 @@ echo "== lab servers"
 echo "$B labserver --ca $OUT/ca.pem --delay-ms $DELAY_MS > $OUT/ports.txt &" >> "$OUT/commands.txt"
 "$B" labserver --ca "$OUT/ca.pem" --delay-ms "$DELAY_MS" > "$OUT/ports.txt" &
 LAB=$!
-trap 'kill "$LAB" 2>/dev/null || true' EXIT
+PIDS+=("$LAB")
 for _ in $(seq 100); do grep -q '^ready$' "$OUT/ports.txt" 2>/dev/null && break; sleep 0.1; done
 grep -q '^ready$' "$OUT/ports.txt" || { echo "lab server did not start" >&2; exit 1; }
 AUTH=$(sed -n 's/^auth=//p' "$OUT/ports.txt")
@@ -73,6 +101,7 @@ IFS=, read -r P25 P465 P587 P2525 <<< "$(sed -n 's/^matrix=//p' "$OUT/ports.txt"
 CA="$OUT/ca.pem"
 
 echo "== one endpoint, whole process: smtptui vs swaks vs openssl"
+load_mark "lab, one endpoint"
 export SMTPTUI_PASSWORD=bench-password
 echo "export SMTPTUI_PASSWORD=bench-password" >> "$OUT/commands.txt"
 run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
@@ -81,29 +110,98 @@ run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
     -n smtptui-no-system-roots "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA --no-system-roots -u bench -q" \
     -n openssl "openssl s_client -starttls smtp -connect 127.0.0.1:$AUTH -servername $HOST -CAfile $CA -verify_return_error"
 
+echo "== real servers: Postfix + Dovecot (tests/real), smtptui vs swaks vs openssl"
+REAL_FACTS=${REAL_FACTS:-/opt/smtptui-real/facts.env}
+real_fact() { sed -n "s/^$1='\(.*\)'\$/\1/p" "$REAL_FACTS"; }
+if [ ! -f "$REAL_FACTS" ] && [ "$(id -u)" -eq 0 ] && [ "${SKIP_REAL:-0}" != 1 ]; then
+    echo "   the fixture is absent: tests/real/setup.sh (log in $OUT/real-setup.log)"
+    echo "tests/real/setup.sh > $OUT/real-setup.log" >> "$OUT/commands.txt"
+    if tests/real/setup.sh > "$OUT/real-setup.log" 2>&1; then
+        REAL_SET_UP=1
+    else
+        echo "tests/real/setup.sh failed: see $OUT/real-setup.log" | tee "$OUT/real-skipped.txt"
+    fi
+fi
+if [ "${SKIP_REAL:-0}" = 1 ]; then
+    echo "SKIP_REAL=1" > "$OUT/real-skipped.txt"
+elif [ ! -f "$REAL_FACTS" ]; then
+    echo "no $REAL_FACTS (run as root to set tests/real up)" >> "$OUT/real-skipped.txt"
+else
+    RADDR=$(real_fact ADDR); RHOST=$(real_fact HOST); RCA=$(real_fact CA_FILE)
+    RUSER=$(real_fact TEST_USER); PSUB=$(real_fact PORT_SUBMISSION); PSMTPS=$(real_fact PORT_SMTPS)
+    {
+        echo "postfix:   $(postconf -h mail_version 2>/dev/null || echo unknown)"
+        echo "dovecot:   $(dovecot --version 2>/dev/null || echo unknown)"
+    } >> "$OUT/machine.txt"
+    # In a subshell: the real password stays out of the lab sections' environment, and
+    # out of every command line (smtptui and swaks read it from the environment).
+    (
+        export SMTPTUI_PASSWORD SWAKS_OPT_auth_password
+        SMTPTUI_PASSWORD=$(real_fact TEST_PASSWORD)
+        SWAKS_OPT_auth_password=$SMTPTUI_PASSWORD
+        echo "export SMTPTUI_PASSWORD=\"\$TEST_PASSWORD\" SWAKS_OPT_auth_password=\"\$TEST_PASSWORD\"  # from $REAL_FACTS" >> "$OUT/commands.txt"
+        R="$BIN check $RHOST --resolve $RHOST:$RADDR --ca-file $RCA -u $RUSER -q"
+        if ! $R -p "$PSUB/starttls" > "$OUT/real-check.txt" 2>&1; then
+            echo "smtptui check against $RADDR:$PSUB failed (see $OUT/real-check.txt): real-server section skipped" | tee "$OUT/real-skipped.txt"
+            exit 0
+        fi
+        S="swaks --server $RADDR:PORT --auth PLAIN --auth-user $RUSER --to postmaster@real.test --quit-after AUTH --tls-verify --tls-ca-path $RCA"
+        load_mark "real servers, 587"
+        run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/real_587.json" \
+            -n smtptui "$R -p $PSUB/starttls" \
+            -n smtptui-no-quickack "env SMTPTUI_QUICKACK=0 $R -p $PSUB/starttls" \
+            -n swaks "${S/PORT/$PSUB} --tls" \
+            -n openssl "openssl s_client -starttls smtp -connect $RADDR:$PSUB -servername $RHOST -CAfile $RCA -verify_return_error"
+        load_mark "real servers, 465"
+        run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/real_465.json" \
+            -n smtptui "$R -p $PSMTPS/tls" \
+            -n smtptui-no-quickack "env SMTPTUI_QUICKACK=0 $R -p $PSMTPS/tls" \
+            -n swaks "${S/PORT/$PSMTPS} --tls-on-connect" \
+            -n openssl "openssl s_client -connect $RADDR:$PSMTPS -servername $RHOST -CAfile $RCA -verify_return_error"
+    )
+fi
+
+echo "== reading the system trust store"
+run "$B" roots --runs 10 --out "$OUT/roots.json"
+
 echo "== matrix latency (D = $DELAY_MS ms each way)"
+load_mark "lab, matrix"
 M="$BIN check $HOST --resolve $HOST:127.0.0.1 -p $P25/starttls,$P465/tls,$P587/starttls,$P2525/starttls --ca-file $CA -q"
 run hyperfine -N --warmup 2 --runs 10 --export-json "$OUT/matrix.json" \
     -n full-matrix "$M" \
     -n sequential "$M --concurrency 1"
-kill "$LAB" 2>/dev/null || true
+stop_pid "$LAB"
 # The relay's own hold, measured, for the calibrated bound.
 run "$B" relay-rtt --delay-ms "$DELAY_MS" --trips 22 --out "$OUT/relay.json"
 
 echo "== TUI: time to first frame, idle CPU, RSS"
+load_mark "TUI"
 run "$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_demo.json" -- --demo
 run "$B" ttff --bin "$BIN" --runs 10 --out "$OUT/ttff_form.json"
 run "$B" idle --bin "$BIN" --secs "$IDLE_SECS" --out "$OUT/idle.json"
 run "$B" rss --lines 100000 --out "$OUT/rss.json"
 
 echo "== batch: 1,000 endpoints, concurrency 64"
+load_mark "batch"
 run "$B" batch --endpoints 1000 --concurrency 64 --addrs 10 --runs 3 --ca "$OUT/batch-ca.pem" --out "$OUT/batch.json"
 
 echo "== frame render (criterion)"
+load_mark "frame render"
 run cargo bench --bench render
 run "$B" frames --rounds 2000 --out "$OUT/frames.json"
 
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, at the end)" >> "$OUT/machine.txt"
+SECONDS_TAKEN=$SECONDS
+echo "duration:  $((SECONDS_TAKEN / 60)) min $((SECONDS_TAKEN % 60)) s (the whole script, builds included)" >> "$OUT/machine.txt"
+
+# Nothing this script started may outlive its step: background jobs still running, and
+# processes of this build's binary (the TUI steps run it under script and tmux).
+left=$(jobs -pr | wc -l)
+strays=()
+for p in $(pgrep -x smtptui || true); do
+    if [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(realpath "$BIN")" ]; then strays+=("$p"); fi
+done
+echo "left:      $left background job(s), ${#strays[@]} smtptui process(es) of this build still running${strays[*]:+ (pids ${strays[*]})}" >> "$OUT/machine.txt"
 
 echo "== BENCHMARKS.md"
 "$B" report --dir "$OUT" --criterion target/criterion --delay-ms "$DELAY_MS" --md BENCHMARKS.md

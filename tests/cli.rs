@@ -243,3 +243,87 @@ async fn help_completions_and_man() {
     let out = bin().arg("man").output().await.unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains(".TH"));
 }
+
+/// `check` with the system trust store pointed at `system_pem` (rustls-native-certs
+/// reads `SSL_CERT_FILE` and `SSL_CERT_DIR` instead of the OS locations when set); returns
+/// the endpoint's class and whether its certificate verified.
+async fn with_system_store(
+    system_pem: &std::path::Path,
+    port: u16,
+    extra: &[&str],
+) -> (String, bool) {
+    let empty = tempfile::tempdir().unwrap();
+    let port = format!("{port}/starttls");
+    let resolve = format!("{HOST}:127.0.0.1");
+    let mut c = bin();
+    c.args([
+        "check",
+        HOST,
+        "--resolve",
+        &resolve,
+        "-p",
+        &port,
+        "--timeout",
+        "3",
+    ])
+    .args(["--format", "json"])
+    .args(extra)
+    .env("SSL_CERT_FILE", system_pem)
+    .env("SSL_CERT_DIR", empty.path());
+    let out = c.output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let ep = &doc["endpoints"][0];
+    (
+        ep["class"].as_str().unwrap_or_default().to_string(),
+        ep["tls"]["verified"].as_bool().unwrap_or(false),
+    )
+}
+
+/// A CA that only the system store holds is trusted, though the system store is read
+/// only when a chain does not verify without it; the verdict is the one of all anchors
+/// together (a wrong name under that CA is a name mismatch, not an unknown issuer).
+#[tokio::test]
+async fn a_ca_only_in_the_system_store_is_trusted() {
+    let pki = TestPki::new();
+    let good = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
+        .await
+        .unwrap();
+    let wrong = LabServer::start(Script::starttls(
+        pki.leaf_for("other.lab.test", CertKind::Valid),
+    ))
+    .await
+    .unwrap();
+    let no_ca = pki.dir.path().join("empty.pem");
+    std::fs::write(&no_ca, "").unwrap();
+    let (ca, none) = (pki.ca_file.as_path(), no_ca.as_path());
+    let cases = [
+        (ca, good.port(), &[][..], "ok", true),
+        (ca, wrong.port(), &[][..], "cert_hostname_mismatch", false),
+        (
+            ca,
+            good.port(),
+            &["--no-system-roots"][..],
+            "cert_untrusted",
+            false,
+        ),
+        (
+            ca,
+            wrong.port(),
+            &["--no-system-roots"][..],
+            "cert_untrusted",
+            false,
+        ),
+        // Control: the system store is what trusted it.
+        (none, good.port(), &[][..], "cert_untrusted", false),
+    ];
+    for (store, port, extra, class, verified) in cases {
+        let got = with_system_store(store, port, extra).await;
+        assert_eq!(
+            got,
+            (class.to_string(), verified),
+            "system store {}, port {port}, {extra:?}",
+            store.display()
+        );
+    }
+}

@@ -326,6 +326,46 @@ async fn self_signed_leaf() {
     assert_eq!(info.chain[0].sha256, fingerprint(&leaf.der));
 }
 
+/// The system store is read only when a chain needs it: not for a chain the CA file
+/// verifies, but for one it does not (whatever that store then says).
+#[tokio::test]
+async fn system_store_is_read_only_when_a_chain_needs_it() {
+    let (trusted, other) = (ca("Test Private CA"), ca("Untrusted CA"));
+    let leaf = signed(&leaf_params(&["mail.test"], "mail.test"), &trusted);
+    let good = serve_tls(server_config(
+        vec![leaf.der, trusted.der.clone()],
+        leaf.key,
+        BOTH,
+    ))
+    .await;
+    let stranger = signed(&leaf_params(&["mail.test"], "mail.test"), &other);
+    let bad = serve_tls(server_config(vec![stranger.der], stranger.key, BOTH)).await;
+    let file = ca_file(&[&trusted.pem]);
+    let client = TlsClient::new(&TlsSettings {
+        ca_file: Some(file.path().to_path_buf()),
+        ..TlsSettings::default()
+    })
+    .unwrap();
+    let webpki = webpki_roots::TLS_SERVER_ROOTS.len();
+    let lazy = format!("webpki {webpki} + system when needed + ca-file 1");
+    assert_eq!(client.roots_description(), lazy);
+    assert!(probe_ok(&client, good, "mail.test").await.verified);
+    assert_eq!(
+        client.roots_description(),
+        lazy,
+        "not read for a verified chain"
+    );
+    let info = probe_ok(&client, bad, "mail.test").await;
+    assert_unverified(&info, &CertProblem::UnknownIssuer);
+    let read = client.roots_description();
+    assert!(
+        read.starts_with(&format!("webpki {webpki} + system "))
+            && !read.contains("when needed")
+            && read.ends_with(" + ca-file 1"),
+        "read for the unverified chain: {read}"
+    );
+}
+
 #[tokio::test]
 async fn unknown_ca() {
     let ca = ca("Untrusted CA");

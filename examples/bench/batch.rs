@@ -35,19 +35,23 @@ pub struct Plan<'a> {
 /// Runs the batch and returns the figures as JSON.
 pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
     let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe)
-        .args([
-            "labserver",
-            "--stdin-eof",
-            "--addrs",
-            &plan.addrs.to_string(),
-            "--ca",
-        ])
-        .arg(plan.ca)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
+    // Stopped by pid (with anything below it) on every way out of this function.
+    let mut child = super::procs::Guard(
+        Command::new(exe)
+            .args([
+                "labserver",
+                "--stdin-eof",
+                "--addrs",
+                &plan.addrs.to_string(),
+                "--ca",
+            ])
+            .arg(plan.ca)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?,
+    );
     let stdout = child
+        .0
         .stdout
         .take()
         .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
@@ -112,8 +116,9 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
     }
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
-    drop(child.stdin.take());
-    let _ = child.wait();
+    // The lab server ends when its stdin closes; the guard makes sure of it.
+    drop(child.0.stdin.take());
+    drop(child);
     rates.sort_by(f64::total_cmp);
     Ok(json!({
         "endpoints": total,

@@ -5,6 +5,7 @@
 //! - `ttff`, `idle`, `rss`, `frames`: TUI time to first frame, idle CPU, peak RSS with
 //!   N lines, interleaved frame times;
 //! - `relay-rtt`: the latency relay's own round trip;
+//! - `roots`: the cost of reading the system trust store;
 //! - `report`: rewrites BENCHMARKS.md from the measured JSON files.
 //!
 //! Every subcommand that measures writes its figures as JSON to `--out`.
@@ -12,6 +13,8 @@
 mod batch;
 mod fixture;
 mod labserver;
+mod procs;
+mod real;
 mod relay;
 mod report;
 mod tui;
@@ -104,6 +107,13 @@ enum Cmd {
     Rss {
         #[arg(long, default_value_t = 100_000)]
         lines: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Time reading the system trust store.
+    Roots {
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
         #[arg(long)]
         out: PathBuf,
     },
@@ -209,6 +219,7 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Frames { rounds, out } => write_json(&out, &tui::frames(rounds.max(1))?),
         Cmd::Rss { lines, out } => write_json(&out, &tui::rss(lines)?),
+        Cmd::Roots { runs, out } => write_json(&out, &real::roots(runs.max(1))),
         Cmd::Report {
             dir,
             criterion,

@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use crate::model::escape_bytes;
+use crate::probe::quickack::QuickAck;
 use crate::tls::TlsClient;
 
 /// Largest policy file or reply read.
@@ -26,9 +27,9 @@ const HEADER_ROOM: usize = 16 * 1024;
 #[error("{0}")]
 pub struct FetchError(pub String);
 
-async fn connect(addr: SocketAddr, limit: Duration) -> Result<TcpStream, FetchError> {
+async fn connect(addr: SocketAddr, limit: Duration) -> Result<QuickAck, FetchError> {
     match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => Ok(s),
+        Ok(Ok(s)) => Ok(QuickAck::new(s)),
         Ok(Err(e)) => Err(FetchError(format!("connect {addr}: {e}"))),
         Err(_) => Err(FetchError(format!("connect {addr}: timed out"))),
     }

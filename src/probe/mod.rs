@@ -6,6 +6,7 @@
 pub mod machine;
 pub mod net;
 pub mod path;
+pub mod quickack;
 pub mod step;
 
 use std::net::IpAddr;
@@ -62,10 +63,9 @@ pub async fn run_with(
             .await;
     }
     let mut lines = Vec::new();
-    // Loading the trust stores (a few ms: the system bundle is read from disk) overlaps
-    // name resolution.
-    let tls_settings = settings.tls.clone();
-    let tls_load = tokio::task::spawn_blocking(move || TlsClient::new(&tls_settings));
+    // The trust anchors: webpki-roots and the CA file, well under a millisecond (the
+    // system store is read only if a chain needs it), so no thread of its own.
+    let tls_load = TlsClient::new(&settings.tls);
     let mut reports = Vec::new();
     let mut paths = Vec::new();
     // MX mode (--mx): endpoints come from the domain's MX records; see crate::diagnose.
@@ -77,10 +77,9 @@ pub async fn run_with(
         let (e, f) = plan(&settings, &clock, run, tx.as_ref(), &mut lines).await;
         (e, f, None)
     };
-    let (tls, tls_err) = match tls_load.await {
-        Ok(Ok(c)) => (Some(c), None),
-        Ok(Err(e)) => (None, Some(e.to_string())),
-        Err(e) => (None, Some(format!("loading trust anchors failed: {e}"))),
+    let (tls, tls_err) = match tls_load {
+        Ok(c) => (Some(c), None),
+        Err(e) => (None, Some(e.to_string())),
     };
     if let Some(tls) = tls {
         let ctx = Arc::new(Ctx {

@@ -129,7 +129,8 @@ pub async fn via_socks5(
     .map_err(|source| ProxyError::Unreachable {
         proxy: label.clone(),
         source,
-    })?;
+    })
+    .map(super::quickack::QuickAck::new)?;
     notes.push(format!("connected to SOCKS5 proxy {label} ({proxy_addr})"));
     let proto = |e: io::Error| ProxyError::Protocol(e.to_string());
     let creds = proxy.user.as_ref().zip(proxy.password.as_ref());
@@ -247,5 +248,5 @@ pub async fn via_socks5(
     notes.push(format!(
         "proxy: CONNECT {shown} succeeded (proxy's side {bound})"
     ));
-    Ok(s)
+    Ok(s.into_inner())
 }

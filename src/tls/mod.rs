@@ -68,14 +68,19 @@ pub struct TlsClient {
 struct Inner {
     client_key: Option<Arc<rustls::sign::CertifiedKey>>,
     provider: Arc<CryptoProvider>,
+    /// webpki + `--ca-file`, tried first.
     verifier: Arc<WebPkiServerVerifier>,
-    description: String,
+    /// The system store, read when a chain does not verify without it (None with
+    /// `no_system_roots`).
+    system: Option<Arc<roots::SystemRoots>>,
+    webpki: usize,
+    ca_file: Option<usize>,
 }
 
 impl std::fmt::Debug for TlsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsClient")
-            .field("roots", &self.inner.description)
+            .field("roots", &self.roots_description())
             .finish()
     }
 }
@@ -84,11 +89,20 @@ impl TlsClient {
     /// Trust anchors: webpki-roots, plus the system store unless
     /// `settings.no_system_roots`, plus `settings.ca_file` (PEM, one or more
     /// certificates). A missing or unusable CA file is [`TlsError::CaFile`].
+    ///
+    /// The system store is read only when a chain does not verify against webpki-roots
+    /// and the CA file (then that chain is verified again with every anchor, without
+    /// reconnecting), so verdicts are those of one store holding all three.
     pub fn new(settings: &TlsSettings) -> Result<Self, TlsError> {
         install_default_provider();
         let provider = Arc::new(ring::default_provider());
-        let roots = roots::load(settings.ca_file.as_deref(), !settings.no_system_roots)?;
-        let description = roots.description();
+        let roots = roots::load(settings.ca_file.as_deref())?;
+        let system = (!settings.no_system_roots).then(|| {
+            Arc::new(roots::SystemRoots::new(
+                roots.store.clone(),
+                provider.clone(),
+            ))
+        });
         let verifier =
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots.store), provider.clone())
                 .build()
@@ -99,21 +113,29 @@ impl TlsClient {
                 client_key,
                 provider,
                 verifier,
-                description,
+                system,
+                webpki: roots.webpki,
+                ca_file: roots.ca_file,
             }),
         })
     }
 
     /// Where the trust anchors came from, e.g. `webpki 146 + system 140 + ca-file 1`
-    /// (`system off` with `no_system_roots`).
+    /// (`system off` with `no_system_roots`; `system when needed` while no chain has
+    /// needed the system store yet).
     pub fn roots_description(&self) -> String {
-        self.inner.description.clone()
+        roots::description(
+            self.inner.webpki,
+            self.inner.ca_file,
+            self.inner.system.as_deref(),
+        )
     }
 
     /// A fresh config whose verifier and client-cert probe report into `slot`.
     fn config(&self, slot: &Arc<Slot>) -> Result<ClientConfig, rustls::Error> {
         let verifier = CapturingVerifier {
             inner: self.inner.verifier.clone(),
+            system: self.inner.system.clone(),
             slot: slot.clone(),
         };
         let mut config = ClientConfig::builder_with_provider(self.inner.provider.clone())

@@ -1,55 +1,35 @@
-//! Trust anchors: the webpki-roots bundle, the system store (rustls-native-certs) and an
-//! optional extra CA file, counted so the UI can say what it trusted.
+//! Trust anchors: the webpki-roots bundle and an optional extra CA file, loaded at
+//! once, and the system store (rustls-native-certs), loaded only when a chain does not
+//! verify without it ([`SystemRoots`]). Reading the system store costs more than the
+//! rest of a loopback probe (it parses the bundle and every file of `/etc/ssl/certs`),
+//! and a chain that verifies against a subset of the anchors verifies against all of
+//! them, so a verdict is the same as if every anchor had been loaded up front.
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use rustls::RootCertStore;
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
 use super::TlsError;
 
-/// A root store plus how many anchors came from where.
+/// The anchors loaded up front (webpki + `--ca-file`), counted so the UI can say what
+/// it trusted.
 #[derive(Debug)]
 pub(crate) struct LoadedRoots {
     pub store: RootCertStore,
     pub webpki: usize,
-    /// `None` when the system store was not consulted (`no_system_roots`).
-    pub system: Option<usize>,
     pub ca_file: Option<usize>,
 }
 
-impl LoadedRoots {
-    /// e.g. `webpki 146 + system 140 + ca-file 1`.
-    pub fn description(&self) -> String {
-        let mut parts = vec![format!("webpki {}", self.webpki)];
-        match self.system {
-            Some(n) => parts.push(format!("system {n}")),
-            None => parts.push("system off".to_string()),
-        }
-        if let Some(n) = self.ca_file {
-            parts.push(format!("ca-file {n}"));
-        }
-        parts.join(" + ")
-    }
-}
-
-/// Builds the root store.
-pub(crate) fn load(ca_file: Option<&Path>, system: bool) -> Result<LoadedRoots, TlsError> {
+/// Builds the up-front root store: webpki-roots plus `ca_file`.
+pub(crate) fn load(ca_file: Option<&Path>) -> Result<LoadedRoots, TlsError> {
     let mut store = RootCertStore::empty();
     store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let webpki = store.len();
-
-    let system = if system {
-        // Errors here (unreadable bundle, no bundle at all) are not fatal: the webpki
-        // bundle still stands, and the count of 0 shows what happened.
-        let found = rustls_native_certs::load_native_certs();
-        let (added, _ignored) = store.add_parsable_certificates(found.certs);
-        Some(added)
-    } else {
-        None
-    };
-
     let ca_file = match ca_file {
         Some(path) => {
             let certs = read_ca_file(path)?;
@@ -64,16 +44,95 @@ pub(crate) fn load(ca_file: Option<&Path>, system: bool) -> Result<LoadedRoots, 
         }
         None => None,
     };
-
     if store.is_empty() {
         return Err(TlsError::NoRoots);
     }
     Ok(LoadedRoots {
         store,
         webpki,
-        system,
         ca_file,
     })
+}
+
+/// The system trust store, read on first use: a verifier over the up-front anchors
+/// plus the system's. Shared by every handshake of a run (clones of the `TlsClient`).
+/// The read happens inside the certificate verifier (rustls's callback is synchronous):
+/// a few milliseconds, once per run, on the task of the first handshake that needs it.
+#[derive(Debug)]
+pub(crate) struct SystemRoots {
+    base: RootCertStore,
+    provider: Arc<CryptoProvider>,
+    loaded: OnceLock<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    /// How many system anchors were added.
+    added: usize,
+    /// None when the system store added nothing (nothing to verify again with).
+    verifier: Option<Arc<WebPkiServerVerifier>>,
+}
+
+impl SystemRoots {
+    /// The system store on top of `base`, not read yet.
+    pub fn new(base: RootCertStore, provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            base,
+            provider,
+            loaded: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &Loaded {
+        self.loaded.get_or_init(|| {
+            let mut store = self.base.clone();
+            // Errors here (unreadable bundle, no bundle at all) are not fatal: the
+            // up-front anchors still stand, and the count of 0 shows what happened.
+            let found = rustls_native_certs::load_native_certs();
+            let (added, _ignored) = store.add_parsable_certificates(found.certs);
+            let verifier = (added > 0)
+                .then(|| {
+                    WebPkiServerVerifier::builder_with_provider(
+                        Arc::new(store),
+                        self.provider.clone(),
+                    )
+                    .build()
+                    .ok()
+                })
+                .flatten();
+            Loaded { added, verifier }
+        })
+    }
+
+    /// The verifier with every anchor (reads the system store on first call); None
+    /// when the system store holds nothing usable.
+    pub fn verifier(&self) -> Option<&Arc<WebPkiServerVerifier>> {
+        self.get().verifier.as_ref()
+    }
+
+    /// How many system anchors were added, or None when the store was not read yet.
+    pub fn count(&self) -> Option<usize> {
+        self.loaded.get().map(|l| l.added)
+    }
+}
+
+/// e.g. `webpki 146 + system 140 + ca-file 1`; `system off` with `no_system_roots`,
+/// `system when needed` while the system store has not been read.
+pub(crate) fn description(
+    webpki: usize,
+    ca_file: Option<usize>,
+    system: Option<&SystemRoots>,
+) -> String {
+    let mut parts = vec![format!("webpki {webpki}")];
+    match system.map(SystemRoots::count) {
+        Some(Some(n)) => parts.push(format!("system {n}")),
+        Some(None) => parts.push("system when needed".to_string()),
+        None => parts.push("system off".to_string()),
+    }
+    if let Some(n) = ca_file {
+        parts.push(format!("ca-file {n}"));
+    }
+    parts.join(" + ")
 }
 
 /// Reads every certificate from a PEM file (a single DER certificate is accepted too).

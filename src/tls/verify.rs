@@ -15,6 +15,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 
 use super::inspect::format_unix;
+use super::roots::SystemRoots;
 use crate::model::{CertProblem, CertSummary, escape_str};
 
 /// What the verifier saw during one handshake.
@@ -57,10 +58,13 @@ impl Slot {
     }
 }
 
-/// Wraps [`WebPkiServerVerifier`]: records, then always accepts the chain.
+/// Wraps [`WebPkiServerVerifier`]: records, then always accepts the chain. A chain
+/// that does not verify against `inner` is verified again with the system store added
+/// (read then, once per run), and that verdict is the one recorded.
 #[derive(Debug)]
 pub(crate) struct CapturingVerifier {
     pub inner: Arc<WebPkiServerVerifier>,
+    pub system: Option<Arc<SystemRoots>>,
     pub slot: Arc<Slot>,
 }
 
@@ -73,10 +77,18 @@ impl ServerCertVerifier for CapturingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result = self
+        let mut result = self
             .inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map(|_| ());
+        // More anchors can only add chains, so only a failure needs the system store.
+        if result.is_err()
+            && let Some(full) = self.system.as_ref().and_then(|s| s.verifier())
+        {
+            result = full
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(|_| ());
+        }
         let chain = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.clone().into_owned())

@@ -4,13 +4,12 @@
 
 use std::net::SocketAddr;
 
-use tokio::net::TcpStream;
-
 use super::{Machine, ReplyText, StepResult};
 use crate::classify::{Command, Observation, classify};
 use crate::dns::{StaticTable, resolve};
 use crate::model::{Direction, Mode, Phase, Verdict};
 use crate::probe::net::{self, ProxyError, Target};
+use crate::probe::quickack::QuickAck;
 use crate::smtp::ehlo::banner_looks_masked;
 
 /// Why dialing failed.
@@ -26,7 +25,7 @@ pub(super) enum DialError {
 impl Machine {
     /// Opens the TCP connection (directly or via the proxy) without recording anything
     /// but the proxy's steps.
-    pub(super) async fn dial(&self, notes: &mut Vec<String>) -> Result<TcpStream, DialError> {
+    pub(super) async fn dial(&self, notes: &mut Vec<String>) -> Result<QuickAck, DialError> {
         let s = &self.ctx.settings;
         let wait = self.remaining(s.timeouts.connect);
         let ep = &self.endpoint;
@@ -56,12 +55,12 @@ impl Machine {
         };
         match tokio::time::timeout(wait, fut).await {
             Err(_) => Err(DialError::Timeout),
-            Ok(r) => r,
+            Ok(r) => r.map(QuickAck::new),
         }
     }
 
     /// Opens the TCP connection and records it; failures become verdicts.
-    pub(super) async fn open_tcp(&mut self) -> Result<TcpStream, Box<Verdict>> {
+    pub(super) async fn open_tcp(&mut self) -> Result<QuickAck, Box<Verdict>> {
         let mut notes = Vec::new();
         let result = self.dial(&mut notes).await;
         for n in &notes {
@@ -198,5 +197,133 @@ impl Machine {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpListener;
+
+    use super::Machine;
+    use crate::model::transcript::RunClock;
+    use crate::model::{Endpoint, EndpointId, Mode, RunId};
+    use crate::probe::Ctx;
+    use crate::probe::quickack::armed;
+    use crate::settings::{ProxySettings, Settings};
+    use crate::tls::TlsClient;
+
+    fn machine(port: u16, proxy: Option<u16>) -> Machine {
+        let mut s = Settings::new("127.0.0.1");
+        s.tls.no_system_roots = true;
+        s.proxy = proxy.map(|port| ProxySettings {
+            host: "127.0.0.1".into(),
+            port,
+            remote_dns: false,
+            user: None,
+            password: None,
+        });
+        let tls = TlsClient::new(&s.tls).unwrap();
+        let ctx = Arc::new(Ctx {
+            settings: Arc::new(s),
+            tls,
+            clock: RunClock::start(),
+            run: RunId(1),
+            tx: None,
+        });
+        let endpoint = Endpoint {
+            id: EndpointId(0),
+            host: "127.0.0.1".into(),
+            address: "127.0.0.1".parse().unwrap(),
+            port,
+            mode: Mode::Starttls,
+        };
+        Machine::new(ctx, endpoint, None)
+    }
+
+    /// A greeting, then EHLO and its reply: after we send data that soon after
+    /// receiving some, Linux enters its delayed-ACK ("pingpong") mode.
+    async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(s: &mut S) {
+        let mut banner = [0u8; 7];
+        s.read_exact(&mut banner).await.unwrap();
+        s.write_all(b"EHLO x\r\n").await.unwrap();
+        let mut reply = [0u8; 8];
+        s.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"250 ok\r\n");
+    }
+
+    /// A server that greets, answers one EHLO and then holds the connection.
+    async fn smtpish() -> u16 {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = l.accept().await {
+                tokio::spawn(async move {
+                    c.write_all(b"220 x\r\n").await.unwrap();
+                    let mut line = [0u8; 8];
+                    c.read_exact(&mut line).await.unwrap();
+                    c.write_all(b"250 ok\r\n").await.unwrap();
+                    let mut rest = Vec::new();
+                    let _ = c.read_to_end(&mut rest).await;
+                });
+            }
+        });
+        port
+    }
+
+    /// The socket a probe dials has TCP_NODELAY set and TCP_QUICKACK armed again after
+    /// an exchange, where a plain socket has fallen back to delayed ACKs; directly and
+    /// through a SOCKS5 proxy (a minimal one here: no auth, CONNECT accepted).
+    #[tokio::test]
+    async fn probe_sockets_keep_quickack_armed() {
+        let port = smtpish().await;
+        // Control: without the option the kernel is in delayed-ACK mode after the
+        // exchange (so the assertions below can fail).
+        let mut plain = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        plain.set_nodelay(true).unwrap();
+        exchange(&mut plain).await;
+        assert_eq!(armed(&plain), Some(false), "control: delayed ACKs");
+
+        let mut tcp = machine(port, None)
+            .dial(&mut Vec::new())
+            .await
+            .ok()
+            .unwrap();
+        assert!(tcp.nodelay().unwrap(), "direct: TCP_NODELAY");
+        exchange(&mut tcp).await;
+        assert_eq!(armed(&tcp), Some(true), "direct: TCP_QUICKACK");
+
+        let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_port = proxy.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut c, _) = proxy.accept().await.unwrap();
+            let mut hello = [0u8; 3];
+            c.read_exact(&mut hello).await.unwrap();
+            c.write_all(&[5, 0]).await.unwrap();
+            let mut req = [0u8; 10];
+            c.read_exact(&mut req).await.unwrap();
+            let mut up =
+                tokio::net::TcpStream::connect(("127.0.0.1", u16::from_be_bytes([req[8], req[9]])))
+                    .await
+                    .unwrap();
+            c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+                .await
+                .unwrap();
+            let _ = tokio::io::copy_bidirectional(&mut c, &mut up).await;
+        });
+        let mut notes = Vec::new();
+        let mut tcp = machine(port, Some(proxy_port))
+            .dial(&mut notes)
+            .await
+            .ok()
+            .unwrap();
+        assert!(notes.iter().any(|n| n.contains("CONNECT")), "{notes:?}");
+        assert!(tcp.nodelay().unwrap(), "proxy: TCP_NODELAY");
+        exchange(&mut tcp).await;
+        assert_eq!(armed(&tcp), Some(true), "proxy: TCP_QUICKACK");
     }
 }
