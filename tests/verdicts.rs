@@ -230,6 +230,17 @@ async fn cert_expires_soon_says_the_days() {
         summary.contains("9 day") || summary.contains("10 day"),
         "{summary}"
     );
+    // The reports to hand over carry the warning too: text and HTML.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["report.txt", "report.html"] {
+        let file = dir.path().join(name);
+        let f = file.to_string_lossy().into_owned();
+        let r = check(&pki, &srv, "starttls", &["--export", &f]).await;
+        assert_eq!(r.class(), "ok", "{}", r.stdout);
+        let body = std::fs::read_to_string(&file).unwrap();
+        assert!(body.contains("cert_expires_soon"), "{name}: {body}");
+        assert!(body.contains(&summary[..20]), "{name} lacks the summary");
+    }
 }
 
 #[tokio::test]

@@ -21,7 +21,9 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{DnsReport, DnsStatus, EndpointJson, Phase, Recommendation, RunReport};
+use crate::model::{
+    DnsReport, DnsStatus, EndpointJson, Phase, Recommendation, RunReport, Severity,
+};
 
 const STYLE: &str = "
 :root{--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--mute:#57606a;--line:#d0d7de;--bg:#f6f8fa}
@@ -143,13 +145,12 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// The CSS tone of an endpoint, from the one severity source ([`Class::severity`]).
 fn tone(e: &EndpointJson) -> &'static str {
-    if e.class.is_ok() {
-        "ok"
-    } else if e.class.is_cert() {
-        "warn"
-    } else {
-        "bad"
+    match e.class.severity() {
+        Severity::Ok => "ok",
+        Severity::Attention => "warn",
+        Severity::Failure => "bad",
     }
 }
 
@@ -272,7 +273,7 @@ fn matrix(h: &mut String, report: &RunReport) {
             h,
             "<tr><td class=\"{t}\">{}</td><td class=\"mono nw\"><a href=\"#ep{}\">{}</a></td>{}\
              <td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td>\
-             <td><span class=\"badge b-{t}\">{}</span></td><td>{}</td></tr>",
+             <td><span class=\"badge b-{t}\">{}</span>{}</td><td>{}</td></tr>",
             icon(e),
             endpoint_anchor(e),
             esc(&e.label()),
@@ -286,6 +287,10 @@ fn matrix(h: &mut String, report: &RunReport) {
             esc(tls),
             esc(&super::text::auth_cell(e).replace(',', ", ")),
             esc(e.class.code()),
+            match e.warnings.len() {
+                0 => String::new(),
+                n => format!(" <span class=\"warn\" title=\"warnings\">!{n}</span>"),
+            },
             esc(&e.summary),
             t = tone(e),
         );
@@ -406,7 +411,7 @@ fn endpoint(h: &mut String, e: &EndpointJson) {
         esc(&e.evidence),
         esc(&e.advice)
     );
-    // Per-endpoint warnings (when the report model carries them) go here as rows.
+    super::html_rows::facts(h, e);
     if let Some(b) = &e.banner {
         let _ = writeln!(
             h,

@@ -5,6 +5,7 @@
 //! link), with mode 0600, and never overwrite an existing file.
 
 mod html;
+mod html_rows;
 mod options;
 mod text;
 

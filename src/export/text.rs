@@ -39,6 +39,9 @@ pub fn to_text(report: &RunReport) -> String {
         if let Some(p) = &ep.provider {
             let _ = writeln!(out, "=== provider: {} ({})", p.name, p.evidence);
         }
+        if let Some(p) = &ep.path {
+            let _ = writeln!(out, "=== path: {}", p.summary());
+        }
         for w in &ep.warnings {
             let _ = writeln!(out, "=== warning {}: {}", w.code, w.summary);
             let _ = writeln!(out, "===   evidence: {}", w.evidence);
