@@ -107,7 +107,7 @@ pub fn recommend(report: &RunReport, settings: &Settings) -> Option<Recommendati
 }
 
 /// Sort key: smaller is better.
-fn rank(e: &EndpointJson) -> (u8, u8, u8, u8, u8, u16) {
+fn rank(e: &EndpointJson) -> (u8, u8, u8, u8, u8, u8, u16) {
     let tls = match e.mode {
         Mode::Tls | Mode::Starttls => 0,
         Mode::Auto if e.tls.is_some() => 0,
@@ -118,6 +118,9 @@ fn rank(e: &EndpointJson) -> (u8, u8, u8, u8, u8, u16) {
     (
         u8::from(!auth_ok(e)),
         tls,
+        // An endpoint that works without warnings beats one with (e.g. a certificate
+        // about to expire).
+        u8::from(!e.warnings.is_empty()),
         port_rank(e.port),
         implicit,
         family,
@@ -201,6 +204,9 @@ fn why_not(e: &EndpointJson, best: &EndpointJson) -> String {
     }
     if e.mode == Mode::Plain {
         return "works, but without TLS".into();
+    }
+    if let (Some(w), true) = (e.warnings.first(), best.warnings.is_empty()) {
+        return format!("works, but with a warning: {}: {}", w.code, w.summary);
     }
     match (best.port, e.port) {
         (465, 587) => {

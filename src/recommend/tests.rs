@@ -100,6 +100,25 @@ fn auth_that_worked_beats_a_better_port() {
 }
 
 #[test]
+fn an_endpoint_without_warnings_beats_one_with() {
+    let mut soon = ep(465, Mode::Tls, Class::Ok, true);
+    soon.warnings.push(crate::model::Warning {
+        code: crate::model::WarningCode::CertExpiresSoon,
+        summary: "the server certificate expires in 9 day(s)".into(),
+        evidence: String::new(),
+        advice: String::new(),
+    });
+    let r = report(&[soon, ep(587, Mode::Starttls, Class::Ok, true)]);
+    let rec = recommend(&r, &settings("me@example.com")).unwrap();
+    assert_eq!(rec.port, 587);
+    assert!(
+        rec.not_chosen[0].reason.contains("cert_expires_soon"),
+        "{}",
+        rec.not_chosen[0].reason
+    );
+}
+
+#[test]
 fn nothing_worked_means_no_recommendation() {
     let r = report(&[ep(587, Mode::Starttls, Class::Refused, false)]);
     assert!(recommend(&r, &settings("u")).is_none());
