@@ -289,6 +289,40 @@ impl Machine {
         }
     }
 
+    /// [`Machine::command`]; with `raw = Some(verb)` (a raw line typed while stepping) a
+    /// missing reply names that command in the transcript and the verdict.
+    pub(super) async fn exchange(
+        &mut self,
+        phase: Phase,
+        line: &str,
+        raw: Option<&str>,
+    ) -> Result<Reply, Box<Verdict>> {
+        let wait = self.remaining(self.ctx.settings.timeouts.command);
+        let sess = self.session()?;
+        match tokio::time::timeout(wait, sess.command(line)).await {
+            Err(_) => {
+                let secs = wait.as_secs_f64();
+                let to = raw.map(|verb| format!(" to `{verb}`")).unwrap_or_default();
+                self.note(
+                    Direction::Error,
+                    &format!("no reply{to} within {secs:.1} s"),
+                )
+                .await;
+                self.close_session();
+                let mut v = classify(&Observation::NoReply { phase, secs });
+                if let Some(verb) = raw {
+                    v.summary = format!("no reply to the raw command `{verb}` within {secs:.0} s");
+                }
+                Err(Box::new(v))
+            }
+            Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
+            Ok(Ok(reply)) => {
+                self.note_lf_only(&reply).await;
+                Ok(reply)
+            }
+        }
+    }
+
     /// Sends a raw line and reads its reply; a missing reply names the raw command.
     async fn raw_command(
         &mut self,
@@ -296,32 +330,8 @@ impl Machine {
         phase: Option<Phase>,
         line: &str,
     ) -> Result<Reply, Box<Verdict>> {
-        let wait = self.remaining(self.ctx.settings.timeouts.command);
-        let sess = self.session()?;
-        match tokio::time::timeout(wait, sess.command(line)).await {
-            Err(_) => {
-                self.note(
-                    Direction::Error,
-                    &format!("no reply to `{verb}` within {:.1} s", wait.as_secs_f64()),
-                )
-                .await;
-                self.close_session();
-                let mut v = classify(&Observation::NoReply {
-                    phase: phase.unwrap_or(Phase::Quit),
-                    secs: wait.as_secs_f64(),
-                });
-                v.summary = format!(
-                    "no reply to the raw command `{verb}` within {:.0} s",
-                    wait.as_secs_f64()
-                );
-                Err(Box::new(v))
-            }
-            Ok(Err(e)) => Err(self.smtp_error(phase.unwrap_or(Phase::Quit), &e).await),
-            Ok(Ok(reply)) => {
-                self.note_lf_only(&reply).await;
-                Ok(reply)
-            }
-        }
+        self.exchange(phase.unwrap_or(Phase::Quit), line, Some(verb))
+            .await
     }
 
     /// DATA mode's end: a lone `.`, then the reply to the message.

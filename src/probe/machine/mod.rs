@@ -470,27 +470,7 @@ impl Machine {
         phase: Phase,
         line: &str,
     ) -> Result<Reply, Box<Verdict>> {
-        let wait = self.remaining(self.ctx.settings.timeouts.command);
-        let sess = self.session()?;
-        match tokio::time::timeout(wait, sess.command(line)).await {
-            Err(_) => {
-                self.note(
-                    Direction::Error,
-                    &format!("no reply within {:.1} s", wait.as_secs_f64()),
-                )
-                .await;
-                self.close_session();
-                Err(Box::new(classify(&Observation::NoReply {
-                    phase,
-                    secs: wait.as_secs_f64(),
-                })))
-            }
-            Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
-            Ok(Ok(reply)) => {
-                self.note_lf_only(&reply).await;
-                Ok(reply)
-            }
-        }
+        self.exchange(phase, line, None).await
     }
 
     pub(super) async fn ehlo(&mut self, phase: Phase, command: Option<String>) -> StepResult {
