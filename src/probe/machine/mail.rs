@@ -298,8 +298,8 @@ impl Machine {
         raw: Option<&str>,
     ) -> Result<Reply, Box<Verdict>> {
         let wait = self.remaining(self.ctx.settings.timeouts.command);
-        let sess = self.session()?;
-        match tokio::time::timeout(wait, sess.command(line)).await {
+        let session = self.session()?;
+        match tokio::time::timeout(wait, session.command(line)).await {
             Err(_) => {
                 let secs = wait.as_secs_f64();
                 let to = raw.map(|verb| format!(" to `{verb}`")).unwrap_or_default();
