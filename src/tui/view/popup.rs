@@ -19,9 +19,18 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::tui::app::App;
 use crate::tui::keys::{Context, help_rows};
 use crate::tui::layout::centered;
-use crate::tui::theme::Tone;
+use crate::tui::theme::{Theme, Tone};
 
 use super::safe;
+
+/// The right-aligned "first-last of all" title of a scrolled popup.
+pub fn range_title(t: Theme, scroll: usize, inner_h: usize, len: usize) -> Line<'static> {
+    Line::from(Span::styled(
+        format!(" {}-{} of {len} ", scroll + 1, (scroll + inner_h).min(len)),
+        t.dim(),
+    ))
+    .right_aligned()
+}
 
 /// Every line of the help popup, from [`crate::tui::keys::KEYS`].
 pub fn help_lines(app: &App) -> Vec<Line<'static>> {
@@ -83,18 +92,7 @@ pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .title(Span::styled(" Keys — Esc closes, ↑↓ scroll ", t.heading()))
-        .title(
-            Line::from(Span::styled(
-                format!(
-                    " {}-{} of {} ",
-                    scroll + 1,
-                    (scroll + inner_h).min(lines.len()),
-                    lines.len()
-                ),
-                t.dim(),
-            ))
-            .right_aligned(),
-        );
+        .title(range_title(t, scroll, inner_h, lines.len()));
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines)

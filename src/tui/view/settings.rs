@@ -92,18 +92,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::TOP | Borders::BOTTOM)
         .border_style(t.border(true))
         .title(Line::from(title))
-        .title_bottom(
-            Line::from(Span::styled(
-                format!(
-                    " {}-{} of {} ",
-                    scroll + 1,
-                    (scroll + inner_h).min(lines.len()),
-                    lines.len()
-                ),
-                t.dim(),
-            ))
-            .right_aligned(),
-        );
+        .title_bottom(super::popup::range_title(t, scroll, inner_h, lines.len()));
     let body: Vec<Line> = lines
         .iter()
         .map(|l| Line::from(safe(l).into_owned()))
