@@ -1,23 +1,16 @@
 //! smtptui: tells a person, on site and in seconds, why mail submission from this
 //! network to that server works or fails, and shows the proof.
 //!
-//! The engine (`model`, `smtp`, `tls`, `dns`, `classify`, `probe`, `export`) builds
-//! without any terminal crate; the TUI lives behind the default `tui` feature.
+//! This crate is the application: the command line ([`cli`]), the headless `check`
+//! ([`headless`]) and the terminal UI ([`tui`], feature `tui`). The engine lives in the
+//! `smtptui-engine` crate; its modules are re-exported here so the application and its
+//! tests name them as `smtptui::model`, `smtptui::probe`, …
 
-pub mod classify;
+pub use smtptui_engine::{
+    classify, diagnose, dns, export, model, presets, probe, recommend, settings, smtp, tls,
+};
+
 pub mod cli;
-pub mod diagnose;
-pub mod dns;
-pub mod export;
 pub mod headless;
-#[cfg(feature = "lab")]
-pub mod lab;
-pub mod model;
-pub mod presets;
-pub mod probe;
-pub mod recommend;
-pub mod settings;
-pub mod smtp;
-pub mod tls;
 #[cfg(feature = "tui")]
 pub mod tui;

@@ -112,7 +112,7 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
     };
     if cli.demo {
         return runtime.block_on(async {
-            let lab = smtptui::lab::DemoLab::start().await?;
+            let lab = smtptui_lab::DemoLab::start().await?;
             let mut settings = lab.settings();
             // Options given on the command line still apply to the demo's ports.
             if !cli.probe.ports.is_empty() {
@@ -122,7 +122,7 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
                 "DEMO: {} scenarios smtptui diagnoses, one loopback lab server each \
                  (user {}); ↑↓ picks one",
                 lab.services().len(),
-                smtptui::lab::demo::DEMO_USER,
+                smtptui_lab::demo::DEMO_USER,
             ));
             opts.scenarios = lab
                 .services()

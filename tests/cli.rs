@@ -1,10 +1,9 @@
 //! End-to-end tests of the built binary: `smtptui check` against lab servers on loopback,
 //! asserting the JSON document, the export file and the exit codes.
-#![cfg(feature = "lab")]
 
 mod support;
 
-use smtptui::lab::{CertKind, LabServer, Script};
+use smtptui_lab::{CertKind, LabServer, Script};
 use support::*;
 use tokio::process::Command;
 

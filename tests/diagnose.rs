@@ -4,7 +4,6 @@
 //! pass every check, one to fail them; plus null MX, implicit MX, presets. The DNS
 //! server signs `test.` (good.test, bogus.test inside it; the other domains are
 //! insecure delegations) and the tests trust that key with `--dnssec-anchor`.
-#![cfg(feature = "lab")]
 
 #[path = "diagnose/dnssec.rs"]
 mod dnssec;
@@ -24,9 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smtptui::diagnose::dane::record_for;
-use smtptui::lab::{CertKind, LabServer, Script};
 use smtptui::model::{DnsCheck, DnsReport, DnsStatus, RunId, RunReport};
 use smtptui::settings::{Settings, Timeouts};
+use smtptui_lab::{CertKind, LabServer, Script};
 use sts::sts_server;
 use support::TestPki;
 use support::dns::{TestDns, Zone};

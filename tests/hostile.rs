@@ -6,7 +6,6 @@
 //! Tests that measure the whole process (resident memory, open sockets) take the
 //! [`GATE`] exclusively; every other test holds it shared, so they still run in
 //! parallel with each other.
-#![cfg(feature = "lab")]
 
 #[path = "hostile/certs.rs"]
 mod certs;
@@ -22,9 +21,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use check::{assert_within, clean_exports, fds, rss_kib, transcript_text};
-use smtptui::lab::{Banner, CertKind, Hostile, LabServer, Script, closed_port};
 use smtptui::model::{Mode, PortSpec, ProbeEvent, RunId, RunReport};
 use smtptui::settings::{AuthMech, Settings};
+use smtptui_lab::{Banner, CertKind, Hostile, LabServer, Script, closed_port};
 use support::*;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 

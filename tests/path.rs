@@ -10,7 +10,7 @@
 //! `SMTPTUI_NETNS_REQUIRED=1` (set by `.ci/run` as root) a missing piece fails instead.
 //! Namespaces carry the test process id; `unreachable` guard routes keep the test
 //! prefixes off the host's real network; a Drop guard removes everything, panics included.
-#![cfg(all(feature = "lab", target_os = "linux"))]
+#![cfg(target_os = "linux")]
 
 mod support;
 
@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use smtptui::lab::{CertKind, LabServer, Pki, Script};
+use smtptui_lab::{CertKind, LabServer, Pki, Script};
 use support::{HOST, TestPki};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);

@@ -1,14 +1,13 @@
 //! Integration tests of the probe engine against lab servers on real loopback TCP with
 //! real TLS: one test per classification code that loopback can produce, the matrix's
 //! concurrency, DNS through a test DNS server, and secrets that never leak.
-#![cfg(feature = "lab")]
 
 mod support;
 
 use std::time::{Duration, Instant};
 
-use smtptui::lab::{Banner, CertKind, Hostile, LabServer, Script, closed_port};
 use smtptui::model::{Mode, PortSpec};
+use smtptui_lab::{Banner, CertKind, Hostile, LabServer, Script, closed_port};
 use support::*;
 
 async fn start(script: Script) -> LabServer {

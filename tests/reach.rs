@@ -1,15 +1,14 @@
 //! Reach: a real SOCKS5 proxy on loopback (with and without auth, and one that refuses),
 //! socks5h name resolution at the proxy, `--bind`, and mutual TLS with a server that
 //! demands a client certificate.
-#![cfg(feature = "lab")]
 
 mod support;
 
 use std::sync::atomic::Ordering;
 
-use smtptui::lab::{CertKind, LabServer, Script};
 use smtptui::model::{Mode, Secret};
 use smtptui::settings::ProxySettings;
+use smtptui_lab::{CertKind, LabServer, Script};
 use support::socks::{SocksConfig, SocksProxy};
 use support::*;
 
@@ -96,14 +95,14 @@ async fn socks5_gives_the_same_verdict_as_direct() {
     let mut s = base.clone();
     s.proxy = Some(ProxySettings {
         host: "127.0.0.1".into(),
-        port: smtptui::lab::closed_port(),
+        port: smtptui_lab::closed_port(),
         remote_dns: false,
         user: None,
         password: None,
     });
     assert_eq!(class(&probe(s).await), "proxy_failed");
     // The destination refuses behind the proxy: that is the target's answer.
-    let mut s = settings(&pki, smtptui::lab::closed_port(), Mode::Starttls);
+    let mut s = settings(&pki, smtptui_lab::closed_port(), Mode::Starttls);
     s.proxy = Some(proxy(&open, false, None));
     assert_eq!(class(&probe(s).await), "refused");
 }

@@ -7,7 +7,6 @@
 //! The snippet is run unchanged; only the name lookup is pinned the way `--resolve`
 //! pins smtptui's (a `getaddrinfo` shim maps the test host to its loopback address), so
 //! nothing asks the system resolver.
-#![cfg(feature = "lab")]
 
 mod support;
 
@@ -16,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use smtptui::lab::{CertKind, LabServer, Script};
+use smtptui_lab::{CertKind, LabServer, Script};
 use support::*;
 
 fn check(args: &[&str], password: &str) -> (i32, Value, String) {
@@ -85,7 +84,7 @@ async fn python_snippet_sends_through_the_lab_server() {
     )
     .await
     .unwrap();
-    let closed = smtptui::lab::closed_port();
+    let closed = smtptui_lab::closed_port();
     let ports = format!("{}/starttls,{closed}/tls", srv.port());
     let resolve = format!("{HOST}:127.0.0.1");
     let ca = pki.ca_file.to_string_lossy().into_owned();

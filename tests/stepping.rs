@@ -3,17 +3,16 @@
 //! proposed after it), DATA mode (after 354, raw lines are message text until the `.`
 //! step), an edited last step sends what the screen shows (QUIT → NOOP), and raw
 //! commands are timed only as the phase their verb is.
-#![cfg(feature = "lab")]
 
 mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use smtptui::lab::{CertKind, LabServer, Script};
 use smtptui::model::transcript::RunClock;
 use smtptui::model::{Endpoint, EndpointId, Mode, NextStep, Phase, ProbeEvent, RunId};
 use smtptui::probe::step::{StepCommand, spawn};
+use smtptui_lab::{CertKind, LabServer, Script};
 use support::{HOST, PASSWORD, TestPki, settings, with_auth};
 use tokio::sync::mpsc;
 

@@ -2,13 +2,12 @@
 //! 50 ms latency relay, `connect` is the TCP connect only (the relay answers the TCP
 //! handshake at once), `tls_handshake` is its own phase, `starttls` is the command's
 //! round trip, and no two phases of the timeline overlap.
-#![cfg(feature = "lab")]
 
 mod support;
 
 use std::time::Duration;
 
-use smtptui::lab::{CertKind, LabServer, Script};
+use smtptui_lab::{CertKind, LabServer, Script};
 use support::{HOST, TestPki};
 
 const DELAY: Duration = Duration::from_millis(50);

@@ -229,7 +229,7 @@ fn demo_step_export_quit() {
     assert!(text.contains("=== manual session 1 on"), "{text}");
     assert_eq!(verdicts(&text), probe_verdicts, "{text}");
     let b64 = base64::engine::general_purpose::STANDARD;
-    let pw = smtptui::lab::demo::DEMO_PASSWORD;
+    let pw = smtptui_lab::demo::DEMO_PASSWORD;
     for secret in [
         pw.to_string(),
         b64.encode(pw),
@@ -306,13 +306,13 @@ struct FormWorld {
     _rt: tokio::runtime::Runtime,
     pki: support::TestPki,
     dns: support::dns::TestDns,
-    server: smtptui::lab::LabServer,
+    server: smtptui_lab::LabServer,
 }
 
 const FORM_IP: &str = "127.83.16.2";
 
 fn form_world() -> FormWorld {
-    use smtptui::lab::{CertKind, LabServer, Script};
+    use smtptui_lab::{CertKind, LabServer, Script};
     let rt = tokio::runtime::Runtime::new().unwrap();
     let pki = support::TestPki::new();
     let id = pki

@@ -1,11 +1,10 @@
 //! End to end, as a user runs it: `smtptui check … --format json` (the built binary)
 //! against lab servers on loopback, one per new class and per warning, plus the advice
 //! that must fit its context and the exit status of `--fail-on-warning`.
-#![cfg(feature = "lab")]
 
 mod support;
 
-use smtptui::lab::{Banner, CertKind, LabServer, Script, TlsMode};
+use smtptui_lab::{Banner, CertKind, LabServer, Script, TlsMode};
 use support::*;
 use tokio::process::Command;
 

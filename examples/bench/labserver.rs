@@ -17,7 +17,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
-use smtptui::lab::{CertKind, LabServer, Pki, Script};
+use smtptui_lab::{CertKind, LabServer, Pki, Script};
 
 use super::relay;
 

@@ -246,10 +246,12 @@ pub struct ProbeArgs {
     /// advice (`smtptui presets` lists them; `ses:REGION` picks a region).
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
-    /// Port to probe MX hosts on (testing aid).
+    /// Port to probe MX hosts on (test hook: feature `testing`, never in a release build).
+    #[cfg(feature = "testing")]
     #[arg(long, value_name = "PORT", hide = true)]
     pub mx_port: Option<u16>,
-    /// HTTPS port of the MTA-STS policy host (testing aid).
+    /// HTTPS port of the MTA-STS policy host (test hook: feature `testing`).
+    #[cfg(feature = "testing")]
     #[arg(long, value_name = "PORT", hide = true)]
     pub mta_sts_port: Option<u16>,
     /// DNSSEC trust anchors (DNSKEY records, zone-file form) instead of the IANA root
@@ -291,6 +293,26 @@ pub trait SecretSource {
 }
 
 impl ProbeArgs {
+    /// The test hooks `--mx-port` / `--mta-sts-port` (feature `testing`).
+    #[cfg(feature = "testing")]
+    fn apply_test_ports(&self, s: &mut Settings) -> Result<(), UsageError> {
+        for (name, port) in [
+            ("mx-port", self.mx_port),
+            ("mta-sts-port", self.mta_sts_port),
+        ] {
+            if port == Some(0) {
+                return Err(UsageError(format!("--{name} must be 1-65535")));
+            }
+        }
+        if let Some(p) = self.mx_port {
+            s.mx_port = p;
+        }
+        if let Some(p) = self.mta_sts_port {
+            s.mta_sts_port = p;
+        }
+        Ok(())
+    }
+
     /// Validates and converts into settings for `target` (`mx:DOMAIN` is MX mode, as
     /// `--mx DOMAIN`).
     pub fn to_settings(
@@ -492,14 +514,8 @@ impl ProbeArgs {
                 s.dnsbl.push(z);
             }
         }
-        for (name, port) in [
-            ("mx-port", self.mx_port),
-            ("mta-sts-port", self.mta_sts_port),
-        ] {
-            if port == Some(0) {
-                return Err(UsageError(format!("--{name} must be 1-65535")));
-            }
-        }
+        #[cfg(feature = "testing")]
+        self.apply_test_ports(s)?;
         for sel in &self.dkim_selector {
             let v = crate::diagnose::dkim::valid_selector(sel).map_err(|e| {
                 UsageError(format!("--dkim-selector `{}`: {e}", sel.escape_debug()))
@@ -507,12 +523,6 @@ impl ProbeArgs {
             if !s.dkim_selectors.contains(&v) {
                 s.dkim_selectors.push(v);
             }
-        }
-        if let Some(p) = self.mx_port {
-            s.mx_port = p;
-        }
-        if let Some(p) = self.mta_sts_port {
-            s.mta_sts_port = p;
         }
         if let Some(p) = preset {
             if self.mx {

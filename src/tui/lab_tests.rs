@@ -15,9 +15,9 @@ use super::runtime::Runtime;
 use super::theme::Theme;
 use super::update::{Msg, start_run, update};
 use super::view::view;
-use crate::lab::DemoLab;
-use crate::lab::demo::DEMO_PASSWORD;
 use crate::model::{Class, Direction, ProbeEvent};
+use smtptui_lab::DemoLab;
+use smtptui_lab::demo::DEMO_PASSWORD;
 
 struct Harness {
     app: App,

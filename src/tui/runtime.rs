@@ -219,9 +219,10 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
         }
     });
     let mut dirty = true;
-    // Test hook (tests/tmux.rs): a deliberate panic after the first frame proves the
-    // panic hook restores the terminal. Needs the variable set to this exact value.
-    let panic_test = std::env::var("SMTPTUI_TEST_PANIC").is_ok_and(|v| v == "after-first-frame");
+    // Test hook (tests/tmux.rs, feature `testing` only): a deliberate panic after the
+    // first frame proves the panic hook restores the terminal.
+    let panic_test = cfg!(feature = "testing")
+        && std::env::var("SMTPTUI_TEST_PANIC").is_ok_and(|v| v == "after-first-frame");
     loop {
         if dirty {
             guard.terminal.draw(|f| view(&app, f))?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use smtptui::lab::CertKind;
+use smtptui_lab::CertKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::support::TestPki;

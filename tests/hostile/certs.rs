@@ -8,7 +8,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
-use smtptui::lab::Identity;
+use smtptui_lab::Identity;
 use time::{Duration, OffsetDateTime};
 
 /// A private arbitrary OID for padding extensions (under the example arc 1.3.6.1.4.1.32473).

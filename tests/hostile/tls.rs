@@ -4,9 +4,9 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use smtptui::lab::{Script, closed_port};
 use smtptui::model::{Mode, PortSpec};
 use smtptui::settings::Settings;
+use smtptui_lab::{Script, closed_port};
 
 use super::check::{assert_within, clean_exports, rss_kib};
 use super::support::{HOST, class};

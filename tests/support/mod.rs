@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use smtptui::lab::{CertKind, Identity, Pki};
 use smtptui::model::{Mode, PortSpec, RunId, RunReport, Secret};
 use smtptui::settings::{AuthSettings, Settings, Timeouts};
+use smtptui_lab::{CertKind, Identity, Pki};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The host name every lab certificate is issued for.

@@ -73,10 +73,10 @@ pub fn record_for(der: &[u8], usage: u8, selector: u8, matching: u8) -> Option<T
     })
 }
 
-#[cfg(all(test, feature = "lab"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::{CertKind, Pki};
+    use smtptui_lab::{CertKind, Pki};
 
     #[test]
     fn matching_all_combinations() {

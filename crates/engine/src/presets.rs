@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::model::{EndpointReport, PortSpec};
 use crate::settings::{AuthMech, PresetHints};
 
-const PROVIDERS_TOML: &str = include_str!("../assets/providers.toml");
+const PROVIDERS_TOML: &str = include_str!("../../../assets/providers.toml");
 
 /// Why a preset could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

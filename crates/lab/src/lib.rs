@@ -16,6 +16,7 @@
 //! - [`demo`]: the demo set of servers ([`DemoLab`]).
 
 mod auth;
+#[cfg(feature = "demo")]
 pub mod demo;
 mod envelope;
 pub mod pki;
@@ -27,6 +28,7 @@ mod tls;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "demo")]
 pub use demo::{DemoLab, DemoService};
 pub use pki::{CertKind, Identity, Pki};
 pub use script::{Banner, Hostile, Script, TlsMode, TlsVersions};

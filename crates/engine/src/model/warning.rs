@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn codes_match_serde_and_readme() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../../README.md");
         for &c in WarningCode::ALL {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.as_str()));

@@ -124,5 +124,5 @@ fn address_of(arg: &str) -> String {
         (Some(a), Some(b)) if a < b => &arg[a + 1..b],
         _ => arg.split_whitespace().next().unwrap_or(""),
     };
-    crate::model::escape_str(inner)
+    smtptui_engine::model::escape_str(inner)
 }

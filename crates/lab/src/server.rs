@@ -29,7 +29,7 @@ pub struct LabCommand {
     pub connection: usize,
     /// Whether the line arrived inside TLS.
     pub tls: bool,
-    /// The line without its line end, escaped with [`crate::model::escape_bytes`]
+    /// The line without its line end, escaped with [`smtptui_engine::model::escape_bytes`]
     /// (printable ASCII, as SMTP commands are, is unchanged). AUTH payloads are kept
     /// as sent: the lab's purpose is to verify the client.
     pub line: String,
@@ -51,7 +51,7 @@ impl Shared {
             log.push(LabCommand {
                 connection,
                 tls,
-                line: crate::model::escape_bytes(raw),
+                line: smtptui_engine::model::escape_bytes(raw),
             });
         }
     }

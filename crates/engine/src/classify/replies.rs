@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::model::Class;
 
-const REPLIES_TOML: &str = include_str!("../../assets/replies.toml");
+const REPLIES_TOML: &str = include_str!("../../../../assets/replies.toml");
 
 /// The command a reply answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

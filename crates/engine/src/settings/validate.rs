@@ -1,4 +1,4 @@
-//! The validation rules shared by the command line ([`crate::cli`]) and the TUI's
+//! The validation rules shared by the command line (the application's `cli`) and the TUI's
 //! target form: each `validate_*`/`parse_*` function checks one kind of value and says
 //! what is wrong in the words of the CLI's usage errors (the form shows the same text).
 

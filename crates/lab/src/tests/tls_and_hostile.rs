@@ -351,7 +351,7 @@ async fn demo_lab_starts_every_service() {
     let services = demo.services();
     assert_eq!(
         services.last().map(|s| s.expected),
-        Some(crate::model::Class::Refused)
+        Some(smtptui_engine::model::Class::Refused)
     );
     assert!(services.iter().filter(|s| s.expected.is_ok()).count() >= 2);
     for ((svc, server), spec) in demo.servers.iter().zip(&settings.ports) {

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 
 use super::session::{Flow, Line, MAX_LINE, Session};
-use crate::model::escape_bytes;
+use smtptui_engine::model::escape_bytes;
 
 /// The result of one `334` round trip.
 enum Step {

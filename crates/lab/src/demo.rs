@@ -14,8 +14,8 @@ use super::LabError;
 use super::pki::{CertKind, Pki};
 use super::script::{Banner, Script};
 use super::server::{LabServer, closed_port};
-use crate::model::{Class, Mode, PortSpec, Secret};
-use crate::settings::{AuthSettings, FamilyFilter, Settings, Timeouts};
+use smtptui_engine::model::{Class, Mode, PortSpec, Secret};
+use smtptui_engine::settings::{AuthSettings, FamilyFilter, Settings, Timeouts};
 
 /// The host name every demo service answers for.
 pub const DEMO_HOST: &str = "mail.demo.test";

@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn readme_lists_every_code() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../../README.md");
         for &c in Class::ALL {
             assert!(
                 readme.contains(&format!("| `{}` | {} |", c.code(), c.severity().as_str())),
