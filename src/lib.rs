@@ -6,6 +6,9 @@
 //! `smtptui-engine` crate; its modules are re-exported here so the application and its
 //! tests name them as `smtptui::model`, `smtptui::probe`, …
 
+// Product code never unwraps: a failure is a classified error (tests may: clippy.toml).
+#![deny(clippy::unwrap_used)]
+
 pub use smtptui_engine::{
     classify, diagnose, dns, export, model, presets, probe, recommend, settings, smtp, tls,
 };

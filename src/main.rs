@@ -1,6 +1,9 @@
 //! The `smtptui` binary: parses the command line and hands over to the TUI or to the
 //! headless `check`. anyhow lives only here, at the edge.
 
+// Product code never unwraps: a failure is a classified error (tests may: clippy.toml).
+#![deny(clippy::unwrap_used)]
+
 use std::io::IsTerminal as _;
 
 use clap::{CommandFactory as _, Parser as _};

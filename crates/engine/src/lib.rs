@@ -12,6 +12,9 @@
 //! - [`diagnose`]: MX mode and the DNS mail-security report.
 //! - [`recommend`], [`export`], [`presets`], [`settings`].
 
+// Product code never unwraps: a failure is a classified error (tests may: clippy.toml).
+#![deny(clippy::unwrap_used)]
+
 pub mod classify;
 pub mod diagnose;
 pub mod dns;

@@ -15,6 +15,9 @@
 //!   configuration.
 //! - [`demo`]: the demo set of servers ([`DemoLab`]).
 
+// Product code never unwraps: a failure is a classified error (tests may: clippy.toml).
+#![deny(clippy::unwrap_used)]
+
 mod auth;
 #[cfg(feature = "demo")]
 pub mod demo;
