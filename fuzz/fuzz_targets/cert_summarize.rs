@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smtptui::tls::{summarize, summarize_at};
+use smtptui_engine::tls::{summarize, summarize_at};
 
 fn clean(s: &str) -> bool {
     !s.chars().any(char::is_control)

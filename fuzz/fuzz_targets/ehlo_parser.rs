@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smtptui::smtp::ehlo::{banner_looks_masked, parse_ehlo};
-use smtptui::smtp::reply::{Limits, parse_reply_text};
+use smtptui_engine::smtp::ehlo::{banner_looks_masked, parse_ehlo};
+use smtptui_engine::smtp::reply::{Limits, parse_reply_text};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(Some(reply)) = parse_reply_text(data, Limits::default()) else {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smtptui::model::{escape_bytes, escape_str};
+use smtptui_engine::model::{escape_bytes, escape_str};
 
 fn dangerous(c: char) -> bool {
     c.is_control()

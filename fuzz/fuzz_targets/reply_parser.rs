@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smtptui::smtp::reply::{Limits, ReplyParser, parse_reply_text};
+use smtptui_engine::smtp::reply::{Limits, ReplyParser, parse_reply_text};
 
-fn check(reply: &smtptui::smtp::Reply, limits: Limits) {
+fn check(reply: &smtptui_engine::smtp::Reply, limits: Limits) {
     assert!((100..=599).contains(&reply.code), "code {}", reply.code);
     assert!(!reply.lines.is_empty());
     assert!(reply.lines.len() <= limits.max_reply_lines);
