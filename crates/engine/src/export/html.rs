@@ -22,7 +22,7 @@
 use std::fmt::Write as _;
 
 use crate::model::{
-    DnsReport, DnsStatus, EndpointJson, Phase, Recommendation, RunReport, Severity,
+    DnsReport, DnsStatus, EndpointJson, Phase, Recommendation, RunReport, Severity, TlsInfo,
 };
 
 const STYLE: &str = "
@@ -447,51 +447,7 @@ fn endpoint(h: &mut String, e: &EndpointJson) {
     }
     let _ = writeln!(h, "</table>");
     if let Some(tls) = &e.tls {
-        let state = if tls.verified {
-            format!(
-                "<span class=\"ok\">verified for {}</span>",
-                esc(&tls.checked_name)
-            )
-        } else {
-            format!(
-                "<span class=\"bad\">NOT verified for {}</span>: {}",
-                esc(&tls.checked_name),
-                esc(tls.error.as_deref().unwrap_or(""))
-            )
-        };
-        let _ = writeln!(
-            h,
-            "<p><b>TLS</b> {} · {} {} — certificate {state}</p>\n<table>\
-             <tr><th>#</th><th>Subject</th><th>Issuer</th><th>SANs</th><th>Valid</th>\
-             <th>Key</th><th>SHA-256</th></tr>",
-            esc(&tls.version),
-            esc(&tls.cipher),
-            esc(tls.group.as_deref().unwrap_or("")),
-        );
-        for (i, c) in tls.chain.iter().enumerate() {
-            let days = if c.days_left < 0 {
-                format!(
-                    "<span class=\"bad\">expired {} days ago</span>",
-                    -c.days_left
-                )
-            } else {
-                format!("{} days left", c.days_left)
-            };
-            let _ = writeln!(
-                h,
-                "<tr><td>{i}</td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}<br>{days}</td>\
-                 <td>{}<br>{}</td><td class=\"mono\">{}</td></tr>",
-                esc(&c.subject),
-                esc(&c.issuer),
-                esc(&c.sans.join(", ")),
-                esc(&c.not_before),
-                esc(&c.not_after),
-                esc(&c.key),
-                esc(&c.signature),
-                esc(&c.sha256)
-            );
-        }
-        let _ = writeln!(h, "</table>");
+        tls_table(h, tls);
     }
     let _ = writeln!(
         h,
@@ -509,6 +465,55 @@ fn endpoint(h: &mut String, e: &EndpointJson) {
         );
     }
     let _ = writeln!(h, "</pre></details></div>");
+}
+
+/// The TLS line and the certificate chain table of one endpoint.
+fn tls_table(h: &mut String, tls: &TlsInfo) {
+    let state = if tls.verified {
+        format!(
+            "<span class=\"ok\">verified for {}</span>",
+            esc(&tls.checked_name)
+        )
+    } else {
+        format!(
+            "<span class=\"bad\">NOT verified for {}</span>: {}",
+            esc(&tls.checked_name),
+            esc(tls.error.as_deref().unwrap_or(""))
+        )
+    };
+    let _ = writeln!(
+        h,
+        "<p><b>TLS</b> {} · {} {} — certificate {state}</p>\n<table>\
+         <tr><th>#</th><th>Subject</th><th>Issuer</th><th>SANs</th><th>Valid</th>\
+         <th>Key</th><th>SHA-256</th></tr>",
+        esc(&tls.version),
+        esc(&tls.cipher),
+        esc(tls.group.as_deref().unwrap_or("")),
+    );
+    for (i, c) in tls.chain.iter().enumerate() {
+        let days = if c.days_left < 0 {
+            format!(
+                "<span class=\"bad\">expired {} days ago</span>",
+                -c.days_left
+            )
+        } else {
+            format!("{} days left", c.days_left)
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{i}</td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}<br>{days}</td>\
+             <td>{}<br>{}</td><td class=\"mono\">{}</td></tr>",
+            esc(&c.subject),
+            esc(&c.issuer),
+            esc(&c.sans.join(", ")),
+            esc(&c.not_before),
+            esc(&c.not_after),
+            esc(&c.key),
+            esc(&c.signature),
+            esc(&c.sha256)
+        );
+    }
+    let _ = writeln!(h, "</table>");
 }
 
 fn dns_report(h: &mut String, dns: &DnsReport) {

@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{EndpointJson, RunReport, TranscriptEntry};
+use crate::model::report::ManualSession;
+use crate::model::{DnsReport, EndpointJson, RunReport, TranscriptEntry};
 
 /// The text report.
 pub fn to_text(report: &RunReport) -> String {
@@ -28,90 +29,105 @@ pub fn to_text(report: &RunReport) -> String {
         push_entry(&mut out, e);
     }
     for ep in &report.endpoints {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "=== endpoint {} ({})", ep.label(), ep.host);
-        for e in &ep.transcript {
-            push_entry(&mut out, e);
-        }
-        let _ = writeln!(out, "=== verdict: {} - {}", ep.class, ep.summary);
-        let _ = writeln!(out, "=== evidence: {}", ep.evidence);
-        let _ = writeln!(out, "=== advice: {}", ep.advice);
-        if let Some(p) = &ep.provider {
-            let _ = writeln!(out, "=== provider: {} ({})", p.name, p.evidence);
-        }
-        if let Some(p) = &ep.path {
-            let _ = writeln!(out, "=== path: {}", p.summary());
-        }
-        for w in &ep.warnings {
-            let _ = writeln!(out, "=== warning {}: {}", w.code, w.summary);
-            let _ = writeln!(out, "===   evidence: {}", w.evidence);
-            let _ = writeln!(out, "===   advice: {}", w.advice);
-        }
-        if let Some(tls) = &ep.tls {
-            let state = if tls.verified {
-                "verified"
-            } else {
-                "NOT VERIFIED (shown for inspection)"
-            };
-            let _ = writeln!(
-                out,
-                "=== tls: {} {} certificate {state}",
-                tls.version, tls.cipher
-            );
-            for (i, c) in tls.chain.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "===   [{i}] {} (issuer {}) until {} sha256 {}",
-                    c.subject, c.issuer, c.not_after, c.sha256
-                );
-            }
-        }
+        push_endpoint(&mut out, ep);
     }
     for m in &report.manual_sessions {
-        let ep = &m.session;
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "=== manual session {} on {} ({}): started at {:.3} s, lasted {:.0} ms",
-            m.number,
-            ep.label(),
-            ep.host,
-            m.started_ms / 1000.0,
-            m.duration_ms
-        );
-        for e in &ep.transcript {
-            push_entry(&mut out, e);
-        }
-        let _ = writeln!(
-            out,
-            "=== manual session {} verdict: {} - {}",
-            m.number, ep.class, ep.summary
-        );
+        push_manual(&mut out, m);
     }
     if let Some(dns) = &report.dns {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "=== DNS report for {}", dns.domain);
-        for mx in &dns.mx {
+        push_dns(&mut out, dns);
+    }
+    out
+}
+
+/// One endpoint: its transcript, verdict, provider, path, warnings and TLS chain.
+fn push_endpoint(out: &mut String, ep: &EndpointJson) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "=== endpoint {} ({})", ep.label(), ep.host);
+    for e in &ep.transcript {
+        push_entry(out, e);
+    }
+    let _ = writeln!(out, "=== verdict: {} - {}", ep.class, ep.summary);
+    let _ = writeln!(out, "=== evidence: {}", ep.evidence);
+    let _ = writeln!(out, "=== advice: {}", ep.advice);
+    if let Some(p) = &ep.provider {
+        let _ = writeln!(out, "=== provider: {} ({})", p.name, p.evidence);
+    }
+    if let Some(p) = &ep.path {
+        let _ = writeln!(out, "=== path: {}", p.summary());
+    }
+    for w in &ep.warnings {
+        let _ = writeln!(out, "=== warning {}: {}", w.code, w.summary);
+        let _ = writeln!(out, "===   evidence: {}", w.evidence);
+        let _ = writeln!(out, "===   advice: {}", w.advice);
+    }
+    if let Some(tls) = &ep.tls {
+        let state = if tls.verified {
+            "verified"
+        } else {
+            "NOT VERIFIED (shown for inspection)"
+        };
+        let _ = writeln!(
+            out,
+            "=== tls: {} {} certificate {state}",
+            tls.version, tls.cipher
+        );
+        for (i, c) in tls.chain.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "===   MX {} {} ({})",
-                mx.preference,
-                mx.host,
-                mx.addresses.join(", ")
-            );
-        }
-        for f in &dns.findings {
-            let _ = writeln!(
-                out,
-                "=== dns {} {} {}: {}",
-                f.status.as_str(),
-                f.check.as_str(),
-                f.subject,
-                f.evidence
+                "===   [{i}] {} (issuer {}) until {} sha256 {}",
+                c.subject, c.issuer, c.not_after, c.sha256
             );
         }
     }
-    out
+}
+
+/// One manual (stepping) session: its transcript and verdict.
+fn push_manual(out: &mut String, m: &ManualSession) {
+    let ep = &m.session;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "=== manual session {} on {} ({}): started at {:.3} s, lasted {:.0} ms",
+        m.number,
+        ep.label(),
+        ep.host,
+        m.started_ms / 1000.0,
+        m.duration_ms
+    );
+    for e in &ep.transcript {
+        push_entry(out, e);
+    }
+    let _ = writeln!(
+        out,
+        "=== manual session {} verdict: {} - {}",
+        m.number, ep.class, ep.summary
+    );
+}
+
+/// The DNS mail-security report of an MX run.
+fn push_dns(out: &mut String, dns: &DnsReport) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "=== DNS report for {}", dns.domain);
+    for mx in &dns.mx {
+        let _ = writeln!(
+            out,
+            "===   MX {} {} ({})",
+            mx.preference,
+            mx.host,
+            mx.addresses.join(", ")
+        );
+    }
+    for f in &dns.findings {
+        let _ = writeln!(
+            out,
+            "=== dns {} {} {}: {}",
+            f.status.as_str(),
+            f.check.as_str(),
+            f.subject,
+            f.evidence
+        );
+    }
 }
 
 /// The summary block at the top of the text report.
