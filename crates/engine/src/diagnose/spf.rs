@@ -372,6 +372,16 @@ pub async fn check<L: Lookup>(
             );
         }
     };
+    judge(&record, &tally, &shown, null_mx)
+}
+
+/// The verdict on a parsed record whose lookups were counted.
+fn judge(
+    record: &SpfRecord,
+    tally: &Tally,
+    shown: &str,
+    null_mx: bool,
+) -> (DnsStatus, String, String) {
     let count = tally.lookups;
     let mut evidence = format!("{shown} ({count} DNS lookup(s))");
     if !tally.macros.is_empty() {
@@ -392,7 +402,7 @@ pub async fn check<L: Lookup>(
             "Receivers return permerror after more than two lookups that find nothing: remove the terms naming domains that do not exist or have no records.".into(),
         );
     }
-    if null_mx && sends_nothing(&record) {
+    if null_mx && sends_nothing(record) {
         return (
             DnsStatus::Pass,
             format!("{evidence}; the domain accepts no mail (null MX) and authorises no sender"),
@@ -406,29 +416,7 @@ pub async fn check<L: Lookup>(
             "Reduce include:/a/mx/exists terms (flatten to ip4:/ip6:); over 10 lookups is a permerror and SPF fails everywhere.".into(),
         );
     }
-    let all = record.all();
-    let (status, advice) = match (all, record.redirect()) {
-        (Some(Qualifier::Fail | Qualifier::SoftFail), _) => (
-            DnsStatus::Pass,
-            "SPF is published and within limits.".to_string(),
-        ),
-        (Some(Qualifier::Pass), _) => (
-            DnsStatus::Fail,
-            "`+all` authorises every host on the Internet to send as the domain: end the record with -all or ~all.".to_string(),
-        ),
-        (Some(Qualifier::Neutral), _) => (
-            DnsStatus::Warn,
-            "`?all` gives no protection: end the record with -all or ~all.".to_string(),
-        ),
-        (None, Some(_)) => (
-            DnsStatus::Pass,
-            "SPF is published (the redirect target's all applies).".to_string(),
-        ),
-        (None, None) => (
-            DnsStatus::Warn,
-            "The record has no all mechanism, so unlisted hosts get neutral: end it with -all or ~all.".to_string(),
-        ),
-    };
+    let (status, advice) = all_verdict(record);
     let status = if record.uses_ptr() && status == DnsStatus::Pass {
         evidence.push_str("; uses the deprecated ptr mechanism");
         DnsStatus::Warn
@@ -450,6 +438,32 @@ pub async fn check<L: Lookup>(
         advice
     };
     (status, evidence, advice)
+}
+
+/// What the record's `all` (or its redirect) says of unlisted hosts.
+fn all_verdict(record: &SpfRecord) -> (DnsStatus, String) {
+    match (record.all(), record.redirect()) {
+        (Some(Qualifier::Fail | Qualifier::SoftFail), _) => (
+            DnsStatus::Pass,
+            "SPF is published and within limits.".to_string(),
+        ),
+        (Some(Qualifier::Pass), _) => (
+            DnsStatus::Fail,
+            "`+all` authorises every host on the Internet to send as the domain: end the record with -all or ~all.".to_string(),
+        ),
+        (Some(Qualifier::Neutral), _) => (
+            DnsStatus::Warn,
+            "`?all` gives no protection: end the record with -all or ~all.".to_string(),
+        ),
+        (None, Some(_)) => (
+            DnsStatus::Pass,
+            "SPF is published (the redirect target's all applies).".to_string(),
+        ),
+        (None, None) => (
+            DnsStatus::Warn,
+            "The record has no all mechanism, so unlisted hosts get neutral: end it with -all or ~all.".to_string(),
+        ),
+    }
 }
 
 #[cfg(test)]
