@@ -9,6 +9,8 @@
 mod dnssec;
 #[path = "diagnose/hostile_dns.rs"]
 mod hostile_dns;
+#[path = "diagnose/network.rs"]
+mod network;
 #[path = "diagnose/report.rs"]
 mod report;
 #[path = "diagnose/scale.rs"]
@@ -61,7 +63,8 @@ struct World {
     sts_port: u16,
     /// The zone data the DNS server serves (for a second server with other habits).
     zone: Zone,
-    _servers: Vec<LabServer>,
+    /// The MX lab servers on 127.0.0.2, .3 and .4 (in that order).
+    servers: Vec<LabServer>,
     _sts: tokio::task::JoinHandle<()>,
 }
 
@@ -160,6 +163,7 @@ async fn world() -> World {
     z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
     report::zones(&mut z);
     hostile_dns::zones(&mut z);
+    network::zones(&mut z);
     // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
     // domain is an insecure delegation from it.
     let signing = Signing::new(&["good.test", "bogus.test"], &["_25._tcp.mx1.bogus.test"]);
@@ -190,7 +194,7 @@ async fn world() -> World {
         mx_port,
         sts_port,
         zone,
-        _servers: servers,
+        servers,
         _sts: sts,
     }
 }

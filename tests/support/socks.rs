@@ -1,9 +1,10 @@
 //! A small SOCKS5 proxy (RFC 1928 CONNECT, RFC 1929 user/password) on 127.0.0.1:0 for
-//! tests: optional credentials and a deny rule, real TCP relaying both ways.
+//! tests: optional credentials and a deny rule, real TCP relaying both ways; it keeps
+//! the CONNECT targets it was asked for.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -22,7 +23,10 @@ pub struct SocksConfig {
 /// A running proxy; stops when dropped.
 pub struct SocksProxy {
     pub addr: SocketAddr,
+    /// CONNECTs relayed.
     pub connects: Arc<AtomicUsize>,
+    /// Every CONNECT target asked for (`ip:port` or `name:port`), refused ones too.
+    pub targets: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -37,26 +41,40 @@ impl SocksProxy {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         let connects = Arc::new(AtomicUsize::new(0));
+        let targets = Arc::new(Mutex::new(Vec::new()));
         let counter = connects.clone();
+        let asked = targets.clone();
         let cfg = Arc::new(cfg);
         let task = tokio::spawn(async move {
             while let Ok((s, _)) = l.accept().await {
                 let cfg = cfg.clone();
                 let counter = counter.clone();
+                let asked = asked.clone();
                 tokio::spawn(async move {
-                    let _ = serve(s, &cfg, &counter).await;
+                    let _ = serve(s, &cfg, &counter, &asked).await;
                 });
             }
         });
         SocksProxy {
             addr,
             connects,
+            targets,
             task,
         }
     }
+
+    /// The CONNECT targets asked for so far.
+    pub fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
 }
 
-async fn serve(mut s: TcpStream, cfg: &SocksConfig, counter: &AtomicUsize) -> std::io::Result<()> {
+async fn serve(
+    mut s: TcpStream,
+    cfg: &SocksConfig,
+    counter: &AtomicUsize,
+    asked: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
     let mut head = [0u8; 2];
     s.read_exact(&mut head).await?;
     let mut methods = vec![0u8; usize::from(head[1])];
@@ -107,6 +125,7 @@ async fn serve(mut s: TcpStream, cfg: &SocksConfig, counter: &AtomicUsize) -> st
             s.read_exact(&mut b).await?;
             let name = String::from_utf8_lossy(&b[..b.len() - 2]).to_string();
             let port = u16::from_be_bytes([b[b.len() - 2], b[b.len() - 1]]);
+            asked.lock().unwrap().push(format!("{name}:{port}"));
             match cfg.names.iter().find(|(n, _)| *n == name) {
                 Some((_, ip)) => SocketAddr::new(*ip, port),
                 None => {
@@ -117,6 +136,9 @@ async fn serve(mut s: TcpStream, cfg: &SocksConfig, counter: &AtomicUsize) -> st
         }
         _ => return Ok(()),
     };
+    if req[3] != 3 {
+        asked.lock().unwrap().push(target.to_string());
+    }
     if cfg.deny_all {
         s.write_all(&[5, 2, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
         return Ok(());

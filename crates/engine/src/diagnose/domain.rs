@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 
 use crate::dns::{DnsError, Lookup, StaticTable, organizational_domain};
 use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
+use crate::probe::net::Target;
+use crate::settings::Settings;
 use crate::tls::TlsClient;
 
 /// How many of the planned hosts answered on the MX port in the probe: (hosts that
@@ -287,12 +289,14 @@ pub(super) struct DomainCtx<'a, L> {
     pub table: &'a StaticTable,
     pub tls: Option<&'a TlsClient>,
     pub plan: &'a MxPlan,
-    pub https_port: u16,
+    /// The run's settings: the policy port, `--proxy`, `--bind`, `--interface`.
+    pub settings: &'a Settings,
     pub limit: Duration,
 }
 
-/// The MTA-STS finding: TXT record, HTTPS policy, MX patterns, mode.
-pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
+/// The `id` of the domain's one `_mta-sts` record; else the MTA-STS finding (no
+/// record, several, a malformed one, a failed lookup).
+async fn sts_record_id<L: Lookup>(c: &DomainCtx<'_, L>) -> Result<String, DnsFinding> {
     let domain = c.plan.domain.as_str();
     let f = |status, evidence: &str, advice: &str| {
         finding(DnsCheck::MtaSts, domain, status, evidence, advice)
@@ -301,83 +305,103 @@ pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
     let records = match versioned(c.lookup, &name, "STSv1").await {
         Ok(r) => r,
         Err(e) => {
-            return f(
+            return Err(f(
                 DnsStatus::Fail,
                 &e.to_string(),
                 "The MTA-STS lookup failed: fix the domain's name servers.",
-            );
+            ));
         }
     };
-    let id = match records.as_slice() {
-        [] if c.plan.kind == MxKind::Null => {
-            return f(
-                DnsStatus::Pass,
-                &format!(
-                    "no v=STSv1 TXT record at {name}; not needed: the domain accepts no mail (null MX)"
-                ),
-                "Nothing to do: MTA-STS protects delivery to MX hosts, and a null-MX domain has none.",
-            );
-        }
-        [] => {
-            return f(
-                DnsStatus::Warn,
-                &format!("no v=STSv1 TXT record at {name}"),
-                "Without MTA-STS (or DANE) senders fall back to unauthenticated TLS that an attacker can strip. Publish a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt and a `v=STSv1; id=...` record.",
-            );
-        }
-        [one] => match policy::parse_sts_record(one) {
-            Ok(id) => id,
-            Err(e) => {
-                return f(
-                    DnsStatus::Fail,
-                    &format!("{one}: {e}"),
-                    "Fix the record: `v=STSv1; id=20240101T000000` (id: 1-32 letters and digits).",
-                );
-            }
-        },
-        many => {
-            return f(
+    match records.as_slice() {
+        [] if c.plan.kind == MxKind::Null => Err(f(
+            DnsStatus::Pass,
+            &format!(
+                "no v=STSv1 TXT record at {name}; not needed: the domain accepts no mail (null MX)"
+            ),
+            "Nothing to do: MTA-STS protects delivery to MX hosts, and a null-MX domain has none.",
+        )),
+        [] => Err(f(
+            DnsStatus::Warn,
+            &format!("no v=STSv1 TXT record at {name}"),
+            "Without MTA-STS (or DANE) senders fall back to unauthenticated TLS that an attacker can strip. Publish a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt and a `v=STSv1; id=...` record.",
+        )),
+        [one] => policy::parse_sts_record(one).map_err(|e| {
+            f(
                 DnsStatus::Fail,
-                &format!("{} STSv1 records at {name}", many.len()),
-                "Keep exactly one v=STSv1 record: with several, senders ignore MTA-STS.",
-            );
-        }
+                &format!("{one}: {e}"),
+                "Fix the record: `v=STSv1; id=20240101T000000` (id: 1-32 letters and digits).",
+            )
+        }),
+        many => Err(f(
+            DnsStatus::Fail,
+            &format!("{} STSv1 records at {name}", many.len()),
+            "Keep exactly one v=STSv1 record: with several, senders ignore MTA-STS.",
+        )),
+    }
+}
+
+/// The policy file of `c.plan.domain` (record id `id`), fetched like any probe
+/// connection (`--proxy`, `--bind`, `--interface`): from each address of
+/// mta-sts.DOMAIN in turn, or with a socks5h proxy by name through the proxy. On
+/// failure, the MTA-STS finding that says why.
+async fn fetch_policy<L: Lookup>(c: &DomainCtx<'_, L>, id: &str) -> Result<String, DnsFinding> {
+    let domain = c.plan.domain.as_str();
+    let f = |status, evidence: &str, advice: &str| {
+        finding(DnsCheck::MtaSts, domain, status, evidence, advice)
     };
     let host = format!("mta-sts.{domain}");
     let Some(tls) = c.tls else {
-        return f(
+        return Err(f(
             DnsStatus::Warn,
             &format!("id={id}; policy not fetched: TLS set-up failed"),
             "Check --ca-file.",
-        );
+        ));
     };
-    let addrs = match addresses(c.lookup, c.table, &host).await {
-        Ok(a) => a,
-        Err(e) => {
-            return f(
-                DnsStatus::Fail,
-                &format!("id={id}; {host}: {e}"),
-                "The policy host does not resolve: publish an A/AAAA record for mta-sts.DOMAIN (senders cannot fetch the policy).",
-            );
+    let port = c.settings.mta_sts_port;
+    let targets: Vec<Target> = if c.settings.proxy.as_ref().is_some_and(|p| p.remote_dns) {
+        vec![Target::Name(host.clone(), port)]
+    } else {
+        match addresses(c.lookup, c.table, &host).await {
+            Ok(a) => a
+                .into_iter()
+                .map(|a| Target::Addr(SocketAddr::new(a, port)))
+                .collect(),
+            Err(e) => {
+                return Err(f(
+                    DnsStatus::Fail,
+                    &format!("id={id}; {host}: {e}"),
+                    "The policy host does not resolve: publish an A/AAAA record for mta-sts.DOMAIN (senders cannot fetch the policy).",
+                ));
+            }
         }
     };
     let mut last_err = String::new();
-    let mut body = None;
-    for a in addrs {
-        match net::fetch_sts_policy(tls, &host, SocketAddr::new(a, c.https_port), c.limit).await {
-            Ok(b) => {
-                body = Some(b);
-                break;
-            }
+    for target in &targets {
+        match net::fetch_sts_policy(tls, c.settings, &host, target, c.limit).await {
+            Ok(body) => return Ok(body),
             Err(e) => last_err = e.0,
         }
     }
-    let Some(body) = body else {
-        return f(
-            DnsStatus::Fail,
-            &format!("id={id}; fetching https://{host}/.well-known/mta-sts.txt failed: {last_err}"),
-            "Serve the policy over HTTPS with a valid certificate for mta-sts.DOMAIN, status 200 and Content-Type text/plain (no redirects).",
-        );
+    Err(f(
+        DnsStatus::Fail,
+        &format!("id={id}; fetching https://{host}/.well-known/mta-sts.txt failed: {last_err}"),
+        "Serve the policy over HTTPS with a valid certificate for mta-sts.DOMAIN, status 200 and Content-Type text/plain (no redirects).",
+    ))
+}
+
+/// The MTA-STS finding: TXT record, HTTPS policy, MX patterns, mode.
+pub(super) async fn mta_sts<L: Lookup>(c: &DomainCtx<'_, L>) -> DnsFinding {
+    let domain = c.plan.domain.as_str();
+    let f = |status, evidence: &str, advice: &str| {
+        finding(DnsCheck::MtaSts, domain, status, evidence, advice)
+    };
+    let id = match sts_record_id(c).await {
+        Ok(id) => id,
+        Err(finding) => return finding,
+    };
+    let body = match fetch_policy(c, &id).await {
+        Ok(b) => b,
+        Err(finding) => return finding,
     };
     let p = match policy::parse_sts_policy(&body) {
         Ok(p) => p,

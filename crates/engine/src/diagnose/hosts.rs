@@ -1,27 +1,20 @@
 //! Per-MX checks: PTR and forward-confirmed reverse DNS, greeting name vs PTR,
-//! STARTTLS and certificate (from the probe's reports), DANE and DNSBL listings.
+//! STARTTLS and certificate (from the probe's reports), DNSBL listings, then DANE
+//! (`dane.rs`, against the chain the probe saw).
 
 use std::net::IpAddr;
-use std::time::Duration;
 
-use super::dane::{TlsaMatch, match_record};
-use super::{PlannedHost, addresses, finding, net};
-use crate::dns::{
-    DnsError, DnssecProof, Lookup, StaticTable, TlsaRecord, organizational_domain, reversed_labels,
-};
+use super::{PlannedHost, addresses, dane, finding};
+use crate::dns::{DnsError, Lookup, StaticTable, organizational_domain, reversed_labels};
 use crate::model::{DnsCheck, DnsFinding, DnsStatus, EndpointReport};
-use crate::tls::TlsClient;
 
 /// What the per-host checks need.
 pub(super) struct HostCtx<'a, L> {
     pub lookup: &'a L,
     pub table: &'a StaticTable,
-    pub tls: Option<&'a TlsClient>,
+    /// The probe's reports: greeting, TLS and the certificate chain of every MX address.
     pub reports: &'a [EndpointReport],
     pub zones: &'a [String],
-    pub mx_port: u16,
-    pub ehlo: &'a str,
-    pub limit: Duration,
 }
 
 fn subject(host: &str, addr: IpAddr) -> String {
@@ -46,7 +39,7 @@ pub(super) async fn host_findings<L: Lookup>(
         }
         out.push(dnsbl(c, addr).await);
     }
-    out.push(dane(c, h).await);
+    out.push(dane::check(c.lookup, h, c.reports).await);
     out
 }
 
@@ -308,169 +301,5 @@ async fn dnsbl<L: Lookup>(c: &HostCtx<'_, L>, addr: IpAddr) -> DnsFinding {
             &format!("not listed in {}", c.zones.join(", ")),
             "No listing found.",
         )
-    }
-}
-
-/// Advice when the resolver path, not the zone, kept DNSSEC from reaching a verdict.
-const RESOLVER_ADVICE: &str = "The resolver in use refused or stripped part of the DNSSEC chain, so nothing about the zone is proven (not the zone's fault as far as this run can tell): run again through a validating resolver that passes DNSSEC records (--dns-server ADDR). DANE senders validate through their own resolvers.";
-
-async fn dane<L: Lookup>(c: &HostCtx<'_, L>, h: &PlannedHost) -> DnsFinding {
-    let name = format!("_25._tcp.{}", h.host);
-    let f = |status, evidence: &str, advice: &str| {
-        finding(DnsCheck::Dane, &h.host, status, evidence, advice)
-    };
-    let answer = match c.lookup.lookup_tlsa(&name).await {
-        Ok(a) => a,
-        Err(DnsError::NxDomain { .. } | DnsError::NoAddress { .. }) => {
-            return f(
-                DnsStatus::Warn,
-                &format!("no TLSA record at {name}"),
-                "DANE is not deployed: with a DNSSEC-signed zone, publish `3 1 1 <sha256 of the key>` at _25._tcp.MX to make STARTTLS downgrade-proof.",
-            );
-        }
-        Err(e @ DnsError::Budget { .. }) => {
-            return f(
-                DnsStatus::Warn,
-                &e.to_string(),
-                "DANE not checked: the run's DNS budget is spent (a domain with this many MX hosts is itself suspect).",
-            );
-        }
-        Err(e) => {
-            return f(
-                DnsStatus::Fail,
-                &format!("TLSA lookup failed: {e}"),
-                "DANE senders defer mail while the TLSA lookup fails: fix the zone (often a DNSSEC or server problem).",
-            );
-        }
-    };
-    let all: Vec<String> = answer.records.iter().map(TlsaRecord::display).collect();
-    // Evidence stays bounded: a long RRset is summarised (the first three, then a count).
-    let shown: Vec<String> = if all.len() > 4 {
-        let mut s: Vec<String> = all[..3].to_vec();
-        s.push(format!(
-            "… and {} more ({} TLSA records)",
-            all.len() - 3,
-            all.len()
-        ));
-        s
-    } else {
-        all.clone()
-    };
-    if answer.dnssec == DnssecProof::Bogus {
-        if shown.is_empty() {
-            // Nothing served: the "no TLSA" answer itself did not validate (a signed
-            // zone without NSEC proofs, or a resolver that strips DNSSEC records).
-            return f(
-                DnsStatus::Warn,
-                &format!(
-                    "no TLSA record at {name}; DNSSEC: bogus (the denial of existence does not validate)"
-                ),
-                "If the zone is signed, DANE senders defer mail until its negative answers carry valid NSEC/NSEC3 proofs; if this network's resolver strips DNSSEC data, retry with --dns-server.",
-            );
-        }
-        return f(
-            DnsStatus::Fail,
-            &format!(
-                "TLSA {} at {name}: DNSSEC: bogus (the signatures do not validate from the trust anchor{})",
-                shown.join(", "),
-                answer
-                    .blame
-                    .as_ref()
-                    .map_or_else(String::new, |b| format!("; {b}"))
-            ),
-            "DANE senders defer mail to this MX while its TLSA RRset is bogus: re-sign the zone and check that the DS at the parent matches the DNSKEY.",
-        );
-    }
-    let indeterminate = format!(
-        "DNSSEC: indeterminate ({}): this resolver path cannot prove anything",
-        answer
-            .blame
-            .as_deref()
-            .unwrap_or("validation reached no verdict")
-    );
-    if answer.dnssec == DnssecProof::Indeterminate && shown.is_empty() {
-        return f(
-            DnsStatus::Warn,
-            &format!("no TLSA record seen at {name}; {indeterminate}"),
-            RESOLVER_ADVICE,
-        );
-    }
-    let Some(tls) = c.tls else {
-        return f(
-            DnsStatus::Warn,
-            &format!(
-                "TLSA {}; chain not fetched (TLS set-up failed)",
-                shown.join(", ")
-            ),
-            "Check --ca-file.",
-        );
-    };
-    let mut chain = None;
-    let mut last_err = String::from("no address");
-    for &a in &h.addrs {
-        match net::starttls_chain(tls, &h.host, a, c.mx_port, c.ehlo, c.limit).await {
-            Ok(ch) => {
-                chain = Some((a, ch));
-                break;
-            }
-            Err(e) => last_err = e.0,
-        }
-    }
-    let Some((addr, chain)) = chain else {
-        return f(
-            DnsStatus::Fail,
-            &format!("TLSA {}; no chain to compare: {last_err}", shown.join(", ")),
-            "DANE senders cannot deliver: make STARTTLS work on the MX.",
-        );
-    };
-    let results: Vec<TlsaMatch> = answer
-        .records
-        .iter()
-        .map(|r| match_record(r, &chain))
-        .collect();
-    let matched = results
-        .iter()
-        .position(|m| matches!(m, TlsaMatch::Matches(_)));
-    let dnssec = match answer.dnssec {
-        DnssecProof::Secure => "DNSSEC: secure (validated from the trust anchor by smtptui)",
-        DnssecProof::Insecure => "DNSSEC: insecure (the zone is provably unsigned)",
-        DnssecProof::Bogus => "DNSSEC: bogus",
-        DnssecProof::Indeterminate => indeterminate.as_str(),
-    };
-    match matched {
-        Some(i) => {
-            let ev = format!("{} matches the chain of {addr}; {dnssec}", all[i]);
-            if answer.dnssec == DnssecProof::Secure {
-                f(
-                    DnsStatus::Pass,
-                    &ev,
-                    "DANE is deployed and the presented chain matches.",
-                )
-            } else if answer.dnssec == DnssecProof::Indeterminate {
-                f(DnsStatus::Warn, &ev, RESOLVER_ADVICE)
-            } else {
-                f(
-                    DnsStatus::Warn,
-                    &ev,
-                    "The record matches, but senders only use TLSA records proven secure by DNSSEC: sign the zone and publish its DS at the parent.",
-                )
-            }
-        }
-        None if results.iter().all(|m| *m == TlsaMatch::Unusable) => f(
-            DnsStatus::Fail,
-            &format!(
-                "TLSA {}: only unusable records (PKIX-TA/PKIX-EE or unknown types); {dnssec}",
-                shown.join(", ")
-            ),
-            "SMTP senders treat usages 0 and 1 as unusable (RFC 7672): publish 3 1 1 (DANE-EE) or 2 1 1 (DANE-TA) records.",
-        ),
-        None => f(
-            DnsStatus::Fail,
-            &format!(
-                "TLSA {} does not match the chain presented by {addr}; {dnssec}",
-                shown.join(", ")
-            ),
-            "DANE senders will refuse this MX: publish a TLSA record for the current certificate/key (publish the new record before rotating keys).",
-        ),
     }
 }

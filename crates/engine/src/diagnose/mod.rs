@@ -327,7 +327,7 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
         table: &table,
         tls: tls.as_ref(),
         plan,
-        https_port: s.mta_sts_port,
+        settings: s,
         limit,
     };
     let null_mx = plan.kind == MxKind::Null;
@@ -346,12 +346,8 @@ pub async fn diagnose<L: Lookup>(lookup: &L, inputs: &Inputs<'_>) -> DnsReport {
     let hctx = hosts::HostCtx {
         lookup,
         table: &table,
-        tls: tls.as_ref(),
         reports: inputs.reports,
         zones: &zones,
-        mx_port: s.mx_port,
-        ehlo: &s.ehlo_name,
-        limit,
     };
     // MX hosts are checked a bounded number at a time, findings kept in plan order.
     let mut per_host = Vec::new();

@@ -1,20 +1,16 @@
-//! The diagnosis's own network steps: the MTA-STS policy fetch (a minimal HTTP/1.1 GET
-//! over rustls, trusting the run's anchors incl. `--ca-file`) and a bare STARTTLS
-//! session that collects an MX's certificate chain (DER) for DANE matching.
+//! The diagnosis's one network step: the MTA-STS policy fetch, an HTTPS GET over a
+//! connection from [`crate::probe::net::open`] (so `--proxy`, `--bind` and
+//! `--interface` apply, as to the probe), TLS by the run's [`TlsClient`] (its anchors,
+//! `--ca-file` included), the response head parsed by `httparse`, the body bounded.
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use rustls_pki_types::CertificateDer;
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::model::escape_bytes;
-use crate::probe::quickack::QuickAck;
+use crate::probe::net::{self, Target};
+use crate::settings::Settings;
 use crate::tls::TlsClient;
-
-/// Largest policy file or reply read.
-const LIMIT: usize = 64 * 1024;
 
 /// Largest MTA-STS policy body accepted (RFC 8461 3.3: 64 KiB).
 pub const POLICY_LIMIT: usize = 64 * 1024;
@@ -22,29 +18,36 @@ pub const POLICY_LIMIT: usize = 64 * 1024;
 /// Room for the HTTP header in front of the policy body.
 const HEADER_ROOM: usize = 16 * 1024;
 
+/// Response header lines read at most (more is an error, not a truncation).
+const MAX_HEADERS: usize = 64;
+
 /// Why a fetch failed, in words (escaped).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct FetchError(pub String);
 
-async fn connect(addr: SocketAddr, limit: Duration) -> Result<QuickAck, FetchError> {
-    match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => Ok(QuickAck::new(s)),
-        Ok(Err(e)) => Err(FetchError(format!("connect {addr}: {e}"))),
-        Err(_) => Err(FetchError(format!("connect {addr}: timed out"))),
-    }
-}
-
-/// GETs `https://HOST/.well-known/mta-sts.txt` from `addr` (SNI and Host: `host`),
-/// requiring a verified certificate for `host`, status 200 and `text/plain`. Returns
-/// the body (lossy UTF-8, unescaped: the caller parses it).
+/// GETs `https://HOST/.well-known/mta-sts.txt` from `target` (an address, or with a
+/// socks5h proxy the name itself) with SNI and Host: `host`, requiring a verified
+/// certificate for `host`, status 200 and `text/plain`. Each step is bounded by
+/// `limit`. Returns the body (lossy UTF-8, unescaped: the caller parses it).
 pub async fn fetch_sts_policy(
     tls: &TlsClient,
+    settings: &Settings,
     host: &str,
-    addr: SocketAddr,
+    target: &Target,
     limit: Duration,
 ) -> Result<String, FetchError> {
-    let tcp = connect(addr, limit).await?;
+    let shown = match target {
+        Target::Addr(a) => a.to_string(),
+        Target::Name(n, p) => format!("{n}:{p}"),
+    };
+    // The proxy's steps are not part of the DNS report; a failure says what went wrong.
+    let mut notes = Vec::new();
+    let tcp = match tokio::time::timeout(limit, net::open(target, settings, &mut notes)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(FetchError(format!("connect {shown}: {e}"))),
+        Err(_) => return Err(FetchError(format!("connect {shown}: timed out"))),
+    };
     let (mut stream, info) = tls
         .handshake_within(tcp, host, limit)
         .await
@@ -91,61 +94,84 @@ async fn read_to_limit<S: AsyncRead + Unpin>(s: &mut S, limit: usize) -> std::io
     Ok(out)
 }
 
+/// What the response head says about the body.
+struct Head {
+    /// Bytes before the body.
+    len: usize,
+    chunked: bool,
+    content_type: String,
+    content_length: Option<u64>,
+}
+
+/// Parses the status line and headers (httparse); only status 200 passes.
+fn parse_head(raw: &[u8]) -> Result<Head, FetchError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut headers);
+    let len = match resp.parse(raw) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => {
+            return Err(FetchError("no complete HTTP header".into()));
+        }
+        Err(e) => return Err(FetchError(format!("malformed HTTP header: {e}"))),
+    };
+    if resp.code != Some(200) {
+        let status = format!(
+            "HTTP/1.{} {} {}",
+            resp.version.unwrap_or_default(),
+            resp.code.unwrap_or_default(),
+            resp.reason.unwrap_or_default()
+        );
+        return Err(FetchError(format!(
+            "HTTP status `{}` (200 required, redirects are not followed)",
+            escape_bytes(status.trim_end().as_bytes())
+        )));
+    }
+    let mut head = Head {
+        len,
+        chunked: false,
+        content_type: String::new(),
+        content_length: None,
+    };
+    for h in resp.headers.iter() {
+        let v = String::from_utf8_lossy(h.value).trim().to_ascii_lowercase();
+        if h.name.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked") {
+            head.chunked = true;
+        } else if h.name.eq_ignore_ascii_case("content-type") {
+            head.content_type = v;
+        } else if h.name.eq_ignore_ascii_case("content-length") {
+            head.content_length = Some(v.parse().map_err(|_| {
+                FetchError(format!(
+                    "Content-Length `{}` is not a number",
+                    escape_bytes(v.as_bytes())
+                ))
+            })?);
+        }
+    }
+    Ok(head)
+}
+
 /// Parses an HTTP/1.x response: status 200, `text/plain`, body (chunked or not). A body
 /// over [`POLICY_LIMIT`], a `Content-Length` over it, or a body shorter than its
 /// `Content-Length` (cut short) is an error: a truncated policy is never trusted.
 pub fn parse_http_response(raw: &[u8]) -> Result<String, FetchError> {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| FetchError("no complete HTTP header".into()))?;
-    let head = String::from_utf8_lossy(&raw[..split]);
-    let mut body = raw[split + 4..].to_vec();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap_or_default();
-    let code = status.split(' ').nth(1).unwrap_or_default();
-    if !status.starts_with("HTTP/1.") || code != "200" {
-        return Err(FetchError(format!(
-            "HTTP status `{}` (200 required, redirects are not followed)",
-            escape_bytes(status.as_bytes())
-        )));
-    }
-    let mut chunked = false;
-    let mut ctype = String::new();
-    let mut length: Option<u64> = None;
-    for line in lines {
-        if let Some((k, v)) = line.split_once(':') {
-            let v = v.trim().to_ascii_lowercase();
-            if k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked") {
-                chunked = true;
-            } else if k.eq_ignore_ascii_case("content-type") {
-                ctype = v;
-            } else if k.eq_ignore_ascii_case("content-length") {
-                length = Some(v.parse().map_err(|_| {
-                    FetchError(format!(
-                        "Content-Length `{}` is not a number",
-                        escape_bytes(v.as_bytes())
-                    ))
-                })?);
-            }
-        }
-    }
-    if let Some(n) = length
+    let head = parse_head(raw)?;
+    if let Some(n) = head.content_length
         && n > POLICY_LIMIT as u64
     {
         return Err(FetchError(format!(
             "Content-Length {n} is over the RFC 8461 limit of {POLICY_LIMIT} bytes: the policy was not read"
         )));
     }
-    if !ctype.starts_with("text/plain") {
+    if !head.content_type.starts_with("text/plain") {
         return Err(FetchError(format!(
             "Content-Type `{}` (text/plain required)",
-            escape_bytes(ctype.as_bytes())
+            escape_bytes(head.content_type.as_bytes())
         )));
     }
-    if chunked {
+    let mut body = raw[head.len..].to_vec();
+    if head.chunked {
         body = dechunk(&body)?;
-    } else if let Some(n) = length {
+    } else if let Some(n) = head.content_length {
         if (body.len() as u64) < n {
             return Err(FetchError(format!(
                 "body cut short: Content-Length {n} but only {} bytes arrived",
@@ -162,114 +188,26 @@ pub fn parse_http_response(raw: &[u8]) -> Result<String, FetchError> {
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
+/// Joins a chunked body (chunk sizes by httparse); a chunk cut short, a chunk without
+/// its CRLF or a missing last chunk is malformed.
 fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, FetchError> {
     let bad = || FetchError("malformed chunked body".into());
     let mut out = Vec::new();
     loop {
-        let eol = data.windows(2).position(|w| w == b"\r\n").ok_or_else(bad)?;
-        let size_text = String::from_utf8_lossy(&data[..eol]);
-        let size_text = size_text.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad())?;
-        data = &data[eol + 2..];
+        let Ok(httparse::Status::Complete((start, size))) = httparse::parse_chunk_size(data) else {
+            return Err(bad());
+        };
+        data = &data[start..];
         if size == 0 {
             return Ok(out);
         }
-        if data.len() < size + 2 {
+        let size = usize::try_from(size).map_err(|_| bad())?;
+        if data.len() < size.saturating_add(2) || &data[size..size + 2] != b"\r\n" {
             return Err(bad());
         }
         out.extend_from_slice(&data[..size]);
         data = &data[size + 2..];
     }
-}
-
-/// Reads one SMTP reply (all lines); returns its code and text.
-async fn reply<S: AsyncRead + Unpin>(s: &mut S) -> Result<(u16, String), FetchError> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    loop {
-        let n = s
-            .read(&mut byte)
-            .await
-            .map_err(|e| FetchError(format!("read: {e}")))?;
-        if n == 0 {
-            return Err(FetchError("the server closed the connection".into()));
-        }
-        buf.push(byte[0]);
-        if buf.len() > LIMIT {
-            return Err(FetchError("reply too long".into()));
-        }
-        if byte[0] == b'\n' {
-            let text = String::from_utf8_lossy(&buf);
-            let last = text.lines().last().unwrap_or_default();
-            if last.len() >= 4 && last.as_bytes()[3] == b' ' || last.len() == 3 {
-                let code = last.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-                return Ok((code, text.into_owned()));
-            }
-        }
-    }
-}
-
-async fn command<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut S,
-    line: &str,
-) -> Result<(u16, String), FetchError> {
-    s.write_all(format!("{line}\r\n").as_bytes())
-        .await
-        .map_err(|e| FetchError(format!("write: {e}")))?;
-    reply(s).await
-}
-
-/// Connects to `addr:port`, does EHLO and STARTTLS, and returns the certificate chain
-/// the MX presents for SNI `host` (leaf first), whether it verified or not.
-pub async fn starttls_chain(
-    tls: &TlsClient,
-    host: &str,
-    addr: IpAddr,
-    port: u16,
-    ehlo: &str,
-    limit: Duration,
-) -> Result<Vec<CertificateDer<'static>>, FetchError> {
-    let mut tcp = connect(SocketAddr::new(addr, port), limit).await?;
-    let ehlo = crate::settings::ehlo_name_for(ehlo, tcp.local_addr().ok());
-    let steps = async {
-        let (code, text) = reply(&mut tcp).await?;
-        if code != 220 {
-            return Err(FetchError(format!(
-                "greeting: {}",
-                escape_bytes(text.trim_end().as_bytes())
-            )));
-        }
-        let (code, text) = command(&mut tcp, &format!("EHLO {ehlo}")).await?;
-        if code != 250 || !text.to_ascii_uppercase().contains("STARTTLS") {
-            return Err(FetchError("STARTTLS is not offered".into()));
-        }
-        let (code, text) = command(&mut tcp, "STARTTLS").await?;
-        if code != 220 {
-            return Err(FetchError(format!(
-                "STARTTLS: {}",
-                escape_bytes(text.trim_end().as_bytes())
-            )));
-        }
-        Ok(())
-    };
-    tokio::time::timeout(limit * 2, steps)
-        .await
-        .map_err(|_| FetchError("SMTP dialogue timed out".into()))??;
-    let (mut stream, _) = tls
-        .handshake_within(tcp, host, limit)
-        .await
-        .map_err(|f| FetchError(format!("TLS handshake: {}", f.error)))?;
-    let chain: Vec<CertificateDer<'static>> = stream
-        .get_ref()
-        .1
-        .peer_certificates()
-        .map(<[_]>::to_vec)
-        .unwrap_or_default();
-    let _ = tokio::time::timeout(limit, stream.write_all(b"QUIT\r\n")).await;
-    if chain.is_empty() {
-        return Err(FetchError("no certificate presented".into()));
-    }
-    Ok(chain)
 }
 
 #[cfg(test)]
@@ -297,13 +235,32 @@ mod tests {
         big.extend(std::iter::repeat_n(b'x', POLICY_LIMIT + 1));
         let err = parse_http_response(&big).unwrap_err();
         assert!(err.0.contains("over the RFC 8461 limit"), "{err}");
+        let moved = parse_http_response(b"HTTP/1.1 301 Moved\r\nLocation: x\r\n\r\n").unwrap_err();
+        assert!(moved.0.contains("`HTTP/1.1 301 Moved`"), "{moved}");
         for bad in [
-            &b"HTTP/1.1 301 Moved\r\nLocation: x\r\n\r\n"[..],
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\nx",
+            &b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\nx"[..],
             b"HTTP/1.1 200 OK\r\nContent-Type: text/plain",
             b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            // A chunk cut short, a chunk without its CRLF, no last chunk.
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: many\r\n\r\nx",
+            b"SMTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nx",
         ] {
-            assert!(parse_http_response(bad).is_err());
+            assert!(
+                parse_http_response(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
+        // More header lines than MAX_HEADERS: an error, never a silent truncation.
+        let mut many = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n".to_vec();
+        for i in 0..MAX_HEADERS {
+            many.extend(format!("X-{i}: y\r\n").as_bytes());
+        }
+        many.extend(b"\r\nversion: STSv1\r\n");
+        let err = parse_http_response(&many).unwrap_err();
+        assert!(err.0.contains("malformed HTTP header"), "{err}");
     }
 }

@@ -10,8 +10,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::net::{TcpListener, UdpSocket};
+
+use crate::probe::net;
+use crate::probe::quickack::QuickAck;
 
 /// Answers kept per run.
 pub const MAX_ENTRIES: usize = 4096;
@@ -76,7 +79,7 @@ pub fn start(upstream: SocketAddr, timeout: Duration) -> Option<Forwarder> {
     let tcp_task = handle.spawn(async move {
         while let Ok((stream, _)) = tcp.accept().await {
             let cache = cache.clone();
-            tokio::spawn(serve_tcp(stream, cache, upstream, timeout));
+            tokio::spawn(serve_tcp(QuickAck::new(stream), cache, upstream, timeout));
         }
     });
     Some(Forwarder {
@@ -85,7 +88,13 @@ pub fn start(upstream: SocketAddr, timeout: Duration) -> Option<Forwarder> {
     })
 }
 
-async fn serve_tcp(mut s: TcpStream, cache: Cache, upstream: SocketAddr, timeout: Duration) {
+/// Answers the length-prefixed queries of one TCP client (RFC 1035 4.2.2).
+async fn serve_tcp<S: AsyncRead + AsyncWrite + Unpin>(
+    mut s: S,
+    cache: Cache,
+    upstream: SocketAddr,
+    timeout: Duration,
+) {
     loop {
         let mut len = [0u8; 2];
         if s.read_exact(&mut len).await.is_err() {
@@ -161,9 +170,10 @@ async fn ask_udp(query: &[u8], upstream: SocketAddr, timeout: Duration) -> Optio
     tokio::time::timeout(timeout, exchange).await.ok()?
 }
 
+/// Asks `upstream` over TCP, the connection opened by `probe::net` (TCP_QUICKACK).
 async fn ask_tcp(query: &[u8], upstream: SocketAddr, timeout: Duration) -> Option<Vec<u8>> {
     let exchange = async {
-        let mut s = TcpStream::connect(upstream).await.ok()?;
+        let mut s = net::plain(upstream).await.ok()?;
         let mut out = u16::try_from(query.len()).ok()?.to_be_bytes().to_vec();
         out.extend_from_slice(query);
         s.write_all(&out).await.ok()?;
@@ -261,6 +271,59 @@ mod tests {
         let n = client.recv(&mut buf).await.unwrap();
         assert!(n <= UDP_MAX, "{n}");
         assert_ne!(buf[2] & 0x02, 0, "TC must be set");
+    }
+
+    /// An upstream whose UDP answers are truncated (TC) and whose TCP side, on the same
+    /// port, answers in full with `pad` bytes: the forwarder must ask again over TCP.
+    async fn truncating_upstream(pad: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+        let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let udp = UdpSocket::bind(addr).await.unwrap();
+        let over_tcp = Arc::new(AtomicUsize::new(0));
+        let count = over_tcp.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, peer)) = udp.recv_from(&mut buf).await {
+                let mut answer = buf[..n].to_vec();
+                answer[2] |= 0x82;
+                let _ = udp.send_to(&answer, peer).await;
+            }
+        });
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = tcp.accept().await {
+                count.fetch_add(1, Ordering::Relaxed);
+                let mut len = [0u8; 2];
+                s.read_exact(&mut len).await.unwrap();
+                let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                s.read_exact(&mut q).await.unwrap();
+                q[2] |= 0x80;
+                q.extend(std::iter::repeat_n(7u8, pad));
+                let mut out = (q.len() as u16).to_be_bytes().to_vec();
+                out.extend_from_slice(&q);
+                s.write_all(&out).await.unwrap();
+            }
+        });
+        (addr, over_tcp)
+    }
+
+    #[tokio::test]
+    async fn truncated_upstream_answers_come_over_tcp_both_ways() {
+        let (up, over_tcp) = truncating_upstream(3000).await;
+        let fwd = start(up, Duration::from_secs(2)).unwrap();
+        // A TCP client of the forwarder gets the whole answer the upstream gave over TCP.
+        let mut client = net::plain(fwd.addr).await.unwrap();
+        let q = query(3, b"big");
+        let mut out = (q.len() as u16).to_be_bytes().to_vec();
+        out.extend_from_slice(&q);
+        client.write_all(&out).await.unwrap();
+        let mut len = [0u8; 2];
+        client.read_exact(&mut len).await.unwrap();
+        let mut answer = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        client.read_exact(&mut answer).await.unwrap();
+        assert_eq!(answer.len(), q.len() + 3000);
+        assert_eq!(u16::from_be_bytes([answer[0], answer[1]]), 3);
+        assert_eq!(answer[2] & 0x02, 0, "the TCP answer is whole");
+        assert_eq!(over_tcp.load(Ordering::Relaxed), 1);
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub struct TlsInfo {
     pub checked_name: String,
     /// The peer's chain as presented: leaf first.
     pub chain: Vec<CertSummary>,
+    /// The same chain as DER, leaf first: what the MX diagnosis matches TLSA records
+    /// against (DANE), so it needs no second connection. Not exported (the summaries
+    /// and fingerprints above are).
+    #[serde(skip)]
+    pub chain_der: DerChain,
     /// Whether the server asked for a client certificate.
     pub client_cert_requested: bool,
     /// The CA names the server listed in its certificate request.
@@ -80,6 +85,25 @@ pub struct TlsInfo {
     /// Whether smtptui presented a client certificate (`--client-cert`).
     #[serde(default)]
     pub client_cert_sent: bool,
+}
+
+/// Certificates as DER, leaf first. Its `Debug` shows sizes, not bytes (reports are
+/// printed with `{:?}` in tests and logs).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct DerChain(pub Vec<Vec<u8>>);
+
+impl DerChain {
+    /// The certificates, leaf first.
+    pub fn certs(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DerChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sizes: Vec<usize> = self.0.iter().map(Vec::len).collect();
+        write!(f, "DerChain({sizes:?} bytes)")
+    }
 }
 
 /// Whole days in `secs` seconds, truncated toward zero (3 days and 5 seconds are 3

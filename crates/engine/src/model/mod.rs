@@ -14,7 +14,7 @@ pub mod secret;
 pub mod transcript;
 pub mod warning;
 
-pub use cert::{CertProblem, CertSummary, TlsInfo};
+pub use cert::{CertProblem, CertSummary, DerChain, TlsInfo};
 pub use class::{Class, Severity, Verdict};
 pub use endpoint::{Endpoint, EndpointId, Family, Mode, Phase, PhaseTiming, PortSpec, RunId};
 pub use escape::{escape_bytes, escape_str};

@@ -1,13 +1,19 @@
-//! Opening the TCP connection of an endpoint: directly, or through a SOCKS5 proxy
-//! (RFC 1928, with RFC 1929 user/password authentication), from a chosen local address
-//! or interface. Proxy failures are reported as such, never as the target's failure.
+//! Opening TCP connections, the one place that does (with `probe::path` for its
+//! TTL-limited connects): an endpoint's, the MX diagnosis's MTA-STS fetch and the DNS
+//! forwarder's upstream. Directly, or through a SOCKS5 proxy (RFC 1928 with RFC 1929
+//! user/password authentication, by tokio-socks over a socket opened here), from a
+//! chosen local address or interface; TCP_QUICKACK armed on each ([`QuickAck`]).
+//! Proxy failures are reported as such, never as the target's failure.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_socks::tcp::Socks5Stream;
+use tokio_socks::{self as socks, TargetAddr};
 
+use super::quickack::QuickAck;
+use crate::dns::{StaticTable, resolve};
 use crate::settings::{ProxySettings, Settings};
 
 /// Where to connect: an address, or a name the proxy resolves (`socks5h`).
@@ -112,8 +118,70 @@ pub async fn direct(peer: SocketAddr, settings: &Settings) -> io::Result<TcpStre
     Ok(stream)
 }
 
-/// Connects to the proxy at `proxy_addr` and asks it to CONNECT to `target`.
-/// `notes` receives human-readable steps for the transcript.
+/// Why [`open`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The direct connection failed (refused, unreachable, `--bind` ...).
+    #[error("{0}")]
+    Io(io::Error),
+    /// The proxy failed, or answered CONNECT with an error.
+    #[error("{0}")]
+    Proxy(ProxyError),
+}
+
+/// Opens a TCP connection to `target` the way the probe opens every connection:
+/// through `--proxy` when set (its host resolved by `--resolve`, `--dns-server` or the
+/// system), else directly; from `--bind` / `--interface`; TCP_NODELAY and
+/// TCP_QUICKACK set. Not bounded in time: the caller applies its timeout.
+pub async fn open(
+    target: &Target,
+    settings: &Settings,
+    notes: &mut Vec<String>,
+) -> Result<QuickAck, OpenError> {
+    let Some(proxy) = &settings.proxy else {
+        return match target {
+            Target::Addr(peer) => direct(*peer, settings).await.map(QuickAck::new),
+            Target::Name(name, _) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name} is a name, and only a socks5h proxy resolves names"),
+            )),
+        }
+        .map_err(OpenError::Io);
+    };
+    let table = StaticTable::new(&settings.resolve);
+    let timeout = settings.timeouts.connect;
+    let (addrs, _) = resolve(&proxy.host, &table, settings.dns_server, timeout)
+        .await
+        .map_err(|e| {
+            OpenError::Proxy(ProxyError::Unreachable {
+                proxy: format!("{}:{}", proxy.host, proxy.port),
+                source: io::Error::other(e.to_string()),
+            })
+        })?;
+    let Some(first) = addrs.first() else {
+        return Err(OpenError::Proxy(ProxyError::Unreachable {
+            proxy: format!("{}:{}", proxy.host, proxy.port),
+            source: io::Error::other("no address"),
+        }));
+    };
+    let proxy_addr = SocketAddr::new(*first, proxy.port);
+    via_socks5(proxy_addr, proxy, target, settings, notes)
+        .await
+        .map(QuickAck::new)
+        .map_err(OpenError::Proxy)
+}
+
+/// A plain TCP connection to `peer` from the system's choice of local address, with
+/// TCP_NODELAY and TCP_QUICKACK: the per-run DNS forwarder's upstream exchange
+/// (`dns::cache`), which like the resolver's own sockets ignores `--bind` and `--proxy`.
+pub async fn plain(peer: SocketAddr) -> io::Result<QuickAck> {
+    TcpStream::connect(peer).await.map(QuickAck::new)
+}
+
+/// Connects to the proxy at `proxy_addr` (from `--bind` / `--interface`, with
+/// TCP_QUICKACK armed) and asks it to CONNECT to `target` (tokio-socks speaks RFC 1928
+/// and RFC 1929 over that socket). `notes` receives human-readable steps for the
+/// transcript.
 pub async fn via_socks5(
     proxy_addr: SocketAddr,
     proxy: &ProxySettings,
@@ -122,7 +190,7 @@ pub async fn via_socks5(
     notes: &mut Vec<String>,
 ) -> Result<TcpStream, ProxyError> {
     let label = format!("{}:{}", proxy.host, proxy.port);
-    let mut s = match socket_for(&proxy_addr, settings) {
+    let tcp = match socket_for(&proxy_addr, settings) {
         Ok(sock) => sock.connect(proxy_addr).await,
         Err(e) => Err(e),
     }
@@ -130,115 +198,27 @@ pub async fn via_socks5(
         proxy: label.clone(),
         source,
     })
-    .map(super::quickack::QuickAck::new)?;
+    .map(QuickAck::new)?;
     notes.push(format!("connected to SOCKS5 proxy {label} ({proxy_addr})"));
-    let proto = |e: io::Error| ProxyError::Protocol(e.to_string());
-    let creds = proxy.user.as_ref().zip(proxy.password.as_ref());
-    let methods: &[u8] = if creds.is_some() {
-        &[5, 2, 0, 2]
-    } else {
-        &[5, 1, 0]
+    let dest = match target {
+        Target::Addr(a) => TargetAddr::Ip(*a),
+        Target::Name(name, port) => TargetAddr::Domain(name.as_str().into(), *port),
     };
-    s.write_all(methods).await.map_err(proto)?;
-    let mut choice = [0u8; 2];
-    s.read_exact(&mut choice).await.map_err(proto)?;
-    if choice[0] != 5 {
-        return Err(ProxyError::Protocol(format!(
-            "not a SOCKS5 proxy (version byte {})",
-            choice[0]
-        )));
+    let creds = proxy.user.as_deref().zip(proxy.password.as_ref());
+    let stream = if let Some((user, pass)) = creds {
+        notes.push(format!(
+            "proxy: offering no authentication or user/password as {user}"
+        ));
+        Socks5Stream::connect_with_password_and_socket(tcp, dest, user, pass.expose()).await
+    } else {
+        notes.push("proxy: offering no authentication".into());
+        Socks5Stream::connect_with_socket(tcp, dest).await
     }
-    match (choice[1], creds) {
-        (0, _) => notes.push("proxy: no authentication required".into()),
-        (2, Some((user, pass))) => {
-            let (u, p) = (user.as_bytes(), pass.expose().as_bytes());
-            if u.len() > 255 || p.len() > 255 {
-                return Err(ProxyError::Auth(
-                    "user or password longer than 255 bytes".into(),
-                ));
-            }
-            let mut msg = vec![1, u.len() as u8];
-            msg.extend_from_slice(u);
-            msg.push(p.len() as u8);
-            msg.extend_from_slice(p);
-            s.write_all(&msg).await.map_err(proto)?;
-            let mut status = [0u8; 2];
-            s.read_exact(&mut status).await.map_err(proto)?;
-            if status[1] != 0 {
-                return Err(ProxyError::Auth(format!("the proxy rejected user {user}")));
-            }
-            notes.push(format!("proxy: authenticated as {user}"));
-        }
-        (0xff, _) => {
-            return Err(ProxyError::Auth(if creds.is_some() {
-                "no acceptable authentication method".into()
-            } else {
-                "the proxy requires authentication (give socks5://user@host:port)".into()
-            }));
-        }
-        (m, _) => return Err(ProxyError::Protocol(format!("unexpected method {m}"))),
-    }
-    let mut req = vec![5, 1, 0];
-    match target {
-        Target::Addr(SocketAddr::V4(a)) => {
-            req.push(1);
-            req.extend_from_slice(&a.ip().octets());
-            req.extend_from_slice(&a.port().to_be_bytes());
-        }
-        Target::Addr(SocketAddr::V6(a)) => {
-            req.push(4);
-            req.extend_from_slice(&a.ip().octets());
-            req.extend_from_slice(&a.port().to_be_bytes());
-        }
-        Target::Name(name, port) => {
-            if name.len() > 255 {
-                return Err(ProxyError::Protocol(
-                    "host name longer than 255 bytes".into(),
-                ));
-            }
-            req.push(3);
-            req.push(name.len() as u8);
-            req.extend_from_slice(name.as_bytes());
-            req.extend_from_slice(&port.to_be_bytes());
-        }
-    }
-    s.write_all(&req).await.map_err(proto)?;
-    let mut head = [0u8; 4];
-    s.read_exact(&mut head).await.map_err(proto)?;
-    if head[1] != 0 {
-        return Err(ProxyError::Reply {
-            code: head[1],
-            meaning: reply_meaning(head[1]),
-        });
-    }
-    let bound = match head[3] {
-        1 => {
-            let mut b = [0u8; 6];
-            s.read_exact(&mut b).await.map_err(proto)?;
-            SocketAddr::new(
-                IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])),
-                u16::from_be_bytes([b[4], b[5]]),
-            )
-            .to_string()
-        }
-        4 => {
-            let mut b = [0u8; 18];
-            s.read_exact(&mut b).await.map_err(proto)?;
-            let mut ip = [0u8; 16];
-            ip.copy_from_slice(&b[..16]);
-            SocketAddr::new(IpAddr::from(ip), u16::from_be_bytes([b[16], b[17]])).to_string()
-        }
-        3 => {
-            let mut len = [0u8; 1];
-            s.read_exact(&mut len).await.map_err(proto)?;
-            let mut b = vec![0u8; usize::from(len[0]) + 2];
-            s.read_exact(&mut b).await.map_err(proto)?;
-            crate::model::escape_bytes(&b[..b.len() - 2])
-        }
-        t => {
-            return Err(ProxyError::Protocol(format!(
-                "unknown address type {t} in reply"
-            )));
+    .map_err(|e| proxy_error(e, proxy.user.as_deref()))?;
+    let bound = match stream.target_addr() {
+        TargetAddr::Ip(a) => a.to_string(),
+        TargetAddr::Domain(name, port) => {
+            format!("{}:{port}", crate::model::escape_str(&name))
         }
     };
     let shown = match target {
@@ -248,5 +228,46 @@ pub async fn via_socks5(
     notes.push(format!(
         "proxy: CONNECT {shown} succeeded (proxy's side {bound})"
     ));
-    Ok(s.into_inner())
+    Ok(stream.into_inner().into_inner())
+}
+
+/// Our words for a tokio-socks error; a CONNECT refusal keeps its RFC 1928 reply code
+/// (code 5 is the destination's own refusal, see [`ProxyError::target_refused`]).
+fn proxy_error(e: socks::Error, user: Option<&str>) -> ProxyError {
+    use socks::Error as E;
+    let reply = |code: u8| ProxyError::Reply {
+        code,
+        meaning: reply_meaning(code),
+    };
+    match e {
+        E::GeneralSocksServerFailure => reply(1),
+        E::ConnectionNotAllowedByRuleset => reply(2),
+        E::NetworkUnreachable => reply(3),
+        E::HostUnreachable => reply(4),
+        E::ConnectionRefused => reply(5),
+        E::TtlExpired => reply(6),
+        E::CommandNotSupported => reply(7),
+        E::AddressTypeNotSupported => reply(8),
+        E::NoAcceptableAuthMethods | E::AuthorizationRequired if user.is_none() => {
+            ProxyError::Auth(
+                "the proxy requires authentication (give socks5://user@host:port)".into(),
+            )
+        }
+        E::NoAcceptableAuthMethods | E::AuthorizationRequired => {
+            ProxyError::Auth("no acceptable authentication method".into())
+        }
+        E::PasswordAuthFailure(_) => ProxyError::Auth(format!(
+            "the proxy rejected user {}",
+            user.unwrap_or_default()
+        )),
+        E::InvalidAuthValues(why) => ProxyError::Auth(why.into()),
+        E::InvalidResponseVersion => {
+            ProxyError::Protocol("not a SOCKS5 proxy (wrong version byte)".into())
+        }
+        // tokio-socks also reports an unassigned CONNECT reply code this way.
+        E::UnknownAuthMethod => {
+            ProxyError::Protocol("unexpected authentication method or unassigned reply code".into())
+        }
+        other => ProxyError::Protocol(other.to_string()),
+    }
 }

@@ -1,5 +1,6 @@
-//! No 40 ms delayed-ACK stalls: every probe socket (direct, through the proxy, and the
-//! diagnosis's DANE / MTA-STS fetches) is a [`QuickAck`] stream.
+//! No 40 ms delayed-ACK stalls: every TCP connection `probe::net` opens (direct,
+//! through the proxy, the diagnosis's MTA-STS fetch, the DNS forwarder's upstream) is
+//! a [`QuickAck`] stream.
 //!
 //! Why: a TLS 1.3 server writes its session tickets and then its reply (the EHLO reply
 //! after STARTTLS, the greeting on implicit TLS) as two small segments. With Nagle on

@@ -24,7 +24,7 @@ pub use failure::{FailureKind, HandshakeFailure, alert_name, classify_io_error};
 pub use inspect::{sha256_fingerprint, summarize, summarize_at};
 pub use sniff::{SNIFF_LIMIT, Sniff};
 
-use crate::model::{CertSummary, TlsInfo, escape_str};
+use crate::model::{CertSummary, DerChain, TlsInfo, escape_str};
 use crate::settings::TlsSettings;
 use verify::{Capture, CapturingVerifier, ClientCertProbe, Slot};
 
@@ -320,6 +320,7 @@ fn verdict_info(
         None => info.error = Some("the server's certificate was not checked".to_string()),
     }
     info.chain = chain;
+    info.chain_der = DerChain(ders.iter().map(|d| d.to_vec()).collect());
     info
 }
 
