@@ -1,5 +1,8 @@
 //! CLI → settings table tests.
+use std::time::Duration;
+
 use super::*;
+use crate::settings::{AuthMech, FamilyFilter, Settings, Stage};
 
 struct Env(Vec<(&'static str, &'static str)>);
 impl SecretSource for Env {
@@ -22,7 +25,7 @@ fn parse(args: &[&str]) -> Result<Settings, String> {
     };
     c.probe
         .to_settings(&c.target, &Env(vec![("SMTPTUI_PASSWORD", "pw")]))
-        .map_err(|e| e.0)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -180,7 +183,7 @@ fn missing_password_is_a_usage_error() {
         panic!()
     };
     let err = c.probe.to_settings("h", &Env(vec![])).unwrap_err();
-    assert!(err.0.contains("SMTPTUI_PASSWORD"), "{err}");
+    assert!(err.to_string().contains("SMTPTUI_PASSWORD"), "{err}");
 }
 
 #[test]
@@ -208,7 +211,7 @@ fn tui_command_line_without_target_and_mx_prefix() {
     // The form's options are checked as strictly as with a target.
     let bad = Cli::try_parse_from(["smtptui", "--ca-file", "/nonexistent.pem"]).unwrap();
     assert_eq!(
-        bad.probe.to_form_settings(&env).unwrap_err().0,
+        bad.probe.to_form_settings(&env).unwrap_err().to_string(),
         "--ca-file /nonexistent.pem: no such file"
     );
     // `mx:DOMAIN` is MX mode on the command line too.
