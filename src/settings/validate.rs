@@ -324,4 +324,149 @@ mod tests {
         assert!(validate_ehlo("x y").is_err());
         assert!(validate_address("a@b<").is_err());
     }
+
+    #[test]
+    fn errors_read_as_the_command_line_words_them() {
+        let cases: [(ValidationError, &str); 10] = [
+            (
+                validate_target("").unwrap_err(),
+                "a target is required (a host, a domain with --mx, or --preset NAME)",
+            ),
+            (
+                validate_target("a\tb").unwrap_err(),
+                "invalid target `a\\tb`",
+            ),
+            (
+                parse_resolve("a b:1.2.3.4").unwrap_err(),
+                "--resolve: invalid target `a b`",
+            ),
+            (
+                parse_resolve(":1.2.3.4").unwrap_err(),
+                "--resolve: empty host in `:1.2.3.4`",
+            ),
+            (
+                parse_dns_server("x").unwrap_err(),
+                "--dns-server expects ADDR[:PORT], got `x`",
+            ),
+            (
+                validate_pem_file("--ca-file", Path::new("/nonexistent.pem")).unwrap_err(),
+                "--ca-file /nonexistent.pem: no such file",
+            ),
+            (
+                validate_client_pair(None, Some(Path::new("k"))).unwrap_err(),
+                "--client-cert and --client-key go together",
+            ),
+            (
+                validate_interface("waytoolonginterfacename").unwrap_err(),
+                "invalid --interface `waytoolonginterfacename`",
+            ),
+            (
+                validate_timeout("tls-timeout", f64::NAN).unwrap_err(),
+                "--tls-timeout must be between 0 and 3600 seconds, got NaN",
+            ),
+            (
+                parse_ports("25,99999").unwrap_err(),
+                "invalid port `99999` (expected 1-65535)",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want, "{err:?}");
+        }
+        assert_eq!(parse_ports(" , ").unwrap_err(), ValidationError::NoPorts);
+        assert_eq!(
+            validate_mech_user(Some(AuthMech::Plain), false),
+            Err(ValidationError::MechWithoutUser)
+        );
+        assert!(
+            validate_mech_user(None, false).is_ok()
+                && validate_mech_user(Some(AuthMech::Plain), true).is_ok()
+        );
+        assert_eq!(
+            validate_preset_mode(true, true),
+            Err(ValidationError::PresetWithMx)
+        );
+        assert!(
+            validate_preset_mode(true, false).is_ok() && validate_preset_mode(false, true).is_ok()
+        );
+        assert_eq!(
+            validate_send(true, &[]),
+            Err(ValidationError::SendWithoutRecipient)
+        );
+        assert!(validate_send(true, &["a@b".into()]).is_ok());
+    }
+
+    #[test]
+    fn limits_and_timeouts() {
+        assert_eq!(
+            validate_timeout("timeout", 2.5).unwrap(),
+            Duration::from_millis(2500)
+        );
+        for bad in [0.0, -1.0, 3600.5, f64::INFINITY] {
+            assert!(validate_timeout("timeout", bad).is_err(), "{bad}");
+        }
+        assert_eq!(validate_concurrency(4096), Ok(4096));
+        assert!(validate_concurrency(0).is_err() && validate_concurrency(4097).is_err());
+        assert_eq!(validate_max_hops(64), Ok(64));
+        assert!(validate_max_hops(0).is_err() && validate_max_hops(65).is_err());
+    }
+
+    #[test]
+    fn zones_and_selectors_are_normalised_once() {
+        assert_eq!(
+            parse_dnsbl_zones(["BL.Test.", "bl.test", " zen.test "]).unwrap(),
+            ["bl.test", "zen.test"]
+        );
+        assert_eq!(
+            parse_dnsbl_zones(["bad zone"]).unwrap_err().to_string(),
+            "--dnsbl: invalid zone `bad zone`"
+        );
+        assert!(parse_dnsbl_zones(["."]).is_err());
+        assert_eq!(
+            parse_dkim_selectors(["Corp2026", "s1", "corp2026"]).unwrap(),
+            ["corp2026", "s1"]
+        );
+        assert_eq!(
+            parse_dkim_selectors(["ok", "a b"]).unwrap_err(),
+            ValidationError::DkimSelector {
+                selector: "a b".into(),
+                reason: "only letters, digits, `-`, `_` and dots are allowed".into()
+            }
+        );
+        assert_eq!(
+            parse_ports("587 25,587").unwrap(),
+            dedup_ports(&parse_ports("587,25").unwrap())
+        );
+    }
+
+    #[test]
+    fn the_proxy_password_comes_only_from_the_source_it_is_given() {
+        // No user: the source is not asked.
+        let p = parse_proxy("socks5://127.0.0.1:1080", || unreachable!("not asked")).unwrap();
+        assert!(p.password.is_none());
+        // A user: the password must come from the source, and not be empty.
+        let p = parse_proxy("socks5h://pu@[::1]:9050", || Some(Secret::new("proxy-pw"))).unwrap();
+        assert_eq!(p.password.as_ref().map(Secret::expose), Some("proxy-pw"));
+        assert!(!format!("{p:?}").contains("proxy-pw"));
+        for source in [None, Some(Secret::new(""))] {
+            let e = parse_proxy("socks5://pu@127.0.0.1:1080", || source).unwrap_err();
+            assert_eq!(e, ValidationError::Proxy(ProxyError::NoPassword));
+            assert_eq!(
+                e.to_string(),
+                "--proxy names a user: set SMTPTUI_PROXY_PASSWORD"
+            );
+        }
+        // Never from the URL, and the refusal never repeats it (with a scheme or without).
+        for url in [
+            "socks5://pu:hunter2@127.0.0.1:1080",
+            "pu:hunter2@127.0.0.1:1080",
+        ] {
+            let e = parse_proxy(url, || Some(Secret::new("x"))).unwrap_err();
+            assert_eq!(
+                e,
+                ValidationError::Proxy(ProxyError::PasswordInUrl),
+                "{url}"
+            );
+            assert!(!e.to_string().contains("hunter2"), "{e}");
+        }
+    }
 }
