@@ -1,6 +1,6 @@
 //! The headless front end (`smtptui check`): streams a readable transcript while the
-//! probe runs, then prints the matrix and verdicts, or one JSON document. Colour only on
-//! a terminal and never with `NO_COLOR`.
+//! probe runs, then prints the matrix and verdicts, or one JSON document. Colour only
+//! when the binary says so (on a terminal, never with `NO_COLOR`).
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -14,16 +14,26 @@ use crate::settings::Settings;
 /// How to print.
 #[derive(Debug, Clone)]
 pub struct HeadlessOptions {
-    /// Print JSON instead of text.
-    pub json: bool,
-    /// Stream the transcript while running (text only).
-    pub stream: bool,
-    /// ANSI colours.
-    pub color: bool,
+    /// JSON, or text (streamed or not, coloured or not).
+    pub output: Output,
     /// Write the transcript (text, or JSON if the name ends in .json) here.
     pub export: Option<PathBuf>,
     /// Exit 3 when any endpoint has a warning (`--fail-on-warning`).
     pub fail_on_warning: bool,
+}
+
+/// What goes to standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// One JSON document at the end, nothing while running.
+    Json,
+    /// The readable report at the end.
+    Text {
+        /// Stream the transcript while running (not with `--quiet`).
+        stream: bool,
+        /// ANSI colours.
+        color: bool,
+    },
 }
 
 struct Paint(bool);
@@ -68,47 +78,16 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
     let settings = Arc::new(settings);
     let (tx, mut rx) = mpsc::channel::<ProbeEvent>(1024);
     let runner = tokio::spawn(crate::probe::run(settings.clone(), RunId(1), tx));
-    let paint = Paint(opts.color);
+    let (stream, color) = match opts.output {
+        Output::Json => (false, false),
+        Output::Text { stream, color } => (stream, color),
+    };
+    let paint = Paint(color);
     let mut endpoints: Vec<Endpoint> = Vec::new();
-    let stdout = std::io::stdout();
     while let Some(ev) = rx.recv().await {
-        if opts.json || !opts.stream {
-            continue;
+        if stream {
+            print_event(ev, &mut endpoints, &paint);
         }
-        let mut out = stdout.lock();
-        let _ = match ev {
-            ProbeEvent::RunLine { entry, .. } => writeln!(
-                out,
-                "{:>9.3} {}{:<3} {}{}",
-                entry.t_ms / 1000.0,
-                paint.dir(entry.dir),
-                entry.dir.marker(),
-                entry.text,
-                paint.reset()
-            ),
-            ProbeEvent::Planned { endpoints: eps, .. } => {
-                endpoints = eps;
-                writeln!(out, "{:>9} === probing {} endpoint(s)", "", endpoints.len())
-            }
-            ProbeEvent::Line {
-                endpoint, entry, ..
-            } => {
-                let label = endpoints
-                    .get(endpoint.0)
-                    .map(Endpoint::label)
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{:>9.3} {}{:<3} [{label}] {}{}",
-                    entry.t_ms / 1000.0,
-                    paint.dir(entry.dir),
-                    entry.dir.marker(),
-                    entry.text,
-                    paint.reset()
-                )
-            }
-            _ => Ok(()),
-        };
     }
     let report = match runner.await {
         Ok(r) => r,
@@ -117,8 +96,8 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
             return 1;
         }
     };
-    let mut out = stdout.lock();
-    if opts.json {
+    let mut out = std::io::stdout().lock();
+    if opts.output == Output::Json {
         let _ = writeln!(out, "{}", crate::export::to_json(&report));
     } else {
         let _ = write!(out, "{}", summary_text(&report, &paint));
@@ -136,6 +115,45 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
     exit_code(&report, opts.fail_on_warning)
 }
 
+/// One streamed transcript line (run lines, the plan, endpoint lines labelled with
+/// the endpoint `endpoints` names).
+fn print_event(ev: ProbeEvent, endpoints: &mut Vec<Endpoint>, paint: &Paint) {
+    let mut out = std::io::stdout().lock();
+    let _ = match ev {
+        ProbeEvent::RunLine { entry, .. } => writeln!(
+            out,
+            "{:>9.3} {}{:<3} {}{}",
+            entry.t_ms / 1000.0,
+            paint.dir(entry.dir),
+            entry.dir.marker(),
+            entry.text,
+            paint.reset()
+        ),
+        ProbeEvent::Planned { endpoints: eps, .. } => {
+            *endpoints = eps;
+            writeln!(out, "{:>9} === probing {} endpoint(s)", "", endpoints.len())
+        }
+        ProbeEvent::Line {
+            endpoint, entry, ..
+        } => {
+            let label = endpoints
+                .get(endpoint.0)
+                .map(Endpoint::label)
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{:>9.3} {}{:<3} [{label}] {}{}",
+                entry.t_ms / 1000.0,
+                paint.dir(entry.dir),
+                entry.dir.marker(),
+                entry.text,
+                paint.reset()
+            )
+        }
+        _ => Ok(()),
+    };
+}
+
 /// The exit status: 1 when no endpoint works, else 3 when warnings fail the run, else 0.
 pub fn exit_code(report: &RunReport, fail_on_warning: bool) -> i32 {
     if !report.any_ok() {
@@ -147,7 +165,26 @@ pub fn exit_code(report: &RunReport, fail_on_warning: bool) -> i32 {
     }
 }
 
+/// The text report: the matrix, then details under it (failures, provider, warnings,
+/// path, certificate, findings, DNS report, recommendation).
 fn summary_text(report: &RunReport, paint: &Paint) -> String {
+    let mut s = String::new();
+    s.push_str(&matrix_text(report, paint));
+    s.push_str(&failures_text(report));
+    s.push_str(&warnings_text(report, paint));
+    s.push_str(&path_text(report));
+    s.push_str(&certificate_text(report));
+    s.push_str(&findings_text(report));
+    if let Some(dns) = &report.dns {
+        s.push_str(&dns_text(dns, paint));
+    }
+    s.push_str(&recommended_text(report));
+    s
+}
+
+/// The heading and one row per endpoint: label, class, TLS version, summary, and the
+/// number of warnings (or why no endpoint was probed).
+fn matrix_text(report: &RunReport, paint: &Paint) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(
@@ -192,15 +229,29 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
             e.summary
         );
     }
+    s
+}
+
+/// Evidence and advice of every endpoint that did not work.
+fn failures_text(report: &RunReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
     for e in report.endpoints.iter().filter(|e| !e.class.is_ok()) {
         let _ = writeln!(s, "\n  {} - {}", e.label(), e.class.code());
         let _ = writeln!(s, "    evidence: {}", e.evidence);
         let _ = writeln!(s, "    advice:   {}", e.advice);
     }
+    s
+}
+
+/// The provider recognised, then every endpoint's warnings.
+fn warnings_text(report: &RunReport, paint: &Paint) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
     if let Some(p) = report.endpoints.iter().find_map(|e| e.provider.as_ref()) {
         let _ = writeln!(s, "\n  provider: {} ({})", p.name, p.evidence);
     }
-    for e in report.endpoints.iter().filter(|e| !e.warnings.is_empty()) {
+    for e in &report.endpoints {
         for w in &e.warnings {
             let _ = writeln!(
                 s,
@@ -215,30 +266,35 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
             );
         }
     }
-    s.push_str(&path_text(report));
-    if let Some(e) = report
-        .endpoints
-        .iter()
-        .find_map(|e| e.tls.as_ref().map(|t| (e, t)))
-    {
-        let (ep, t) = e;
-        if let Some(leaf) = t.chain.first() {
-            let _ = writeln!(
-                s,
-                "\n  certificate ({}): {} — issuer {} — until {} ({} days) — {}",
-                ep.label(),
-                leaf.subject,
-                leaf.issuer,
-                leaf.not_after,
-                leaf.days_left,
-                if t.verified {
-                    "verified"
-                } else {
-                    "NOT VERIFIED"
-                }
-            );
-        }
-    }
+    s
+}
+
+/// The leaf certificate of the first endpoint that did TLS.
+fn certificate_text(report: &RunReport) -> String {
+    let Some((ep, leaf, verified)) = report.endpoints.iter().find_map(|e| {
+        let t = e.tls.as_ref()?;
+        Some((e, t.chain.first(), t.verified))
+    }) else {
+        return String::new();
+    };
+    let Some(leaf) = leaf else {
+        return String::new();
+    };
+    format!(
+        "\n  certificate ({}): {} — issuer {} — until {} ({} days) — {}\n",
+        ep.label(),
+        leaf.subject,
+        leaf.issuer,
+        leaf.not_after,
+        leaf.days_left,
+        if verified { "verified" } else { "NOT VERIFIED" }
+    )
+}
+
+/// The matrix findings.
+fn findings_text(report: &RunReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
     for f in &report.findings {
         let _ = writeln!(
             s,
@@ -246,10 +302,6 @@ fn summary_text(report: &RunReport, paint: &Paint) -> String {
             f.code, f.summary, f.evidence, f.advice
         );
     }
-    if let Some(dns) = &report.dns {
-        s.push_str(&dns_text(dns, paint));
-    }
-    s.push_str(&recommended_text(report));
     s
 }
 

@@ -1,5 +1,6 @@
 //! The `smtptui` binary: parses the command line and hands over to the TUI or to the
-//! headless `check`. anyhow lives only here, at the edge.
+//! headless `check`. anyhow lives only here, at the edge, and so does the process
+//! environment: `NO_COLOR` is read once here, secrets through [`RealSecrets`].
 
 // Product code never unwraps: a failure is a classified error (tests may: clippy.toml).
 #![deny(clippy::unwrap_used)]
@@ -8,7 +9,7 @@ use std::io::IsTerminal as _;
 
 use clap::{CommandFactory as _, Parser as _};
 use smtptui::cli::{Cli, Command, Format, SecretSource};
-use smtptui::headless::{HeadlessOptions, check};
+use smtptui::headless::{HeadlessOptions, Output, check};
 
 struct RealSecrets;
 
@@ -24,8 +25,9 @@ impl SecretSource for RealSecrets {
     }
 }
 
-fn color_wanted() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+/// Whether `NO_COLOR` turns colours off: the one place the variable is read.
+fn no_color() -> bool {
+    smtptui::cli::no_color(std::env::var_os("NO_COLOR").as_deref())
 }
 
 fn init_log(path: Option<&std::path::Path>) -> anyhow::Result<()> {
@@ -51,6 +53,7 @@ fn usage_exit(msg: &str) -> ! {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let no_color = no_color();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -80,33 +83,40 @@ fn main() -> anyhow::Result<()> {
             let settings = args
                 .probe
                 .to_settings(&args.target, &RealSecrets)
-                .unwrap_or_else(|e| usage_exit(&e.0));
+                .unwrap_or_else(|e| usage_exit(&e.to_string()));
             if let Err(e) = smtptui::tls::TlsClient::new(&settings.tls) {
                 usage_exit(&e.to_string());
             }
+            let output = match args.format {
+                Format::Json => Output::Json,
+                Format::Text => Output::Text {
+                    stream: !args.quiet,
+                    color: !no_color && std::io::stdout().is_terminal(),
+                },
+            };
             let opts = HeadlessOptions {
-                json: args.format == Format::Json,
-                stream: !args.quiet,
-                color: color_wanted(),
+                output,
                 export: args.export,
                 fail_on_warning: args.fail_on_warning,
             };
             let code = runtime.block_on(check(settings, opts));
             std::process::exit(code);
         }
-        None => run_tui(&cli, &runtime),
+        None => run_tui(&cli, &runtime, no_color),
     }
 }
 
 #[cfg(feature = "tui")]
-fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime, no_color: bool) -> anyhow::Result<()> {
     use smtptui::tui::{TuiOptions, run_tui};
     init_log(cli.probe.log.as_deref())?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         usage_exit("the TUI needs a terminal; for scripts use `smtptui check TARGET` (see --help)");
     }
     let mut opts = TuiOptions {
-        no_color: !std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        no_color,
+        // The target form takes the proxy password from here, as the CLI does.
+        proxy_password: RealSecrets.proxy_password(),
         state_dir: None,
         export_dir: cli.export_dir.clone(),
         demo_note: None,
@@ -147,7 +157,7 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
         Some(target) => cli.probe.to_settings(target, &RealSecrets),
         None => cli.probe.to_form_settings(&RealSecrets),
     }
-    .unwrap_or_else(|e| usage_exit(&e.0));
+    .unwrap_or_else(|e| usage_exit(&e.to_string()));
     if let Err(e) = smtptui::tls::TlsClient::new(&s.tls) {
         usage_exit(&e.to_string());
     }
@@ -161,6 +171,6 @@ fn run_tui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
 }
 
 #[cfg(not(feature = "tui"))]
-fn run_tui(_cli: &Cli, _runtime: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+fn run_tui(_cli: &Cli, _runtime: &tokio::runtime::Runtime, _no_color: bool) -> anyhow::Result<()> {
     usage_exit("built without the `tui` feature: use `smtptui check TARGET`");
 }

@@ -342,7 +342,7 @@ async fn envelope_policies() {
         "alice",
         PASSWORD,
     ));
-    s.send = true;
+    s.opt_in.send = true;
     let r = probe(s).await;
     assert_eq!(class(&r), "ok", "{r:#?}");
     assert_eq!(srv.messages().len(), 1);

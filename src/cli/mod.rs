@@ -1,16 +1,18 @@
-//! The command line (clap derive) and its conversion into validated [`Settings`].
-//! Clap stays here; the engine never sees it.
+//! The command line (clap derive). Clap stays here; the engine never sees it.
+//! [`convert`] turns the options into validated [`crate::settings::Settings`] with the
+//! rules of [`crate::settings::validate`]; [`error`] holds the usage errors (exit 2).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::{PortSpec, Secret};
-use crate::settings::{
-    AuthMech, AuthSettings, FamilyFilter, Settings, Stage, Timeouts, TlsSettings, validate,
-};
+
+mod convert;
+mod error;
+
+pub use error::UsageError;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -109,7 +111,8 @@ pub enum Format {
     Json,
 }
 
-/// Options shared by the TUI and `check`.
+/// Options shared by the TUI and `check`. Groups of related options are flattened in
+/// from small structs (the flags and the help are the same as one flat list).
 #[derive(Debug, Args, Default)]
 pub struct ProbeArgs {
     /// Port and mode, PORT[/MODE] with MODE plain|starttls|tls|auto; repeatable or
@@ -121,18 +124,65 @@ pub struct ProbeArgs {
         value_delimiter = ','
     )]
     pub ports: Vec<PortSpec>,
-    /// IPv4 only.
-    #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
-    /// IPv6 only.
-    #[arg(short = '6')]
-    pub ipv6: bool,
+    /// `-4` / `-6`.
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Use ADDR for HOST instead of DNS (curl style HOST:ADDR); repeatable.
     #[arg(long, value_name = "HOST:ADDR")]
     pub resolve: Vec<String>,
     /// DNS server to ask instead of the system's, ADDR[:PORT].
     #[arg(long, value_name = "ADDR[:PORT]")]
     pub dns_server: Option<String>,
+    /// The timeouts.
+    #[command(flatten)]
+    pub timeouts: TimeoutArgs,
+    /// Trust anchors, TLS name and client certificate.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Connect through a SOCKS5 proxy: socks5://[user@]host:port (socks5h:// resolves
+    /// names at the proxy); the proxy password comes from SMTPTUI_PROXY_PASSWORD.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Local address to connect from (compare two uplinks).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+    /// Network interface to connect through (Linux, needs CAP_NET_RAW).
+    #[arg(long, value_name = "NAME")]
+    pub interface: Option<String>,
+    /// The path check.
+    #[command(flatten)]
+    pub path: PathArgs,
+    /// Go on (AUTH, envelope) after a certificate failure; the verdict still names it.
+    #[arg(long)]
+    pub insecure: bool,
+    /// EHLO name, AUTH and envelope.
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Endpoints probed at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
+    /// Write diagnostics (tracing) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Domain diagnosis and presets.
+    #[command(flatten)]
+    pub domain: DomainArgs,
+}
+
+/// `-4` / `-6`: which address families to probe (a choice; see [`FamilyArgs::filter`]).
+#[derive(Debug, Args, Default)]
+pub struct FamilyArgs {
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+}
+
+/// The per-phase timeouts, in seconds.
+#[derive(Debug, Args, Default)]
+pub struct TimeoutArgs {
     /// Set every phase timeout (connect, banner, command, TLS) to SECS.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
@@ -151,6 +201,11 @@ pub struct ProbeArgs {
     /// Overall deadline per endpoint [default: 60, or 4 × --timeout].
     #[arg(long, value_name = "SECS")]
     pub overall_timeout: Option<f64>,
+}
+
+/// Trust anchors, the TLS name and the client certificate.
+#[derive(Debug, Args, Default)]
+pub struct TlsArgs {
     /// Name for SNI and certificate checking (default: the target).
     #[arg(long, value_name = "NAME")]
     pub tls_server_name: Option<String>,
@@ -166,16 +221,11 @@ pub struct ProbeArgs {
     /// Private key (PEM) for --client-cert.
     #[arg(long, value_name = "PEM", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
-    /// Connect through a SOCKS5 proxy: socks5://[user@]host:port (socks5h:// resolves
-    /// names at the proxy); the proxy password comes from SMTPTUI_PROXY_PASSWORD.
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    /// Local address to connect from (compare two uplinks).
-    #[arg(long, value_name = "ADDR")]
-    pub bind: Option<IpAddr>,
-    /// Network interface to connect through (Linux, needs CAP_NET_RAW).
-    #[arg(long, value_name = "NAME")]
-    pub interface: Option<String>,
+}
+
+/// `--trace` / `--no-trace` (the last one given wins) and `--max-hops`.
+#[derive(Debug, Args, Default)]
+pub struct PathArgs {
     /// Trace where on the path each port stops and whether a box answers in the
     /// server's place (TTL-limited connects, Linux, no root). On by default.
     #[arg(long, overrides_with = "no_trace")]
@@ -186,9 +236,11 @@ pub struct ProbeArgs {
     /// Highest TTL the path check tries (1-64).
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_hops: u8,
-    /// Go on (AUTH, envelope) after a certificate failure; the verdict still names it.
-    #[arg(long)]
-    pub insecure: bool,
+}
+
+/// The SMTP session: EHLO name, AUTH, the envelope, how far to go.
+#[derive(Debug, Args, Default)]
+pub struct SessionArgs {
     /// Name to send in EHLO [default: this machine's fully qualified name, else the
     /// address literal of the local address, e.g. [192.0.2.7]].
     #[arg(long, value_name = "NAME")]
@@ -223,13 +275,11 @@ pub struct ProbeArgs {
     /// Stop after connect|banner|ehlo|starttls|auth|mail|rcpt|data.
     #[arg(long, value_name = "STAGE")]
     pub quit_after: Option<String>,
-    /// Endpoints probed at once.
-    #[arg(long, value_name = "N", default_value_t = 32)]
-    pub concurrency: usize,
-    /// Write diagnostics (tracing) to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub log: Option<PathBuf>,
-    // --- domain diagnosis and presets ---
+}
+
+/// Domain diagnosis (MX mode) and provider presets.
+#[derive(Debug, Args, Default)]
+pub struct DomainArgs {
     /// Treat the target as a mail domain: probe every MX host and address on port 25
     /// with STARTTLS and report MX, PTR, SPF, DMARC, MTA-STS, TLS-RPT, DANE, DNSBL.
     #[arg(long)]
@@ -260,319 +310,31 @@ pub struct ProbeArgs {
     pub dnssec_anchor: Option<PathBuf>,
 }
 
-/// A usage error with a clear message (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-fn secs(name: &str, v: f64) -> Result<Duration, UsageError> {
-    if !v.is_finite() || v <= 0.0 || v > 3600.0 {
-        return Err(UsageError(format!(
-            "--{name} must be between 0 and 3600 seconds, got {v}"
-        )));
-    }
-    Ok(Duration::from_secs_f64(v))
-}
-
-/// Parses `HOST:ADDR` (ADDR may be an IPv6 literal, bracketed or not).
-pub fn parse_resolve(s: &str) -> Result<(String, IpAddr), UsageError> {
-    validate::parse_resolve(s).map_err(UsageError)
-}
-
-/// Parses `ADDR[:PORT]` for --dns-server (port 53 by default).
-pub fn parse_dns_server(s: &str) -> Result<SocketAddr, UsageError> {
-    validate::parse_dns_server(s).map_err(UsageError)
-}
-
-/// Where the secret comes from, resolved by the binary (env, file, prompt).
+/// Where a secret comes from, resolved by the binary (environment, terminal prompt).
+/// The password for AUTH and the proxy password are read only through it.
 pub trait SecretSource {
     /// An environment variable.
     fn env(&self, name: &str) -> Option<String>;
     /// Prompt on the terminal without echo (None when not a TTY).
     fn prompt(&self, prompt: &str) -> Option<String>;
-}
-
-impl ProbeArgs {
-    /// The test hooks `--mx-port` / `--mta-sts-port` (feature `testing`).
-    #[cfg(feature = "testing")]
-    fn apply_test_ports(&self, s: &mut Settings) -> Result<(), UsageError> {
-        for (name, port) in [
-            ("mx-port", self.mx_port),
-            ("mta-sts-port", self.mta_sts_port),
-        ] {
-            if port == Some(0) {
-                return Err(UsageError(format!("--{name} must be 1-65535")));
-            }
-        }
-        if let Some(p) = self.mx_port {
-            s.mx_port = p;
-        }
-        if let Some(p) = self.mta_sts_port {
-            s.mta_sts_port = p;
-        }
-        Ok(())
-    }
-
-    /// Validates and converts into settings for `target` (`mx:DOMAIN` is MX mode, as
-    /// `--mx DOMAIN`).
-    pub fn to_settings(
-        &self,
-        target: &str,
-        secrets: &dyn SecretSource,
-    ) -> Result<Settings, UsageError> {
-        let preset = self.find_preset()?;
-        let (target, mx_prefix) = validate::split_mx(target);
-        let target = match (target, &preset) {
-            ("", Some(p)) => p.host.as_str(),
-            (t, _) => t,
-        };
-        validate::validate_target(target).map_err(UsageError)?;
-        let mut s = self.fill(Settings::new(target), preset, secrets)?;
-        s.mx |= mx_prefix;
-        if s.mx && s.preset.is_some() {
-            return Err(UsageError("--preset and --mx do not combine".into()));
-        }
-        Ok(s)
-    }
-
-    /// Validates every option without a target: the settings the TUI's target form
-    /// starts from when no target was given (the target is empty, or the preset's host).
-    pub fn to_form_settings(&self, secrets: &dyn SecretSource) -> Result<Settings, UsageError> {
-        let preset = self.find_preset()?;
-        let host = preset.as_ref().map(|p| p.host.clone()).unwrap_or_default();
-        self.fill(Settings::new(host), preset, secrets)
-    }
-
-    fn find_preset(&self) -> Result<Option<crate::presets::Preset>, UsageError> {
-        self.preset
-            .as_deref()
-            .map(crate::presets::find)
-            .transpose()
-            .map_err(|e| UsageError(e.to_string()))
-    }
-
-    /// Every option except the target into `s`.
-    fn fill(
-        &self,
-        mut s: Settings,
-        preset: Option<crate::presets::Preset>,
-        secrets: &dyn SecretSource,
-    ) -> Result<Settings, UsageError> {
-        if !self.ports.is_empty() {
-            s.ports = dedup(&self.ports);
-        }
-        s.family = match (self.ipv4, self.ipv6) {
-            (true, _) => FamilyFilter::V4,
-            (_, true) => FamilyFilter::V6,
-            _ => FamilyFilter::Any,
-        };
-        s.resolve = self
-            .resolve
-            .iter()
-            .map(|r| parse_resolve(r))
-            .collect::<Result<_, _>>()?;
-        s.dns_server = self
-            .dns_server
-            .as_deref()
-            .map(parse_dns_server)
-            .transpose()?;
-        let mut t = match self.timeout {
-            Some(v) => Timeouts::uniform(secs("timeout", v)?),
-            None => Timeouts::default(),
-        };
-        if let Some(v) = self.connect_timeout {
-            t.connect = secs("connect-timeout", v)?;
-        }
-        if let Some(v) = self.banner_timeout {
-            t.banner = secs("banner-timeout", v)?;
-        }
-        if let Some(v) = self.command_timeout {
-            t.command = secs("command-timeout", v)?;
-        }
-        if let Some(v) = self.tls_timeout {
-            t.tls = secs("tls-timeout", v)?;
-        }
-        if let Some(v) = self.overall_timeout {
-            t.overall = secs("overall-timeout", v)?;
-        }
-        s.timeouts = t;
-        s.tls = TlsSettings {
-            ca_file: self.ca_file.clone(),
-            server_name: self.tls_server_name.clone(),
-            insecure: self.insecure,
-            no_system_roots: self.no_system_roots,
-            client_cert: self.client_cert.clone(),
-            client_key: self.client_key.clone(),
-        };
-        validate::validate_client_pair(self.client_cert.as_deref(), self.client_key.as_deref())
-            .map_err(UsageError)?;
-        if let Some(url) = &self.proxy {
-            let mut p = crate::settings::ProxySettings::parse(url).map_err(UsageError)?;
-            if p.user.is_some() {
-                p.password = secrets
-                    .env("SMTPTUI_PROXY_PASSWORD")
-                    .filter(|v| !v.is_empty())
-                    .map(Secret::new);
-                if p.password.is_none() {
-                    return Err(UsageError(
-                        "--proxy names a user: set SMTPTUI_PROXY_PASSWORD".into(),
-                    ));
-                }
-            }
-            s.proxy = Some(p);
-        }
-        s.bind = self.bind;
-        if let Some(i) = &self.interface {
-            validate::validate_interface(i).map_err(UsageError)?;
-            s.interface = Some(i.clone());
-        }
-        for (option, path) in [
-            ("--ca-file", &self.ca_file),
-            ("--client-cert", &self.client_cert),
-            ("--client-key", &self.client_key),
-        ] {
-            if let Some(path) = path {
-                validate::validate_pem_file(option, path).map_err(UsageError)?;
-            }
-        }
-        if let Some(e) = &self.ehlo {
-            validate::validate_ehlo(e).map_err(UsageError)?;
-            s.ehlo_name.clone_from(e);
-        }
-        let mech = match &self.auth {
-            Some(m) => Some(AuthMech::parse(m).ok_or_else(|| {
-                UsageError(format!(
-                    "unknown --auth `{m}` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)"
-                ))
-            })?),
-            None => None,
-        };
-        if let Some(user) = &self.user {
-            let secret = self.secret(mech, secrets)?;
-            s.auth = Some(AuthSettings {
-                user: user.clone(),
-                secret,
-                mech,
-            });
-        } else if mech.is_some() {
-            return Err(UsageError("--auth needs --user".into()));
-        }
-        s.allow_plaintext_auth = self.allow_plaintext_auth;
-        s.relay_test = self.relay_test;
-        for addr in self.from.iter().chain(&self.to) {
-            validate::validate_address(addr).map_err(UsageError)?;
-        }
-        s.from.clone_from(&self.from);
-        s.to.clone_from(&self.to);
-        s.send = self.send;
-        if self.send && self.to.is_empty() {
-            return Err(UsageError("--send needs at least one --to".into()));
-        }
-        s.quit_after = match &self.quit_after {
-            Some(q) => Some(Stage::parse(q).ok_or_else(|| {
-                UsageError(format!("--quit-after: unknown stage `{q}` (connect, banner, ehlo, starttls, auth, mail, rcpt, data)"))
-            })?),
-            None => None,
-        };
-        if self.concurrency == 0 || self.concurrency > 4096 {
-            return Err(UsageError(
-                "--concurrency must be between 1 and 4096".into(),
-            ));
-        }
-        s.concurrency = self.concurrency;
-        s.trace = !self.no_trace;
-        if self.max_hops == 0 || self.max_hops > 64 {
-            return Err(UsageError("--max-hops must be between 1 and 64".into()));
-        }
-        s.max_hops = self.max_hops;
-        self.apply_domain_options(&mut s, preset)?;
-        Ok(s)
-    }
-
-    /// `--mx`, `--dnsbl`, the hidden test ports and `--preset` (ports when none were
-    /// given, the AUTH mechanism when `--user` came without `--auth`, the hints).
-    fn apply_domain_options(
-        &self,
-        s: &mut Settings,
-        preset: Option<crate::presets::Preset>,
-    ) -> Result<(), UsageError> {
-        s.mx = self.mx;
-        s.dnssec_anchor.clone_from(&self.dnssec_anchor);
-        for zone in &self.dnsbl {
-            let z = zone.trim().trim_matches('.').to_ascii_lowercase();
-            if z.is_empty()
-                || !z
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
-            {
-                return Err(UsageError(format!(
-                    "--dnsbl: invalid zone `{}`",
-                    zone.escape_debug()
-                )));
-            }
-            if !s.dnsbl.contains(&z) {
-                s.dnsbl.push(z);
-            }
-        }
-        #[cfg(feature = "testing")]
-        self.apply_test_ports(s)?;
-        for sel in &self.dkim_selector {
-            let v = crate::diagnose::dkim::valid_selector(sel).map_err(|e| {
-                UsageError(format!("--dkim-selector `{}`: {e}", sel.escape_debug()))
-            })?;
-            if !s.dkim_selectors.contains(&v) {
-                s.dkim_selectors.push(v);
-            }
-        }
-        if let Some(p) = preset {
-            if self.mx {
-                return Err(UsageError("--preset and --mx do not combine".into()));
-            }
-            p.apply_to(s, self.ports.is_empty());
-        }
-        Ok(())
-    }
-
-    fn secret(&self, mech: Option<AuthMech>, src: &dyn SecretSource) -> Result<Secret, UsageError> {
-        if let Some(path) = &self.password_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| UsageError(format!("--password-file {}: {e}", path.display())))?;
-            let line = text.lines().next().unwrap_or("").to_string();
-            if line.is_empty() {
-                return Err(UsageError(format!(
-                    "--password-file {}: empty",
-                    path.display()
-                )));
-            }
-            return Ok(Secret::new(line));
-        }
-        let var = if matches!(mech, Some(AuthMech::XOAuth2 | AuthMech::OAuthBearer)) {
-            "SMTPTUI_OAUTH_TOKEN"
-        } else {
-            "SMTPTUI_PASSWORD"
-        };
-        if let Some(v) = src.env(var).filter(|v| !v.is_empty()) {
-            return Ok(Secret::new(v));
-        }
-        src.prompt(&format!("Password for {}: ", self.user.as_deref().unwrap_or("")))
-            .filter(|p| !p.is_empty())
+    /// The SOCKS5 proxy password: `SMTPTUI_PROXY_PASSWORD` when set and not empty (never
+    /// the command line, never the URL). The one path the CLI and, handed the result,
+    /// the TUI's target form take.
+    fn proxy_password(&self) -> Option<Secret> {
+        self.env(PROXY_PASSWORD_VAR)
+            .filter(|v| !v.is_empty())
             .map(Secret::new)
-            .ok_or_else(|| {
-                UsageError(format!(
-                    "--user given but no password: set {var}, use --password-file, or run on a terminal to be prompted"
-                ))
-            })
     }
 }
 
-fn dedup(ports: &[PortSpec]) -> Vec<PortSpec> {
-    let mut out: Vec<PortSpec> = Vec::new();
-    for p in ports {
-        if !out.contains(p) {
-            out.push(*p);
-        }
-    }
-    out
+/// The environment variable that holds the SOCKS5 proxy password.
+pub const PROXY_PASSWORD_VAR: &str = "SMTPTUI_PROXY_PASSWORD";
+
+/// Whether colours are off by the value of the `NO_COLOR` variable
+/// (<https://no-color.org>): set and not empty. The binary reads the variable once and
+/// hands the decision to the headless printer and the TUI.
+pub fn no_color(var: Option<&std::ffi::OsStr>) -> bool {
+    var.is_some_and(|v| !v.is_empty())
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 //! CLI → settings table tests.
+use std::time::Duration;
+
 use super::*;
+use crate::settings::{AuthMech, FamilyFilter, Settings, Stage};
 
 struct Env(Vec<(&'static str, &'static str)>);
 impl SecretSource for Env {
@@ -22,7 +25,7 @@ fn parse(args: &[&str]) -> Result<Settings, String> {
     };
     c.probe
         .to_settings(&c.target, &Env(vec![("SMTPTUI_PASSWORD", "pw")]))
-        .map_err(|e| e.0)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -180,7 +183,7 @@ fn missing_password_is_a_usage_error() {
         panic!()
     };
     let err = c.probe.to_settings("h", &Env(vec![])).unwrap_err();
-    assert!(err.0.contains("SMTPTUI_PASSWORD"), "{err}");
+    assert!(err.to_string().contains("SMTPTUI_PASSWORD"), "{err}");
 }
 
 #[test]
@@ -208,7 +211,7 @@ fn tui_command_line_without_target_and_mx_prefix() {
     // The form's options are checked as strictly as with a target.
     let bad = Cli::try_parse_from(["smtptui", "--ca-file", "/nonexistent.pem"]).unwrap();
     assert_eq!(
-        bad.probe.to_form_settings(&env).unwrap_err().0,
+        bad.probe.to_form_settings(&env).unwrap_err().to_string(),
         "--ca-file /nonexistent.pem: no such file"
     );
     // `mx:DOMAIN` is MX mode on the command line too.
@@ -222,4 +225,142 @@ fn tui_command_line_without_target_and_mx_prefix() {
     let s = parse(&["check", "MX:good.test"]).unwrap();
     assert!(s.mx && s.target == "good.test");
     assert!(parse(&["check", "mx:good.test", "--preset", "gmail"]).is_err());
+}
+
+#[test]
+fn no_color_is_decided_from_the_variable_the_binary_read() {
+    use std::ffi::OsStr;
+    assert!(!no_color(None));
+    assert!(!no_color(Some(OsStr::new(""))));
+    assert!(no_color(Some(OsStr::new("1"))));
+    assert!(no_color(Some(OsStr::new("0"))));
+}
+
+#[test]
+fn the_proxy_password_comes_through_the_secret_source() {
+    let args = |url: &str| {
+        let cli = Cli::try_parse_from(["smtptui", "check", "h", "--proxy", url]).unwrap();
+        let Some(Command::Check(c)) = cli.command else {
+            panic!("not check")
+        };
+        c
+    };
+    let c = args("socks5://pu@127.0.0.1:1080");
+    let with = Env(vec![(PROXY_PASSWORD_VAR, "proxy-pw-9")]);
+    let s = c.probe.to_settings("h", &with).unwrap();
+    let p = s.proxy.as_ref().unwrap();
+    assert_eq!(
+        (p.user.as_deref(), p.password.as_ref().map(Secret::expose)),
+        (Some("pu"), Some("proxy-pw-9"))
+    );
+    assert!(!format!("{s:?}").contains("proxy-pw-9"));
+    for env in [Env(vec![]), Env(vec![(PROXY_PASSWORD_VAR, "")])] {
+        let e = c.probe.to_settings("h", &env).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--proxy names a user: set SMTPTUI_PROXY_PASSWORD"
+        );
+    }
+    // Without a user no password is needed; the TUI's form is handed the same one.
+    let s = args("socks5://127.0.0.1:1080")
+        .probe
+        .to_settings("h", &Env(vec![]))
+        .unwrap();
+    assert!(s.proxy.unwrap().password.is_none());
+    assert_eq!(
+        with.proxy_password().as_ref().map(Secret::expose),
+        Some("proxy-pw-9")
+    );
+    assert!(
+        Env(vec![("SMTPTUI_PASSWORD", "pw")])
+            .proxy_password()
+            .is_none()
+    );
+}
+
+#[test]
+fn usage_errors_keep_their_words() {
+    for (args, want) in [
+        (
+            &["check", "h", "--interface", "a/b"][..],
+            "invalid --interface `a/b`",
+        ),
+        (
+            &["check", "h", "--proxy", "socks5://u:pw@x:1"],
+            "--proxy: put the password in SMTPTUI_PROXY_PASSWORD, not in the URL",
+        ),
+        (
+            &["check", "h", "--connect-timeout", "5000"],
+            "--connect-timeout must be between 0 and 3600 seconds, got 5000",
+        ),
+        (
+            &["check", "h", "--auth", "NTLM", "--user", "u"],
+            "unknown --auth `NTLM` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)",
+        ),
+        (&["check", "h", "--auth", "PLAIN"], "--auth needs --user"),
+        (&["check", "h", "--send"], "--send needs at least one --to"),
+        (
+            &["check", "h", "--quit-after", "later"],
+            "--quit-after: unknown stage `later` (connect, banner, ehlo, starttls, auth, mail, rcpt, data)",
+        ),
+        (
+            &["check", "h", "--max-hops", "65"],
+            "--max-hops must be between 1 and 64",
+        ),
+        (
+            &["check", "d", "--mx-port", "0"],
+            "--mx-port must be 1-65535",
+        ),
+        (
+            &["check", "d", "--dkim-selector", "a b"],
+            "--dkim-selector `a b`: only letters, digits, `-`, `_` and dots are allowed",
+        ),
+        (
+            &["check", "d", "--mx", "--preset", "gmail"],
+            "--preset and --mx do not combine",
+        ),
+        (
+            &["check", "--preset", "nope"],
+            "unknown preset `nope` (see `smtptui presets`)",
+        ),
+        (
+            &["check", "h", "--user", "u", "--password-file", "/dev/null"],
+            "--password-file /dev/null: empty",
+        ),
+    ] {
+        assert_eq!(parse(args).unwrap_err(), want, "{args:?}");
+    }
+}
+
+#[test]
+fn grouped_flags_fill_their_settings() {
+    let s = parse(&[
+        "check",
+        "h",
+        "--no-trace",
+        "--max-hops",
+        "7",
+        "--insecure",
+        "--no-system-roots",
+        "--allow-plaintext-auth",
+        "--relay-test",
+        "--send",
+        "--to",
+        "a@b.test",
+        "-4",
+    ])
+    .unwrap();
+    assert!(!s.trace && s.max_hops == 7);
+    assert!(s.tls.insecure && s.tls.no_system_roots);
+    assert_eq!(
+        s.opt_in,
+        crate::settings::OptIns {
+            plaintext_auth: true,
+            send: true,
+            relay_test: true
+        }
+    );
+    assert_eq!(s.family, FamilyFilter::V4);
+    let s = parse(&["check", "h", "--no-trace", "--trace"]).unwrap();
+    assert!(s.trace && s.opt_in == crate::settings::OptIns::default());
 }

@@ -1,13 +1,14 @@
 //! The target form: host (or `mx:DOMAIN` for MX mode), provider preset, ports/modes,
-//! credentials, envelope, TLS name and CA file. It turns into [`Settings`] (validated
-//! here) and remembers recent targets through [`super::recent`]. The password is masked
-//! on screen and never written anywhere. The preset picker lives in
-//! [`super::preset_pick`].
+//! credentials, envelope, TLS name and CA file. It turns into [`Settings`] in
+//! [`super::form_submit`] (by the command line's rules) and remembers recent targets
+//! through [`super::recent`]. The password is masked on screen and never written
+//! anywhere. The preset picker lives in [`super::preset_pick`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::model::{PortSpec, Secret};
-use crate::settings::{AuthMech, AuthSettings, Settings, validate};
+use crate::presets::PresetError;
+use crate::settings::{AuthMech, ProxyError, Settings, ValidationError, validate};
 
 use super::form_auth::explicit_mech;
 pub use super::form_auth::{AUTH_CHOICES, parse_mech};
@@ -123,8 +124,10 @@ impl Field {
     }
 }
 
-/// Why the form cannot start a run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the form cannot start a run. Values are checked by the command line's rules
+/// ([`crate::settings::validate`]); most errors read as the CLI's, a few are worded for
+/// the form's fields (see the `From<ValidationError>` impl).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FormError {
     /// No host.
     #[error("enter a host name or address")]
@@ -132,28 +135,62 @@ pub enum FormError {
     /// The AUTH field names no known mechanism.
     #[error("AUTH: unknown mechanism `{0}` (auto, PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)")]
     Auth(String),
-    /// A port spec did not parse.
+    /// The Ports field does not parse.
     #[error("ports: {0}")]
-    Ports(String),
+    Ports(ValidationError),
     /// Password without user.
     #[error("a password needs a user")]
     PasswordWithoutUser,
     /// An AUTH mechanism without user.
     #[error("an AUTH mechanism needs a user")]
     MechWithoutUser,
-    /// The proxy URL, bind address or client certificate is unusable.
-    #[error("{0}")]
-    Reach(String),
-    /// A value the command line would refuse too (same rules, same words:
-    /// [`crate::settings::validate`]).
-    #[error("{0}")]
-    Invalid(String),
-    /// The preset is unknown, or combined with MX mode.
+    /// The Source field is neither an IP address nor an interface name.
+    #[error("`{}` is neither an IP address nor an interface name", .0.escape_debug())]
+    Source(String),
+    /// A client certificate without key, or the other way round.
+    #[error("client certificate and key go together")]
+    ClientPair,
+    /// The proxy URL names a user but no proxy password was handed to the form.
+    #[error("the proxy names a user: set SMTPTUI_PROXY_PASSWORD")]
+    ProxyPassword,
+    /// The preset is unknown.
     #[error("preset: {0}")]
-    Preset(String),
+    Preset(PresetError),
+    /// A preset in MX mode.
+    #[error("preset: a preset and MX mode (mx:) do not combine")]
+    PresetWithMx,
     /// A DKIM selector is not a valid DNS label sequence.
-    #[error("DKIM selector: {0}")]
-    Dkim(String),
+    #[error("DKIM selector: `{}`: {reason}", .selector.escape_debug())]
+    Dkim {
+        /// The selector as typed.
+        selector: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The trust anchors or the client certificate do not load (the check `smtptui
+    /// check` makes before probing, in the words of [`super::engine::check_tls`]).
+    #[error("{0}")]
+    Tls(String),
+    /// A value the command line would refuse too, in the same words.
+    #[error(transparent)]
+    Invalid(ValidationError),
+}
+
+impl From<ValidationError> for FormError {
+    /// The rules' errors, reworded where the CLI's words name a flag the form has as a
+    /// field.
+    fn from(e: ValidationError) -> Self {
+        match e {
+            ValidationError::MechWithoutUser => Self::MechWithoutUser,
+            // The form's Source field takes an address or, failing that, an interface.
+            ValidationError::Interface(name) => Self::Source(name),
+            ValidationError::ClientPair => Self::ClientPair,
+            ValidationError::Proxy(ProxyError::NoPassword) => Self::ProxyPassword,
+            ValidationError::PresetWithMx => Self::PresetWithMx,
+            ValidationError::DkimSelector { selector, reason } => Self::Dkim { selector, reason },
+            e => Self::Invalid(e),
+        }
+    }
 }
 
 /// The form state.
@@ -174,6 +211,9 @@ pub struct Form {
     /// The preset spec whose host and ports were last filled in (so typing in the
     /// Preset field fills the form once per preset).
     pub preset_applied: Option<String>,
+    /// The proxy password the binary obtained ([`super::TuiOptions::proxy_password`]);
+    /// never shown, never remembered.
+    pub proxy_password: Option<Secret>,
 }
 
 impl Form {
@@ -189,7 +229,15 @@ impl Form {
             error: None,
             base: None,
             preset_applied: None,
+            proxy_password: None,
         }
+    }
+
+    /// The form with the proxy password a proxy URL with a user needs.
+    #[must_use]
+    pub fn with_proxy_password(mut self, password: Option<Secret>) -> Self {
+        self.proxy_password = password;
+        self
     }
 
     /// The input of a field.
@@ -334,7 +382,8 @@ impl Form {
         self.load_recent(&r);
     }
 
-    fn text(&self, f: Field) -> &str {
+    /// A field's text without surrounding blanks.
+    pub(super) fn text(&self, f: Field) -> &str {
         self.input(f).text().trim()
     }
 
@@ -363,178 +412,9 @@ impl Form {
             client_key: self.text(Field::ClientKey).to_string(),
         }
     }
-
-    /// Validates the form into settings. The password field is cleared afterwards
-    /// (the secret lives on only inside the returned settings).
-    pub fn submit(&mut self) -> Result<Settings, FormError> {
-        let (host, mx) = split_mx(self.text(Field::Host));
-        if host.is_empty() {
-            return Err(FormError::NoHost);
-        }
-        validate::validate_target(host).map_err(FormError::Invalid)?;
-        let ports = parse_ports(self.text(Field::Ports)).map_err(FormError::Ports)?;
-        let mech = self.mech()?;
-        let mut s = match &self.base {
-            Some(b) => Settings {
-                target: host.to_string(),
-                ..b.clone()
-            },
-            None => Settings::new(host),
-        };
-        s.ports = ports;
-        s.mx = mx;
-        let user = self.text(Field::User);
-        let password = self.input(Field::Password).text();
-        if user.is_empty() {
-            if !password.is_empty() {
-                return Err(FormError::PasswordWithoutUser);
-            }
-            if mech.is_some() {
-                return Err(FormError::MechWithoutUser);
-            }
-            s.auth = None;
-        } else {
-            let previous = s.auth.take();
-            let secret = if password.is_empty() {
-                previous
-                    .as_ref()
-                    .map(|a| a.secret.clone())
-                    .unwrap_or_default()
-            } else {
-                Secret::new(password)
-            };
-            // Auto leaves the choice to the preset (below) or to the server's EHLO.
-            s.auth = Some(AuthSettings {
-                user: user.to_string(),
-                secret,
-                mech: None,
-            });
-        }
-        let from = self.text(Field::From);
-        s.from = (!from.is_empty()).then(|| from.to_string());
-        s.to = self
-            .text(Field::To)
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-            .collect();
-        let sn = self.text(Field::ServerName);
-        s.tls.server_name = (!sn.is_empty()).then(|| sn.to_string());
-        let ca = self.text(Field::CaFile);
-        s.tls.ca_file = (!ca.is_empty())
-            .then(|| validate::validate_pem_file("CA file", Path::new(ca)))
-            .transpose()
-            .map_err(FormError::Invalid)?;
-        for addr in s.from.iter().chain(&s.to) {
-            validate::validate_address(addr).map_err(FormError::Invalid)?;
-        }
-        s.resolve =
-            validate::parse_resolve_list(self.text(Field::Resolve)).map_err(FormError::Invalid)?;
-        let dns = self.text(Field::DnsServer);
-        s.dns_server = (!dns.is_empty())
-            .then(|| validate::parse_dns_server(dns))
-            .transpose()
-            .map_err(FormError::Invalid)?;
-        s.dkim_selectors = Vec::new();
-        for sel in self
-            .text(Field::DkimSelectors)
-            .split([',', ' '])
-            .filter(|t| !t.trim().is_empty())
-        {
-            let v = crate::diagnose::dkim::valid_selector(sel)
-                .map_err(|e| FormError::Dkim(format!("`{}`: {e}", sel.escape_debug())))?;
-            if !s.dkim_selectors.contains(&v) {
-                s.dkim_selectors.push(v);
-            }
-        }
-        self.apply_reach(&mut s)?;
-        self.apply_preset(&mut s)?;
-        // The same check `check` makes before probing: the trust anchors and the client
-        // certificate must load.
-        super::engine::check_tls(&s.tls).map_err(FormError::Invalid)?;
-        if let (Some(m), Some(auth)) = (mech, s.auth.as_mut()) {
-            auth.mech = Some(m);
-        }
-        self.inputs[Field::Password as usize].clear();
-        self.base = Some(s.clone());
-        self.error = None;
-        Ok(s)
-    }
 }
 
-impl Form {
-    /// Proxy, bind address and client certificate fields into the settings.
-    fn apply_reach(&self, s: &mut Settings) -> Result<(), FormError> {
-        let proxy = self.text(Field::Proxy);
-        s.proxy = if proxy.is_empty() {
-            None
-        } else {
-            let mut p = crate::settings::ProxySettings::parse(proxy).map_err(FormError::Reach)?;
-            if p.user.is_some() {
-                let pw = std::env::var("SMTPTUI_PROXY_PASSWORD").unwrap_or_default();
-                if pw.is_empty() {
-                    return Err(FormError::Reach(
-                        "the proxy names a user: set SMTPTUI_PROXY_PASSWORD".into(),
-                    ));
-                }
-                p.password = Some(Secret::new(pw));
-            }
-            Some(p)
-        };
-        // An IP address binds the source address; anything else names an interface.
-        let bind = self.text(Field::Bind);
-        s.bind = None;
-        s.interface = None;
-        if let Ok(ip) = bind.parse() {
-            s.bind = Some(ip);
-        } else if !bind.is_empty() {
-            if validate::validate_interface(bind).is_err() {
-                return Err(FormError::Reach(format!(
-                    "`{}` is neither an IP address nor an interface name",
-                    bind.escape_debug()
-                )));
-            }
-            s.interface = Some(bind.to_string());
-        }
-        let (cert, key) = (self.text(Field::ClientCert), self.text(Field::ClientKey));
-        if cert.is_empty() != key.is_empty() {
-            return Err(FormError::Reach(
-                "client certificate and key go together".into(),
-            ));
-        }
-        let pem = |option: &str, text: &str| {
-            (!text.is_empty())
-                .then(|| validate::validate_pem_file(option, Path::new(text)))
-                .transpose()
-                .map_err(FormError::Reach)
-        };
-        s.tls.client_cert = pem("client certificate", cert)?;
-        s.tls.client_key = pem("client key", key)?;
-        Ok(())
-    }
-}
-
-pub use crate::settings::validate::{MX_PREFIX, split_mx};
-
-/// `25,465/tls,587` → port specs (at least one, no duplicates).
-pub fn parse_ports(text: &str) -> Result<Vec<PortSpec>, String> {
-    let mut out: Vec<PortSpec> = Vec::new();
-    for part in text
-        .split([',', ' '])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let spec: PortSpec = part.parse()?;
-        if !out.contains(&spec) {
-            out.push(spec);
-        }
-    }
-    if out.is_empty() {
-        return Err("enter at least one port, e.g. 587".into());
-    }
-    Ok(out)
-}
+pub use crate::settings::validate::{MX_PREFIX, parse_ports, split_mx};
 
 /// Port specs → the form's text; the default mode of a port is left implicit.
 pub fn ports_text(ports: &[PortSpec]) -> String {

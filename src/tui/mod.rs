@@ -10,6 +10,7 @@ pub mod endpoint_view;
 pub mod engine;
 pub mod form;
 pub mod form_auth;
+pub mod form_submit;
 pub mod input;
 pub mod keys;
 pub mod layout;
@@ -50,8 +51,13 @@ use crate::settings::Settings;
 /// Options of the TUI that are not probe settings.
 #[derive(Debug, Clone, Default)]
 pub struct TuiOptions {
-    /// No colours (`--no-color`); a non-empty `NO_COLOR` variable has the same effect.
+    /// No colours: the binary sets it when `NO_COLOR` is set and not empty (it reads the
+    /// variable; the TUI does not).
     pub no_color: bool,
+    /// The SOCKS5 proxy password for a proxy URL the target form names with a user,
+    /// obtained by the binary the way the CLI obtains it
+    /// ([`crate::cli::SecretSource::proxy_password`]); only in memory.
+    pub proxy_password: Option<crate::model::Secret>,
     /// Where recent targets are remembered (default: the XDG state directory).
     pub state_dir: Option<PathBuf>,
     /// Where `e` / `E` write exports.

@@ -5,7 +5,7 @@
 //! function the CLI uses — sets the AUTH mechanism and the provider hints.
 
 use crate::presets::{self, Preset};
-use crate::settings::Settings;
+use crate::settings::{Settings, validate};
 
 use super::form::{Field, Form, FormError, ports_text};
 
@@ -105,12 +105,8 @@ impl Form {
             s.preset = None;
             return Ok(());
         }
-        let p = presets::find(text).map_err(|e| FormError::Preset(e.to_string()))?;
-        if s.mx {
-            return Err(FormError::Preset(
-                "a preset and MX mode (mx:) do not combine".into(),
-            ));
-        }
+        let p = presets::find(text).map_err(FormError::Preset)?;
+        validate::validate_preset_mode(true, s.mx)?;
         // A different provider than before: its preferred mechanism replaces the old one.
         let changed = s.preset.as_ref().map(|h| h.name.as_str()) != Some(p.hints.name.as_str());
         if changed && let Some(auth) = s.auth.as_mut() {
@@ -188,10 +184,23 @@ mod tests {
         let mut f = Form::new(Vec::new());
         set(&mut f, Field::Host, "h.example");
         set(&mut f, Field::Preset, "nope");
-        assert!(matches!(f.submit(), Err(FormError::Preset(_))));
+        let e = f.submit().unwrap_err();
+        assert!(matches!(
+            e,
+            FormError::Preset(presets::PresetError::Unknown(_))
+        ));
+        assert_eq!(
+            e.to_string(),
+            "preset: unknown preset `nope` (see `smtptui presets`)"
+        );
         set(&mut f, Field::Preset, "gmail");
         set(&mut f, Field::Host, "mx:example.com");
-        assert!(matches!(f.submit(), Err(FormError::Preset(_))));
+        let e = f.submit().unwrap_err();
+        assert_eq!(e, FormError::PresetWithMx);
+        assert_eq!(
+            e.to_string(),
+            "preset: a preset and MX mode (mx:) do not combine"
+        );
         set(&mut f, Field::Preset, "");
         let s = f.submit().unwrap();
         assert!(s.mx);

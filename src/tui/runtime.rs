@@ -168,19 +168,14 @@ impl Runtime {
     }
 }
 
-/// Whether colours are off: the option, or a non-empty `NO_COLOR`.
-pub fn colours_off(opt: bool) -> bool {
-    opt || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
 /// Runs the TUI until the user quits or a signal arrives.
 pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result<()> {
     let state_dir = opts.state_dir.clone().or_else(recent::default_state_dir);
     let recent = state_dir.as_deref().map(recent::load).unwrap_or_default();
     let mut app = App::new(
         settings.clone(),
-        Theme::new(colours_off(opts.no_color)),
-        Form::new(recent),
+        Theme::new(opts.no_color),
+        Form::new(recent).with_proxy_password(opts.proxy_password.clone()),
     );
     app.note.clone_from(&opts.demo_note);
     app.scenarios.clone_from(&opts.scenarios);

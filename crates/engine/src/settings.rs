@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use crate::model::{PortSpec, Secret};
 
+mod error;
 pub mod validate;
+
+pub use error::{ProxyError, ValidationError};
 
 /// Which address families to probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -202,44 +205,43 @@ pub struct ProxySettings {
 }
 
 impl ProxySettings {
-    /// `socks5://[user@]host:port` or `socks5h://...` (no password in the URL).
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| format!("--proxy `{url}`: expected socks5://[user@]host:port"))?;
+    /// `socks5://[user@]host:port` or `socks5h://...` (no password in the URL). The
+    /// password, when the URL names a user, is added by
+    /// [`validate::parse_proxy`](crate::settings::validate::parse_proxy).
+    pub fn parse(url: &str) -> Result<Self, ProxyError> {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            // Never echo a password typed into the URL.
+            return Err(if has_password(url) {
+                ProxyError::PasswordInUrl
+            } else {
+                ProxyError::Url(url.to_string())
+            });
+        };
         let remote_dns = match scheme.to_ascii_lowercase().as_str() {
             "socks5" => false,
             "socks5h" => true,
-            other => {
-                return Err(format!(
-                    "--proxy: unsupported scheme `{other}` (socks5, socks5h)"
-                ));
-            }
+            other => return Err(ProxyError::Scheme(other.to_string())),
         };
         let rest = rest.trim_end_matches('/');
         let (user, hostport) = match rest.rsplit_once('@') {
-            Some((u, h)) => {
-                if u.contains(':') {
-                    return Err(
-                        "--proxy: put the password in SMTPTUI_PROXY_PASSWORD, not in the URL"
-                            .into(),
-                    );
-                }
-                (Some(u.to_string()), h)
-            }
+            Some((u, _)) if u.contains(':') => return Err(ProxyError::PasswordInUrl),
+            Some((u, h)) => (Some(u.to_string()), h),
             None => (None, rest),
         };
         let (host, port) = hostport
             .rsplit_once(':')
-            .ok_or_else(|| format!("--proxy `{url}`: missing :port"))?;
+            .ok_or_else(|| ProxyError::NoPort(url.to_string()))?;
         let port: u16 = port
             .parse()
             .ok()
             .filter(|p| *p != 0)
-            .ok_or_else(|| format!("--proxy `{url}`: bad port `{port}`"))?;
+            .ok_or_else(|| ProxyError::Port {
+                url: url.to_string(),
+                port: port.to_string(),
+            })?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
-            return Err(format!("--proxy `{url}`: empty host"));
+            return Err(ProxyError::NoHost(url.to_string()));
         }
         Ok(Self {
             host: host.to_string(),
@@ -249,6 +251,11 @@ impl ProxySettings {
             password: None,
         })
     }
+}
+
+/// Whether a URL without a scheme carries `user:password@`.
+fn has_password(url: &str) -> bool {
+    url.rsplit_once('@').is_some_and(|(u, _)| u.contains(':'))
 }
 
 /// Everything a run needs.
@@ -272,17 +279,13 @@ pub struct Settings {
     pub ehlo_name: String,
     /// Credentials.
     pub auth: Option<AuthSettings>,
-    /// Allow AUTH over an unencrypted connection.
-    pub allow_plaintext_auth: bool,
+    /// What the session does only when asked: plaintext AUTH, sending a message, the
+    /// open-relay test.
+    pub opt_in: OptIns,
     /// Envelope sender.
     pub from: Option<String>,
     /// Envelope recipients.
     pub to: Vec<String>,
-    /// Send a generated test message through DATA.
-    pub send: bool,
-    /// `--relay-test`: without AUTH, MAIL and RCPT to documentation domains, RSET before
-    /// DATA (never sends a message); a 2xx to RCPT is an open relay.
-    pub relay_test: bool,
     /// Where to stop (None: the default for the given options).
     pub quit_after: Option<Stage>,
     /// Maximum endpoints probed at once.
@@ -316,6 +319,19 @@ pub struct Settings {
     /// DNSSEC trust anchors for the TLSA validation (`--dnssec-anchor`, DNSKEY records
     /// in zone-file form); `None` means the IANA root anchors.
     pub dnssec_anchor: Option<std::path::PathBuf>,
+}
+
+/// What a session does only when asked, each an independent opt-in that is off by
+/// default (`--allow-plaintext-auth`, `--send`, `--relay-test`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OptIns {
+    /// Send credentials over an unencrypted connection.
+    pub plaintext_auth: bool,
+    /// Send a generated test message through DATA.
+    pub send: bool,
+    /// Without AUTH, MAIL and RCPT to documentation domains, RSET before DATA (never
+    /// sends a message); a 2xx to RCPT is an open relay.
+    pub relay_test: bool,
 }
 
 /// DNSBL zones queried when `--dnsbl` is not given.
@@ -352,11 +368,9 @@ impl Settings {
             tls: TlsSettings::default(),
             ehlo_name: default_ehlo_name(),
             auth: None,
-            allow_plaintext_auth: false,
+            opt_in: OptIns::default(),
             from: None,
             to: Vec::new(),
-            send: false,
-            relay_test: false,
             quit_after: None,
             concurrency: 32,
             proxy: None,
@@ -381,7 +395,7 @@ impl Settings {
         if let Some(s) = self.quit_after {
             return s;
         }
-        if self.send {
+        if self.opt_in.send {
             Stage::Data
         } else if !self.to.is_empty() {
             Stage::Rcpt

@@ -59,7 +59,7 @@ pub fn options_used(s: &Settings) -> Vec<String> {
         )),
         None => o.push("AUTH: not tested (no user)".into()),
     }
-    if s.allow_plaintext_auth {
+    if s.opt_in.plaintext_auth {
         o.push("plaintext AUTH allowed".into());
     }
     if let Some(f) = &s.from {
@@ -68,7 +68,7 @@ pub fn options_used(s: &Settings) -> Vec<String> {
     if !s.to.is_empty() {
         o.push(format!("RCPT TO: {}", s.to.join(", ")));
     }
-    if s.send {
+    if s.opt_in.send {
         o.push("send: a generated test message".into());
     }
     o.push(format!(

@@ -1,9 +1,15 @@
 //! The validation rules shared by the command line (the application's `cli`) and the TUI's
-//! target form: each `validate_*`/`parse_*` function checks one kind of value and says
-//! what is wrong in the words of the CLI's usage errors (the form shows the same text).
+//! target form: each `validate_*`/`parse_*` function checks one kind of value, once, and
+//! says what is wrong as a typed [`ValidationError`] (in the CLI's words; the form
+//! shows the same text, or its own words for its own fields).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::model::{PortSpec, Secret};
+
+use super::{AuthMech, ProxyError, ProxySettings, ValidationError};
 
 /// The prefix of a target that asks for MX mode (`mx:example.com`).
 pub const MX_PREFIX: &str = "mx:";
@@ -20,35 +26,41 @@ pub fn split_mx(target: &str) -> (&str, bool) {
 
 /// A host name, IP literal or mail domain: not empty, at most 253 bytes, no spaces or
 /// control characters.
-pub fn validate_target(target: &str) -> Result<(), String> {
+pub fn validate_target(target: &str) -> Result<(), ValidationError> {
     if target.is_empty() {
-        return Err("a target is required (a host, a domain with --mx, or --preset NAME)".into());
+        return Err(ValidationError::NoTarget);
     }
-    if target.len() > 253 || target.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("invalid target `{}`", target.escape_debug()));
+    if !is_target(target) {
+        return Err(ValidationError::Target(target.to_string()));
     }
     Ok(())
 }
 
+fn is_target(s: &str) -> bool {
+    s.len() <= 253 && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// Parses `HOST:ADDR` (ADDR may be an IPv6 literal, bracketed or not).
-pub fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
+pub fn parse_resolve(s: &str) -> Result<(String, IpAddr), ValidationError> {
     let s = s.trim();
     let (host, addr) = s
         .split_once(':')
-        .ok_or_else(|| format!("--resolve expects HOST:ADDR, got `{}`", s.escape_debug()))?;
+        .ok_or_else(|| ValidationError::ResolveSyntax(s.to_string()))?;
     let addr = addr.trim_start_matches('[').trim_end_matches(']');
     let ip: IpAddr = addr
         .parse()
-        .map_err(|_| format!("--resolve: `{}` is not an IP address", addr.escape_debug()))?;
+        .map_err(|_| ValidationError::ResolveAddress(addr.to_string()))?;
     if host.is_empty() {
-        return Err(format!("--resolve: empty host in `{}`", s.escape_debug()));
+        return Err(ValidationError::ResolveEmptyHost(s.to_string()));
     }
-    validate_target(host).map_err(|e| format!("--resolve: {e}"))?;
+    if !is_target(host) {
+        return Err(ValidationError::ResolveHost(host.to_string()));
+    }
     Ok((host.to_string(), ip))
 }
 
 /// Parses a list of `HOST:ADDR` separated by commas or spaces (the form's Resolve field).
-pub fn parse_resolve_list(text: &str) -> Result<Vec<(String, IpAddr)>, String> {
+pub fn parse_resolve_list(text: &str) -> Result<Vec<(String, IpAddr)>, ValidationError> {
     text.split([',', ' '])
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -68,7 +80,7 @@ pub fn resolve_text(list: &[(String, IpAddr)]) -> String {
 }
 
 /// Parses `ADDR[:PORT]` for `--dns-server` (port 53 by default).
-pub fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
+pub fn parse_dns_server(s: &str) -> Result<SocketAddr, ValidationError> {
     let s = s.trim();
     if let Ok(sa) = s.parse::<SocketAddr>() {
         return Ok(sa);
@@ -76,12 +88,7 @@ pub fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
     let bare = s.trim_start_matches('[').trim_end_matches(']');
     bare.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| {
-            format!(
-                "--dns-server expects ADDR[:PORT], got `{}`",
-                s.escape_debug()
-            )
-        })
+        .map_err(|_| ValidationError::DnsServer(s.to_string()))
 }
 
 /// A DNS server address back into the text [`parse_dns_server`] reads (`:53` left out).
@@ -92,45 +99,180 @@ pub fn dns_server_text(sa: SocketAddr) -> String {
     }
 }
 
-/// A PEM file given by `option` (`--ca-file`, `--client-cert` ...) must exist.
-pub fn validate_pem_file(option: &str, path: &Path) -> Result<PathBuf, String> {
+/// Port specs without repeats, in the order given.
+pub fn dedup_ports(ports: &[PortSpec]) -> Vec<PortSpec> {
+    let mut out: Vec<PortSpec> = Vec::new();
+    for p in ports {
+        if !out.contains(p) {
+            out.push(*p);
+        }
+    }
+    out
+}
+
+/// `25,465/tls,587` (commas or spaces) → port specs: at least one, no repeats.
+pub fn parse_ports(text: &str) -> Result<Vec<PortSpec>, ValidationError> {
+    let specs = text
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<PortSpec>().map_err(ValidationError::Port))
+        .collect::<Result<Vec<_>, _>>()?;
+    if specs.is_empty() {
+        return Err(ValidationError::NoPorts);
+    }
+    Ok(dedup_ports(&specs))
+}
+
+/// A PEM file given by `option` (`--ca-file`, `client certificate` ...) must exist.
+pub fn validate_pem_file(option: &'static str, path: &Path) -> Result<PathBuf, ValidationError> {
     if path.is_file() {
         Ok(path.to_path_buf())
     } else {
-        Err(format!("{option} {}: no such file", path.display()))
+        Err(ValidationError::NoSuchFile {
+            option,
+            path: path.to_path_buf(),
+        })
     }
 }
 
-/// `--client-cert` and `--client-key` go together.
-pub fn validate_client_pair(cert: Option<&Path>, key: Option<&Path>) -> Result<(), String> {
+/// The client certificate and its key go together.
+pub fn validate_client_pair(
+    cert: Option<&Path>,
+    key: Option<&Path>,
+) -> Result<(), ValidationError> {
     if cert.is_some() == key.is_some() {
         Ok(())
     } else {
-        Err("--client-cert and --client-key go together".into())
+        Err(ValidationError::ClientPair)
     }
 }
 
 /// An interface name (`--interface`): 1-15 bytes, no spaces or `/`.
-pub fn validate_interface(name: &str) -> Result<(), String> {
+pub fn validate_interface(name: &str) -> Result<(), ValidationError> {
     if name.is_empty() || name.len() > 15 || name.chars().any(|c| c.is_whitespace() || c == '/') {
-        return Err(format!("invalid --interface `{}`", name.escape_debug()));
+        return Err(ValidationError::Interface(name.to_string()));
     }
     Ok(())
 }
 
+/// The SOCKS5 proxy of `url` with its password. A URL that names a user needs the
+/// password, which only `password` gives (the `SMTPTUI_PROXY_PASSWORD` variable, read
+/// by the binary; never the command line, never the URL). `password` is called only
+/// when the URL names a user.
+pub fn parse_proxy(
+    url: &str,
+    password: impl FnOnce() -> Option<Secret>,
+) -> Result<ProxySettings, ValidationError> {
+    let mut p = ProxySettings::parse(url)?;
+    if p.user.is_some() {
+        p.password = Some(
+            password()
+                .filter(|s| !s.is_empty())
+                .ok_or(ProxyError::NoPassword)?,
+        );
+    }
+    Ok(p)
+}
+
 /// The EHLO name: not empty, no spaces or control characters.
-pub fn validate_ehlo(name: &str) -> Result<(), String> {
+pub fn validate_ehlo(name: &str) -> Result<(), ValidationError> {
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("invalid --ehlo name `{}`", name.escape_debug()));
+        return Err(ValidationError::Ehlo(name.to_string()));
     }
     Ok(())
 }
 
 /// An envelope address (`--from`, `--to`): no control characters or angle brackets,
 /// at most 320 bytes.
-pub fn validate_address(addr: &str) -> Result<(), String> {
+pub fn validate_address(addr: &str) -> Result<(), ValidationError> {
     if addr.chars().any(|c| c.is_control() || c == '<' || c == '>') || addr.len() > 320 {
-        return Err(format!("invalid address `{}`", addr.escape_debug()));
+        return Err(ValidationError::Address(addr.to_string()));
+    }
+    Ok(())
+}
+
+/// A chosen AUTH mechanism needs a user to authenticate as.
+pub fn validate_mech_user(mech: Option<AuthMech>, has_user: bool) -> Result<(), ValidationError> {
+    if mech.is_some() && !has_user {
+        return Err(ValidationError::MechWithoutUser);
+    }
+    Ok(())
+}
+
+/// A provider preset names a submission host; MX mode probes a domain's MX hosts.
+pub fn validate_preset_mode(has_preset: bool, mx: bool) -> Result<(), ValidationError> {
+    if has_preset && mx {
+        return Err(ValidationError::PresetWithMx);
+    }
+    Ok(())
+}
+
+/// DKIM selectors, each a sequence of DNS labels, lower-cased, without repeats.
+pub fn parse_dkim_selectors<'a>(
+    selectors: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<String>, ValidationError> {
+    let mut out: Vec<String> = Vec::new();
+    for sel in selectors {
+        let v = crate::diagnose::dkim::valid_selector(sel).map_err(|reason| {
+            ValidationError::DkimSelector {
+                selector: sel.to_string(),
+                reason,
+            }
+        })?;
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// DNSBL zones, each a domain name (a trailing dot ignored), lower-cased, without repeats.
+pub fn parse_dnsbl_zones<'a>(
+    zones: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<String>, ValidationError> {
+    let mut out: Vec<String> = Vec::new();
+    for zone in zones {
+        let z = zone.trim().trim_matches('.').to_ascii_lowercase();
+        let name_chars = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        if z.is_empty() || !z.chars().all(name_chars) {
+            return Err(ValidationError::DnsblZone(zone.to_string()));
+        }
+        if !out.contains(&z) {
+            out.push(z);
+        }
+    }
+    Ok(out)
+}
+
+/// A timeout given as `option` (without dashes): more than 0, at most 3600 seconds.
+pub fn validate_timeout(option: &'static str, secs: f64) -> Result<Duration, ValidationError> {
+    if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
+        return Err(ValidationError::Timeout { option, secs });
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Endpoints probed at once: 1-4096.
+pub fn validate_concurrency(n: usize) -> Result<usize, ValidationError> {
+    if n == 0 || n > 4096 {
+        return Err(ValidationError::Concurrency(n));
+    }
+    Ok(n)
+}
+
+/// The highest TTL of the path check: 1-64.
+pub fn validate_max_hops(n: u8) -> Result<u8, ValidationError> {
+    if n == 0 || n > 64 {
+        return Err(ValidationError::MaxHops(n));
+    }
+    Ok(n)
+}
+
+/// `--send` sends a message: it needs a recipient.
+pub fn validate_send(send: bool, recipients: &[String]) -> Result<(), ValidationError> {
+    if send && recipients.is_empty() {
+        return Err(ValidationError::SendWithoutRecipient);
     }
     Ok(())
 }
@@ -181,5 +323,150 @@ mod tests {
         assert!(validate_interface("a/b").is_err());
         assert!(validate_ehlo("x y").is_err());
         assert!(validate_address("a@b<").is_err());
+    }
+
+    #[test]
+    fn errors_read_as_the_command_line_words_them() {
+        let cases: [(ValidationError, &str); 10] = [
+            (
+                validate_target("").unwrap_err(),
+                "a target is required (a host, a domain with --mx, or --preset NAME)",
+            ),
+            (
+                validate_target("a\tb").unwrap_err(),
+                "invalid target `a\\tb`",
+            ),
+            (
+                parse_resolve("a b:1.2.3.4").unwrap_err(),
+                "--resolve: invalid target `a b`",
+            ),
+            (
+                parse_resolve(":1.2.3.4").unwrap_err(),
+                "--resolve: empty host in `:1.2.3.4`",
+            ),
+            (
+                parse_dns_server("x").unwrap_err(),
+                "--dns-server expects ADDR[:PORT], got `x`",
+            ),
+            (
+                validate_pem_file("--ca-file", Path::new("/nonexistent.pem")).unwrap_err(),
+                "--ca-file /nonexistent.pem: no such file",
+            ),
+            (
+                validate_client_pair(None, Some(Path::new("k"))).unwrap_err(),
+                "--client-cert and --client-key go together",
+            ),
+            (
+                validate_interface("waytoolonginterfacename").unwrap_err(),
+                "invalid --interface `waytoolonginterfacename`",
+            ),
+            (
+                validate_timeout("tls-timeout", f64::NAN).unwrap_err(),
+                "--tls-timeout must be between 0 and 3600 seconds, got NaN",
+            ),
+            (
+                parse_ports("25,99999").unwrap_err(),
+                "invalid port `99999` (expected 1-65535)",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want, "{err:?}");
+        }
+        assert_eq!(parse_ports(" , ").unwrap_err(), ValidationError::NoPorts);
+        assert_eq!(
+            validate_mech_user(Some(AuthMech::Plain), false),
+            Err(ValidationError::MechWithoutUser)
+        );
+        assert!(
+            validate_mech_user(None, false).is_ok()
+                && validate_mech_user(Some(AuthMech::Plain), true).is_ok()
+        );
+        assert_eq!(
+            validate_preset_mode(true, true),
+            Err(ValidationError::PresetWithMx)
+        );
+        assert!(
+            validate_preset_mode(true, false).is_ok() && validate_preset_mode(false, true).is_ok()
+        );
+        assert_eq!(
+            validate_send(true, &[]),
+            Err(ValidationError::SendWithoutRecipient)
+        );
+        assert!(validate_send(true, &["a@b".into()]).is_ok());
+    }
+
+    #[test]
+    fn limits_and_timeouts() {
+        assert_eq!(
+            validate_timeout("timeout", 2.5).unwrap(),
+            Duration::from_millis(2500)
+        );
+        for bad in [0.0, -1.0, 3600.5, f64::INFINITY] {
+            assert!(validate_timeout("timeout", bad).is_err(), "{bad}");
+        }
+        assert_eq!(validate_concurrency(4096), Ok(4096));
+        assert!(validate_concurrency(0).is_err() && validate_concurrency(4097).is_err());
+        assert_eq!(validate_max_hops(64), Ok(64));
+        assert!(validate_max_hops(0).is_err() && validate_max_hops(65).is_err());
+    }
+
+    #[test]
+    fn zones_and_selectors_are_normalised_once() {
+        assert_eq!(
+            parse_dnsbl_zones(["BL.Test.", "bl.test", " zen.test "]).unwrap(),
+            ["bl.test", "zen.test"]
+        );
+        assert_eq!(
+            parse_dnsbl_zones(["bad zone"]).unwrap_err().to_string(),
+            "--dnsbl: invalid zone `bad zone`"
+        );
+        assert!(parse_dnsbl_zones(["."]).is_err());
+        assert_eq!(
+            parse_dkim_selectors(["Corp2026", "s1", "corp2026"]).unwrap(),
+            ["corp2026", "s1"]
+        );
+        assert_eq!(
+            parse_dkim_selectors(["ok", "a b"]).unwrap_err(),
+            ValidationError::DkimSelector {
+                selector: "a b".into(),
+                reason: "only letters, digits, `-`, `_` and dots are allowed".into()
+            }
+        );
+        assert_eq!(
+            parse_ports("587 25,587").unwrap(),
+            dedup_ports(&parse_ports("587,25").unwrap())
+        );
+    }
+
+    #[test]
+    fn the_proxy_password_comes_only_from_the_source_it_is_given() {
+        // No user: the source is not asked.
+        let p = parse_proxy("socks5://127.0.0.1:1080", || unreachable!("not asked")).unwrap();
+        assert!(p.password.is_none());
+        // A user: the password must come from the source, and not be empty.
+        let p = parse_proxy("socks5h://pu@[::1]:9050", || Some(Secret::new("proxy-pw"))).unwrap();
+        assert_eq!(p.password.as_ref().map(Secret::expose), Some("proxy-pw"));
+        assert!(!format!("{p:?}").contains("proxy-pw"));
+        for source in [None, Some(Secret::new(""))] {
+            let e = parse_proxy("socks5://pu@127.0.0.1:1080", || source).unwrap_err();
+            assert_eq!(e, ValidationError::Proxy(ProxyError::NoPassword));
+            assert_eq!(
+                e.to_string(),
+                "--proxy names a user: set SMTPTUI_PROXY_PASSWORD"
+            );
+        }
+        // Never from the URL, and the refusal never repeats it (with a scheme or without).
+        for url in [
+            "socks5://pu:hunter2@127.0.0.1:1080",
+            "pu:hunter2@127.0.0.1:1080",
+        ] {
+            let e = parse_proxy(url, || Some(Secret::new("x"))).unwrap_err();
+            assert_eq!(
+                e,
+                ValidationError::Proxy(ProxyError::PasswordInUrl),
+                "{url}"
+            );
+            assert!(!e.to_string().contains("hunter2"), "{e}");
+        }
     }
 }

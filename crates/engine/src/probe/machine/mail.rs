@@ -22,7 +22,7 @@ impl Machine {
         }
         let in_tls = self.in_tls();
         let caps = self.caps.clone().unwrap_or_default();
-        if !in_tls && !self.ctx.settings.allow_plaintext_auth {
+        if !in_tls && !self.ctx.settings.opt_in.plaintext_auth {
             let detail = "smtptui does not send credentials over an unencrypted connection \
                           (use STARTTLS/TLS, or --allow-plaintext-auth)";
             self.note(Direction::Error, detail).await;

@@ -171,7 +171,7 @@ impl Machine {
     pub fn next_step(&self) -> Option<Step> {
         self.next_main_step().or_else(|| {
             let s = &self.ctx.settings;
-            (s.relay_test
+            (s.opt_in.relay_test
                 && self.connected()
                 && self.caps.is_some()
                 && !self.done.contains(&Step::RelayTest)
@@ -220,7 +220,7 @@ impl Machine {
                 }
             }
             Some(Step::Rcpt(i)) if i + 1 < s.to.len() => Some(Step::Rcpt(i + 1)),
-            Some(Step::Rcpt(_)) => (s.send && goal >= Stage::Data).then_some(Step::Data),
+            Some(Step::Rcpt(_)) => (s.opt_in.send && goal >= Stage::Data).then_some(Step::Data),
             Some(Step::Quit | Step::Data | Step::RelayTest | Step::DataEnd) => None,
         }
     }
