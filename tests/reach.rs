@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::atomic::Ordering;
 
-use smtptui::lab::{CertKind, LabServer, Script};
+use smtptui::lab::{CertKind, ClientCert, LabServer, Script};
 use smtptui::model::{Mode, Secret};
 use smtptui::settings::ProxySettings;
 use support::socks::{SocksConfig, SocksProxy};
@@ -133,8 +133,10 @@ async fn bind_sets_the_local_address() {
     let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
         .await
         .unwrap();
+    // A loopback address of its own, high in 127/8 and checked to answer here.
+    let local = loopback_addrs(1).await[0];
     let mut s = settings(&pki, srv.port(), Mode::Starttls);
-    s.bind = Some("127.0.0.7".parse().unwrap());
+    s.bind = Some(local.into());
     let r = probe(s).await;
     assert_eq!(class(&r), "ok", "{r:#?}");
     assert!(
@@ -142,7 +144,7 @@ async fn bind_sets_the_local_address() {
             .local_addr
             .as_deref()
             .unwrap()
-            .starts_with("127.0.0.7:"),
+            .starts_with(&format!("{local}:")),
         "{:?}",
         r.endpoints[0].local_addr
     );
@@ -152,7 +154,7 @@ async fn bind_sets_the_local_address() {
 async fn client_certificates() {
     let pki = TestPki::new();
     let mut script = Script::implicit(pki.leaf(CertKind::Valid));
-    script.require_client_cert = true;
+    script.client_cert = ClientCert::Required;
     let srv = LabServer::start(script.clone()).await.unwrap();
     // Without a certificate: client_cert_rejected.
     let r = probe(settings(&pki, srv.port(), Mode::Tls)).await;
@@ -183,7 +185,7 @@ async fn client_certificates() {
     );
     // STARTTLS path too.
     let mut script = Script::starttls(pki.leaf(CertKind::Valid));
-    script.require_client_cert = true;
+    script.client_cert = ClientCert::Required;
     let srv = LabServer::start(script).await.unwrap();
     let r = probe(settings(&pki, srv.port(), Mode::Starttls)).await;
     assert_eq!(class(&r), "client_cert_rejected", "{r:#?}");
