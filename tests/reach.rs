@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::atomic::Ordering;
 
-use smtptui::lab::{CertKind, ClientCert, LabServer, Script};
+use smtptui::lab::{CertKind, ClientCert, Script};
 use smtptui::model::{Mode, Secret};
 use smtptui::settings::ProxySettings;
 use support::socks::{SocksConfig, SocksProxy};
@@ -26,15 +26,8 @@ fn proxy(p: &SocksProxy, remote_dns: bool, user: Option<(&str, &str)>) -> ProxyS
 #[tokio::test]
 async fn socks5_gives_the_same_verdict_as_direct() {
     let pki = TestPki::new();
-    let srv =
-        LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)).with_user("alice", PASSWORD))
-            .await
-            .unwrap();
-    let base = with_auth(
-        settings(&pki, srv.port(), Mode::Starttls),
-        "alice",
-        PASSWORD,
-    );
+    let srv = start(pki.starttls()).await;
+    let base = auth_settings(&pki, srv.port(), Mode::Starttls);
     let direct = probe(base.clone()).await;
     assert_eq!(class(&direct), "ok");
 
@@ -111,9 +104,7 @@ async fn socks5_gives_the_same_verdict_as_direct() {
 #[tokio::test]
 async fn socks5h_resolves_at_the_proxy() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
+    let srv = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
     let p = SocksProxy::start(SocksConfig {
         names: vec![(HOST.into(), "127.0.0.1".parse().unwrap())],
         ..Default::default()
@@ -130,9 +121,7 @@ async fn socks5h_resolves_at_the_proxy() {
 #[tokio::test]
 async fn bind_sets_the_local_address() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
+    let srv = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
     // A loopback address of its own, high in 127/8 and checked to answer here.
     let local = loopback_addrs(1).await[0];
     let mut s = settings(&pki, srv.port(), Mode::Starttls);
@@ -155,7 +144,7 @@ async fn client_certificates() {
     let pki = TestPki::new();
     let mut script = Script::implicit(pki.leaf(CertKind::Valid));
     script.client_cert = ClientCert::Required;
-    let srv = LabServer::start(script.clone()).await.unwrap();
+    let srv = start(script.clone()).await;
     // Without a certificate: client_cert_rejected.
     let r = probe(settings(&pki, srv.port(), Mode::Tls)).await;
     assert_eq!(class(&r), "client_cert_rejected", "{r:#?}");
@@ -186,7 +175,7 @@ async fn client_certificates() {
     // STARTTLS path too.
     let mut script = Script::starttls(pki.leaf(CertKind::Valid));
     script.client_cert = ClientCert::Required;
-    let srv = LabServer::start(script).await.unwrap();
+    let srv = start(script).await;
     let r = probe(settings(&pki, srv.port(), Mode::Starttls)).await;
     assert_eq!(class(&r), "client_cert_rejected", "{r:#?}");
 }
@@ -194,9 +183,7 @@ async fn client_certificates() {
 #[tokio::test]
 async fn interface_binding() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
+    let srv = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
     let root = std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()

@@ -55,26 +55,7 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
         .stdout
         .take()
         .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut ports = Vec::new();
-    let mut addrs = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        if let Some(v) = line.strip_prefix("batch=") {
-            ports = v
-                .split(',')
-                .map(str::parse)
-                .collect::<Result<Vec<u16>, _>>()?;
-        }
-        if let Some(v) = line.strip_prefix("batch_addrs=") {
-            addrs = v
-                .split(',')
-                .map(str::parse)
-                .collect::<Result<Vec<IpAddr>, _>>()?;
-        }
-        if line == "ready" {
-            break;
-        }
-    }
+    let (ports, addrs) = batch_servers(stdout)?;
     anyhow::ensure!(ports.len() == 2, "the lab server printed no batch ports");
     anyhow::ensure!(
         addrs.len() == usize::from(plan.addrs),
@@ -144,6 +125,32 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
         "peak_fds": peak.load(Ordering::Relaxed),
         "fds_before": fds_before,
     }))
+}
+
+/// Reads the lab server's `key=value` lines up to `ready`: the batch ports and the
+/// batch addresses.
+fn batch_servers(stdout: impl std::io::Read) -> anyhow::Result<(Vec<u16>, Vec<IpAddr>)> {
+    let mut ports = Vec::new();
+    let mut addrs = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        if let Some(v) = line.strip_prefix("batch=") {
+            ports = v
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<u16>, _>>()?;
+        }
+        if let Some(v) = line.strip_prefix("batch_addrs=") {
+            addrs = v
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<IpAddr>, _>>()?;
+        }
+        if line == "ready" {
+            break;
+        }
+    }
+    Ok((ports, addrs))
 }
 
 fn count_fds() -> usize {

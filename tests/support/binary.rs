@@ -109,10 +109,10 @@ impl Report {
 
     /// The endpoint on `port` (panics with the whole document when absent).
     pub fn endpoint(&self, port: impl Display) -> &Value {
-        let port = port.to_string();
+        let port: u64 = port.to_string().parse().expect("a numeric port");
         self.doc["endpoints"]
             .as_array()
-            .and_then(|eps| eps.iter().find(|e| e["port"].to_string() == port))
+            .and_then(|eps| eps.iter().find(|e| e["port"].as_u64() == Some(port)))
             .unwrap_or_else(|| panic!("no endpoint for port {port} in {}", self.stdout))
     }
 
