@@ -3,67 +3,19 @@
 
 mod support;
 
-use smtptui_lab::{CertKind, LabServer, Script};
+use smtptui_lab::{CertKind, Script};
+use support::binary::{lab_target, run};
 use support::*;
-use tokio::process::Command;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_smtptui"));
-    c.env_remove("SMTPTUI_PASSWORD").env("NO_COLOR", "1");
-    c
+/// `smtptui check ARGS`.
+async fn check(args: &[String], password: Option<&str>) -> binary::Output {
+    let mut all = vec!["check".to_string()];
+    all.extend_from_slice(args);
+    run(&all, password).await
 }
 
-async fn check(args: &[&str], password: Option<&str>) -> (i32, String, String) {
-    let mut c = bin();
-    c.arg("check").args(args);
-    if let Some(p) = password {
-        c.env("SMTPTUI_PASSWORD", p);
-    }
-    let out = c.output().await.unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-#[tokio::test]
-async fn json_ok_then_auth_failed_and_exit_codes() {
-    let pki = TestPki::new();
-    let srv =
-        LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)).with_user("alice", PASSWORD))
-            .await
-            .unwrap();
-    let port = format!("{}/starttls", srv.port());
-    let resolve = format!("{HOST}:127.0.0.1");
-    let ca = pki.ca_file.to_string_lossy().into_owned();
-    let export = pki.dir.path().join("run.txt");
-    let export_s = export.to_string_lossy().into_owned();
-    let log = pki.dir.path().join("debug.log");
-    let log_s = log.to_string_lossy().into_owned();
-    let args = [
-        HOST,
-        "--resolve",
-        &resolve,
-        "-p",
-        &port,
-        "--ca-file",
-        &ca,
-        "--no-system-roots",
-        "--user",
-        "alice",
-        "--format",
-        "json",
-        "--timeout",
-        "3",
-        "--export",
-        &export_s,
-        "--log",
-        &log_s,
-    ];
-    let (code, stdout, stderr) = check(&args, Some(PASSWORD)).await;
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+/// The keys of the JSON document (schema 1) for the one endpoint of a run that worked.
+fn assert_json_schema(doc: &serde_json::Value, port: u16) {
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["target"], HOST);
     let ep = &doc["endpoints"][0];
@@ -86,7 +38,7 @@ async fn json_ok_then_auth_failed_and_exit_codes() {
         assert!(ep.get(key).is_some(), "missing {key}");
     }
     assert_eq!(ep["class"], "ok");
-    assert_eq!(ep["port"], srv.port());
+    assert_eq!(ep["port"], port);
     assert!(ep["tls"]["version"].as_str().unwrap().starts_with("TLSv1."));
     assert!(!ep["tls"]["cipher"].as_str().unwrap().is_empty());
     let leaf = &ep["tls"]["chain"][0];
@@ -107,73 +59,69 @@ async fn json_ok_then_auth_failed_and_exit_codes() {
     }
     let t0 = &ep["transcript"][0];
     assert!(t0.get("t_ms").is_some() && t0.get("dir").is_some() && t0.get("text").is_some());
-    assert_no_secret("stdout", &stdout, "alice", PASSWORD);
-    assert_no_secret("stderr", &stderr, "alice", PASSWORD);
-    let exported = std::fs::read_to_string(&export).expect("export written");
+}
+
+/// The export file and the debug log hold the session, AUTH redacted, no secret.
+fn assert_export_and_log(export: &std::path::Path, log: &std::path::Path) {
+    let exported = std::fs::read_to_string(export).expect("export written");
     assert!(
         exported.contains("<- 220") || exported.contains("<-  220") || exported.contains("220 "),
         "{exported}"
     );
     assert!(exported.contains("~>  AUTH PLAIN <redacted"), "{exported}");
-    assert_no_secret("export", &exported, "alice", PASSWORD);
-    let logged = std::fs::read_to_string(&log).expect("log written");
+    assert_no_secret("export", &exported, USER, PASSWORD);
+    let logged = std::fs::read_to_string(log).expect("log written");
     assert!(
         logged.contains("AUTH PLAIN <redacted>"),
         "the log holds the session:\n{logged}"
     );
-    assert_no_secret("log", &logged, "alice", PASSWORD);
+    assert_no_secret("log", &logged, USER, PASSWORD);
+}
+
+#[tokio::test]
+async fn json_ok_then_auth_failed_and_exit_codes() {
+    let pki = TestPki::new();
+    let srv = start(pki.starttls()).await;
+    let target = lab_target(&pki, &format!("{}/starttls", srv.port()));
+    let export = pki.dir.path().join("run.txt");
+    let log = pki.dir.path().join("debug.log");
+    let mut args = target.clone();
+    args.extend(["--no-system-roots", "--user", USER, "--format", "json"].map(String::from));
+    args.extend(["--timeout", "3", "--export"].map(String::from));
+    args.push(export.to_string_lossy().into_owned());
+    args.push("--log".into());
+    args.push(log.to_string_lossy().into_owned());
+    let out = check(&args, Some(PASSWORD)).await;
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert_json_schema(&out.json(), srv.port());
+    assert_no_secret("stdout", &out.stdout, USER, PASSWORD);
+    assert_no_secret("stderr", &out.stderr, USER, PASSWORD);
+    assert_export_and_log(&export, &log);
     // The export is never overwritten.
-    let (code, _, stderr) = check(&args, Some(PASSWORD)).await;
-    assert_eq!(code, 0);
-    assert!(stderr.contains("exists"), "{stderr}");
+    let again = check(&args, Some(PASSWORD)).await;
+    assert_eq!(again.code, 0);
+    assert!(again.stderr.contains("exists"), "{}", again.stderr);
 
     // Wrong password: exit 1, auth_failed.
-    let args_bad = [
-        HOST,
-        "--resolve",
-        &resolve,
-        "-p",
-        &port,
-        "--ca-file",
-        &ca,
-        "--user",
-        "alice",
-        "--format",
-        "json",
-        "--timeout",
-        "3",
-    ];
-    let (code, stdout, _) = check(&args_bad, Some("not-the-password")).await;
-    assert_eq!(code, 1, "{stdout}");
-    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(doc["endpoints"][0]["class"], "auth_failed");
-    assert!(!stdout.contains("not-the-password"));
+    let mut args_bad = target;
+    args_bad.extend(["--user", USER, "--format", "json", "--timeout", "3"].map(String::from));
+    let out = check(&args_bad, Some("not-the-password")).await;
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(out.json()["endpoints"][0]["class"], "auth_failed");
+    assert!(!out.stdout.contains("not-the-password"));
 }
 
 #[tokio::test]
 async fn text_output_streams_and_summarises() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Expired)))
-        .await
-        .unwrap();
-    let port = format!("{}", srv.port());
-    let resolve = format!("{HOST}:127.0.0.1");
-    let ca = pki.ca_file.to_string_lossy().into_owned();
-    let (code, stdout, _) = check(
-        &[
-            HOST,
-            "--resolve",
-            &resolve,
-            "-p",
-            &port,
-            "--ca-file",
-            &ca,
-            "--timeout",
-            "3",
-        ],
-        None,
-    )
-    .await;
+    let srv = start(Script::starttls(pki.leaf(CertKind::Expired))).await;
+    let mut args = lab_target(&pki, &srv.port().to_string());
+    args.extend(["--timeout", "3"].map(String::from));
+    let binary::Output { code, stdout, .. } = check(&args, None).await;
     assert_eq!(code, 1);
     // The default EHLO name: the machine's FQDN, else the local address literal.
     let ehlo = smtptui::settings::ehlo_name_for(
@@ -195,13 +143,13 @@ async fn usage_errors_exit_2() {
     let bad_ca = dir.path().join("bad.pem");
     std::fs::write(&bad_ca, "not a certificate").unwrap();
     let bad_ca = bad_ca.to_string_lossy().into_owned();
-    let out = bin()
-        .args(["check", "127.0.0.1", "-p", "9", "--ca-file", &bad_ca])
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no PEM CERTIFICATE"));
+    let out = run(
+        &["check", "127.0.0.1", "-p", "9", "--ca-file", &bad_ca],
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no PEM CERTIFICATE"));
     for args in [
         &["check"][..],
         &["check", "h", "-p", "99999"],
@@ -212,7 +160,7 @@ async fn usage_errors_exit_2() {
         &[],
         &["--demo"],
     ] {
-        let out = bin()
+        let out = tokio::process::Command::from(binary::command(None))
             .args(args)
             .stdin(std::process::Stdio::null())
             .output()
@@ -229,18 +177,17 @@ async fn usage_errors_exit_2() {
 
 #[tokio::test]
 async fn help_completions_and_man() {
-    let out = bin().args(["check", "--help"]).output().await.unwrap();
-    let help = String::from_utf8_lossy(&out.stdout);
+    let help = run(&["check", "--help"], None).await.stdout;
     assert!(
         help.contains("Examples:") && help.contains("--format"),
         "{help}"
     );
-    let out = bin().arg("--version").output().await.unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
-    let out = bin().args(["completions", "bash"]).output().await.unwrap();
-    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("smtptui"));
-    let out = bin().arg("man").output().await.unwrap();
-    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains(".TH"));
+    let out = run(&["--version"], None).await;
+    assert!(out.stdout.contains(env!("CARGO_PKG_VERSION")));
+    let out = run(&["completions", "bash"], None).await;
+    assert!(out.code == 0 && out.stdout.contains("smtptui"));
+    let out = run(&["man"], None).await;
+    assert!(out.code == 0 && out.stdout.contains(".TH"));
 }
 
 /// `check` with the system trust store pointed at `system_pem` (rustls-native-certs
@@ -252,26 +199,16 @@ async fn with_system_store(
     extra: &[&str],
 ) -> (String, bool) {
     let empty = tempfile::tempdir().unwrap();
-    let port = format!("{port}/starttls");
     let resolve = format!("{HOST}:127.0.0.1");
-    let mut c = bin();
-    c.args([
-        "check",
-        HOST,
-        "--resolve",
-        &resolve,
-        "-p",
-        &port,
-        "--timeout",
-        "3",
-    ])
-    .args(["--format", "json"])
-    .args(extra)
-    .env("SSL_CERT_FILE", system_pem)
-    .env("SSL_CERT_DIR", empty.path());
+    let port = format!("{port}/starttls");
+    let mut c = tokio::process::Command::from(binary::command(None));
+    c.args(["check", HOST, "--resolve", &resolve, "-p", &port])
+        .args(["--timeout", "3", "--format", "json"])
+        .args(extra)
+        .env("SSL_CERT_FILE", system_pem)
+        .env("SSL_CERT_DIR", empty.path());
     let out = c.output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     let ep = &doc["endpoints"][0];
     (
         ep["class"].as_str().unwrap_or_default().to_string(),
@@ -285,14 +222,11 @@ async fn with_system_store(
 #[tokio::test]
 async fn a_ca_only_in_the_system_store_is_trusted() {
     let pki = TestPki::new();
-    let good = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
-    let wrong = LabServer::start(Script::starttls(
+    let good = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
+    let wrong = start(Script::starttls(
         pki.leaf_for("other.lab.test", CertKind::Valid),
     ))
-    .await
-    .unwrap();
+    .await;
     let no_ca = pki.dir.path().join("empty.pem");
     std::fs::write(&no_ca, "").unwrap();
     let (ca, none) = (pki.ca_file.as_path(), no_ca.as_path());

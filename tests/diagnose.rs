@@ -1,5 +1,6 @@
 //! Domain diagnosis end to end, all on loopback: a test DNS server (MX, TXT, PTR, TLSA,
-//! DNSBL entries), lab SMTP servers on 127.0.0.x standing in for the MX hosts, and an
+//! DNSBL entries), lab SMTP servers standing in for the MX hosts (on loopback addresses
+//! high in 127/8, checked before use), and an
 //! HTTPS server with the test CA serving the MTA-STS policies. One zone is built to
 //! pass every check, one to fail them; plus null MX, implicit MX, presets. The DNS
 //! server signs `test.` (good.test, bogus.test inside it; the other domains are
@@ -20,37 +21,51 @@ mod sts;
 mod support;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use smtptui::diagnose::dane::record_for;
 use smtptui::model::{DnsCheck, DnsReport, DnsStatus, RunId, RunReport};
 use smtptui::settings::{Settings, Timeouts};
-use smtptui_lab::{CertKind, LabServer, Script};
+use smtptui_lab::{CertKind, Identity, LabServer, Script, loopback};
 use sts::sts_server;
-use support::TestPki;
+use support::binary::{self, check_json};
 use support::dns::{TestDns, Zone};
 use support::signed_dns::Signing;
-use tokio::process::Command;
+use support::{TestPki, loopback_addrs};
 
-/// Lab SMTP servers sharing one port on several loopback addresses.
-async fn mx_servers(specs: Vec<(&str, Script)>) -> (u16, Vec<LabServer>) {
-    'retry: loop {
-        let mut servers: Vec<LabServer> = Vec::new();
-        let mut port = 0;
-        for (ip, script) in &specs {
-            let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
-            match LabServer::start_on(addr, script.clone()).await {
-                Ok(s) => {
-                    port = s.port();
-                    servers.push(s);
-                }
-                Err(_) => continue 'retry,
-            }
+/// The MX hosts' loopback addresses, high in 127/8 and checked before use: the zones
+/// name them and the lab servers listen on them (all but `dead`, where nothing does).
+pub(crate) struct MxAddrs {
+    /// mx1.good.test; also the address of implicit.test, alias.warn.test and the MX
+    /// hosts of bogus.test, nodane.test and tlsa300.test.
+    good1: String,
+    /// mx2.good.test.
+    good2: String,
+    /// mx1.bad.test.
+    bad1: String,
+    /// dead.backup.test: nothing listens, connections are refused.
+    dead: String,
+}
+
+impl MxAddrs {
+    async fn pick() -> MxAddrs {
+        let ips = loopback_addrs(4).await;
+        MxAddrs {
+            good1: ips[0].to_string(),
+            good2: ips[1].to_string(),
+            bad1: ips[2].to_string(),
+            dead: ips[3].to_string(),
         }
-        return (port, servers);
     }
+}
+
+/// The name a DNSBL `zone` is asked for IPv4 `addr`: its octets reversed (RFC 5782).
+pub(crate) fn dnsbl_name(addr: &str, zone: &str) -> String {
+    let mut octets: Vec<&str> = addr.split('.').collect();
+    octets.reverse();
+    format!("{}.{zone}", octets.join("."))
 }
 
 /// The whole loopback world: DNS, MX lab servers, MTA-STS HTTPS.
@@ -59,43 +74,83 @@ struct World {
     dns: TestDns,
     /// The DNSKEY of the signed test zone `test.` (the `--dnssec-anchor` file).
     anchor: tempfile::NamedTempFile,
+    /// The MX hosts' addresses.
+    ips: MxAddrs,
     mx_port: u16,
     sts_port: u16,
     /// The zone data the DNS server serves (for a second server with other habits).
     zone: Zone,
-    /// The MX lab servers on 127.0.0.2, .3 and .4 (in that order).
+    /// The MX lab servers: mx1.good.test, mx2.good.test, mx1.bad.test (in that order).
     servers: Vec<LabServer>,
     _sts: tokio::task::JoinHandle<()>,
 }
 
-async fn world() -> World {
-    let pki = TestPki::new();
-    let good1 = pki.leaf_for("mx1.good.test", CertKind::Valid);
+/// The MX lab servers, all on one port: mx1 and mx2 of good.test, mx1 of bad.test (with
+/// a certificate for the wrong name).
+async fn mx_servers(pki: &TestPki, ips: &MxAddrs, good1: Identity) -> (u16, Vec<LabServer>) {
     let good2 = pki.leaf_for("mx2.good.test", CertKind::Valid);
     let bad1 = pki.leaf_for("wrong.bad.test", CertKind::Valid);
-    let (mx_port, servers) = mx_servers(vec![
+    let ip = |a: &str| a.parse::<IpAddr>().unwrap();
+    let specs = [
         (
-            "127.0.0.2",
-            Script::starttls(good1.clone()).with_hostname("mx1.good.test"),
+            ip(&ips.good1),
+            Script::starttls(good1).with_hostname("mx1.good.test"),
         ),
         (
-            "127.0.0.3",
+            ip(&ips.good2),
             Script::starttls(good2).with_hostname("mx2.good.test"),
         ),
         (
-            "127.0.0.4",
+            ip(&ips.bad1),
             Script::starttls(bad1).with_hostname("mx1.bad.test"),
         ),
-    ])
-    .await;
+    ];
+    let servers = loopback::on_one_port(&specs).await.unwrap();
+    (servers[0].port(), servers)
+}
+
+async fn world() -> World {
+    let pki = TestPki::new();
+    let ips = MxAddrs::pick().await;
+    let good1 = pki.leaf_for("mx1.good.test", CertKind::Valid);
+    let (mx_port, servers) = mx_servers(&pki, &ips, good1.clone()).await;
     let mut z = Zone::default();
+    good_and_bad_zones(&mut z, &ips, &pki, &good1);
+    weak_zones(&mut z, &ips, &good1);
+    report::zones(&mut z, &ips);
+    hostile_dns::zones(&mut z, &ips);
+    network::zones(&mut z, &ips);
+    // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
+    // domain is an insecure delegation from it.
+    let signing = Signing::new(&["good.test", "bogus.test"], &["_25._tcp.mx1.bogus.test"]);
+    let mut anchor = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut anchor, signing.anchor().as_bytes()).unwrap();
+    z.signing = Some(Arc::new(signing));
+    let zone = z.clone();
+    let dns = TestDns::start(z).await;
+    let (sts_port, sts) = sts_server(&pki, policies()).await;
+    World {
+        pki,
+        dns,
+        anchor,
+        ips,
+        mx_port,
+        sts_port,
+        zone,
+        servers,
+        _sts: sts,
+    }
+}
+
+/// good.test, built to pass every check, and bad.test, built to fail them.
+fn good_and_bad_zones(z: &mut Zone, ips: &MxAddrs, pki: &TestPki, good1: &Identity) {
     // good.test: everything right.
     z.mx("good.test", 20, "mx2.good.test.")
         .mx("good.test", 10, "mx1.good.test.")
-        .a("mx1.good.test", "127.0.0.2")
-        .a("mx2.good.test", "127.0.0.3")
-        .ptr("127.0.0.2", "mx1.good.test")
-        .ptr("127.0.0.3", "mx2.good.test")
+        .a("mx1.good.test", &ips.good1)
+        .a("mx2.good.test", &ips.good2)
+        .ptr(&ips.good1, "mx1.good.test")
+        .ptr(&ips.good2, "mx2.good.test")
         .txt("good.test", "v=spf1 mx include:_spf.good.test -all")
         .txt("good.test", "google-site-verification=abc")
         .txt("_spf.good.test", "v=spf1 ip4:127.0.0.0/8 -all")
@@ -118,13 +173,14 @@ async fn world() -> World {
             tlsa(&pki.pki.ca_der(), 2, 0, 2),
             true,
         );
-    // bad.test: everything wrong.
+    // bad.test: everything wrong. other.bad.test never answers: it only makes the
+    // forward-confirmed reverse DNS fail.
     z.mx("bad.test", 10, "mx1.bad.test")
         .mx("bad.test", 20, "gone.bad.test")
-        .a("mx1.bad.test", "127.0.0.4")
+        .a("mx1.bad.test", &ips.bad1)
         .a("mx1.bad.test", "::1")
-        .ptr("127.0.0.4", "other.bad.test")
-        .a("other.bad.test", "127.0.0.99")
+        .ptr(&ips.bad1, "other.bad.test")
+        .a("other.bad.test", "127.66.0.99")
         .txt("bad.test", "v=spf1 +all")
         .txt("_mta-sts.bad.test", "v=STSv1; id=1")
         .txt(
@@ -132,10 +188,16 @@ async fn world() -> World {
             "v=TLSRPTv1; rua=ftp://reports.bad.test",
         )
         .tlsa("_25._tcp.mx1.bad.test", (3, 1, 1, vec![0xab; 32]), false)
-        .a("4.0.0.127.bl.test", "127.0.0.2");
+        // Listed: 127.0.0.2 is the DNSBL answer meaning "listed" (RFC 5782).
+        .a(&dnsbl_name(&ips.bad1, "bl.test"), "127.0.0.2");
+}
+
+/// warn.test (works, weakly), bogus.test and nodane.test (DNSSEC cases), null and
+/// implicit MX.
+fn weak_zones(z: &mut Zone, ips: &MxAddrs, good1: &Identity) {
     // warn.test: works, but weakly (monitoring-only policies, DANE without DNSSEC).
     z.mx("warn.test", 10, "alias.warn.test")
-        .a("alias.warn.test", "127.0.0.2")
+        .a("alias.warn.test", &ips.good1)
         .txt("warn.test", "v=spf1 a ?all")
         .txt(
             "_dmarc.warn.test",
@@ -150,7 +212,7 @@ async fn world() -> World {
     // bogus.test: signed, and the TLSA matches, but its RRSIG is broken (the responder
     // still sets the AD bit: smtptui must not trust it).
     z.mx("bogus.test", 10, "mx1.bogus.test")
-        .a("mx1.bogus.test", "127.0.0.2")
+        .a("mx1.bogus.test", &ips.good1)
         .tlsa(
             "_25._tcp.mx1.bogus.test",
             tlsa(&good1.leaf_der, 3, 1, 1),
@@ -158,20 +220,13 @@ async fn world() -> World {
         );
     // nodane.test: signed, no TLSA (and the responder makes no NSEC proof for it).
     z.mx("nodane.test", 10, "mx1.nodane.test")
-        .a("mx1.nodane.test", "127.0.0.2");
+        .a("mx1.nodane.test", &ips.good1);
     // Null and implicit MX.
-    z.mx("null.test", 0, ".").a("implicit.test", "127.0.0.2");
-    report::zones(&mut z);
-    hostile_dns::zones(&mut z);
-    network::zones(&mut z);
-    // DNSSEC: good.test and bogus.test live in the signed zone `test.`; every other
-    // domain is an insecure delegation from it.
-    let signing = Signing::new(&["good.test", "bogus.test"], &["_25._tcp.mx1.bogus.test"]);
-    let mut anchor = tempfile::NamedTempFile::new().unwrap();
-    std::io::Write::write_all(&mut anchor, signing.anchor().as_bytes()).unwrap();
-    z.signing = Some(Arc::new(signing));
-    let zone = z.clone();
-    let dns = TestDns::start(z).await;
+    z.mx("null.test", 0, ".").a("implicit.test", &ips.good1);
+}
+
+/// The MTA-STS policies by policy host.
+fn policies() -> HashMap<String, String> {
     let mut policies = HashMap::new();
     policies.insert(
         "mta-sts.good.test".to_string(),
@@ -186,17 +241,7 @@ async fn world() -> World {
         "version: STSv1\nmode: testing\nmx: alias.warn.test\nmax_age: 600\n".to_string(),
     );
     hostile_dns::policies(&mut policies);
-    let (sts_port, sts) = sts_server(&pki, policies).await;
-    World {
-        pki,
-        dns,
-        anchor,
-        mx_port,
-        sts_port,
-        zone,
-        servers,
-        _sts: sts,
-    }
+    policies
 }
 
 fn tlsa(der: &[u8], u: u8, s: u8, m: u8) -> (u8, u8, u8, Vec<u8>) {
@@ -282,8 +327,8 @@ async fn zone_built_to_pass_passes_every_check() {
     assert_eq!(
         eps,
         [
-            ("mx1.good.test", "127.0.0.2", w.mx_port),
-            ("mx2.good.test", "127.0.0.3", w.mx_port)
+            ("mx1.good.test", w.ips.good1.as_str(), w.mx_port),
+            ("mx2.good.test", w.ips.good2.as_str(), w.mx_port)
         ]
     );
     assert!(r.endpoints.iter().all(|e| e.class.code() == "ok"), "{r:#?}");
@@ -335,16 +380,17 @@ async fn zone_built_to_fail_fails_every_check() {
         DnsStatus::Warn,
         "gone.bad.test has no address"
     );
-    assert_eq!(st(DnsCheck::Ptr, "127.0.0.4"), DnsStatus::Pass);
+    let bad1 = w.ips.bad1.as_str();
+    assert_eq!(st(DnsCheck::Ptr, bad1), DnsStatus::Pass);
     assert_eq!(st(DnsCheck::Ptr, "::1"), DnsStatus::Fail);
-    assert_eq!(st(DnsCheck::Fcrdns, "127.0.0.4"), DnsStatus::Fail);
-    assert_eq!(st(DnsCheck::BannerPtrMatch, "127.0.0.4"), DnsStatus::Warn);
+    assert_eq!(st(DnsCheck::Fcrdns, bad1), DnsStatus::Fail);
+    assert_eq!(st(DnsCheck::BannerPtrMatch, bad1), DnsStatus::Warn);
     assert_eq!(
-        st(DnsCheck::MxTls, "mx1.bad.test [127.0.0.4]"),
+        st(DnsCheck::MxTls, &format!("mx1.bad.test [{bad1}]")),
         DnsStatus::Fail
     );
     assert_eq!(st(DnsCheck::MxTls, "mx1.bad.test [::1]"), DnsStatus::Fail);
-    assert_eq!(st(DnsCheck::Dnsbl, "127.0.0.4"), DnsStatus::Fail);
+    assert_eq!(st(DnsCheck::Dnsbl, bad1), DnsStatus::Fail);
     assert_eq!(st(DnsCheck::Dnsbl, "::1"), DnsStatus::Pass);
     assert_eq!(st(DnsCheck::Dane, "mx1.bad.test"), DnsStatus::Fail);
     assert_eq!(st(DnsCheck::Dane, "gone.bad.test"), DnsStatus::Warn);
@@ -412,7 +458,7 @@ async fn null_and_implicit_mx() {
             r.endpoints[0].host.as_str(),
             r.endpoints[0].address.as_str()
         ),
-        ("implicit.test", "127.0.0.2")
+        ("implicit.test", w.ips.good1.as_str())
     );
 
     let r = run(settings(&w, "nowhere.test")).await;
@@ -420,61 +466,76 @@ async fn null_and_implicit_mx() {
     assert_eq!(r.dns.unwrap().worst(DnsCheck::Mx), Some(DnsStatus::Fail));
 }
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_smtptui"));
-    c.env_remove("SMTPTUI_PASSWORD").env("NO_COLOR", "1");
-    c
+/// `check` arguments (after `check`) for `domain` in MX mode against the world: its DNS
+/// server, MX and MTA-STS ports, CA, DNSBL zone and (with `anchor`) its trust anchor.
+fn mx_args(w: &World, domain: &str, anchor: bool) -> Vec<String> {
+    let mut v: Vec<String> = [
+        domain,
+        "--mx",
+        "--dns-server",
+        &w.dns.addr.to_string(),
+        "--resolve",
+        &format!("mta-sts.{domain}:127.0.0.1"),
+        "--mx-port",
+        &w.mx_port.to_string(),
+        "--mta-sts-port",
+        &w.sts_port.to_string(),
+        "--ca-file",
+        &w.pki.ca_file.to_string_lossy(),
+        "--no-system-roots",
+        "--dnsbl",
+        "bl.test",
+        "--timeout",
+        "2",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    if anchor {
+        v.push("--dnssec-anchor".into());
+        v.push(w.anchor.path().to_string_lossy().into_owned());
+    }
+    v
+}
+
+/// `smtptui check ARGS` in text.
+async fn check_text(args: &[String]) -> binary::Output {
+    let mut all = vec!["check".to_string()];
+    all.extend_from_slice(args);
+    binary::run(&all, None).await
+}
+
+/// The findings of `check` of one kind.
+fn findings_of<'a>(doc: &'a serde_json::Value, check: &str) -> Vec<&'a serde_json::Value> {
+    doc["dns"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
 }
 
 #[tokio::test]
 async fn cli_mx_json_and_text() {
     let w = world().await;
-    let dns = w.dns.addr.to_string();
-    let mx_port = w.mx_port.to_string();
-    let sts_port = w.sts_port.to_string();
+    cli_good_json_passes_every_check(&w).await;
+    cli_without_anchor_dnssec_is_indeterminate(&w).await;
+    cli_bad_text_fails(&w).await;
+    cli_dkim_selector_and_inherited_dmarc(&w).await;
+    // Without --mx there is no dns object.
+    let port = format!("{}/starttls", w.mx_port);
     let ca = w.pki.ca_file.to_string_lossy().into_owned();
-    let anchor = w.anchor.path().to_string_lossy().into_owned();
-    let args = |domain: &str, json: bool| {
-        let mut v: Vec<String> = [
-            "check",
-            domain,
-            "--mx",
-            "--dns-server",
-            &dns,
-            "--resolve",
-            &format!("mta-sts.{domain}:127.0.0.1"),
-            "--mx-port",
-            &mx_port,
-            "--mta-sts-port",
-            &sts_port,
-            "--ca-file",
-            &ca,
-            "--no-system-roots",
-            "--dnsbl",
-            "bl.test",
-            "--timeout",
-            "2",
-            "--dnssec-anchor",
-            &anchor,
-        ]
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-        if json {
-            v.extend(["--format".into(), "json".into()]);
-        }
-        v
-    };
-    let out = bin().args(args("good.test", true)).output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let findings = doc["dns"]["findings"].as_array().unwrap();
+    let plain = [&w.ips.good1, "-p", &port, "--ca-file", &ca]
+        .into_iter()
+        .chain(["--no-system-roots", "--timeout", "2"]);
+    let doc = check_json(&plain.collect::<Vec<_>>(), None).await.doc;
+    assert!(doc.get("dns").is_none());
+}
+
+async fn cli_good_json_passes_every_check(w: &World) {
+    let r = check_json(&mx_args(w, "good.test", true), None).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let findings = r.doc["dns"]["findings"].as_array().unwrap();
     let checks: Vec<&str> = findings
         .iter()
         .map(|f| f["check"].as_str().unwrap())
@@ -501,23 +562,16 @@ async fn cli_mx_json_and_text() {
         }
         assert_eq!(f["status"], "pass", "{f}");
     }
-    assert_eq!(doc["dns"]["mx"][1]["host"], "mx2.good.test");
-    assert_eq!(doc["endpoints"].as_array().unwrap().len(), 2);
+    assert_eq!(r.doc["dns"]["mx"][1]["host"], "mx2.good.test");
+    assert_eq!(r.doc["endpoints"].as_array().unwrap().len(), 2);
+}
 
-    // Without --dnssec-anchor only the IANA root keys are trusted, and the test server
-    // has no root zone: this resolver path proves nothing (indeterminate, warn), and the
-    // evidence names the query that failed.
-    let mut no_anchor = args("good.test", true);
-    no_anchor.truncate(no_anchor.len() - 4);
-    no_anchor.extend(["--format".into(), "json".into()]);
-    let out = bin().args(&no_anchor).output().await.unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let dane: Vec<&serde_json::Value> = doc["dns"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == "dane")
-        .collect();
+/// Without --dnssec-anchor only the IANA root keys are trusted, and the test server has
+/// no root zone: this resolver path proves nothing (indeterminate, warn), and the
+/// evidence names the query that failed.
+async fn cli_without_anchor_dnssec_is_indeterminate(w: &World) {
+    let doc = check_json(&mx_args(w, "good.test", false), None).await.doc;
+    let dane = findings_of(&doc, "dane");
     assert_eq!(dane.len(), 2, "{doc}");
     for f in dane {
         assert_eq!(f["status"], "warn", "{f}");
@@ -533,27 +587,26 @@ async fn cli_mx_json_and_text() {
             "{f}"
         );
     }
+}
 
-    let out = bin().args(args("bad.test", false)).output().await.unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+async fn cli_bad_text_fails(w: &World) {
+    let out = check_text(&mx_args(w, "bad.test", true)).await;
+    let text = &out.stdout;
+    assert_eq!(out.code, 1, "{text}");
     assert!(
         text.contains("DNS mail-security report for bad.test"),
         "{text}"
     );
     assert!(text.contains("fail  spf"), "{text}");
     assert!(text.contains("advice:"), "{text}");
-    // The newer checks in text and JSON: DKIM via --dkim-selector, inherited DMARC.
-    let mut custom = args("custom.test", true);
+}
+
+/// The newer checks in text and JSON: DKIM via --dkim-selector, inherited DMARC.
+async fn cli_dkim_selector_and_inherited_dmarc(w: &World) {
+    let mut custom = mx_args(w, "custom.test", true);
     custom.extend(["--dkim-selector".into(), "corp2026".into()]);
-    let out = bin().args(&custom).output().await.unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let dkim: Vec<&serde_json::Value> = doc["dns"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == "dkim")
-        .collect();
+    let doc = check_json(&custom, None).await.doc;
+    let dkim = findings_of(&doc, "dkim");
     assert_eq!(dkim.len(), 2, "{doc}");
     assert_eq!(
         dkim[0]["subject"], "corp2026._domainkey.custom.test",
@@ -566,12 +619,9 @@ async fn cli_mx_json_and_text() {
             .unwrap()
             .contains("RSA 2048 bits")
     );
-    let out = bin()
-        .args(args("sub.inherit.test", false))
-        .output()
+    let text = check_text(&mx_args(w, "sub.inherit.test", true))
         .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        .stdout;
     assert!(text.contains("pass  dmarc"), "{text}");
     assert!(
         text.contains("inherited from the organizational domain inherit.test"),
@@ -581,34 +631,13 @@ async fn cli_mx_json_and_text() {
         text.contains("warn  dkim") && text.contains("selectors tried"),
         "{text}"
     );
-
-    // Without --mx there is no dns object.
-    let out = bin()
-        .args([
-            "check",
-            "127.0.0.2",
-            "-p",
-            &format!("{mx_port}/starttls"),
-            "--ca-file",
-            &ca,
-            "--no-system-roots",
-            "--format",
-            "json",
-            "--timeout",
-            "2",
-        ])
-        .output()
-        .await
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(doc.get("dns").is_none());
 }
 
 #[tokio::test]
 async fn presets_list_and_hints_reach_the_advice() {
-    let out = bin().arg("presets").output().await.unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = binary::run(&["presets"], None).await;
+    assert_eq!(out.code, 0);
+    let text = out.stdout;
     let ids = text
         .lines()
         .filter(|l| !l.starts_with(' ') && l.contains("  "))
@@ -627,38 +656,30 @@ async fn presets_list_and_hints_reach_the_advice() {
     // --preset sendgrid against a lab server standing in for smtp.sendgrid.net: the
     // wrong password fails AUTH and the SendGrid hint lands in the advice.
     let pki = TestPki::new();
-    let srv = LabServer::start(
+    let srv = support::start(
         Script::starttls(pki.leaf_for("smtp.sendgrid.net", CertKind::Valid))
             .with_hostname("smtp.sendgrid.net")
             .with_user("apikey", "SG.right"),
     )
-    .await
-    .unwrap();
+    .await;
     let ca = pki.ca_file.to_string_lossy().into_owned();
-    let out = bin()
-        .args([
-            "check",
-            "--preset",
-            "sendgrid",
-            "--resolve",
-            "smtp.sendgrid.net:127.0.0.1",
-            "-p",
-            &format!("{}/starttls", srv.port()),
-            "--user",
-            "apikey",
-            "--ca-file",
-            &ca,
-            "--no-system-roots",
-            "--format",
-            "json",
-            "--timeout",
-            "2",
-        ])
-        .env("SMTPTUI_PASSWORD", "SG.wrong")
-        .output()
-        .await
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let port = format!("{}/starttls", srv.port());
+    let args = [
+        "--preset",
+        "sendgrid",
+        "--resolve",
+        "smtp.sendgrid.net:127.0.0.1",
+        "-p",
+        &port,
+        "--user",
+        "apikey",
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--timeout",
+        "2",
+    ];
+    let doc = check_json(&args, Some("SG.wrong")).await.doc;
     assert_eq!(doc["target"], "smtp.sendgrid.net");
     let ep = &doc["endpoints"][0];
     assert_eq!(ep["class"], "auth_failed", "{ep}");

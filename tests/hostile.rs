@@ -7,8 +7,6 @@
 //! [`GATE`] exclusively; every other test holds it shared, so they still run in
 //! parallel with each other.
 
-#[path = "hostile/certs.rs"]
-mod certs;
 #[path = "hostile/check.rs"]
 mod check;
 mod support;
@@ -16,14 +14,14 @@ mod support;
 mod tls;
 
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use check::{assert_within, clean_exports, fds, rss_kib, transcript_text};
-use smtptui::model::{Mode, PortSpec, ProbeEvent, RunId, RunReport};
+use smtptui::model::{Mode, PortSpec, ProbeEvent, RunReport};
 use smtptui::settings::{AuthMech, Settings};
-use smtptui_lab::{Banner, CertKind, Hostile, LabServer, Script, closed_port};
+use smtptui_lab::{Banner, CertKind, Hostile, LabServer, Script, closed_port, loopback};
 use support::*;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -41,10 +39,6 @@ async fn shared() -> RwLockReadGuard<'static, ()> {
 
 async fn exclusive() -> RwLockWriteGuard<'static, ()> {
     GATE.write().await
-}
-
-async fn start(script: Script) -> LabServer {
-    LabServer::start(script).await.unwrap()
 }
 
 /// Runs a probe and measures it.
@@ -397,10 +391,9 @@ async fn credentials_echoed_in_535_never_leak() {
         );
         s.auth.as_mut().unwrap().mech = Some(mech);
         // Watch the live event stream too: the TUI shows these.
-        let (tx, mut rx) = tokio::sync::mpsc::channel(10_000);
-        let r = smtptui::probe::run(Arc::new(s), RunId(7), tx).await;
+        let (r, all) = probe_events(s).await;
         let mut events = String::new();
-        while let Ok(ev) = rx.try_recv() {
+        for ev in all {
             if matches!(
                 ev,
                 ProbeEvent::Line { .. } | ProbeEvent::EndpointDone { .. }
@@ -422,28 +415,16 @@ async fn credentials_echoed_in_535_never_leak() {
     }
 }
 
-/// Binds 100 lab servers on 127.0.0.2 … 127.0.0.101, all on the same port.
-async fn same_port_servers(script: &Script, n: u8) -> Vec<LabServer> {
-    'attempt: for _ in 0..20 {
-        let first = LabServer::start_on(
-            SocketAddr::from((Ipv4Addr::new(127, 0, 0, 2), 0)),
-            script.clone(),
-        )
+/// `n` lab servers on as many checked loopback addresses high in 127/8, all on the same
+/// port: an address a host firewall filters is never used (a dropped one would turn
+/// the expected refusals into timeouts).
+async fn same_port_servers(script: &Script, n: usize) -> Vec<LabServer> {
+    let specs: Vec<(IpAddr, Script)> = loopback_addrs(n)
         .await
-        .unwrap();
-        let port = first.port();
-        let mut servers = vec![first];
-        for i in 1..n {
-            let addr = SocketAddr::from((Ipv4Addr::new(127, 0, 0, 2 + i), port));
-            match LabServer::start_on(addr, script.clone()).await {
-                Ok(s) => servers.push(s),
-                // Someone holds that port on that address: start over on another port.
-                Err(_) => continue 'attempt,
-            }
-        }
-        return servers;
-    }
-    panic!("no port free on all of 127.0.0.2..");
+        .into_iter()
+        .map(|ip| (IpAddr::V4(ip), script.clone()))
+        .collect();
+    loopback::on_one_port(&specs).await.unwrap()
 }
 
 #[tokio::test]

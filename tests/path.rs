@@ -102,7 +102,7 @@ impl Net {
     }
 
     /// client — r1 — r2 — server, forwarding on; `ratelimit_off` sets the routers' ICMP
-    /// rate limits to 0 (v4 and v6).
+    /// rate limits to 0 (v4 and v6). On an error the half-built network is removed.
     fn build(ratelimit_off: bool) -> Result<Net, String> {
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         let pid = std::process::id();
@@ -118,13 +118,26 @@ impl Net {
         };
         // Guard routes first: should anything below leak into the host namespace, the
         // test prefixes go nowhere.
+        net.guard_routes();
+        net.namespaces_and_links()?;
+        net.addresses()?;
+        net.links_up()?;
+        net.routes()?;
+        net.forwarding(ratelimit_off)?;
+        Ok(net)
+    }
+
+    /// `unreachable` routes in the host namespace for every test prefix (removed on
+    /// drop).
+    fn guard_routes(&mut self) {
+        let x = self.x;
         for prefix in [
             format!("10.{x}.1.0/24"),
             format!("100.64.{x}.0/24"),
             format!("198.18.{x}.0/24"),
         ] {
             if run(&["ip", "route", "add", "unreachable", &prefix]).is_ok() {
-                net.guards.push(vec![
+                self.guards.push(vec![
                     "ip".into(),
                     "route".into(),
                     "del".into(),
@@ -135,7 +148,7 @@ impl Net {
         }
         for prefix in [format!("fd00:{x:x}:1::/64"), format!("2001:db8:{x:x}::/48")] {
             if run(&["ip", "-6", "route", "add", "unreachable", &prefix]).is_ok() {
-                net.guards.push(vec![
+                self.guards.push(vec![
                     "ip".into(),
                     "-6".into(),
                     "route".into(),
@@ -145,21 +158,29 @@ impl Net {
                 ]);
             }
         }
-        for ns in [&net.client, &net.r1, &net.r2, &net.server] {
+    }
+
+    /// The four namespaces and the veth pairs between them (`wan` towards the server,
+    /// `lan` towards the client).
+    fn namespaces_and_links(&self) -> Result<(), String> {
+        for ns in [&self.client, &self.r1, &self.r2, &self.server] {
             run(&["ip", "netns", "add", ns])?;
         }
-        let (c, r1, r2, s) = (
-            net.client.clone(),
-            net.r1.clone(),
-            net.r2.clone(),
-            net.server.clone(),
-        );
-        for (a, b) in [(&c, &r1), (&r1, &r2), (&r2, &s)] {
+        for (a, b) in [
+            (&self.client, &self.r1),
+            (&self.r1, &self.r2),
+            (&self.r2, &self.server),
+        ] {
             run(&[
                 "ip", "-n", a, "link", "add", "name", "wan", "type", "veth", "peer", "name", "lan",
                 "netns", b,
             ])?;
         }
+        Ok(())
+    }
+
+    /// One IPv4 and one IPv6 address per link end.
+    fn addresses(&self) -> Result<(), String> {
         let addr = |ns: &str, dev: &str, a: String, len: &str, v6: bool| -> Result<(), String> {
             let cidr = format!("{a}/{len}");
             if v6 {
@@ -171,41 +192,56 @@ impl Net {
                 run(&["ip", "-n", ns, "addr", "add", &cidr, "dev", dev]).map(|_| ())
             }
         };
-        addr(&c, "wan", net.v4(1, 2), "24", false)?;
-        addr(&c, "wan", net.v6(1, 2), "64", true)?;
-        addr(&r1, "lan", net.v4(1, 1), "24", false)?;
-        addr(&r1, "lan", net.v6(1, 1), "64", true)?;
-        addr(&r1, "wan", net.v4(2, 1), "24", false)?;
-        addr(&r1, "wan", net.v6(2, 1), "64", true)?;
-        addr(&r2, "lan", net.v4(2, 2), "24", false)?;
-        addr(&r2, "lan", net.v6(2, 2), "64", true)?;
-        addr(&r2, "wan", net.v4(3, 1), "24", false)?;
-        addr(&r2, "wan", net.v6(3, 1), "64", true)?;
-        addr(&s, "lan", net.v4(3, 2), "24", false)?;
-        addr(&s, "lan", net.v6(3, 2), "64", true)?;
+        let (c, r1, r2, s) = (&self.client, &self.r1, &self.r2, &self.server);
+        for (ns, dev, net, host) in [
+            (c, "wan", 1, 2),
+            (r1, "lan", 1, 1),
+            (r1, "wan", 2, 1),
+            (r2, "lan", 2, 2),
+            (r2, "wan", 3, 1),
+            (s, "lan", 3, 2),
+        ] {
+            addr(ns, dev, self.v4(net, host), "24", false)?;
+            addr(ns, dev, self.v6(net, host), "64", true)?;
+        }
+        Ok(())
+    }
+
+    fn links_up(&self) -> Result<(), String> {
         for (ns, devs) in [
-            (&c, &["lo", "wan"][..]),
-            (&r1, &["lo", "wan", "lan"][..]),
-            (&r2, &["lo", "wan", "lan"][..]),
-            (&s, &["lo", "lan"][..]),
+            (&self.client, &["lo", "wan"][..]),
+            (&self.r1, &["lo", "wan", "lan"][..]),
+            (&self.r2, &["lo", "wan", "lan"][..]),
+            (&self.server, &["lo", "lan"][..]),
         ] {
             for d in devs {
                 run(&["ip", "-n", ns, "link", "set", d, "up"])?;
             }
         }
+        Ok(())
+    }
+
+    /// Default routes towards the server, and r2's route back to the client's network.
+    fn routes(&self) -> Result<(), String> {
         let route = |ns: &str, v6: bool, to: &str, via: String| -> Result<(), String> {
             let fam = if v6 { "-6" } else { "-4" };
             run(&["ip", "-n", ns, fam, "route", "add", to, "via", &via]).map(|_| ())
         };
-        route(&c, false, "default", net.v4(1, 1))?;
-        route(&c, true, "default", net.v6(1, 1))?;
-        route(&r1, false, "default", net.v4(2, 2))?;
-        route(&r1, true, "default", net.v6(2, 2))?;
-        route(&r2, false, &format!("10.{x}.1.0/24"), net.v4(2, 1))?;
-        route(&r2, true, &format!("fd00:{x:x}:1::/64"), net.v6(2, 1))?;
-        route(&s, false, "default", net.v4(3, 1))?;
-        route(&s, true, "default", net.v6(3, 1))?;
-        for r in [&r1, &r2] {
+        let x = self.x;
+        route(&self.client, false, "default", self.v4(1, 1))?;
+        route(&self.client, true, "default", self.v6(1, 1))?;
+        route(&self.r1, false, "default", self.v4(2, 2))?;
+        route(&self.r1, true, "default", self.v6(2, 2))?;
+        route(&self.r2, false, &format!("10.{x}.1.0/24"), self.v4(2, 1))?;
+        route(&self.r2, true, &format!("fd00:{x:x}:1::/64"), self.v6(2, 1))?;
+        route(&self.server, false, "default", self.v4(3, 1))?;
+        route(&self.server, true, "default", self.v6(3, 1))?;
+        Ok(())
+    }
+
+    /// The routers forward; with `ratelimit_off` their ICMP rate limits are 0.
+    fn forwarding(&self, ratelimit_off: bool) -> Result<(), String> {
+        for r in [&self.r1, &self.r2] {
             Net::ns(r, &["sysctl", "-qw", "net.ipv4.ip_forward=1"])?;
             Net::ns(r, &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])?;
             if ratelimit_off {
@@ -213,7 +249,7 @@ impl Net {
                 Net::ns(r, &["sysctl", "-qw", "net.ipv6.icmp.ratelimit=0"])?;
             }
         }
-        Ok(net)
+        Ok(())
     }
 
     /// Loads an nft ruleset into `ns`.

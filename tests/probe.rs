@@ -7,24 +7,15 @@ mod support;
 use std::time::{Duration, Instant};
 
 use smtptui::model::{Mode, PortSpec};
-use smtptui_lab::{Banner, CertKind, Hostile, LabServer, Script, closed_port};
+use smtptui_lab::{Banner, CertKind, Hostile, Script, closed_port};
 use support::*;
-
-async fn start(script: Script) -> LabServer {
-    LabServer::start(script).await.unwrap()
-}
 
 #[tokio::test]
 async fn starttls_auth_ok_with_chain() {
     let pki = TestPki::new();
     let leaf = pki.leaf(CertKind::Valid);
-    let srv = start(Script::starttls(leaf.clone()).with_user("alice", PASSWORD)).await;
-    let r = probe(with_auth(
-        settings(&pki, srv.port(), Mode::Starttls),
-        "alice",
-        PASSWORD,
-    ))
-    .await;
+    let srv = start(Script::starttls(leaf.clone()).with_user(USER, PASSWORD)).await;
+    let r = probe(auth_settings(&pki, srv.port(), Mode::Starttls)).await;
     assert_eq!(class(&r), "ok", "{r:#?}");
     let ep = &r.endpoints[0];
     let tls = ep.tls.as_ref().expect("tls info");
@@ -42,14 +33,14 @@ async fn starttls_auth_ok_with_chain() {
     assert!(ep.timings_ms.contains_key("tls_handshake"));
     assert!(srv.commands().iter().any(|c| c.starts_with("AUTH")));
     let json = smtptui::export::to_json(&r);
-    assert_no_secret("json", &json, "alice", PASSWORD);
+    assert_no_secret("json", &json, USER, PASSWORD);
 }
 
 #[tokio::test]
 async fn implicit_tls_auth_ok_and_login_mech() {
     let pki = TestPki::new();
-    let srv = start(Script::implicit(pki.leaf(CertKind::Valid)).with_user("alice", PASSWORD)).await;
-    let mut s = with_auth(settings(&pki, srv.port(), Mode::Tls), "alice", PASSWORD);
+    let srv = start(Script::implicit(pki.leaf(CertKind::Valid)).with_user(USER, PASSWORD)).await;
+    let mut s = auth_settings(&pki, srv.port(), Mode::Tls);
     s.auth.as_mut().unwrap().mech = Some(smtptui::settings::AuthMech::Login);
     let r = probe(s).await;
     assert_eq!(class(&r), "ok", "{r:#?}");
@@ -58,16 +49,16 @@ async fn implicit_tls_auth_ok_and_login_mech() {
         text.contains("~>") && text.contains("<~"),
         "TLS markers missing:\n{text}"
     );
-    assert_no_secret("text export", &text, "alice", PASSWORD);
+    assert_no_secret("text export", &text, USER, PASSWORD);
 }
 
 #[tokio::test]
 async fn wrong_password_is_auth_failed() {
     let pki = TestPki::new();
-    let srv = start(Script::starttls(pki.leaf(CertKind::Valid)).with_user("alice", PASSWORD)).await;
+    let srv = start(pki.starttls()).await;
     let r = probe(with_auth(
         settings(&pki, srv.port(), Mode::Starttls),
-        "alice",
+        USER,
         "wrong-password",
     ))
     .await;
@@ -82,15 +73,11 @@ async fn wrong_password_is_auth_failed() {
 #[tokio::test]
 async fn echoed_credentials_never_leak() {
     let pki = TestPki::new();
-    let mut script = Script::starttls(pki.leaf(CertKind::Valid)).with_user("alice", "other");
+    let mut script = Script::starttls(pki.leaf(CertKind::Valid)).with_user(USER, "other");
     script.echo_credentials_in_failure = true;
     for mech in ["PLAIN", "LOGIN", "CRAM-MD5"] {
         let srv = start(script.clone()).await;
-        let mut s = with_auth(
-            settings(&pki, srv.port(), Mode::Starttls),
-            "alice",
-            PASSWORD,
-        );
+        let mut s = auth_settings(&pki, srv.port(), Mode::Starttls);
         s.auth.as_mut().unwrap().mech = smtptui::settings::AuthMech::parse(mech);
         let r = probe(s).await;
         assert_eq!(class(&r), "auth_failed", "{mech}: {r:#?}");
@@ -101,8 +88,8 @@ async fn echoed_credentials_never_leak() {
         );
         let json = smtptui::export::to_json(&r);
         let text = smtptui::export::to_text(&r);
-        assert_no_secret(&format!("{mech} json"), &json, "alice", PASSWORD);
-        assert_no_secret(&format!("{mech} text"), &text, "alice", PASSWORD);
+        assert_no_secret(&format!("{mech} json"), &json, USER, PASSWORD);
+        assert_no_secret(&format!("{mech} text"), &text, USER, PASSWORD);
     }
 }
 
@@ -232,13 +219,8 @@ async fn certificate_problems_are_classified_with_chain() {
         ),
     ];
     for (leaf, want) in cases {
-        let srv = start(Script::starttls(leaf).with_user("alice", PASSWORD)).await;
-        let r = probe(with_auth(
-            settings(&pki, srv.port(), Mode::Starttls),
-            "alice",
-            PASSWORD,
-        ))
-        .await;
+        let srv = start(Script::starttls(leaf).with_user(USER, PASSWORD)).await;
+        let r = probe(auth_settings(&pki, srv.port(), Mode::Starttls)).await;
         assert_eq!(class(&r), want, "{r:#?}");
         let tls = r.endpoints[0].tls.as_ref().expect("chain captured");
         assert!(!tls.verified && !tls.chain.is_empty());
@@ -253,13 +235,8 @@ async fn certificate_problems_are_classified_with_chain() {
 #[tokio::test]
 async fn insecure_goes_on_but_is_never_ok() {
     let pki = TestPki::new();
-    let srv =
-        start(Script::starttls(pki.leaf(CertKind::Expired)).with_user("alice", PASSWORD)).await;
-    let mut s = with_auth(
-        settings(&pki, srv.port(), Mode::Starttls),
-        "alice",
-        PASSWORD,
-    );
+    let srv = start(Script::starttls(pki.leaf(CertKind::Expired)).with_user(USER, PASSWORD)).await;
+    let mut s = auth_settings(&pki, srv.port(), Mode::Starttls);
     s.tls.insecure = true;
     let r = probe(s).await;
     assert_eq!(class(&r), "cert_expired");
@@ -270,7 +247,7 @@ async fn insecure_goes_on_but_is_never_ok() {
 async fn auth_problems() {
     let pki = TestPki::new();
     let leaf = pki.leaf(CertKind::Valid);
-    let mk = |script: Script| script.with_user("alice", PASSWORD);
+    let mk = |script: Script| script.with_user(USER, PASSWORD);
     let cases: Vec<(Script, &str)> = vec![
         (mk(Script::starttls(leaf.clone()).with_auth_mechs(&[])), "auth_not_offered"),
         (mk(Script::starttls(leaf.clone()).with_reply("AUTH", "534-5.7.9 Application-specific password required. Learn more at\r\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor")), "auth_app_password_required"),
@@ -279,22 +256,12 @@ async fn auth_problems() {
     ];
     for (script, want) in cases {
         let srv = start(script).await;
-        let r = probe(with_auth(
-            settings(&pki, srv.port(), Mode::Starttls),
-            "alice",
-            PASSWORD,
-        ))
-        .await;
+        let r = probe(auth_settings(&pki, srv.port(), Mode::Starttls)).await;
         assert_eq!(class(&r), want, "{r:#?}");
     }
     // Plain mode: smtptui refuses to send the password without TLS.
     let srv = start(mk(Script::plain())).await;
-    let r = probe(with_auth(
-        settings(&pki, srv.port(), Mode::Plain),
-        "alice",
-        PASSWORD,
-    ))
-    .await;
+    let r = probe(auth_settings(&pki, srv.port(), Mode::Plain)).await;
     assert_eq!(class(&r), "auth_requires_tls", "{r:#?}");
     assert!(!srv.commands().iter().any(|c| c.starts_with("AUTH")));
 }
@@ -336,12 +303,8 @@ async fn envelope_policies() {
     }
 
     // With AUTH, relaying works, and --send delivers a message.
-    let srv = start(Script::starttls(leaf).with_user("alice", PASSWORD)).await;
-    let mut s = envelope(with_auth(
-        settings(&pki, srv.port(), Mode::Starttls),
-        "alice",
-        PASSWORD,
-    ));
+    let srv = start(Script::starttls(leaf).with_user(USER, PASSWORD)).await;
+    let mut s = envelope(auth_settings(&pki, srv.port(), Mode::Starttls));
     s.opt_in.send = true;
     let r = probe(s).await;
     assert_eq!(class(&r), "ok", "{r:#?}");

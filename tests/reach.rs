@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 
 use smtptui::model::{Mode, Secret};
 use smtptui::settings::ProxySettings;
-use smtptui_lab::{CertKind, LabServer, Script};
+use smtptui_lab::{CertKind, ClientCert, Script};
 use support::socks::{SocksConfig, SocksProxy};
 use support::*;
 
@@ -25,15 +25,8 @@ fn proxy(p: &SocksProxy, remote_dns: bool, user: Option<(&str, &str)>) -> ProxyS
 #[tokio::test]
 async fn socks5_gives_the_same_verdict_as_direct() {
     let pki = TestPki::new();
-    let srv =
-        LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)).with_user("alice", PASSWORD))
-            .await
-            .unwrap();
-    let base = with_auth(
-        settings(&pki, srv.port(), Mode::Starttls),
-        "alice",
-        PASSWORD,
-    );
+    let srv = start(pki.starttls()).await;
+    let base = auth_settings(&pki, srv.port(), Mode::Starttls);
     let direct = probe(base.clone()).await;
     assert_eq!(class(&direct), "ok");
 
@@ -110,9 +103,7 @@ async fn socks5_gives_the_same_verdict_as_direct() {
 #[tokio::test]
 async fn socks5h_resolves_at_the_proxy() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
+    let srv = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
     let p = SocksProxy::start(SocksConfig {
         names: vec![(HOST.into(), "127.0.0.1".parse().unwrap())],
         ..Default::default()
@@ -129,11 +120,11 @@ async fn socks5h_resolves_at_the_proxy() {
 #[tokio::test]
 async fn bind_sets_the_local_address() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
+    let srv = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
+    // A loopback address of its own, high in 127/8 and checked to answer here.
+    let local = loopback_addrs(1).await[0];
     let mut s = settings(&pki, srv.port(), Mode::Starttls);
-    s.bind = Some("127.0.0.7".parse().unwrap());
+    s.bind = Some(local.into());
     let r = probe(s).await;
     assert_eq!(class(&r), "ok", "{r:#?}");
     assert!(
@@ -141,7 +132,7 @@ async fn bind_sets_the_local_address() {
             .local_addr
             .as_deref()
             .unwrap()
-            .starts_with("127.0.0.7:"),
+            .starts_with(&format!("{local}:")),
         "{:?}",
         r.endpoints[0].local_addr
     );
@@ -151,8 +142,8 @@ async fn bind_sets_the_local_address() {
 async fn client_certificates() {
     let pki = TestPki::new();
     let mut script = Script::implicit(pki.leaf(CertKind::Valid));
-    script.require_client_cert = true;
-    let srv = LabServer::start(script.clone()).await.unwrap();
+    script.client_cert = ClientCert::Required;
+    let srv = start(script.clone()).await;
     // Without a certificate: client_cert_rejected.
     let r = probe(settings(&pki, srv.port(), Mode::Tls)).await;
     assert_eq!(class(&r), "client_cert_rejected", "{r:#?}");
@@ -182,8 +173,8 @@ async fn client_certificates() {
     );
     // STARTTLS path too.
     let mut script = Script::starttls(pki.leaf(CertKind::Valid));
-    script.require_client_cert = true;
-    let srv = LabServer::start(script).await.unwrap();
+    script.client_cert = ClientCert::Required;
+    let srv = start(script).await;
     let r = probe(settings(&pki, srv.port(), Mode::Starttls)).await;
     assert_eq!(class(&r), "client_cert_rejected", "{r:#?}");
 }
@@ -191,9 +182,7 @@ async fn client_certificates() {
 #[tokio::test]
 async fn interface_binding() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
+    let srv = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
     let root = std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()

@@ -2,17 +2,21 @@
 //! (with Dovecot SASL) on 127.0.0.25 and Exim on 127.0.0.26, both on loopback, set up by
 //! `tests/real/setup.sh` (as root; `.ci/run` runs it first). Every test skips with a message
 //! when that fixture is absent, unless `SMTPTUI_REAL_REQUIRED=1` (CI), where it fails.
+// The lab is not used here, but the shared test support (tests/support) needs it.
+
+mod support;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
+use support::assert_no_secret;
+use support::binary::{Report as Run, check_json_blocking};
 
 /// The values `tests/real/setup.sh` wrote to `facts.env`.
 struct Fixture {
@@ -99,77 +103,13 @@ fn load_fixture() -> Result<Fixture, String> {
     Ok(fx)
 }
 
-/// What one `smtptui check --format json` run gave.
-struct Run {
-    code: i32,
-    json: Value,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The endpoint on `port` (panics with the whole document when absent).
-    fn endpoint(&self, port: &str) -> &Value {
-        let port: u64 = port.parse().expect("numeric port");
-        self.json["endpoints"]
-            .as_array()
-            .and_then(|eps| eps.iter().find(|e| e["port"].as_u64() == Some(port)))
-            .unwrap_or_else(|| panic!("no endpoint for port {port} in {}", self.stdout))
-    }
-
-    fn class(&self, port: &str) -> &str {
-        self.endpoint(port)["class"].as_str().unwrap_or("<none>")
-    }
-
-    /// The endpoint's transcript texts in order, one `dir text` line each.
-    fn transcript(&self, port: &str) -> String {
-        self.endpoint(port)["transcript"]
-            .as_array()
-            .map(|t| {
-                t.iter()
-                    .map(|e| {
-                        format!(
-                            "{} {}",
-                            e["dir"].as_str().unwrap_or(""),
-                            e["text"].as_str().unwrap_or("")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .unwrap_or_default()
-    }
-
-    fn leaf(&self, port: &str) -> &Value {
-        &self.endpoint(port)["tls"]["chain"][0]
-    }
-}
-
-/// Runs `smtptui check TARGET ARGS --format json` with the password (if any) in
-/// `SMTPTUI_PASSWORD`.
+/// Runs `smtptui check TARGET ARGS --format json --timeout 10 -4` with the password
+/// (if any) in `SMTPTUI_PASSWORD`.
 fn check(target: &str, args: &[&str], password: Option<&str>) -> Run {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_smtptui"));
-    c.env_remove("SMTPTUI_PASSWORD")
-        .env_remove("SMTPTUI_OAUTH_TOKEN")
-        .env("NO_COLOR", "1")
-        .arg("check")
-        .arg(target)
-        .args(args)
-        .args(["--format", "json", "--timeout", "10", "-4"]);
-    if let Some(p) = password {
-        c.env("SMTPTUI_PASSWORD", p);
-    }
-    let out = c.output().expect("run smtptui");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout}\nstderr: {stderr}"));
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        json,
-        stdout,
-        stderr,
-    }
+    let mut all = vec![target];
+    all.extend_from_slice(args);
+    all.extend(["--timeout", "10", "-4"]);
+    check_json_blocking(&all, password)
 }
 
 /// `check` against Postfix on `ports` (comma-separated `PORT[/MODE]`), trusting the test CA.
@@ -201,25 +141,6 @@ fn exim(fx: &Fixture, extra: &[&str], password: Option<&str>) -> Run {
     ];
     args.extend_from_slice(extra);
     check(fx.get("EXIM_HOST"), &args, password)
-}
-
-/// The password and the encodings it can take on the wire (PLAIN and LOGIN).
-fn secret_forms(user: &str, password: &str) -> Vec<String> {
-    vec![
-        password.to_string(),
-        STANDARD.encode(password),
-        STANDARD.encode(format!("\0{user}\0{password}")),
-        STANDARD.encode(format!("{user}\0{user}\0{password}")),
-    ]
-}
-
-fn assert_no_secret(what: &str, text: &str, forms: &[String]) {
-    for f in forms {
-        assert!(
-            !text.contains(f.as_str()),
-            "{what} leaks a secret form {f:?}"
-        );
-    }
 }
 
 /// RDN components of a distinguished name, order-insensitive (`CN=a, O=b` == `O=b,CN=a`).
@@ -279,7 +200,7 @@ fn postfix_587_starttls_and_465_tls_authenticate_ok() {
     for port in [fx.get("PORT_SUBMISSION"), fx.get("PORT_SMTPS")] {
         let ep = run.endpoint(port);
         assert_eq!(
-            run.class(port),
+            run.class_of(port),
             "ok",
             "port {port}: {}",
             run.transcript(port)
@@ -321,7 +242,7 @@ fn postfix_wrong_password_is_auth_failed() {
     assert_eq!(run.code, 1, "{}", run.stdout);
     for port in [fx.get("PORT_SUBMISSION"), fx.get("PORT_SMTPS")] {
         assert_eq!(
-            run.class(port),
+            run.class_of(port),
             "auth_failed",
             "port {port}: {}",
             run.transcript(port)
@@ -347,7 +268,12 @@ fn postfix_587_plain_mode_with_credentials_requires_tls() {
         Some(pass),
     );
     let p = fx.get("PORT_SUBMISSION");
-    assert_eq!(run.class(p), "auth_requires_tls", "{}", run.transcript(p));
+    assert_eq!(
+        run.class_of(p),
+        "auth_requires_tls",
+        "{}",
+        run.transcript(p)
+    );
     assert_eq!(run.code, 1);
     let t = run.transcript(p);
     // smtpd_tls_auth_only: the plaintext EHLO offers STARTTLS but no AUTH, and no credentials
@@ -357,7 +283,7 @@ fn postfix_587_plain_mode_with_credentials_requires_tls() {
         !t.contains("AUTH PLAIN") && !t.contains("AUTH LOGIN"),
         "{t}"
     );
-    assert_no_secret("JSON output", &run.stdout, &secret_forms(user, pass));
+    assert_no_secret("JSON output", &run.stdout, user, pass);
 }
 
 #[test]
@@ -377,7 +303,7 @@ fn postfix_25_unauthenticated_relay_is_denied() {
         None,
     );
     let p = fx.get("PORT_SMTP");
-    assert_eq!(run.class(p), "relay_denied", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "relay_denied", "{}", run.transcript(p));
     assert_eq!(run.code, 1);
     let t = run.transcript(p);
     assert!(t.contains("RCPT TO:<b@example.net>"), "{t}");
@@ -396,7 +322,7 @@ fn postfix_certificate_details_match_the_generated_certificate() {
         None,
     );
     let p = fx.get("PORT_SUBMISSION");
-    assert_eq!(run.class(p), "ok", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "ok", "{}", run.transcript(p));
     let leaf = run.leaf(p);
     assert_eq!(
         rdns(leaf["subject"].as_str().unwrap_or("")),
@@ -449,7 +375,7 @@ fn postfix_extra_listeners_certificate_problems_are_classified() {
     ];
     for (port, class, fp_key) in cases {
         assert_eq!(
-            run.class(port),
+            run.class_of(port),
             class,
             "port {port}: {}",
             run.transcript(port)
@@ -466,7 +392,7 @@ fn postfix_extra_listeners_certificate_problems_are_classified() {
     let wrong_sans = &run.leaf(wrong)["sans"];
     assert_eq!(wrong_sans, &serde_json::json!(["wrong.real.test"]));
     assert_eq!(
-        run.class(none),
+        run.class_of(none),
         "starttls_not_offered",
         "{}",
         run.transcript(none)
@@ -480,7 +406,7 @@ fn exim_starttls_is_ok_and_auth_works() {
     let p = fx.get("EXIM_PORT");
     let run = exim(&fx, &[], None);
     assert_eq!(run.code, 0, "{}", run.transcript(p));
-    assert_eq!(run.class(p), "ok", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "ok", "{}", run.transcript(p));
     let banner = run.endpoint(p)["banner"].to_string();
     assert!(banner.contains("ESMTP Exim"), "banner {banner}");
     assert_eq!(run.endpoint(p)["tls"]["verified"], Value::Bool(true));
@@ -488,11 +414,11 @@ fn exim_starttls_is_ok_and_auth_works() {
 
     let user = fx.get("TEST_USER");
     let ok = exim(&fx, &["--user", user], Some(fx.get("TEST_PASSWORD")));
-    assert_eq!(ok.class(p), "ok", "{}", ok.transcript(p));
+    assert_eq!(ok.class_of(p), "ok", "{}", ok.transcript(p));
     assert!(ok.transcript(p).contains("235"), "{}", ok.transcript(p));
     let wrong = format!("{}-wrong", fx.get("TEST_PASSWORD"));
     let bad = exim(&fx, &["--user", user], Some(&wrong));
-    assert_eq!(bad.class(p), "auth_failed", "{}", bad.transcript(p));
+    assert_eq!(bad.class_of(p), "auth_failed", "{}", bad.transcript(p));
 }
 
 #[test]
@@ -511,7 +437,7 @@ fn exim_unauthenticated_relay_is_denied() {
         ],
         None,
     );
-    assert_eq!(run.class(p), "relay_denied", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "relay_denied", "{}", run.transcript(p));
 }
 
 #[test]
@@ -519,7 +445,6 @@ fn export_of_a_real_session_has_the_postfix_banner_and_no_secret() {
     let Some(fx) = fixture() else { return };
     let user = fx.get("TEST_USER");
     let pass = fx.get("TEST_PASSWORD");
-    let forms = secret_forms(user, pass);
     let banner = raw_banner(fx.get("ADDR"), fx.get("PORT_SUBMISSION"));
     assert!(
         banner.starts_with("220 ") && banner.contains("Postfix"),
@@ -540,8 +465,13 @@ fn export_of_a_real_session_has_the_postfix_banner_and_no_secret() {
             &["--user", user, "--auth", mech, "--export", &export_s],
             Some(pass),
         );
-        assert_eq!(run.class(fx.get("PORT_SUBMISSION")), "ok", "{}", run.stdout);
-        assert_eq!(run.class(fx.get("PORT_SMTPS")), "ok", "{}", run.stdout);
+        assert_eq!(
+            run.class_of(fx.get("PORT_SUBMISSION")),
+            "ok",
+            "{}",
+            run.stdout
+        );
+        assert_eq!(run.class_of(fx.get("PORT_SMTPS")), "ok", "{}", run.stdout);
         let text = std::fs::read_to_string(&export).expect("export written");
         assert!(
             text.contains(&banner),
@@ -552,9 +482,9 @@ fn export_of_a_real_session_has_the_postfix_banner_and_no_secret() {
             text.contains("235 2.7.0 Authentication successful"),
             "{text}"
         );
-        assert_no_secret("export", &text, &forms);
-        assert_no_secret("JSON output", &run.stdout, &forms);
-        assert_no_secret("stderr", &run.stderr, &forms);
+        assert_no_secret("export", &text, user, pass);
+        assert_no_secret("JSON output", &run.stdout, user, pass);
+        assert_no_secret("stderr", &run.stderr, user, pass);
     }
 }
 
@@ -572,7 +502,7 @@ fn postfix_submission_accepts_local_mail_and_never_relays_outside() {
         &["--user", user, "--from", user, "--to", user, "--send"],
         Some(pass),
     );
-    assert_eq!(run.class(p), "ok", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "ok", "{}", run.transcript(p));
     let t = run.transcript(p);
     assert!(t.contains("354 "), "{t}");
     assert!(t.contains("250 2.0.0 Ok: queued as"), "{t}");
@@ -591,7 +521,12 @@ fn postfix_submission_accepts_local_mail_and_never_relays_outside() {
         ],
         Some(pass),
     );
-    assert_eq!(run.class(p), "recipient_rejected", "{}", run.transcript(p));
+    assert_eq!(
+        run.class_of(p),
+        "recipient_rejected",
+        "{}",
+        run.transcript(p)
+    );
     assert!(
         run.transcript(p).contains("delivers nothing"),
         "{}",
@@ -618,7 +553,7 @@ fn exim_587_mail_without_auth_is_auth_required() {
         "a@real.test",
     ];
     let run = check(fx.get("EXIM_HOST"), &args, None);
-    assert_eq!(run.class(p), "auth_required", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "auth_required", "{}", run.transcript(p));
     let advice = run.endpoint(p)["advice"].as_str().unwrap();
     assert!(
         !advice.contains("SendAs"),
@@ -631,7 +566,7 @@ fn postfix_587_plain_mode_mail_is_tls_required() {
     let Some(fx) = fixture() else { return };
     let p = fx.get("PORT_SUBMISSION");
     let run = postfix(&fx, &format!("{p}/plain"), &["--from", "a@real.test"], None);
-    assert_eq!(run.class(p), "tls_required", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "tls_required", "{}", run.transcript(p));
     assert!(
         run.endpoint(p)["evidence"]
             .as_str()
@@ -645,7 +580,7 @@ fn postfix_auth_before_tls_is_ok_with_a_warning() {
     let Some(fx) = fixture() else { return };
     let p = fx.get("PORT_AUTH_BEFORE_TLS");
     let run = postfix(&fx, &format!("{p}/starttls"), &[], None);
-    assert_eq!(run.class(p), "ok", "{}", run.transcript(p));
+    assert_eq!(run.class_of(p), "ok", "{}", run.transcript(p));
     let codes: Vec<&str> = run.endpoint(p)["warnings"]
         .as_array()
         .unwrap()

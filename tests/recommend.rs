@@ -18,23 +18,10 @@ use serde_json::Value;
 use smtptui_lab::{CertKind, LabServer, Script};
 use support::*;
 
+/// `smtptui check ARGS --format json` with the password: exit code, document, stdout.
 fn check(args: &[&str], password: &str) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_smtptui"))
-        .arg("check")
-        .args(args)
-        .args(["--format", "json"])
-        .env("SMTPTUI_PASSWORD", password)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), json, stdout)
+    let r = support::binary::check_json_blocking(args, Some(password));
+    (r.code, r.doc, r.stdout)
 }
 
 fn snippet<'a>(json: &'a Value, id: &str) -> &'a str {

@@ -7,35 +7,20 @@ mod support;
 
 use std::time::Duration;
 
-use smtptui_lab::{CertKind, LabServer, Script};
-use support::{HOST, TestPki};
+use smtptui_lab::relay;
+use smtptui_lab::{CertKind, Script};
+use support::binary::{check_json, lab_target};
+use support::{TestPki, start};
 
 const DELAY: Duration = Duration::from_millis(50);
 
-async fn check_json(pki: &TestPki, port: u16, mode: &str) -> serde_json::Value {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_smtptui"))
-        .args([
-            "check",
-            HOST,
-            "--resolve",
-            &format!("{HOST}:127.0.0.1"),
-            "-p",
-            &format!("{port}/{mode}"),
-            "--ca-file",
-            &pki.ca_file.to_string_lossy(),
-            "--no-system-roots",
-            "--timeout",
-            "5",
-            "--format",
-            "json",
-        ])
-        .env("NO_COLOR", "1")
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    serde_json::from_str(&stdout).unwrap()
+/// `smtptui check … --format json` against the relay on `port`; it must exit 0.
+async fn check_ok(pki: &TestPki, port: u16, mode: &str) -> serde_json::Value {
+    let mut args = lab_target(pki, &format!("{port}/{mode}"));
+    args.extend(["--no-system-roots", "--timeout", "5"].map(String::from));
+    let r = check_json(&args, None).await;
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    r.doc
 }
 
 /// `(phase, start, duration)` of the only endpoint, after checking that no phase
@@ -73,11 +58,9 @@ fn ms(doc: &serde_json::Value, phase: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn implicit_tls_connect_is_the_tcp_connect_only() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::implicit(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
-    let relay = support::relay::start(srv.addr, DELAY).await;
-    let doc = check_json(&pki, relay.port(), "tls").await;
+    let srv = start(Script::implicit(pki.leaf(CertKind::Valid))).await;
+    let relay = relay::start(srv.addr, DELAY).await.unwrap();
+    let doc = check_ok(&pki, relay.port(), "tls").await;
     let phases = timeline(&doc);
     eprintln!("implicit TLS through the relay: {phases:?}");
     assert_eq!(phases[0].0, "connect", "{phases:?}");
@@ -95,11 +78,9 @@ async fn implicit_tls_connect_is_the_tcp_connect_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starttls_is_the_commands_round_trip() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::Valid)))
-        .await
-        .unwrap();
-    let relay = support::relay::start(srv.addr, DELAY).await;
-    let doc = check_json(&pki, relay.port(), "starttls").await;
+    let srv = start(Script::starttls(pki.leaf(CertKind::Valid))).await;
+    let relay = relay::start(srv.addr, DELAY).await.unwrap();
+    let doc = check_ok(&pki, relay.port(), "starttls").await;
     let phases = timeline(&doc);
     eprintln!("STARTTLS through the relay: {phases:?}");
     let names: Vec<&str> = phases.iter().map(|p| p.0.as_str()).collect();

@@ -146,20 +146,75 @@ fn exports(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// The `=== verdict:` lines of an export.
+fn verdicts(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with("=== verdict:"))
+        .map(String::from)
+        .collect()
+}
+
+/// The demo password and the base64 forms it takes on the wire.
+fn demo_secrets() -> [String; 3] {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let pw = smtptui_lab::demo::DEMO_PASSWORD;
+    [
+        pw.to_string(),
+        b64.encode(pw),
+        b64.encode(format!("\0demo\0{pw}")),
+    ]
+}
+
 #[test]
 fn demo_step_export_quit() {
     let dir = tempfile::tempdir().unwrap();
     let Some(t) = Tmux::start("flow", dir.path(), "--demo --export-dir .") else {
         return;
     };
-    // Every pane fills: the matrix finishes, the inspector shows the chain.
+    matrix_fills_and_rows_select(&t);
+    // An export before stepping: the probe's verdicts.
+    t.keys(&["e"]);
+    t.wait_for("exported to", 5);
+    let before = exports(dir.path());
+    assert_eq!(before.len(), 1, "{before:?}");
+    let probe_verdicts = verdicts(&std::fs::read_to_string(&before[0]).unwrap());
+    step_with_a_raw_command(&t);
+    let (name, text) = export_after_stepping(&t, dir.path(), &before);
+    assert!(
+        text.contains("220 mail.demo.test") && text.contains("~>  NOOP"),
+        "{text}"
+    );
+    // The manual session is its own block; the probe's verdicts are unchanged.
+    assert!(text.contains("=== manual session 1 on"), "{text}");
+    assert_eq!(verdicts(&text), probe_verdicts, "{text}");
+    for secret in demo_secrets() {
+        assert!(!text.contains(&secret), "export leaks {secret}");
+        assert!(!t.screen().contains(&secret), "screen shows {secret}");
+    }
+    // The named text export opens with its summary.
+    assert!(name.starts_with("smtptui-mail.demo.test-"), "{name}");
+    assert!(
+        text.contains("\nSUMMARY\n") && text.contains("RECOMMENDED SETTINGS"),
+        "{text}"
+    );
+    html_report_holds_no_secret(&t, dir.path());
+    // The working settings popup.
+    t.keys(&["W"]);
+    let s = t.wait_for("Working settings", 5);
+    assert!(s.contains("Use mail.demo.test:"), "{s}");
+    t.keys(&["Escape", "q"]);
+    t.assert_restored();
+}
+
+/// Every pane fills (the matrix finishes, the inspector shows the chain); another row
+/// is selected, then the first again.
+fn matrix_fills_and_rows_select(t: &Tmux) {
     let s = t.wait_for("10/10 done", 20);
     assert!(
         s.contains("starttls_rejected") && s.contains("cert_expired") && s.contains("refused"),
         "{s}"
     );
     assert!(s.contains("verified for mail.demo.test"), "{s}");
-    // Select another row and back.
     // Every row is named for its scenario; the verdict bar says what it shows.
     assert!(
         s.contains("expired certificate") && s.contains("closed port"),
@@ -173,19 +228,10 @@ fn demo_step_export_quit() {
         "{s}"
     );
     t.keys(&["g"]);
-    // An export before stepping: the probe's verdicts.
-    t.keys(&["e"]);
-    t.wait_for("exported to", 5);
-    let before = exports(dir.path());
-    assert_eq!(before.len(), 1, "{before:?}");
-    let verdicts = |text: &str| -> Vec<String> {
-        text.lines()
-            .filter(|l| l.starts_with("=== verdict:"))
-            .map(String::from)
-            .collect()
-    };
-    let probe_verdicts = verdicts(&std::fs::read_to_string(&before[0]).unwrap());
-    // Step through the good endpoint, then a raw command inside TLS.
+}
+
+/// Steps through the good endpoint to AUTH, then a raw NOOP inside TLS.
+fn step_with_a_raw_command(t: &Tmux) {
     t.keys(&["s"]);
     t.wait_for("next:", 5);
     for _ in 0..6 {
@@ -199,7 +245,10 @@ fn demo_step_export_quit() {
     let s = t.wait_for("~>  NOOP", 5);
     assert!(s.contains("in TLS"), "{s}");
     t.keys(&["Escape"]);
-    // Export: the status line shows the path; the file holds no secret.
+}
+
+/// Exports again: the status line names the one new file; returns its name and text.
+fn export_after_stepping(t: &Tmux, dir: &Path, before: &[std::path::PathBuf]) -> (String, String) {
     t.keys(&["e"]);
     let s = t.wait_for("exported to", 5);
     let path_line = s
@@ -208,47 +257,24 @@ fn demo_step_export_quit() {
         .unwrap()
         .to_string();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while exports(dir.path()).len() < 2 && Instant::now() < deadline {
+    while exports(dir).len() < 2 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let files: Vec<_> = exports(dir.path())
+    let files: Vec<_> = exports(dir)
         .into_iter()
         .filter(|p| !before.contains(p))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
-    assert!(
-        path_line.contains(&*files[0].file_name().unwrap().to_string_lossy()),
-        "{path_line}"
-    );
-    let text = std::fs::read_to_string(&files[0]).unwrap();
-    assert!(
-        text.contains("220 mail.demo.test") && text.contains("~>  NOOP"),
-        "{text}"
-    );
-    // The manual session is its own block; the probe's verdicts are unchanged.
-    assert!(text.contains("=== manual session 1 on"), "{text}");
-    assert_eq!(verdicts(&text), probe_verdicts, "{text}");
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let pw = smtptui_lab::demo::DEMO_PASSWORD;
-    for secret in [
-        pw.to_string(),
-        b64.encode(pw),
-        b64.encode(format!("\0demo\0{pw}")),
-    ] {
-        assert!(!text.contains(&secret), "export leaks {secret}");
-        assert!(!t.screen().contains(&secret), "screen shows {secret}");
-    }
-    // The named text export opens with its summary.
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("smtptui-mail.demo.test-"), "{name}");
-    assert!(
-        text.contains("\nSUMMARY\n") && text.contains("RECOMMENDED SETTINGS"),
-        "{text}"
-    );
-    // The HTML report from the TUI: one more file, self-contained, no secret.
+    assert!(path_line.contains(&name), "{path_line}");
+    (name, std::fs::read_to_string(&files[0]).unwrap())
+}
+
+/// The HTML report from the TUI: one more file, self-contained, no secret.
+fn html_report_holds_no_secret(t: &Tmux, dir: &Path) {
     t.keys(&["H"]);
     t.wait_for(".html", 5);
-    let html: Vec<_> = std::fs::read_dir(dir.path())
+    let html: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "html"))
@@ -256,15 +282,10 @@ fn demo_step_export_quit() {
     assert_eq!(html.len(), 1, "{html:?}");
     let html = std::fs::read_to_string(&html[0]).unwrap();
     assert!(html.contains("default-src 'none'") && !html.contains("<script"));
-    for secret in [pw.to_string(), b64.encode(format!("\0demo\0{pw}"))] {
+    let [pw, _, plain] = demo_secrets();
+    for secret in [pw, plain] {
         assert!(!html.contains(&secret), "HTML report leaks {secret}");
     }
-    // The working settings popup.
-    t.keys(&["W"]);
-    let s = t.wait_for("Working settings", 5);
-    assert!(s.contains("Use mail.demo.test:"), "{s}");
-    t.keys(&["Escape", "q"]);
-    t.assert_restored();
 }
 
 #[test]

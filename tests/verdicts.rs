@@ -4,60 +4,23 @@
 
 mod support;
 
-use smtptui_lab::{Banner, CertKind, LabServer, Script, TlsMode};
+use smtptui_lab::{AuthOffer, Banner, CertKind, LabServer, Script, TlsMode};
+use support::binary::{Report, check_json, lab_target};
 use support::*;
-use tokio::process::Command;
 
-struct Run {
-    code: i32,
-    doc: serde_json::Value,
-    stdout: String,
+/// Runs `smtptui check HOST -p PORT/MODE …extra --format json` against `srv` (with the
+/// lab password when `extra` names a user).
+async fn check(pki: &TestPki, srv: &LabServer, mode: &str, extra: &[&str]) -> Report {
+    let mut args = lab_target(pki, &format!("{}/{mode}", srv.port()));
+    args.extend(["--no-system-roots", "--timeout", "3"].map(String::from));
+    args.extend(extra.iter().map(ToString::to_string));
+    let password = extra.contains(&"--user").then_some(PASSWORD);
+    check_json(&args, password).await
 }
 
-impl Run {
-    fn ep(&self) -> &serde_json::Value {
-        &self.doc["endpoints"][0]
-    }
-    fn class(&self) -> &str {
-        self.ep()["class"].as_str().unwrap_or("")
-    }
-    fn warnings(&self) -> Vec<String> {
-        self.ep()["warnings"]
-            .as_array()
-            .expect("warnings is always an array")
-            .iter()
-            .map(|w| w["code"].as_str().unwrap_or("").to_string())
-            .collect()
-    }
-}
-
-/// Runs `smtptui check HOST -p PORT/MODE …extra --format json` against `srv`.
-async fn check(pki: &TestPki, srv: &LabServer, mode: &str, extra: &[&str]) -> Run {
-    let port = format!("{}/{mode}", srv.port());
-    let resolve = format!("{HOST}:127.0.0.1");
-    let ca = pki.ca_file.to_string_lossy().into_owned();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_smtptui"));
-    c.env_remove("SMTPTUI_PASSWORD").env("NO_COLOR", "1");
-    if extra.contains(&"--user") {
-        c.env("SMTPTUI_PASSWORD", PASSWORD);
-    }
-    c.arg("check")
-        .args([HOST, "--resolve", &resolve, "-p", &port, "--ca-file", &ca])
-        .args(["--no-system-roots", "--timeout", "3", "--format", "json"])
-        .args(extra);
-    let out = c.output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        doc,
-        stdout,
-    }
-}
-
+/// The usual submission server ([`TestPki::starttls`]), changed by `script`.
 async fn starttls(pki: &TestPki, script: impl FnOnce(Script) -> Script) -> LabServer {
-    let s = script(Script::starttls(pki.leaf(CertKind::Valid)).with_user("alice", PASSWORD));
-    LabServer::start(s).await.unwrap()
+    start(script(pki.starttls())).await
 }
 
 #[tokio::test]
@@ -109,7 +72,7 @@ async fn message_rejected_after_data() {
     .await;
     let args = [
         "--user",
-        "alice",
+        USER,
         "--from",
         "alice@lab.test",
         "--to",
@@ -129,7 +92,7 @@ async fn message_too_large_is_not_a_rate_limit() {
     .await;
     let args = [
         "--user",
-        "alice",
+        USER,
         "--from",
         "alice@lab.test",
         "--to",
@@ -152,7 +115,7 @@ async fn helo_rejected_and_mailbox_full() {
     .await;
     let args = [
         "--user",
-        "alice",
+        USER,
         "--from",
         "alice@lab.test",
         "--to",
@@ -177,7 +140,7 @@ async fn helo_rejected_and_mailbox_full() {
 async fn ok_with_auth_offered_before_tls_and_fail_on_warning() {
     let pki = TestPki::new();
     let srv = starttls(&pki, |mut s| {
-        s.auth_before_tls = true;
+        s.auth_offer = AuthOffer::BeforeTls;
         s
     })
     .await;
@@ -203,10 +166,10 @@ async fn ok_with_auth_offered_before_tls_and_fail_on_warning() {
 #[tokio::test]
 async fn plaintext_credentials_warning() {
     let pki = TestPki::new();
-    let mut script = Script::plain().with_user("alice", PASSWORD);
+    let mut script = Script::plain().with_user(USER, PASSWORD);
     script.tls = TlsMode::Plain;
-    let srv = LabServer::start(script).await.unwrap();
-    let args = ["--user", "alice", "--allow-plaintext-auth"];
+    let srv = start(script).await;
+    let args = ["--user", USER, "--allow-plaintext-auth"];
     let r = check(&pki, &srv, "plain", &args).await;
     assert_eq!(r.class(), "ok", "{}", r.stdout);
     let w = r.warnings();
@@ -218,9 +181,7 @@ async fn plaintext_credentials_warning() {
 #[tokio::test]
 async fn cert_expires_soon_says_the_days() {
     let pki = TestPki::new();
-    let srv = LabServer::start(Script::starttls(pki.leaf(CertKind::ExpiresSoon)))
-        .await
-        .unwrap();
+    let srv = start(Script::starttls(pki.leaf(CertKind::ExpiresSoon))).await;
     let r = check(&pki, &srv, "starttls", &[]).await;
     assert_eq!(r.class(), "ok", "{}", r.stdout);
     assert_eq!(r.warnings(), vec!["cert_expires_soon"]);
@@ -304,10 +265,10 @@ async fn provider_recognised_without_preset() {
         s.with_banner(Banner::Custom(
             b"220 smtp.gmail.com ESMTP m185sm1106113ywf.52 - gsmtp\r\n".to_vec(),
         ))
-        .with_user("alice", "another-password")
+        .with_user(USER, "another-password")
     })
     .await;
-    let r = check(&pki, &srv, "starttls", &["--user", "alice"]).await;
+    let r = check(&pki, &srv, "starttls", &["--user", USER]).await;
     assert_eq!(r.class(), "auth_failed", "{}", r.stdout);
     let advice = r.ep()["advice"].as_str().unwrap();
     assert!(advice.starts_with("Gmail refuses"), "{advice}");

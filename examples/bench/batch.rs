@@ -4,7 +4,7 @@
 //! peak open descriptors (`/proc/self/fd`, sampled every 2 ms) — are the prober's own.
 
 use std::io::{BufRead as _, BufReader};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub struct Plan<'a> {
     pub endpoints: usize,
     /// Endpoints probed at once.
     pub concurrency: usize,
-    /// Loopback addresses used (127.0.0.1 … 127.0.0.N).
+    /// Loopback addresses used (the lab server picks and checks them).
     pub addrs: u8,
     /// Runs (the median rate is reported).
     pub runs: usize,
@@ -55,20 +55,14 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
         .stdout
         .take()
         .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut ports = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        if let Some(v) = line.strip_prefix("batch=") {
-            ports = v
-                .split(',')
-                .map(str::parse)
-                .collect::<Result<Vec<u16>, _>>()?;
-        }
-        if line == "ready" {
-            break;
-        }
-    }
+    let (ports, addrs) = batch_servers(stdout)?;
     anyhow::ensure!(ports.len() == 2, "the lab server printed no batch ports");
+    anyhow::ensure!(
+        addrs.len() == usize::from(plan.addrs),
+        "the lab server printed {} batch addresses, not {}",
+        addrs.len(),
+        plan.addrs
+    );
 
     let per_addr = plan.endpoints / usize::from(plan.addrs);
     let mut settings = Settings::new(HOST);
@@ -82,9 +76,7 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
             },
         })
         .collect();
-    settings.resolve = (1..=plan.addrs)
-        .map(|i| (HOST.to_string(), IpAddr::V4(Ipv4Addr::new(127, 0, 0, i))))
-        .collect();
+    settings.resolve = addrs.iter().map(|ip| (HOST.to_string(), *ip)).collect();
     settings.tls.ca_file = Some(plan.ca.to_path_buf());
     settings.tls.no_system_roots = true;
     settings.concurrency = plan.concurrency;
@@ -133,6 +125,32 @@ pub async fn run(plan: Plan<'_>) -> anyhow::Result<serde_json::Value> {
         "peak_fds": peak.load(Ordering::Relaxed),
         "fds_before": fds_before,
     }))
+}
+
+/// Reads the lab server's `key=value` lines up to `ready`: the batch ports and the
+/// batch addresses.
+fn batch_servers(stdout: impl std::io::Read) -> anyhow::Result<(Vec<u16>, Vec<IpAddr>)> {
+    let mut ports = Vec::new();
+    let mut addrs = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        if let Some(v) = line.strip_prefix("batch=") {
+            ports = v
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<u16>, _>>()?;
+        }
+        if let Some(v) = line.strip_prefix("batch_addrs=") {
+            addrs = v
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<IpAddr>, _>>()?;
+        }
+        if line == "ready" {
+            break;
+        }
+    }
+    Ok((ports, addrs))
 }
 
 fn count_fds() -> usize {

@@ -5,21 +5,20 @@
 //! - `matrix=P25,P465,P587,P2525`: the four matrix styles (STARTTLS, implicit TLS,
 //!   STARTTLS, STARTTLS), each behind a latency relay holding every chunk `delay` ms in
 //!   each direction;
-//! - `batch=PORT_STARTTLS,PORT_TLS` with `addrs=N`: a STARTTLS and an implicit-TLS
-//!   server on the same two ports of each of 127.0.0.1 … 127.0.0.N.
+//! - `batch=PORT_STARTTLS,PORT_TLS` with `addrs=N` and `batch_addrs=A1,…,AN`: a
+//!   STARTTLS and an implicit-TLS server on the same two ports of each of N loopback
+//!   addresses high in 127/8, each checked before use ([`smtptui_lab::loopback`]).
 //!
 //! It serves until killed, until `lifetime` seconds pass, or (with `stdin_eof`) until
 //! its standard input closes.
 
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use smtptui_lab::{CertKind, LabServer, Pki, Script};
-
-use super::relay;
+use smtptui_lab::{CertKind, LabServer, Pki, Script, loopback, relay};
 
 /// The host name every lab certificate is issued for.
 pub const HOST: &str = "mail.lab.test";
@@ -34,7 +33,7 @@ pub struct Plan<'a> {
     pub ca: &'a Path,
     /// Added one-way delay of the matrix relays.
     pub delay: Duration,
-    /// Batch servers on 127.0.0.1 … 127.0.0.`addrs` (0: none).
+    /// Batch servers on this many checked loopback addresses (0: none).
     pub addrs: u8,
     /// Serve at most this long.
     pub lifetime: Duration,
@@ -71,9 +70,27 @@ pub async fn serve(plan: Plan<'_>) -> anyhow::Result<()> {
     let _ = writeln!(out, "matrix={}", relays.join(","));
 
     if plan.addrs > 0 {
-        let (ports, servers) = same_ports(plan.addrs, &[&starttls, &implicit]).await?;
-        let _ = writeln!(out, "batch={},{}\naddrs={}", ports[0], ports[1], plan.addrs);
-        keep.extend(servers);
+        let ips: Vec<IpAddr> = loopback::checked_addrs(usize::from(plan.addrs))
+            .await?
+            .into_iter()
+            .map(IpAddr::V4)
+            .collect();
+        let mut ports = Vec::new();
+        for script in [&starttls, &implicit] {
+            let specs: Vec<(IpAddr, Script)> = ips.iter().map(|ip| (*ip, script.clone())).collect();
+            let servers = loopback::on_one_port(&specs).await?;
+            ports.push(servers[0].port());
+            keep.extend(servers);
+        }
+        let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "batch={},{}\naddrs={}\nbatch_addrs={}",
+            ports[0],
+            ports[1],
+            plan.addrs,
+            list.join(",")
+        );
     }
     out.push_str("ready\n");
     let mut stdout = std::io::stdout();
@@ -101,35 +118,4 @@ pub async fn serve(plan: Plan<'_>) -> anyhow::Result<()> {
     }
     drop(keep);
     Ok(())
-}
-
-/// One server per script on the same port of each of 127.0.0.1 … 127.0.0.`addrs`
-/// (the port is picked on 127.0.0.1; a clash on another address retries).
-async fn same_ports(addrs: u8, scripts: &[&Script]) -> anyhow::Result<(Vec<u16>, Vec<LabServer>)> {
-    let mut ports = Vec::new();
-    let mut servers = Vec::new();
-    for script in scripts {
-        let mut tries = 0;
-        'pick: loop {
-            tries += 1;
-            let first = LabServer::start((*script).clone()).await?;
-            let port = first.port();
-            let mut these = vec![first];
-            for i in 2..=addrs {
-                let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, i)), port);
-                match LabServer::start_on(addr, (*script).clone()).await {
-                    Ok(s) => these.push(s),
-                    Err(e) if tries < 10 => {
-                        eprintln!("port {port} busy on {addr} ({e}), picking another");
-                        continue 'pick;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            ports.push(port);
-            servers.extend(these);
-            break;
-        }
-    }
-    Ok((ports, servers))
 }

@@ -15,7 +15,6 @@ mod fixture;
 mod labserver;
 mod procs;
 mod real;
-mod relay;
 mod report;
 mod tui;
 
@@ -41,7 +40,7 @@ enum Cmd {
         /// One-way delay of the matrix relays, in ms.
         #[arg(long, default_value_t = 50)]
         delay_ms: u64,
-        /// Batch servers on 127.0.0.1 … 127.0.0.N (0: none).
+        /// Batch servers on N checked loopback addresses (0: none).
         #[arg(long, default_value_t = 0)]
         addrs: u8,
         /// Serve at most this many seconds.
@@ -203,7 +202,10 @@ fn main() -> anyhow::Result<()> {
             trips,
             out,
         } => {
-            let times = rt.block_on(relay::calibrate(Duration::from_millis(delay_ms), trips))?;
+            let times = rt.block_on(smtptui_lab::relay::calibrate(
+                Duration::from_millis(delay_ms),
+                trips,
+            ))?;
             let ms: Vec<f64> = times.iter().map(|t| t.as_secs_f64() * 1000.0).collect();
             let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
             write_json(

@@ -536,7 +536,8 @@ fn batch_section(s: &mut String, v: Option<&Value>) {
         s,
         "## Batch\n\n\
          `bench batch`: {} endpoints (STARTTLS + EHLO and implicit TLS + EHLO, alternating) \
-         on {} loopback addresses (127.0.0.1 …), through `probe::run_with` with concurrency \
+         on {} loopback addresses (high in 127/8, each checked before use), through \
+         `probe::run_with` with concurrency \
          {}. The lab servers run in a child process, so the figures are the prober's own. \
          Median of {} runs: **{} endpoints/s** (all runs: {}); ok endpoints per run: {}. \
          Peak RSS (`VmHWM`) {} MiB ({} MiB before the first run); peak open descriptors \

@@ -11,11 +11,11 @@ use smtptui::dns::{HickoryLookup, Lookup};
 use smtptui::model::{DnsCheck, DnsStatus};
 
 use super::support::dns::Zone;
-use super::{dump, run, settings, world};
+use super::{MxAddrs, dump, run, settings, world};
 
 const POLICY: &str = "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmax_age: 86400\r\n";
 
-pub(crate) fn zones(z: &mut Zone) {
+pub(crate) fn zones(z: &mut Zone, ips: &MxAddrs) {
     z.mx("loop.test", 10, "a.loop.test")
         .cname("a.loop.test", "b.loop.test")
         .cname("b.loop.test", "a.loop.test");
@@ -28,7 +28,7 @@ pub(crate) fn zones(z: &mut Zone) {
     z.mx("malformed.test", 10, "mx.malformed.test");
     z.malformed.push("mx.malformed.test".into());
     z.mx("tlsa300.test", 10, "mx1.tlsa300.test")
-        .a("mx1.tlsa300.test", "127.0.0.2");
+        .a("mx1.tlsa300.test", &ips.good1);
     for i in 0..300u16 {
         let mut data = vec![0u8; 32];
         data[..2].copy_from_slice(&i.to_be_bytes());

@@ -8,13 +8,13 @@ use smtptui::settings::ProxySettings;
 
 use super::support::dns::Zone;
 use super::support::socks::{SocksConfig, SocksProxy};
-use super::{World, dump, run, settings, world};
+use super::{MxAddrs, World, dump, run, settings, world};
 
 /// The zones of this file (added to the shared world).
-pub(crate) fn zones(z: &mut Zone) {
-    // nochain.test: a TLSA record, and nothing listens on its MX (127.0.0.5).
+pub(crate) fn zones(z: &mut Zone, ips: &MxAddrs) {
+    // nochain.test: a TLSA record, and nothing listens on its MX (the dead address).
     z.mx("nochain.test", 10, "mx1.nochain.test")
-        .a("mx1.nochain.test", "127.0.0.5")
+        .a("mx1.nochain.test", &ips.dead)
         .tlsa(
             "_25._tcp.mx1.nochain.test",
             (3, 1, 1, vec![0xcd; 32]),
@@ -55,7 +55,7 @@ async fn dane_matches_the_chain_the_probe_saw() {
         dump(&d)
     );
     // One connection to each MX: the probe's. DANE opened none of its own.
-    for (ip, srv) in ["127.0.0.2", "127.0.0.3"].iter().zip(&w.servers) {
+    for (ip, srv) in [&w.ips.good1, &w.ips.good2].iter().zip(&w.servers) {
         assert_eq!(srv.connections(), 1, "connections to {ip}");
     }
     // Nothing listens on the MX, so the probe saw no chain: said so, no retry.
@@ -63,9 +63,10 @@ async fn dane_matches_the_chain_the_probe_saw() {
     let f = one(&d, DnsCheck::Dane);
     assert_eq!(f.status, DnsStatus::Fail, "{}", f.evidence);
     assert!(
-        f.evidence.contains(
-            "no chain to compare: the probe saw no certificate chain (127.0.0.5: refused: "
-        ),
+        f.evidence.contains(&format!(
+            "no chain to compare: the probe saw no certificate chain ({}: refused: ",
+            w.ips.dead
+        )),
         "{}",
         f.evidence
     );
@@ -93,7 +94,7 @@ async fn the_mta_sts_fetch_goes_through_the_proxy() {
     let asked = open.targets();
     assert!(asked.contains(&sts_target(&w)), "{asked:?}");
     assert!(
-        asked.contains(&format!("127.0.0.2:{}", w.mx_port)),
+        asked.contains(&format!("{}:{}", w.ips.good1, w.mx_port)),
         "the MX probe went through it too: {asked:?}"
     );
 
@@ -148,7 +149,7 @@ async fn the_mta_sts_fetch_goes_through_the_proxy() {
 async fn the_mta_sts_fetch_binds_like_the_probe() {
     let w = world().await;
     let mut s = settings(&w, "good.test");
-    s.bind = Some("127.0.0.9".parse().unwrap());
+    s.bind = Some(w.ips.dead.parse().unwrap());
     let d = run(s).await.dns.unwrap();
     assert_eq!(
         d.worst(DnsCheck::MtaSts),

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use smtptui::model::{DnsCheck, DnsReport, DnsStatus};
 
 use super::support::dns::Zone;
-use super::{dump, run, settings, world};
+use super::{MxAddrs, dnsbl_name, dump, run, settings, world};
 
 /// A DER SubjectPublicKeyInfo holding an RSA public key whose modulus has `bits` bits
 /// (the bytes are arbitrary: a DNS record check only reads the structure and size).
@@ -49,7 +49,7 @@ fn ed25519_raw() -> Vec<u8> {
 }
 
 /// The zones of this file (added to the shared world).
-pub(crate) fn zones(z: &mut Zone) {
+pub(crate) fn zones(z: &mut Zone, ips: &MxAddrs) {
     let rsa2048 = format!("v=DKIM1; k=rsa; p={}", b64(&rsa_spki(2048)));
     // The all-pass zone signs too.
     z.txt("google._domainkey.good.test", &rsa2048);
@@ -91,10 +91,10 @@ pub(crate) fn zones(z: &mut Zone) {
     z.mx("nomail.test", 0, ".")
         .txt("nomail.test", "v=spf1 -all")
         .txt("_dmarc.nomail.test", "v=DMARC1; p=reject;");
-    // backup.test: MX 10 answers, MX 20 (127.0.0.5) has nothing listening.
+    // backup.test: MX 10 answers, MX 20 has nothing listening.
     z.mx("backup.test", 10, "mx1.good.test")
         .mx("backup.test", 20, "dead.backup.test")
-        .a("dead.backup.test", "127.0.0.5")
+        .a("dead.backup.test", &ips.dead)
         .mx("alldead.test", 10, "dead.backup.test");
     // void.test: three SPF terms whose lookups find nothing.
     z.mx("void.test", 10, "mx1.good.test").txt(
@@ -102,7 +102,7 @@ pub(crate) fn zones(z: &mut Zone) {
         "v=spf1 a:nx1.void.test mx:nx2.void.test exists:nx3.void.test -all",
     );
     // bl2.test answers 127.0.0.1 for mx1.good.test's address.
-    z.a("2.0.0.127.bl2.test", "127.0.0.1");
+    z.a(&dnsbl_name(&ips.good1, "bl2.test"), "127.0.0.1");
 }
 
 fn only(d: &DnsReport, check: DnsCheck, subject: &str) -> (DnsStatus, String) {
@@ -250,7 +250,7 @@ async fn spf_void_lookups_and_dnsbl_loopback_answer() {
     assert_eq!(st, DnsStatus::Fail, "{ev}");
     assert!(ev.contains("3 void lookups"), "{ev}");
     // 127.0.0.1 from a DNSBL is not a listing (RFC 5782).
-    let (st, ev) = only(&d, DnsCheck::Dnsbl, "127.0.0.2");
+    let (st, ev) = only(&d, DnsCheck::Dnsbl, &w.ips.good1);
     assert_eq!(st, DnsStatus::Warn, "{ev}");
     assert!(ev.contains("127.0.0.1 is not a listing"), "{ev}");
 }

@@ -1,41 +1,44 @@
 //! TLS-level hostile cases: escape sequences in certificate fields, a 50-certificate
-//! chain, a ~1 MB chain, and a real TLS-1.0-only peer (`openssl s_server`).
+//! chain, a ~1 MB chain, and a real TLS-1.0-only peer (`openssl s_server`). Every
+//! certificate comes from the lab's PKI ([`smtptui_lab::Pki::issue_with`]).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use smtptui::model::{Mode, PortSpec};
-use smtptui::settings::Settings;
-use smtptui_lab::{Script, closed_port};
+use smtptui::model::Mode;
+use smtptui_lab::{CertKind, LeafOptions, Script, closed_port};
 
 use super::check::{assert_within, clean_exports, rss_kib};
-use super::support::{HOST, class};
-use super::{SLACK, T, certs, exclusive, shared, start, timed};
+use super::support::{HOST, TestPki, class, pem, settings, start};
+use super::{SLACK, T, exclusive, shared, timed};
+
+/// A leaf for [`HOST`] whose chain has `n` certificates in all: the leaf, `n - 2`
+/// intermediates (each padded with `padding` bytes) and the CA.
+fn long_chain(pki: &TestPki, n: usize, padding: usize) -> smtptui_lab::Identity {
+    pki.leaf_with(
+        &[HOST],
+        LeafOptions {
+            intermediates: n - 2,
+            padding,
+            ..LeafOptions::default()
+        },
+    )
+}
 
 #[tokio::test]
 async fn escape_sequences_in_certificate_fields() {
     let _g = shared().await;
-    let ca = certs::Ca::root("hostile \u{1b}[31mroot\u{1b}[0m CA");
-    let dir = tempfile::tempdir().unwrap();
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, &ca.pem).unwrap();
-    let id = ca.leaf(
-        "mail.lab.test\u{1b}]0;pwned\u{7} \u{202e}txt",
+    let pki = TestPki::with_ca("hostile \u{1b}[31mroot\u{1b}[0m CA");
+    let id = pki.leaf_with(
         // SAN dNSNames are IA5String: ASCII only, so the bidi override goes in the CN.
         &[HOST, "evil\u{1b}[31m.lab.test"],
-        std::slice::from_ref(&ca.der),
+        LeafOptions {
+            common_name: Some("mail.lab.test\u{1b}]0;pwned\u{7} \u{202e}txt"),
+            ..LeafOptions::default()
+        },
     );
     let srv = start(Script::starttls(id)).await;
-    let mut s = Settings::new(HOST);
-    s.ports = vec![PortSpec {
-        port: srv.port(),
-        mode: Mode::Starttls,
-    }];
-    s.resolve = vec![(HOST.into(), IpAddr::V4(Ipv4Addr::LOCALHOST))];
-    s.timeouts = smtptui::settings::Timeouts::uniform(T);
-    s.tls.ca_file = Some(ca_file);
-    s.tls.no_system_roots = true;
-    let (r, took) = timed(s).await;
+    let (r, took) = timed(settings(&pki, srv.port(), Mode::Starttls)).await;
     // webpki parses only the SAN it matches, so the odd names do not stop verification:
     // the session is ok, and every field is escaped wherever it is shown.
     assert_eq!(class(&r), "ok", "{r:#?}");
@@ -65,16 +68,12 @@ async fn escape_sequences_in_certificate_fields() {
 #[tokio::test]
 async fn fifty_certificate_chain() {
     let _g = shared().await;
-    let (root, id) = certs::long_chain(50, 0, HOST);
+    let pki = TestPki::new();
+    let id = long_chain(&pki, 50, 0);
     assert_eq!(id.chain_der.len(), 50);
     let total: usize = id.chain_der.iter().map(Vec::len).sum();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, &root.pem).unwrap();
     let srv = start(Script::starttls(id)).await;
-    let mut s = settings_with_ca(srv.port(), ca_file);
-    s.timeouts = smtptui::settings::Timeouts::uniform(T);
-    let (r, took) = timed(s).await;
+    let (r, took) = timed(settings(&pki, srv.port(), Mode::Starttls)).await;
     // ~50 × 400 B fits in one TLS handshake message (< 64 KiB), so the handshake
     // completes; webpki refuses paths deeper than 6 intermediates, so the chain does
     // not verify: a certificate failure with the whole chain captured.
@@ -97,15 +96,13 @@ async fn fifty_certificate_chain() {
 async fn megabyte_certificate_chain() {
     let _g = exclusive().await;
     // 16 intermediates padded with 64 KiB each: ~1 MiB of certificates.
-    let (root, id) = certs::long_chain(18, 64 * 1024, HOST);
+    let pki = TestPki::new();
+    let id = long_chain(&pki, 18, 64 * 1024);
     let total: usize = id.chain_der.iter().map(Vec::len).sum();
     assert!(total > 1024 * 1024, "chain is only {total} bytes");
-    let dir = tempfile::tempdir().unwrap();
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, &root.pem).unwrap();
     let srv = start(Script::starttls(id)).await;
     let before = rss_kib();
-    let (r, took) = timed(settings_with_ca(srv.port(), ca_file)).await;
+    let (r, took) = timed(settings(&pki, srv.port(), Mode::Starttls)).await;
     let grown = rss_kib().saturating_sub(before);
     assert!(grown < 16 * 1024, "RSS grew by {grown} KiB");
     // rustls refuses a handshake message over 64 KiB (its maximum handshake message
@@ -122,19 +119,6 @@ async fn megabyte_certificate_chain() {
     assert!(json.len() < 256 * 1024, "JSON is {} bytes", json.len());
 }
 
-fn settings_with_ca(port: u16, ca_file: std::path::PathBuf) -> Settings {
-    let mut s = Settings::new(HOST);
-    s.ports = vec![PortSpec {
-        port,
-        mode: Mode::Starttls,
-    }];
-    s.resolve = vec![(HOST.into(), IpAddr::V4(Ipv4Addr::LOCALHOST))];
-    s.timeouts = smtptui::settings::Timeouts::uniform(T);
-    s.tls.ca_file = Some(ca_file);
-    s.tls.no_system_roots = true;
-    s
-}
-
 #[tokio::test]
 async fn tls10_only_server() {
     let _g = shared().await;
@@ -146,11 +130,17 @@ async fn tls10_only_server() {
         eprintln!("SKIPPED tls10_only_server: openssl is not installed");
         return;
     }
-    let ca = certs::Ca::root("tls1.0 root");
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = ca.leaf_pem_files(HOST, dir.path());
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, &ca.pem).unwrap();
+    let pki = TestPki::with_ca("tls1.0 root");
+    let id = pki.leaf(CertKind::Valid);
+    let cert = pki.dir.path().join("leaf.pem");
+    let key = pki.dir.path().join("leaf.key");
+    std::fs::write(
+        &cert,
+        pem("CERTIFICATE", std::slice::from_ref(&id.leaf_der)),
+    )
+    .unwrap();
+    std::fs::write(&key, pem("PRIVATE KEY", std::slice::from_ref(&id.key_der))).unwrap();
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
     let port = closed_port();
     let mut child = tokio::process::Command::new("openssl")
         .args([
@@ -182,9 +172,7 @@ async fn tls10_only_server() {
         assert!(Instant::now() < deadline, "openssl s_server did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut s = settings_with_ca(port, ca_file);
-    s.ports[0].mode = Mode::Tls;
-    let (r, took) = timed(s).await;
+    let (r, took) = timed(settings(&pki, port, Mode::Tls)).await;
     let _ = child.start_kill();
     // rustls speaks TLS 1.2 and 1.3 only; the server answers the ClientHello with a
     // protocol_version alert.

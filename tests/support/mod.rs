@@ -1,25 +1,29 @@
-//! Shared helpers for the integration tests: settings for loopback lab servers, a PKI
-//! written to a temporary directory, and small raw servers for cases the lab does not
-//! script (a TLS alert, a full accept queue).
+//! Shared helpers for the integration tests, one per shape of set-up: a PKI written to
+//! a temporary directory, a lab server started with a script, settings for it, a probe
+//! run (its report, or its report and events), checked loopback addresses, secrets
+//! searched in every output, and small raw servers for cases the lab does not script (a
+//! TLS alert, a full accept queue). Running the built binary is [`binary`].
 #![allow(dead_code, clippy::pedantic)]
 
+pub mod binary;
 pub mod dns;
-pub mod relay;
 pub mod signed_dns;
 pub mod socks;
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use smtptui::model::{Mode, PortSpec, RunId, RunReport, Secret};
+use smtptui::model::{Mode, PortSpec, ProbeEvent, RunId, RunReport, Secret};
 use smtptui::settings::{AuthSettings, Settings, Timeouts};
-use smtptui_lab::{CertKind, Identity, Pki};
+use smtptui_lab::{CertKind, Identity, LabServer, LeafOptions, Pki, Script};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The host name every lab certificate is issued for.
 pub const HOST: &str = "mail.lab.test";
+/// The lab user.
+pub const USER: &str = "alice";
 /// The lab user's password: tests grep every output for it.
 pub const PASSWORD: &str = "s3cret-Pa55word!";
 
@@ -32,7 +36,12 @@ pub struct TestPki {
 
 impl TestPki {
     pub fn new() -> TestPki {
-        let pki = Pki::new("smtptui test CA").unwrap();
+        TestPki::with_ca("smtptui test CA")
+    }
+
+    /// A CA whose subject common name is `name` (any string, hostile ones included).
+    pub fn with_ca(name: &str) -> TestPki {
+        let pki = Pki::new(name).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, pki.ca_pem()).unwrap();
@@ -46,6 +55,32 @@ impl TestPki {
     pub fn leaf_for(&self, name: &str, kind: CertKind) -> Identity {
         self.pki.issue(&[name], kind).unwrap()
     }
+
+    /// A valid leaf for `names` with its own options (common name, intermediates).
+    pub fn leaf_with(&self, names: &[&str], options: LeafOptions<'_>) -> Identity {
+        self.pki
+            .issue_with(names, CertKind::Valid, options)
+            .unwrap()
+    }
+
+    /// The usual submission server: STARTTLS with a valid certificate, [`USER`] with
+    /// [`PASSWORD`].
+    pub fn starttls(&self) -> Script {
+        Script::starttls(self.leaf(CertKind::Valid)).with_user(USER, PASSWORD)
+    }
+}
+
+/// Starts a lab server on `127.0.0.1:0`.
+pub async fn start(script: Script) -> LabServer {
+    LabServer::start(script).await.unwrap()
+}
+
+/// `n` loopback addresses high in 127/8, each checked to answer here
+/// ([`smtptui_lab::loopback`]): never a fixed 127.0.0.x a host firewall may filter.
+pub async fn loopback_addrs(n: usize) -> Vec<Ipv4Addr> {
+    smtptui_lab::loopback::checked_addrs(n)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Settings for one port on 127.0.0.1 named `HOST`, short timeouts, lab CA trusted,
@@ -58,6 +93,11 @@ pub fn settings(pki: &TestPki, port: u16, mode: Mode) -> Settings {
     s.tls.ca_file = Some(pki.ca_file.clone());
     s.tls.no_system_roots = true;
     s
+}
+
+/// [`settings`] with the lab user's credentials ([`USER`], [`PASSWORD`]).
+pub fn auth_settings(pki: &TestPki, port: u16, mode: Mode) -> Settings {
+    with_auth(settings(pki, port, mode), USER, PASSWORD)
 }
 
 /// `settings` plus credentials for `user` with `password`.
@@ -73,6 +113,17 @@ pub fn with_auth(mut s: Settings, user: &str, password: &str) -> Settings {
 /// Runs a probe without a channel and returns the report.
 pub async fn probe(s: Settings) -> RunReport {
     smtptui::probe::run_with(Arc::new(s), RunId(1), None).await
+}
+
+/// Runs a probe with a channel, as the TUI does: the report and every event, in order.
+pub async fn probe_events(s: Settings) -> (RunReport, Vec<ProbeEvent>) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let run = tokio::spawn(smtptui::probe::run(Arc::new(s), RunId(7), tx));
+    let mut events = Vec::new();
+    while let Some(ev) = rx.recv().await {
+        events.push(ev);
+    }
+    (run.await.unwrap(), events)
 }
 
 /// The class code of the only endpoint.
@@ -133,7 +184,8 @@ pub async fn blackhole() -> Blackhole {
     }
 }
 
-/// Every string a password leaks as: itself and its base64 forms.
+/// Every string a password leaks as: itself and its base64 forms (LOGIN, PLAIN with
+/// and without an authorization identity, XOAUTH2).
 pub fn secret_forms(user: &str, password: &str) -> Vec<String> {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -141,6 +193,7 @@ pub fn secret_forms(user: &str, password: &str) -> Vec<String> {
         password.to_string(),
         b64.encode(password),
         b64.encode(format!("\0{user}\0{password}")),
+        b64.encode(format!("{user}\0{user}\0{password}")),
         b64.encode(format!("user={user}\x01auth=Bearer {password}\x01\x01")),
     ]
 }

@@ -64,87 +64,7 @@ impl DemoLab {
     /// Starts every demo service on `127.0.0.1` and writes the CA file.
     pub async fn start() -> Result<DemoLab, LabError> {
         let pki = Pki::new("smtptui Demo CA")?;
-        let good = pki.issue(&[DEMO_HOST], CertKind::Valid)?;
-        let expired = pki.issue(&[DEMO_HOST], CertKind::Expired)?;
-        let expiring = pki.issue(&[DEMO_HOST], CertKind::ExpiresSoon)?;
-        let wrong_name = pki.issue(&["mx.elsewhere.test"], CertKind::Valid)?;
-        let base = |s: Script| {
-            s.with_hostname(DEMO_HOST)
-                .with_user(DEMO_USER, DEMO_PASSWORD)
-                .with_reply_delay(DEMO_REPLY_DELAY)
-        };
-        let specs: Vec<(Mode, &'static str, &'static str, Class, Script)> = vec![
-            (
-                Mode::Starttls,
-                "healthy submission",
-                "a healthy submission server: STARTTLS, a valid certificate, AUTH as user demo",
-                Class::Ok,
-                base(Script::starttls(good.clone())),
-            ),
-            (
-                Mode::Tls,
-                "implicit TLS, cert expires soon",
-                "implicit TLS (SMTPS, 465-style) with AUTH; works, with a warning: the certificate expires in 10 days",
-                Class::Ok,
-                base(Script::implicit(expiring)),
-            ),
-            (
-                Mode::Starttls,
-                "STARTTLS refused",
-                "STARTTLS refused by the server (454)",
-                Class::StarttlsRejected,
-                base(Script::starttls(good.clone()))
-                    .with_starttls_reply("454 4.7.0 TLS not available due to local problem"),
-            ),
-            (
-                Mode::Starttls,
-                "expired certificate",
-                "STARTTLS with an expired certificate",
-                Class::CertExpired,
-                base(Script::starttls(expired)),
-            ),
-            (
-                Mode::Starttls,
-                "silent server",
-                "connects, but never sends a greeting",
-                Class::BannerTimeout,
-                base(Script::starttls(good.clone())).with_banner(Banner::None),
-            ),
-            (
-                Mode::Starttls,
-                "certificate for another name",
-                "certificate issued for another name",
-                Class::CertHostnameMismatch,
-                base(Script::starttls(wrong_name)),
-            ),
-            (
-                Mode::Starttls,
-                "STARTTLS stripped (middlebox)",
-                "a middlebox masks STARTTLS (EHLO shows XXXXXXXA)",
-                Class::StarttlsStripped,
-                base(Script::starttls(good.clone())).with_ehlo_override(&[
-                    "PIPELINING",
-                    "SIZE 10485760",
-                    "XXXXXXXA",
-                    "ENHANCEDSTATUSCODES",
-                    "8BITMIME",
-                ]),
-            ),
-            (
-                Mode::Tls,
-                "plaintext on a TLS port",
-                "plaintext SMTP where implicit TLS was expected",
-                Class::StarttlsExpected,
-                base(Script::plain()),
-            ),
-            (
-                Mode::Starttls,
-                "wrong password",
-                "AUTH refused: the password is not accepted (535)",
-                Class::AuthFailed,
-                base(Script::starttls(good)).with_user(DEMO_USER, "another-password"),
-            ),
-        ];
+        let specs = scenarios(&pki)?;
         let mut servers = Vec::with_capacity(specs.len());
         for (mode, name, title, expected, script) in specs {
             let server = LabServer::start(script).await?;
@@ -223,6 +143,96 @@ impl DemoLab {
         s.quit_after = None;
         s
     }
+}
+
+/// One demo scenario before its server starts: the mode to probe it with, its short
+/// name, its one-line title, the class a correct probe arrives at, and its script.
+type Scenario = (Mode, &'static str, &'static str, Class, Script);
+
+/// The scenarios in matrix order (the closed port, which needs no server, comes last in
+/// [`DemoLab::services`]).
+fn scenarios(pki: &Pki) -> Result<Vec<Scenario>, LabError> {
+    let good = pki.issue(&[DEMO_HOST], CertKind::Valid)?;
+    let expired = pki.issue(&[DEMO_HOST], CertKind::Expired)?;
+    let expiring = pki.issue(&[DEMO_HOST], CertKind::ExpiresSoon)?;
+    let wrong_name = pki.issue(&["mx.elsewhere.test"], CertKind::Valid)?;
+    let base = |s: Script| {
+        s.with_hostname(DEMO_HOST)
+            .with_user(DEMO_USER, DEMO_PASSWORD)
+            .with_reply_delay(DEMO_REPLY_DELAY)
+    };
+    Ok(vec![
+        (
+            Mode::Starttls,
+            "healthy submission",
+            "a healthy submission server: STARTTLS, a valid certificate, AUTH as user demo",
+            Class::Ok,
+            base(Script::starttls(good.clone())),
+        ),
+        (
+            Mode::Tls,
+            "implicit TLS, cert expires soon",
+            "implicit TLS (SMTPS, 465-style) with AUTH; works, with a warning: the certificate expires in 10 days",
+            Class::Ok,
+            base(Script::implicit(expiring)),
+        ),
+        (
+            Mode::Starttls,
+            "STARTTLS refused",
+            "STARTTLS refused by the server (454)",
+            Class::StarttlsRejected,
+            base(Script::starttls(good.clone()))
+                .with_starttls_reply("454 4.7.0 TLS not available due to local problem"),
+        ),
+        (
+            Mode::Starttls,
+            "expired certificate",
+            "STARTTLS with an expired certificate",
+            Class::CertExpired,
+            base(Script::starttls(expired)),
+        ),
+        (
+            Mode::Starttls,
+            "silent server",
+            "connects, but never sends a greeting",
+            Class::BannerTimeout,
+            base(Script::starttls(good.clone())).with_banner(Banner::None),
+        ),
+        (
+            Mode::Starttls,
+            "certificate for another name",
+            "certificate issued for another name",
+            Class::CertHostnameMismatch,
+            base(Script::starttls(wrong_name)),
+        ),
+        (
+            Mode::Starttls,
+            "STARTTLS stripped (middlebox)",
+            "a middlebox masks STARTTLS (EHLO shows XXXXXXXA)",
+            Class::StarttlsStripped,
+            base(Script::starttls(good.clone())).with_ehlo_override(&[
+                "PIPELINING",
+                "SIZE 10485760",
+                "XXXXXXXA",
+                "ENHANCEDSTATUSCODES",
+                "8BITMIME",
+            ]),
+        ),
+        (
+            Mode::Tls,
+            "plaintext on a TLS port",
+            "plaintext SMTP where implicit TLS was expected",
+            Class::StarttlsExpected,
+            base(Script::plain()),
+        ),
+        (
+            Mode::Starttls,
+            "wrong password",
+            "AUTH refused: the password is not accepted (535)",
+            Class::AuthFailed,
+            base(Script::starttls(good)).with_user(DEMO_USER, "another-password"),
+        ),
+    ])
 }
 
 impl Drop for DemoLab {

@@ -14,6 +14,9 @@
 //!   SASL mechanisms it verifies, the mail transaction and the rustls server
 //!   configuration.
 //! - [`demo`]: the demo set of servers ([`DemoLab`]).
+//! - [`loopback`]: checked loopback addresses high in 127/8 and servers sharing one
+//!   port on several of them.
+//! - [`relay`]: a latency relay (a loopback proxy that delays every chunk).
 
 // Product code never unwraps: a failure is a classified error (tests may: clippy.toml).
 #![deny(clippy::unwrap_used)]
@@ -22,7 +25,9 @@ mod auth;
 #[cfg(feature = "demo")]
 pub mod demo;
 mod envelope;
+pub mod loopback;
 pub mod pki;
+pub mod relay;
 pub mod script;
 pub mod server;
 mod session;
@@ -33,8 +38,8 @@ mod tests;
 
 #[cfg(feature = "demo")]
 pub use demo::{DemoLab, DemoService};
-pub use pki::{CertKind, Identity, Pki};
-pub use script::{Banner, Hostile, Script, TlsMode, TlsVersions};
+pub use pki::{CertKind, Identity, LeafOptions, Pki};
+pub use script::{AuthOffer, Banner, ClientCert, Hostile, Script, TlsMode, TlsVersions};
 pub use server::{LabCommand, LabServer, closed_port};
 
 /// Everything that can go wrong while setting up the lab.
@@ -58,4 +63,15 @@ pub enum LabError {
     /// No names were given for a certificate.
     #[error("a certificate needs at least one name")]
     NoNames,
+    /// Too few loopback addresses passed the check (a firewall filtering 127/8, or a
+    /// system with only 127.0.0.1).
+    #[error("only {found} of {wanted} loopback addresses answer here ({tried} tried)")]
+    Loopback {
+        /// Addresses asked for.
+        wanted: usize,
+        /// Addresses that passed the check.
+        found: usize,
+        /// Addresses tried.
+        tried: usize,
+    },
 }

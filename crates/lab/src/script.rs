@@ -69,6 +69,26 @@ pub enum TlsVersions {
     Tls13Only,
 }
 
+/// When AUTH is offered on a port with TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthOffer {
+    /// Only inside TLS, like Postfix's `smtpd_tls_auth_only`.
+    #[default]
+    AfterTls,
+    /// Before STARTTLS too (a client should warn: `auth_offered_before_tls`).
+    BeforeTls,
+}
+
+/// Whether the server asks the client for a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientCert {
+    /// Never asked.
+    #[default]
+    NotAsked,
+    /// Required, issued by the last certificate of the identity's chain (the lab CA).
+    Required,
+}
+
 /// The behaviour of one lab server. Start it with [`super::LabServer::start`].
 #[derive(Clone, Debug)]
 pub struct Script {
@@ -97,9 +117,9 @@ pub struct Script {
     /// SASL mechanisms advertised and accepted (PLAIN, LOGIN and CRAM-MD5 are verified
     /// for real; any other advertised mechanism is answered with `504`).
     pub auth_mechs: Vec<String>,
-    /// Advertise and accept AUTH before STARTTLS too (default false, like Postfix's
-    /// `smtpd_tls_auth_only`). Without TLS mode, AUTH is always available.
-    pub auth_before_tls: bool,
+    /// Whether AUTH is advertised and accepted before STARTTLS too (default: only
+    /// after). Without TLS mode, AUTH is always available.
+    pub auth_offer: AuthOffer,
     /// Valid users: (user, password).
     pub users: Vec<(String, String)>,
     /// Reply to a failed authentication.
@@ -120,9 +140,8 @@ pub struct Script {
     pub hostile: Option<Hostile>,
     /// Accepted TLS versions.
     pub tls_versions: TlsVersions,
-    /// Require a client certificate issued by the last certificate of the identity's
-    /// chain (the lab CA).
-    pub require_client_cert: bool,
+    /// Whether a client certificate is required (default: not asked).
+    pub client_cert: ClientCert,
     /// Domains the server accepts mail for without AUTH; other recipients are denied
     /// with `554 5.7.1 <x>: Relay access denied` unless the session authenticated.
     pub local_domains: Vec<String>,
@@ -143,7 +162,7 @@ impl Script {
             starttls_reply: None,
             garbage_after_starttls: None,
             auth_mechs: vec!["PLAIN".into(), "LOGIN".into(), "CRAM-MD5".into()],
-            auth_before_tls: false,
+            auth_offer: AuthOffer::AfterTls,
             users: vec![("user".into(), "password".into())],
             auth_fail_reply: "535 5.7.8 Authentication credentials invalid".into(),
             echo_credentials_in_failure: false,
@@ -152,7 +171,7 @@ impl Script {
             close_after: None,
             hostile: None,
             tls_versions: TlsVersions::Default,
-            require_client_cert: false,
+            client_cert: ClientCert::NotAsked,
             local_domains: vec!["lab.test".into(), "demo.test".into()],
         }
     }

@@ -12,7 +12,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use super::envelope::MAX_MESSAGE;
-use super::script::{Banner, Hostile, Script, TlsMode};
+use super::script::{AuthOffer, Banner, Hostile, Script, TlsMode};
 use super::server::Shared;
 
 /// Longest command line accepted (without its line end).
@@ -79,12 +79,19 @@ pub(super) enum Flow {
     Close,
 }
 
+/// Whether the server serves commands at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    /// The normal case.
+    Open,
+    /// The greeting was a 554: every command but QUIT gets a 503 (RFC 5321 §3.1).
+    Refused,
+}
+
 /// The state of one connection.
 pub(super) struct Session {
     conn: Conn,
     inbuf: Vec<u8>,
-    /// Whether the connection is inside TLS.
-    pub(super) tls: bool,
     pub(super) id: usize,
     pub(super) script: Arc<Script>,
     acceptor: Option<TlsAcceptor>,
@@ -96,8 +103,7 @@ pub(super) struct Session {
     /// A MAIL transaction is open.
     pub(super) mail: bool,
     pub(super) rcpts: usize,
-    /// The greeting was a 554: every command but QUIT gets a 503.
-    no_service: bool,
+    service: Service,
     pub(super) queued: u64,
 }
 
@@ -112,7 +118,6 @@ pub(crate) async fn serve(
     let mut session = Session {
         conn: Conn::Plain(stream),
         inbuf: Vec::new(),
-        tls: false,
         id,
         script,
         acceptor,
@@ -121,7 +126,7 @@ pub(crate) async fn serve(
         authed: false,
         mail: false,
         rcpts: 0,
-        no_service: false,
+        service: Service::Open,
         queued: 0,
     };
     if let Ok(Flow::Close) = session.run().await {
@@ -130,6 +135,11 @@ pub(crate) async fn serve(
 }
 
 impl Session {
+    /// Whether the connection is inside TLS.
+    pub(super) fn tls(&self) -> bool {
+        matches!(self.conn, Conn::Tls(_))
+    }
+
     async fn run(&mut self) -> io::Result<Flow> {
         if self.script.tls == TlsMode::Implicit && !self.upgrade().await {
             return Ok(Flow::Continue);
@@ -146,7 +156,7 @@ impl Session {
                     return Ok(Flow::Close);
                 }
             };
-            self.shared.record(self.id, self.tls, &line);
+            self.shared.record(self.id, self.tls(), &line);
             if self.command(&line).await? == Flow::Close {
                 return Ok(Flow::Close);
             }
@@ -192,7 +202,7 @@ impl Session {
             }
             Banner::Custom(bytes) => {
                 if bytes.starts_with(b"554") {
-                    self.no_service = true;
+                    self.service = Service::Refused;
                 }
                 let flow = self.send_greeting(&bytes).await?;
                 if bytes.starts_with(b"421") {
@@ -292,7 +302,7 @@ impl Session {
 
     /// Records a line read inside a command (an AUTH continuation).
     pub(super) fn record(&self, line: &[u8]) {
-        self.shared.record(self.id, self.tls, line);
+        self.shared.record(self.id, self.tls(), line);
     }
 
     /// Runs the TLS handshake on the plaintext socket; false when it failed.
@@ -306,7 +316,6 @@ impl Session {
         match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
             Ok(Ok(tls)) => {
                 self.conn = Conn::Tls(Box::new(tls));
-                self.tls = true;
                 true
             }
             _ => false,
@@ -334,7 +343,7 @@ impl Session {
         {
             return Ok(Flow::Close);
         }
-        if self.no_service && verb != "QUIT" {
+        if self.service == Service::Refused && verb != "QUIT" {
             self.reply("503 5.5.1 Error: no SMTP service here").await?;
             return Ok(Flow::Continue);
         }
@@ -419,7 +428,9 @@ impl Session {
     /// Whether AUTH is available on this connection now.
     pub(super) fn auth_available(&self) -> bool {
         !self.script.auth_mechs.is_empty()
-            && (self.tls || self.script.tls == TlsMode::Plain || self.script.auth_before_tls)
+            && (self.tls()
+                || self.script.tls == TlsMode::Plain
+                || self.script.auth_offer == AuthOffer::BeforeTls)
     }
 
     async fn ehlo(&mut self, arg: &str) -> io::Result<Flow> {
@@ -439,7 +450,7 @@ impl Session {
         } else {
             lines.push("PIPELINING".into());
             lines.push(format!("SIZE {MAX_MESSAGE}"));
-            if script.tls == TlsMode::Starttls && script.offer_starttls && !self.tls {
+            if script.tls == TlsMode::Starttls && script.offer_starttls && !self.tls() {
                 lines.push("STARTTLS".into());
             }
             if self.auth_available() {
@@ -480,7 +491,7 @@ impl Session {
             r
         } else if !arg.is_empty() {
             "501 5.5.4 Syntax: STARTTLS".to_string()
-        } else if self.tls {
+        } else if self.tls() {
             "554 5.5.1 Error: TLS already active".to_string()
         } else if self.script.tls != TlsMode::Starttls
             || !self.script.offer_starttls

@@ -8,7 +8,7 @@ use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use super::LabError;
-use super::script::{Script, TlsMode, TlsVersions};
+use super::script::{ClientCert, Script, TlsMode, TlsVersions};
 
 /// Builds the acceptor for a script, or `None` when the script never uses TLS.
 pub(crate) fn acceptor_for(script: &Script) -> Result<Option<tokio_rustls::TlsAcceptor>, LabError> {
@@ -30,7 +30,7 @@ pub(crate) fn acceptor_for(script: &Script) -> Result<Option<tokio_rustls::TlsAc
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_der.clone()));
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
-    let config = if script.require_client_cert {
+    let config = if script.client_cert == ClientCert::Required {
         let mut roots = rustls::RootCertStore::empty();
         let anchor = id.chain_der.last().ok_or(LabError::MissingIdentity)?;
         roots.add(CertificateDer::from(anchor.clone()))?;

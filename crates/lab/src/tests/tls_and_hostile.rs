@@ -63,6 +63,40 @@ async fn certificate_kinds_fail_verification_as_expected() {
 }
 
 #[tokio::test]
+async fn leaf_options_give_any_common_name_and_padded_intermediates() {
+    let pki = Pki::new("Test CA").unwrap();
+    let cn = "mail.lab.test\u{1b}]0;x\u{7} \u{202e}txt";
+    let options = LeafOptions {
+        common_name: Some(cn),
+        intermediates: 2,
+        padding: 300,
+    };
+    let id = pki
+        .issue_with(&["mail.lab.test"], CertKind::Valid, options)
+        .unwrap();
+    // Leaf, the two intermediates nearest first, the CA.
+    assert_eq!(id.chain_der.len(), 4);
+    assert_eq!(id.chain_der[0], id.leaf_der);
+    assert_eq!(id.chain_der[3], pki.ca_der());
+    assert!(id.chain_der[1..3].iter().all(|c| c.len() > 300));
+    let (_, leaf) = x509_parser::parse_x509_certificate(&id.leaf_der).unwrap();
+    let got = leaf.subject().iter_common_name().next().unwrap();
+    assert_eq!(got.as_str().unwrap(), cn);
+    let (_, nearest) = x509_parser::parse_x509_certificate(&id.chain_der[1]).unwrap();
+    assert_eq!(leaf.issuer(), nearest.subject());
+    // A client that trusts only the CA verifies the whole path.
+    let server = LabServer::start(Script::implicit(id)).await.unwrap();
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let result = tls_handshake(&pki, tcp, "mail.lab.test").await;
+    assert!(result.is_ok(), "{:?}", result.err());
+    // Without intermediates, `issue_with` is `issue`: leaf and CA.
+    let plain = pki
+        .issue_with(&["mail.lab.test"], CertKind::Valid, LeafOptions::default())
+        .unwrap();
+    assert_eq!(plain.chain_der.len(), 2);
+}
+
+#[tokio::test]
 async fn tls12_only_negotiates_tls12() {
     let pki = Pki::new("Test CA").unwrap();
     let id = pki.issue(&["mail.lab.test"], CertKind::Valid).unwrap();
@@ -119,7 +153,7 @@ async fn client_certificate_can_be_required() {
     let pki = Pki::new("Test CA").unwrap();
     let id = pki.issue(&["mail.lab.test"], CertKind::Valid).unwrap();
     let mut script = Script::implicit(id);
-    script.require_client_cert = true;
+    script.client_cert = ClientCert::Required;
     let server = LabServer::start(script).await.unwrap();
     let tcp = TcpStream::connect(server.addr).await.unwrap();
     // Without a client certificate the server aborts: either the handshake fails or

@@ -3,7 +3,8 @@
 //! queued with their release time, so pipelined data is not serialised: the relay adds
 //! latency, not a bandwidth limit. The TCP handshake itself is not delayed (the client
 //! connects to the relay on loopback), so a relayed round trip costs 2 × delay only for
-//! data.
+//! data — which lets a test tell the phases apart (`tests/timings.rs`). The bench
+//! (`examples/bench`) puts it in front of its matrix servers and calibrates it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
