@@ -223,7 +223,7 @@ fn help_popup_lists_the_key_table() {
     insta::assert_snapshot!("help_120x40", screen(&app));
     app.size = (120, 200);
     let s = screen(&app);
-    for b in crate::tui::keys::KEYS {
+    for b in crate::tui::keys::bindings() {
         assert!(s.contains(b.help), "{} missing", b.help);
         assert!(s.contains(&b.key.label()), "{} missing", b.key.label());
     }
