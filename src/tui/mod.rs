@@ -18,6 +18,7 @@ pub mod navigate;
 pub mod preset_pick;
 pub mod prompt;
 pub mod recent;
+pub mod run_view;
 pub mod runtime;
 pub mod scroll;
 pub mod state;

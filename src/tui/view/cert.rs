@@ -93,7 +93,7 @@ fn kv_wrap(t: Theme, k: &str, v: &str, width: usize) -> Vec<Line<'static>> {
 /// (verdict, subject, SANs, validity with the days, fingerprint), so a short pane shows
 /// them without scrolling; then the parameters, the chain and the rest.
 pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
-    let t = app.theme;
+    let t = app.theme();
     let mut out = Vec::new();
     if tls.verified {
         out.push(Line::from(Span::styled(
@@ -131,7 +131,7 @@ pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
         out.extend(params_lines(t, tls));
         return out;
     }
-    let sel = app.cert_index.min(n - 1);
+    let sel = app.panes.cert.index.min(n - 1);
     let cert = &tls.chain[sel];
     let expired_today = cert.days_left == 0 && tls.problem == Some(CertProblem::Expired);
     let plural = |n: i64| if n == 1 { "day" } else { "days" };
@@ -248,7 +248,7 @@ fn client_lines(t: Theme, tls: &TlsInfo) -> Vec<Line<'static>> {
 
 /// Draws the inspector for the selected endpoint.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let ep = app.selected_endpoint();
     let tls = ep.and_then(|e| e.tls.as_ref());
     let mut title = vec![Span::styled(" Certificate ", t.heading())];
@@ -263,7 +263,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Cert))
+        .border_style(t.border(app.panes.focus == Pane::Cert))
         .title(Line::from(title));
     let body = match (ep, tls) {
         (_, Some(info)) => lines(app, info, area.width.saturating_sub(2) as usize),
@@ -283,6 +283,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let inner_h = area.height.saturating_sub(2) as usize;
     let max_scroll = body.len().saturating_sub(inner_h);
-    let scroll = app.cert_scroll.min(max_scroll) as u16;
+    let scroll = app.panes.cert.scroll.min(max_scroll) as u16;
     frame.render_widget(Paragraph::new(body).block(block).scroll((scroll, 0)), area);
 }

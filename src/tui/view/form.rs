@@ -35,7 +35,7 @@ use crate::tui::theme::Tone;
 
 /// Draws the form.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let form = &app.form;
     // On a short terminal the fields scroll so the focused one stays in view.
     let field_rows = Field::ALL
@@ -52,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let height = (fixed + recent_rows + usize::from(recent_rows > 0)) as u16;
     let r = centered(area, 78, height);
     let mut lines = Vec::new();
-    if let Some(note) = &app.note {
+    if let Some(note) = &app.note() {
         lines.push(Line::from(Span::styled(safe(note).into_owned(), t.dim())));
     } else {
         lines.push(Line::from(Span::styled(
@@ -168,7 +168,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(" next field  ", t.dim()),
         Span::styled("Esc", t.key()),
         Span::styled(
-            if app.settings.is_some() {
+            if app.settings().is_some() {
                 " back  "
             } else {
                 " quit  "

@@ -54,7 +54,8 @@ pub fn matrix_tag(p: &PathReport) -> Option<String> {
 /// The control port's view, when the path names one.
 fn control<'a>(app: &'a App, ep: &EndpointView) -> Option<(u16, &'a PathReport)> {
     let port = ep.path.as_ref()?.control_port?;
-    app.endpoints
+    app.run()
+        .endpoints()
         .iter()
         .find(|o| o.endpoint.address == ep.endpoint.address && o.endpoint.port == port)
         .and_then(|o| o.path.as_ref().map(|p| (port, p)))
@@ -62,9 +63,9 @@ fn control<'a>(app: &'a App, ep: &EndpointView) -> Option<(u16, &'a PathReport)>
 
 /// The lines of the view for one endpoint.
 pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
-    let t = app.theme;
+    let t = app.theme();
     let Some(p) = &ep.path else {
-        let why = if app.running {
+        let why = if app.run().running() {
             "tracing… (the path comes when the probes finish)"
         } else {
             "not traced (loopback, a proxy, or --no-trace)"
@@ -203,14 +204,14 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
 
 /// Draws the path view of the selected endpoint.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t: Theme = app.theme;
+    let t: Theme = app.theme();
     let title = app.selected_endpoint().map_or_else(
         || " Path ".to_string(),
         |e| format!(" Path — {} ", short_label(&e.endpoint)),
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Path))
+        .border_style(t.border(app.panes.focus == Pane::Path))
         .title(Span::styled(title, t.heading()));
     let inner = block.inner(area);
     let body = app
