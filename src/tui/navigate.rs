@@ -72,10 +72,7 @@ pub(super) fn on_view(app: &mut App, action: Action) {
                 } else {
                     "no DNS report: run in MX mode (--mx, or mx:DOMAIN in the form)"
                 };
-                app.status = Some(Status {
-                    text: text.into(),
-                    error: false,
-                });
+                app.status = Some(Status::info(text));
             } else if app.panes.side == SideView::Dns {
                 set_side(app, SideView::Cert);
             } else {
@@ -90,10 +87,7 @@ pub(super) fn on_view(app: &mut App, action: Action) {
             app.panes.transcript.current_match = None;
         }
         Action::ScrollLeft | Action::ScrollRight if app.panes.transcript.wrap => {
-            app.status = Some(Status {
-                text: "long lines are wrapped: w turns wrapping off".into(),
-                error: false,
-            });
+            app.status = Some(Status::info("long lines are wrapped: w turns wrapping off"));
         }
         Action::ScrollLeft => {
             app.panes.transcript.hscroll =

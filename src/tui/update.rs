@@ -324,9 +324,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Cmd> {
             app.status = Some(Status::info("run cancelled"));
             return vec![Cmd::CancelRun];
         }
-        Action::Cancel if app.panes.transcript.query.take().is_some() => {
-            app.panes.transcript.current_match = None;
-        }
+        Action::Cancel => clear_search(app),
         Action::EditTarget => {
             if let Some(s) = app.settings().cloned() {
                 app.form.load_settings(&s);
@@ -337,6 +335,13 @@ fn on_run(app: &mut App, action: Action) -> Vec<Cmd> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Esc with no run going: forget the search (and its highlight).
+fn clear_search(app: &mut App) {
+    if app.panes.transcript.query.take().is_some() {
+        app.panes.transcript.current_match = None;
+    }
 }
 
 fn export(format: ExportFormat) -> Vec<Cmd> {
