@@ -1,6 +1,6 @@
 //! In-process TUI figures (criterion): the time to draw one 120×40 frame with 1 k,
 //! 100 k and 1 M transcript lines (following the tail, and the "all endpoints" view
-//! scrolled to the middle), and the cost of applying transcript events to the model.
+//! scrolled to the middle), and the cost of one transcript event through `update`.
 //! Run with `cargo bench --bench render`; `bench/run.sh` folds the results into
 //! BENCHMARKS.md.
 
@@ -14,6 +14,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use smtptui::model::{Direction, EndpointId, ProbeEvent, TranscriptEntry};
+use smtptui::tui::update::{Msg, update};
 use smtptui::tui::view::view;
 
 /// Terminal size of every frame.
@@ -34,8 +35,8 @@ fn frame(c: &mut Criterion) {
                     .expect("a test backend cannot fail");
             });
         });
-        app.transcript.all = true;
-        app.transcript.scroll = Some(n / 2);
+        app.panes.transcript.all = true;
+        app.panes.transcript.scroll = Some(n / 2);
         g.bench_with_input(BenchmarkId::new("all_scrolled", n), &n, |b, _| {
             b.iter(|| {
                 term.draw(|f| view(black_box(&app), f))
@@ -52,16 +53,19 @@ fn events(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(2));
     g.throughput(criterion::Throughput::Elements(1));
     let mut app = fixture::app_with_lines(0, W, H);
-    let run = app.run;
+    let run = app.run().id();
     let mut i = 0u64;
     g.bench_function("transcript_line", |b| {
         b.iter(|| {
             i += 1;
-            app.apply_event(black_box(ProbeEvent::Line {
-                run,
-                endpoint: EndpointId(0),
-                entry: TranscriptEntry::new(i as f64, Direction::Server, "250 2.0.0 OK"),
-            }))
+            update(
+                &mut app,
+                black_box(Msg::Probe(ProbeEvent::Line {
+                    run,
+                    endpoint: EndpointId(0),
+                    entry: TranscriptEntry::new(i as f64, Direction::Server, "250 2.0.0 OK"),
+                })),
+            )
         });
     });
     g.finish();

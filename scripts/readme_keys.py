@@ -5,7 +5,27 @@ import re
 from collections import OrderedDict
 
 src = open("src/tui/keys.rs").read()
-rows = re.findall(r'bind\((Key::\w+\([^)]*\)), C::(\w+), A::\w+, "([^"]+)"\)', src)
+ROW = re.compile(r'bind\((Key::\w+\([^)]*\)), C::(\w+), A::(\w+), "([^"]+)"\)'
+                 r'|inherit\(C::(\w+), C::(\w+), &\[([^\]]*)\]\)')
+own = []  # (key, context, action, help) as declared
+table = []  # rows in order: a binding, or (context, from, actions) to expand
+for m in ROW.finditer(src):
+    if m.group(1):
+        own.append(m.group(1, 2, 3, 4))
+        table.append(("bind", m.group(1, 2, 3, 4)))
+    else:
+        acts = [a.strip().removeprefix("A::") for a in m.group(7).split(",") if a.strip()]
+        table.append(("inherit", (m.group(5), m.group(6), acts)))
+# Inherited rows expand in place, action by action, each action's keys in the order of
+# the context they come from (as keys::bindings does).
+rows = []
+for kind, row in table:
+    if kind == "bind":
+        rows.append((row[0], row[1], row[3]))
+    else:
+        ctx, frm, acts = row
+        for a in acts:
+            rows += [(k, ctx, h) for k, c, act, h in own if c == frm and act == a]
 NAMES = {"Esc": "Esc", "Enter": "Enter", "Tab": "Tab", "BackTab": "Shift-Tab", "Up": "↑",
          "Down": "↓", "PageUp": "PgUp", "PageDown": "PgDn", "Home": "Home", "End": "End",
          "Backspace": "Backspace", "Delete": "Delete", "Left": "←", "Right": "→"}

@@ -671,9 +671,9 @@ fn tui_path_view_in_the_test_network() {
     s.tls.ca_file = Some(w.pki.ca_file.clone());
     s.tls.no_system_roots = true;
     let mut app = App::new(Some(s.clone()), Theme::new(true), Form::new(Vec::new()));
-    app.size = (120, 40);
+    update(&mut app, Msg::Resize(120, 40));
     start_run(&mut app, s.clone());
-    let run: RunId = app.run;
+    let run: RunId = app.run().id();
     let path = format!("/run/netns/{}", w.net.client);
     let events = std::thread::spawn(move || {
         let f = std::fs::File::open(&path).expect("netns handle");
@@ -689,15 +689,16 @@ fn tui_path_view_in_the_test_network() {
             while let Some(ev) = rx.recv().await {
                 events.push(ev);
             }
-            let _ = probe.await;
-            events
+            (events, probe.await.expect("the probe task"))
         })
     })
     .join()
     .expect("engine thread");
+    let (events, report) = events;
     for ev in events {
         update(&mut app, Msg::Probe(ev));
     }
+    update(&mut app, Msg::RunFinished(run, Box::new(report)));
     let screen = |app: &App| {
         let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
         term.draw(|f| smtptui::tui::view::view(app, f)).unwrap();
@@ -723,7 +724,7 @@ fn tui_path_view_in_the_test_network() {
         (3, format!("answered at hop 1 ({})", w.net.v4(1, 1))),
         (0, "reached the server at hop 3".to_string()),
     ] {
-        app.selected = row;
+        app.panes.selected = row;
         let text = screen(&app);
         assert!(text.contains(&want), "row {row}: {want}\n{text}");
         if row != 0 {

@@ -8,7 +8,7 @@ use ratatui::style::Color;
 
 use super::app::{App, Pane, Screen, SideView};
 use super::fixtures::{render, text};
-use super::fixtures::{report, verdict};
+use super::fixtures::{report, run_finished, verdict};
 use super::form::{Field, Form};
 use super::theme::Theme;
 use super::update::{Cmd, Msg, next_side, start_run, update};
@@ -113,7 +113,8 @@ fn dns_report() -> DnsReport {
     }
 }
 
-fn mx_run() -> Vec<ProbeEvent> {
+/// An MX run's events, the DNS report `dns` last.
+fn mx_run(dns: DnsReport) -> Vec<ProbeEvent> {
     let run = RunId(1);
     let eps = mx_endpoints();
     let mut v = vec![
@@ -149,21 +150,17 @@ fn mx_run() -> Vec<ProbeEvent> {
     v.push(report(&eps[2], ok(), None, &[]));
     v.push(ProbeEvent::DnsReport {
         run,
-        report: Box::new(dns_report()),
-    });
-    v.push(ProbeEvent::RunDone {
-        run,
-        findings: vec![Finding {
-            code: "ipv6_broken".into(),
-            summary: "IPv6 does not work from this network".into(),
-            evidence: "mx1 v6".into(),
-            advice: "use IPv4".into(),
-        }],
+        report: Box::new(dns),
     });
     v
 }
 
 fn mx_app(size: (u16, u16)) -> App {
+    mx_app_with(size, dns_report())
+}
+
+/// A finished MX run with the DNS report `dns` and one finding.
+fn mx_app_with(size: (u16, u16), dns: DnsReport) -> App {
     let mut settings = Settings::new("example.com");
     settings.mx = true;
     let mut app = App::new(
@@ -171,11 +168,19 @@ fn mx_app(size: (u16, u16)) -> App {
         Theme::new(false),
         Form::new(Vec::new()),
     );
-    app.size = size;
+    update(&mut app, Msg::Resize(size.0, size.1));
     start_run(&mut app, settings);
-    for ev in mx_run() {
+    for ev in mx_run(dns) {
         update(&mut app, Msg::Probe(ev));
     }
+    let findings = vec![Finding {
+        code: "ipv6_broken".into(),
+        summary: "IPv6 does not work from this network".into(),
+        evidence: "mx1 v6".into(),
+        advice: "use IPv4".into(),
+    }];
+    let done = run_finished(&app, findings);
+    update(&mut app, done);
     app
 }
 
@@ -215,12 +220,15 @@ fn fg_of(buf: &Buffer, needle: &str) -> Option<Color> {
 #[test]
 fn dns_pane_small() {
     let mut app = mx_app(SMALL);
-    assert!(app.dns.is_some());
+    assert!(app.run().dns().is_some());
     key(&mut app, KeyCode::Char('d'));
-    assert_eq!((app.side, app.focus), (SideView::Dns, Pane::Dns));
+    assert_eq!(
+        (app.panes.side, app.panes.focus),
+        (SideView::Dns, Pane::Dns)
+    );
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.dns_pane.selected, 2);
+    assert_eq!(app.panes.dns.selected, 2);
     let buf = render(&app);
     let s = text(&buf);
     // The pane is small: the verdict bar shows the selected finding.
@@ -236,8 +244,8 @@ fn dns_pane_small() {
     assert!(text(&buf).contains("delisting"));
     // d again goes back to the certificate.
     key(&mut app, KeyCode::Char('d'));
-    assert_eq!(app.side, SideView::Cert);
-    assert_ne!(app.focus, Pane::Dns);
+    assert_eq!(app.panes.side, SideView::Cert);
+    assert_ne!(app.panes.focus, Pane::Dns);
 }
 
 #[test]
@@ -245,12 +253,12 @@ fn dns_pane_large() {
     let mut app = mx_app(LARGE);
     // Wide: t gives the timeline the larger share first, then shows the DNS report.
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.side, SideView::Timeline);
+    assert_eq!(app.panes.side, SideView::Timeline);
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.side, SideView::Dns);
+    assert_eq!(app.panes.side, SideView::Dns);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, Pane::Dns);
+    assert_eq!(app.panes.focus, Pane::Dns);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
     let buf = render(&app);
@@ -268,7 +276,7 @@ fn dns_pane_large() {
     assert_eq!(fg_of(&buf, "fail dnsbl"), Some(Color::Red));
     insta::assert_snapshot!("dns_pane_120x40", s);
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.side, SideView::Cert);
+    assert_eq!(app.panes.side, SideView::Cert);
     assert!(!text(&render(&app)).contains("DNS — example.com"));
 }
 
@@ -293,14 +301,14 @@ fn side_cycle() {
     let mut app = mx_app(SMALL);
     for want in [Timeline, Dns, Cert] {
         key(&mut app, KeyCode::Char('t'));
-        assert_eq!(app.side, want);
+        assert_eq!(app.panes.side, want);
     }
 }
 
 #[test]
 fn export_carries_the_dns_report() {
     let mut app = mx_app(SMALL);
-    assert_eq!(app.export_report().dns.as_ref(), app.dns.as_ref());
+    assert_eq!(app.export_report().dns.as_ref(), app.run().dns());
     assert!(app.export_report().dns.is_some());
     // Before the report arrives, d says it is coming.
     let mut settings = Settings::new("example.com");
@@ -316,13 +324,13 @@ fn without_a_dns_report_d_explains() {
     // A new run (not MX mode) forgets the report.
     let settings = Settings::new("mail.example.com");
     start_run(&mut app, settings);
-    assert!(app.dns.is_none());
+    assert!(app.run().dns().is_none());
     key(&mut app, KeyCode::Char('d'));
-    assert_eq!(app.side, SideView::Cert);
+    assert_eq!(app.panes.side, SideView::Cert);
     assert!(app.status.as_ref().unwrap().text.contains("MX mode"));
     key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.side, SideView::Cert);
+    assert_eq!(app.panes.side, SideView::Cert);
 }
 
 #[test]
@@ -334,7 +342,7 @@ fn form_mx_prefix_starts_an_mx_run() {
         [Cmd::StartRun { settings, .. }] => {
             assert!(settings.mx);
             assert_eq!(settings.target, "example.com");
-            let (_, remembered) = app.pending_recent.as_ref().unwrap();
+            let remembered = app.pending_recent().unwrap();
             assert_eq!(remembered.host, "mx:example.com");
         }
         other => panic!("{other:?}"),
@@ -345,7 +353,7 @@ fn form_mx_prefix_starts_an_mx_run() {
 fn form_with_a_preset() {
     for size in [SMALL, LARGE] {
         let mut app = App::new(None, Theme::new(false), Form::new(Vec::new()));
-        app.size = size;
+        update(&mut app, Msg::Resize(size.0, size.1));
         key(&mut app, KeyCode::Tab);
         assert_eq!(app.form.focused(), Field::Preset);
         typ(&mut app, "gmail");
@@ -382,7 +390,6 @@ fn form_with_a_preset() {
 #[test]
 fn dns_pane_shows_dkim_inheritance_and_dane_blame() {
     use DnsStatus::{Pass, Warn};
-    let mut app = mx_app(LARGE);
     let mut report = dns_report();
     report.findings = vec![
         finding(
@@ -414,13 +421,13 @@ fn dns_pane_shows_dkim_inheritance_and_dane_blame() {
             "run again through a validating resolver (--dns-server ADDR)",
         ),
     ];
-    app.dns = Some(report);
+    let mut app = mx_app_with(LARGE, report);
     // `t` cycles the side column (certificate → timeline → DNS); Tab then focuses it.
     key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, Pane::Dns);
+    assert_eq!(app.panes.focus, Pane::Dns);
     key(&mut app, KeyCode::Down);
     let buf = render(&app);
     let s = text(&buf);

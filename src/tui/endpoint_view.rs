@@ -1,9 +1,12 @@
-//! One matrix row as the TUI knows it: the endpoint, its live state, timings,
-//! transcript, TLS details and report.
+//! One matrix row as the TUI knows it: the endpoint's live state (what the engine
+//! streamed: phase, timings, transcript, TLS details, path) and its report (verdict,
+//! greeting, EHLO, AUTH, provider, warnings). Each piece is kept once: the report's
+//! copies of the streamed parts are taken out when it arrives ([`EndpointView::absorb`])
+//! and put back for export ([`EndpointView::to_report`]).
 
 use crate::model::{
-    Direction, Endpoint, EndpointReport, PathReport, Phase, PhaseTiming, ProviderMatch, TlsInfo,
-    TranscriptEntry, Verdict, Warning,
+    Class, Direction, Endpoint, EndpointReport, PathReport, Phase, PhaseTiming, ProviderMatch,
+    TlsInfo, TranscriptEntry, Verdict, Warning,
 };
 
 use super::app::RowState;
@@ -23,7 +26,8 @@ pub struct EndpointView {
     pub transcript: Vec<TranscriptEntry>,
     /// TLS details, when a handshake happened.
     pub tls: Option<TlsInfo>,
-    /// The final report, when done.
+    /// The engine's report, when done, without its transcript, timings and TLS details
+    /// (the fields above hold them).
     pub report: Option<EndpointReport>,
     /// The verdict of a stepping session, which supersedes the report's.
     pub step_verdict: Option<Verdict>,
@@ -43,6 +47,56 @@ impl EndpointView {
             report: None,
             step_verdict: None,
             path: None,
+        }
+    }
+
+    /// Takes the endpoint's report: the view keeps the streamed lines, timings and TLS
+    /// details (the engine streams each as it records it, so the report's copies are the
+    /// same; they fill in only what did not stream) and the report the rest.
+    pub(super) fn absorb(&mut self, mut report: EndpointReport) {
+        report.transcript = Vec::new();
+        let timings = std::mem::take(&mut report.timings);
+        if self.timings.is_empty() {
+            self.timings = timings;
+        }
+        let tls = report.tls.take();
+        if self.tls.is_none() {
+            self.tls = tls;
+        }
+        self.report = Some(report);
+    }
+
+    /// The endpoint's whole report for export: the report with the live transcript,
+    /// timings and TLS details put back; `verdict` stands in for a missing one.
+    pub fn to_report(&self, verdict: impl FnOnce() -> Verdict) -> EndpointReport {
+        let mut r = self.report.clone().unwrap_or_else(|| EndpointReport {
+            endpoint: self.endpoint.clone(),
+            verdict: verdict(),
+            timings: Vec::new(),
+            local_addr: None,
+            banner: None,
+            ehlo: Vec::new(),
+            capabilities: Vec::new(),
+            auth_mechanisms: Vec::new(),
+            auth_mech: None,
+            tls: None,
+            transcript: Vec::new(),
+            provider: None,
+            warnings: Vec::new(),
+        });
+        r.transcript.clone_from(&self.transcript);
+        r.timings.clone_from(&self.timings);
+        r.tls.clone_from(&self.tls);
+        r
+    }
+
+    /// The verdict of an endpoint the run did not finish (export before the end).
+    pub fn unfinished() -> Verdict {
+        Verdict {
+            class: Class::Timeout,
+            summary: "not finished when exported".into(),
+            evidence: String::new(),
+            advice: "let the run finish, then export again".into(),
         }
     }
 

@@ -235,37 +235,51 @@ pub fn report(ep: &Endpoint, v: Verdict, tls: Option<TlsInfo>, auth: &[&str]) ->
 
 /// The first part of the run (run id 1): DNS, the plan, v4 mostly done, v6 running.
 pub fn mid_run() -> Vec<ProbeEvent> {
-    use Direction::{Error, Info, Server};
     let run = RunId(1);
     let eps = endpoints();
-    let mut v = vec![
+    let mut v = dns_and_plan(run, &eps);
+    v.extend(v4_587_ok(run, &eps[2]));
+    v.extend(v4_465_expired(run, &eps[1]));
+    v.extend(v4_25_connecting_and_2525_refused(run, &eps[3]));
+    v.extend(v6_running(run));
+    v.push(line(run, 2, 170.0, Direction::Info, "session closed"));
+    v
+}
+
+/// The run starts, resolves the host (A and AAAA) and plans the matrix.
+fn dns_and_plan(run: RunId, eps: &[Endpoint]) -> Vec<ProbeEvent> {
+    let run_line = |t_ms: f64, text: &str| ProbeEvent::RunLine {
+        run,
+        entry: TranscriptEntry::new(t_ms, Direction::Info, text),
+    };
+    vec![
         ProbeEvent::RunStarted {
             run,
             target: HOST.into(),
         },
-        ProbeEvent::RunLine {
-            run,
-            entry: TranscriptEntry::new(0.4, Info, "resolving mail.example.com (A, AAAA)"),
-        },
-        ProbeEvent::RunLine {
-            run,
-            entry: TranscriptEntry::new(18.2, Info, "mail.example.com A 192.0.2.10"),
-        },
-        ProbeEvent::RunLine {
-            run,
-            entry: TranscriptEntry::new(19.7, Info, "mail.example.com AAAA 2001:db8::10"),
-        },
+        run_line(0.4, "resolving mail.example.com (A, AAAA)"),
+        run_line(18.2, "mail.example.com A 192.0.2.10"),
+        run_line(19.7, "mail.example.com AAAA 2001:db8::10"),
         ProbeEvent::Planned {
             run,
-            endpoints: eps.clone(),
+            endpoints: eps.to_vec(),
         },
-    ];
-    // v4 587: full session, ok.
-    v.extend(session_587(run, 2));
-    v.push(line(run, 2, 148.9, Direction::ClientTls, "QUIT"));
-    v.push(line(run, 2, 160.2, Direction::ServerTls, "221 2.0.0 Bye"));
+    ]
+}
+
+/// v4 587: the full STARTTLS session, ok.
+fn v4_587_ok(run: RunId, ep: &Endpoint) -> Vec<ProbeEvent> {
+    let mut v = session_587(run, ep.id.0);
+    v.push(line(run, ep.id.0, 148.9, Direction::ClientTls, "QUIT"));
+    v.push(line(
+        run,
+        ep.id.0,
+        160.2,
+        Direction::ServerTls,
+        "221 2.0.0 Bye",
+    ));
     v.push(report(
-        &eps[2],
+        ep,
         verdict(
             Class::Ok,
             "Works: STARTTLS, certificate verified, AUTH offered",
@@ -275,31 +289,43 @@ pub fn mid_run() -> Vec<ProbeEvent> {
         Some(tls_verified()),
         &["PLAIN", "LOGIN"],
     ));
-    // v4 465: implicit TLS, expired certificate.
-    v.extend(phase(run, 1, Phase::Connect, 20.5, 12.1, true));
-    v.push(line(run, 1, 32.6, Info, "connected to 192.0.2.10:465"));
-    v.extend(phase(run, 1, Phase::TlsHandshake, 32.6, 41.0, false));
+    v
+}
+
+/// v4 465: implicit TLS, an expired certificate.
+fn v4_465_expired(run: RunId, ep: &Endpoint) -> Vec<ProbeEvent> {
+    let i = ep.id.0;
+    let mut v = Vec::new();
+    v.extend(phase(run, i, Phase::Connect, 20.5, 12.1, true));
+    v.push(line(
+        run,
+        i,
+        32.6,
+        Direction::Info,
+        "connected to 192.0.2.10:465",
+    ));
+    v.extend(phase(run, i, Phase::TlsHandshake, 32.6, 41.0, false));
     v.push(ProbeEvent::Tls {
         run,
-        endpoint: EndpointId(1),
+        endpoint: ep.id,
         info: Box::new(tls_expired()),
     });
     v.push(line(
         run,
-        1,
+        i,
         73.6,
-        Error,
+        Direction::Error,
         "certificate expired: notAfter 2026-11-10T00:00:00Z (continuing for inspection)",
     ));
     v.push(line(
         run,
-        1,
+        i,
         95.0,
         Direction::ServerTls,
         "220 mail.example.com ESMTP Postfix",
     ));
     v.push(report(
-        &eps[1],
+        ep,
         verdict(
             Class::CertExpired,
             "The certificate has expired",
@@ -309,25 +335,35 @@ pub fn mid_run() -> Vec<ProbeEvent> {
         Some(tls_expired()),
         &[],
     ));
-    // v4 25: connect timeout.
-    v.push(ProbeEvent::PhaseStarted {
+    v
+}
+
+/// v4 25 still connecting (it times out in [`finish`]); v4 2525 refused.
+fn v4_25_connecting_and_2525_refused(run: RunId, ep_2525: &Endpoint) -> Vec<ProbeEvent> {
+    let mut v = vec![ProbeEvent::PhaseStarted {
         run,
         endpoint: EndpointId(0),
         phase: Phase::Connect,
         at_ms: 20.1,
-    });
-    v.push(line(run, 0, 20.1, Info, "connecting to 192.0.2.10:25"));
-    // v4 2525: refused.
-    v.extend(phase(run, 3, Phase::Connect, 20.8, 1.2, false));
+    }];
     v.push(line(
         run,
-        3,
+        0,
+        20.1,
+        Direction::Info,
+        "connecting to 192.0.2.10:25",
+    ));
+    let i = ep_2525.id.0;
+    v.extend(phase(run, i, Phase::Connect, 20.8, 1.2, false));
+    v.push(line(
+        run,
+        i,
         22.0,
-        Error,
+        Direction::Error,
         "connect: connection refused (RST)",
     ));
     v.push(report(
-        &eps[3],
+        ep_2525,
         verdict(
             Class::Refused,
             "TCP connection refused",
@@ -337,20 +373,25 @@ pub fn mid_run() -> Vec<ProbeEvent> {
         None,
         &[],
     ));
-    // v6: 25 connecting, 587 in EHLO, 465 handshaking, 2525 queued.
-    v.push(ProbeEvent::PhaseStarted {
+    v
+}
+
+/// v6: 25 connecting, 587 in EHLO, 465 handshaking, 2525 queued.
+fn v6_running(run: RunId) -> Vec<ProbeEvent> {
+    let started = |ep: usize, phase: Phase, at_ms: f64| ProbeEvent::PhaseStarted {
         run,
-        endpoint: EndpointId(4),
-        phase: Phase::Connect,
-        at_ms: 21.3,
-    });
+        endpoint: EndpointId(ep),
+        phase,
+        at_ms,
+    };
+    let mut v = vec![started(4, Phase::Connect, 21.3)];
     v.extend(phase(run, 6, Phase::Connect, 21.5, 14.0, true));
     v.extend(phase(run, 6, Phase::Banner, 35.5, 33.0, true));
     v.push(line(
         run,
         6,
         68.5,
-        Server,
+        Direction::Server,
         "220 mail.example.com ESMTP Postfix",
     ));
     v.push(line(
@@ -360,126 +401,115 @@ pub fn mid_run() -> Vec<ProbeEvent> {
         Direction::Client,
         "EHLO smtptui.invalid",
     ));
-    v.push(ProbeEvent::PhaseStarted {
-        run,
-        endpoint: EndpointId(6),
-        phase: Phase::Ehlo,
-        at_ms: 68.9,
-    });
+    v.push(started(6, Phase::Ehlo, 68.9));
     v.extend(phase(run, 5, Phase::Connect, 21.4, 15.2, true));
-    v.push(ProbeEvent::PhaseStarted {
-        run,
-        endpoint: EndpointId(5),
-        phase: Phase::TlsHandshake,
-        at_ms: 36.6,
-    });
-    v.push(line(run, 2, 170.0, Info, "session closed"));
+    v.push(started(5, Phase::TlsHandshake, 36.6));
     v
 }
 
-/// The rest of the run and its findings.
+/// A phase that ended (only its end: it started in [`mid_run`]).
+fn phase_done(
+    run: RunId,
+    ep: usize,
+    phase: Phase,
+    start_ms: f64,
+    dur_ms: f64,
+    ok: bool,
+) -> ProbeEvent {
+    ProbeEvent::PhaseDone {
+        run,
+        endpoint: EndpointId(ep),
+        timing: PhaseTiming {
+            phase,
+            start_ms,
+            dur_ms,
+            ok,
+        },
+    }
+}
+
+/// The rest of the run's endpoints (its findings come with the engine's report:
+/// [`findings`], [`run_finished`]).
 pub fn finish() -> Vec<ProbeEvent> {
-    use Direction::{Error, Server};
     let run = RunId(1);
     let eps = endpoints();
-    let mut v = vec![ProbeEvent::PhaseDone {
-        run,
-        endpoint: EndpointId(0),
-        timing: PhaseTiming {
-            phase: Phase::Connect,
-            start_ms: 20.1,
-            dur_ms: 10_000.0,
-            ok: false,
-        },
-    }];
-    v.push(line(
-        run,
-        0,
-        10_020.1,
-        Error,
-        "connect timed out after 10s (no SYN-ACK, no RST)",
-    ));
-    v.push(report(
-        &eps[0],
-        verdict(
-            Class::Timeout,
-            "TCP connect timed out (packets silently dropped)",
-            "no answer to SYN within 10s on 192.0.2.10:25",
-            "this network blocks outbound port 25; submit on 587 or 465",
+    let mut v = port_25_timeouts(run, &eps);
+    v.extend(v6_finish(run, &eps));
+    v
+}
+
+/// Port 25 times out on v4 and v6.
+fn port_25_timeouts(run: RunId, eps: &[Endpoint]) -> Vec<ProbeEvent> {
+    vec![
+        phase_done(run, 0, Phase::Connect, 20.1, 10_000.0, false),
+        line(
+            run,
+            0,
+            10_020.1,
+            Direction::Error,
+            "connect timed out after 10s (no SYN-ACK, no RST)",
         ),
-        None,
-        &[],
-    ));
-    v.push(ProbeEvent::PhaseDone {
-        run,
-        endpoint: EndpointId(4),
-        timing: PhaseTiming {
-            phase: Phase::Connect,
-            start_ms: 21.3,
-            dur_ms: 10_000.0,
-            ok: false,
-        },
-    });
-    v.push(report(
-        &eps[4],
-        verdict(
-            Class::Timeout,
-            "TCP connect timed out (packets silently dropped)",
-            "no answer to SYN within 10s",
-            "submit on 587 or 465",
+        report(
+            &eps[0],
+            verdict(
+                Class::Timeout,
+                "TCP connect timed out (packets silently dropped)",
+                "no answer to SYN within 10s on 192.0.2.10:25",
+                "this network blocks outbound port 25; submit on 587 or 465",
+            ),
+            None,
+            &[],
         ),
-        None,
-        &[],
-    ));
-    v.push(ProbeEvent::PhaseDone {
-        run,
-        endpoint: EndpointId(5),
-        timing: PhaseTiming {
-            phase: Phase::TlsHandshake,
-            start_ms: 36.6,
-            dur_ms: 40.0,
-            ok: false,
-        },
-    });
-    v.push(ProbeEvent::Tls {
-        run,
-        endpoint: EndpointId(5),
-        info: Box::new(tls_expired()),
-    });
-    v.push(report(
-        &eps[5],
-        verdict(
-            Class::CertExpired,
-            "The certificate has expired",
-            "notAfter 2026-11-10T00:00:00Z",
-            "renew the certificate",
+        phase_done(run, 4, Phase::Connect, 21.3, 10_000.0, false),
+        report(
+            &eps[4],
+            verdict(
+                Class::Timeout,
+                "TCP connect timed out (packets silently dropped)",
+                "no answer to SYN within 10s",
+                "submit on 587 or 465",
+            ),
+            None,
+            &[],
         ),
-        Some(tls_expired()),
-        &[],
-    ));
-    v.push(ProbeEvent::PhaseDone {
-        run,
-        endpoint: EndpointId(6),
-        timing: PhaseTiming {
-            phase: Phase::Ehlo,
-            start_ms: 68.9,
-            dur_ms: 11.0,
-            ok: true,
+    ]
+}
+
+/// v6 465 expired, 587 with STARTTLS stripped, 2525 refused.
+fn v6_finish(run: RunId, eps: &[Endpoint]) -> Vec<ProbeEvent> {
+    let mut v = vec![
+        phase_done(run, 5, Phase::TlsHandshake, 36.6, 40.0, false),
+        ProbeEvent::Tls {
+            run,
+            endpoint: EndpointId(5),
+            info: Box::new(tls_expired()),
         },
-    });
-    v.push(line(run, 6, 79.9, Server, "250-mail.example.com"));
-    v.push(line(run, 6, 79.9, Server, "250 AUTH PLAIN LOGIN"));
-    v.push(report(
-        &eps[6],
-        verdict(
-            Class::StarttlsStripped,
-            "A middlebox masked STARTTLS",
-            "EHLO over IPv6 lacks STARTTLS while IPv4 offers it",
-            "use another network or port 465",
+        report(
+            &eps[5],
+            verdict(
+                Class::CertExpired,
+                "The certificate has expired",
+                "notAfter 2026-11-10T00:00:00Z",
+                "renew the certificate",
+            ),
+            Some(tls_expired()),
+            &[],
         ),
-        None,
-        &["PLAIN", "LOGIN"],
-    ));
+        phase_done(run, 6, Phase::Ehlo, 68.9, 11.0, true),
+        line(run, 6, 79.9, Direction::Server, "250-mail.example.com"),
+        line(run, 6, 79.9, Direction::Server, "250 AUTH PLAIN LOGIN"),
+        report(
+            &eps[6],
+            verdict(
+                Class::StarttlsStripped,
+                "A middlebox masked STARTTLS",
+                "EHLO over IPv6 lacks STARTTLS while IPv4 offers it",
+                "use another network or port 465",
+            ),
+            None,
+            &["PLAIN", "LOGIN"],
+        ),
+    ];
     v.extend(phase(run, 7, Phase::Connect, 22.0, 1.0, false));
     v.push(report(
         &eps[7],
@@ -492,24 +522,34 @@ pub fn finish() -> Vec<ProbeEvent> {
         None,
         &[],
     ));
-    v.push(ProbeEvent::RunDone {
-        run,
-        findings: vec![
-            Finding {
-                code: "port25_blocked".into(),
-                summary: "Outbound port 25 is blocked on this network".into(),
-                evidence: "25 timed out on v4 and v6; other ports connect".into(),
-                advice: "submit on 587 or 465".into(),
-            },
-            Finding {
-                code: "starttls_stripped_v6".into(),
-                summary: "STARTTLS is stripped on the IPv6 path".into(),
-                evidence: "v6 587".into(),
-                advice: "prefer IPv4 or 465".into(),
-            },
-        ],
-    });
     v
+}
+
+/// The run's matrix-level findings.
+pub fn findings() -> Vec<Finding> {
+    vec![
+        Finding {
+            code: "port25_blocked".into(),
+            summary: "Outbound port 25 is blocked on this network".into(),
+            evidence: "25 timed out on v4 and v6; other ports connect".into(),
+            advice: "submit on 587 or 465".into(),
+        },
+        Finding {
+            code: "starttls_stripped_v6".into(),
+            summary: "STARTTLS is stripped on the IPv6 path".into(),
+            evidence: "v6 587".into(),
+            advice: "prefer IPv4 or 465".into(),
+        },
+    ]
+}
+
+/// The end of `app`'s run as the engine ends it: its report — what the app saw (the
+/// endpoints, their lines, the DNS report), `findings`, the duration up to the last
+/// event — in `Msg::RunFinished`.
+pub fn run_finished(app: &super::app::App, findings: Vec<Finding>) -> super::update::Msg {
+    let mut report = app.export_report();
+    report.findings = findings;
+    super::update::Msg::RunFinished(app.run().id(), Box::new(report))
 }
 
 /// The next step the engine proposes after the greeting.
@@ -524,7 +564,7 @@ pub fn next_ehlo() -> NextStep {
 
 /// Renders `app` at its size into a buffer.
 pub fn render(app: &super::app::App) -> ratatui::buffer::Buffer {
-    let (w, h) = app.size;
+    let (w, h) = app.size();
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     term.draw(|f| super::view::view(app, f)).unwrap();
     term.backend().buffer().clone()

@@ -24,7 +24,7 @@ fn typ(app: &mut App, text: &str) {
 
 fn finish(app: &mut App, dns: bool) -> Vec<Cmd> {
     let mut report = RunReport::new(
-        app.target.clone(),
+        app.run().target().to_string(),
         String::new(),
         1.0,
         Vec::new(),
@@ -41,7 +41,8 @@ fn finish(app: &mut App, dns: bool) -> Vec<Cmd> {
         );
         d
     });
-    update(app, Msg::RunFinished(app.run, Box::new(report)))
+    let run = app.run().id();
+    update(app, Msg::RunFinished(run, Box::new(report)))
 }
 
 #[test]
@@ -77,7 +78,7 @@ fn a_form_error_stays_on_the_form_and_is_not_remembered() {
         app.form.error.as_deref(),
         Some("CA file /nonexistent.pem: no such file")
     );
-    assert!(app.pending_recent.is_none() && app.form.recent.is_empty());
+    assert!(app.pending_recent().is_none() && app.form.recent.is_empty());
     let screen = super::fixtures::text(&super::fixtures::render(&app));
     assert!(
         screen.contains("✘ CA file /nonexistent.pem: no such file"),
@@ -90,11 +91,11 @@ fn rerun_then_cancel_counts_one_run() {
     let mut app = App::new(None, Theme::new(false), Form::new(Vec::new()));
     start_run(&mut app, Settings::new("mail.example.com"));
     finish(&mut app, false);
-    assert_eq!(app.runs_started, 1);
+    assert_eq!(app.run().number(), 1);
     key(&mut app, KeyCode::Char('r'));
-    assert_eq!(app.runs_started, 2);
+    assert_eq!(app.run().number(), 2);
     key(&mut app, KeyCode::Char('c'));
-    assert_eq!(app.runs_started, 2);
+    assert_eq!(app.run().number(), 2);
     let screen = super::fixtures::text(&super::fixtures::render(&app));
     assert!(screen.contains("run #2"), "{screen}");
 }
@@ -102,13 +103,14 @@ fn rerun_then_cancel_counts_one_run() {
 #[test]
 fn a_silent_phase_shows_its_elapsed_time_and_limit() {
     let mut app = App::new(None, Theme::new(false), Form::new(Vec::new()));
-    app.size = (120, 40);
+    update(&mut app, Msg::Resize(120, 40));
     start_run(&mut app, Settings::new("mail.example.com"));
     for ev in super::fixtures::mid_run() {
-        app.apply_event(ev);
+        update(&mut app, Msg::Probe(ev));
     }
     let (phase, since) = app
-        .endpoints
+        .run()
+        .endpoints()
         .iter()
         .find_map(|e| {
             e.live_phase
@@ -117,7 +119,12 @@ fn a_silent_phase_shows_its_elapsed_time_and_limit() {
         .expect("a row waiting in connect");
     assert_eq!(phase, crate::model::Phase::Connect);
     // Nothing arrives for 7 s: the tick's clock still moves the row on.
-    app.now_ms = since + 7_000.0;
+    update(
+        &mut app,
+        Msg::Tick {
+            now_ms: since + 7_000.0,
+        },
+    );
     let screen = super::fixtures::text(&super::fixtures::render(&app));
     assert!(screen.contains("7.0 s of 10 s"), "{screen}");
 }

@@ -1,6 +1,8 @@
 //! The one key table. Every binding lives in [`KEYS`]; [`action_for`] maps a key press
 //! in a context to an action (a pure function, table-tested) and the `?` help popup is
-//! generated from the same table, so the help can never drift from the behaviour.
+//! generated from the same table, so the help can never drift from the behaviour. The
+//! stepping session inherits the main screen's bindings of the actions it shares
+//! ([`KeyRow::Inherit`]) instead of repeating them.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -232,7 +234,7 @@ impl Key {
     }
 }
 
-/// One row of the key table.
+/// One binding: a key in a context, its action and its help text.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyBinding {
     /// The key.
@@ -245,12 +247,39 @@ pub struct KeyBinding {
     pub help: &'static str,
 }
 
-const fn bind(key: Key, context: Context, action: Action, help: &'static str) -> KeyBinding {
-    KeyBinding {
+/// One row of [`KEYS`]: a binding of its own, or a context taking over another
+/// context's bindings (keys and help) of some actions, so a key changed in the main
+/// screen changes in the stepping session too.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyRow {
+    /// A binding of its own.
+    Bind(KeyBinding),
+    /// `context` has `from`'s bindings of these actions, action by action in this order
+    /// (each action's keys in `from`'s order).
+    Inherit {
+        /// The context that inherits.
+        context: Context,
+        /// The context whose bindings it takes.
+        from: Context,
+        /// The actions taken over.
+        actions: &'static [Action],
+    },
+}
+
+const fn bind(key: Key, context: Context, action: Action, help: &'static str) -> KeyRow {
+    KeyRow::Bind(KeyBinding {
         key,
         context,
         action,
         help,
+    })
+}
+
+const fn inherit(context: Context, from: Context, actions: &'static [Action]) -> KeyRow {
+    KeyRow::Inherit {
+        context,
+        from,
+        actions,
     }
 }
 
@@ -258,9 +287,10 @@ use Action as A;
 use Context as C;
 use KeyCode as K;
 
-/// Every key binding of the program.
+/// The key table: the mapper, the `?` popup and the README's key table
+/// (`scripts/readme_keys.py`) all read it, through [`bindings`].
 #[rustfmt::skip]
-pub const KEYS: &[KeyBinding] = &[
+pub const KEYS: &[KeyRow] = &[
     // Main screen.
     bind(Key::ch('q'), C::Main, A::Quit, "quit"),
     bind(Key::ctrl('c'), C::Main, A::Quit, "quit"),
@@ -299,36 +329,15 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ch('n'), C::Main, A::NextMatch, "next match"),
     bind(Key::ch('N'), C::Main, A::PrevMatch, "previous match"),
     bind(Key::ch('s'), C::Main, A::StartStep, "step through the selected endpoint by hand"),
-    // Stepping session.
+    // Stepping session: its own keys, and the main screen's moving around and exports.
     bind(Key::plain(K::Enter), C::Step, A::StepRun, "run the next step"),
     bind(Key::ch('n'), C::Step, A::StepRun, "run the next step"),
     bind(Key::ch('i'), C::Step, A::StepEdit, "edit the next command"),
     bind(Key::ch(':'), C::Step, A::RawPrompt, "send a raw command (NOOP, HELP, VRFY ...)"),
     bind(Key::plain(K::Esc), C::Step, A::StepClose, "leave stepping (sends QUIT)"),
-    bind(Key::ch('q'), C::Step, A::Quit, "quit"),
-    bind(Key::ctrl('c'), C::Step, A::Quit, "quit"),
-    bind(Key::ch('?'), C::Step, A::ToggleHelp, "this help"),
-    bind(Key::plain(K::Tab), C::Step, A::FocusNext, "focus the next pane"),
-    bind(Key::plain(K::BackTab), C::Step, A::FocusPrev, "focus the previous pane"),
-    bind(Key::ch('k'), C::Step, A::Up, "up"),
-    bind(Key::plain(K::Up), C::Step, A::Up, "up"),
-    bind(Key::ch('j'), C::Step, A::Down, "down"),
-    bind(Key::plain(K::Down), C::Step, A::Down, "down"),
-    bind(Key::plain(K::PageUp), C::Step, A::PageUp, "page up"),
-    bind(Key::plain(K::PageDown), C::Step, A::PageDown, "page down"),
+    inherit(C::Step, C::Main, &[A::Quit, A::ToggleHelp, A::FocusNext, A::FocusPrev, A::Up, A::Down, A::PageUp, A::PageDown]),
     bind(Key::plain(K::End), C::Step, A::End, "follow the tail"),
-    bind(Key::ch('h'), C::Step, A::ScrollLeft, "transcript: scroll left"),
-    bind(Key::plain(K::Left), C::Step, A::ScrollLeft, "transcript: scroll left"),
-    bind(Key::ch('l'), C::Step, A::ScrollRight, "transcript: scroll right"),
-    bind(Key::plain(K::Right), C::Step, A::ScrollRight, "transcript: scroll right"),
-    bind(Key::ch('0'), C::Step, A::ScrollColumn0, "transcript: back to column 0"),
-    bind(Key::ch('w'), C::Step, A::ToggleWrap, "transcript: wrap long lines on / off"),
-    bind(Key::ch('t'), C::Step, A::ToggleSide, "side pane: certificate / timeline / path / DNS"),
-    bind(Key::ch('d'), C::Step, A::ShowDns, "DNS mail-security report (MX mode)"),
-    bind(Key::ch('P'), C::Step, A::ShowPath, "path view: the hops to the server"),
-    bind(Key::ch('e'), C::Step, A::ExportText, "export the transcript (text)"),
-    bind(Key::ch('E'), C::Step, A::ExportJson, "export the report (JSON)"),
-    bind(Key::ch('H'), C::Step, A::ExportHtml, "export the report (HTML, one self-contained file)"),
+    inherit(C::Step, C::Main, &[A::ScrollLeft, A::ScrollRight, A::ScrollColumn0, A::ToggleWrap, A::ToggleSide, A::ShowDns, A::ShowPath, A::ExportText, A::ExportJson, A::ExportHtml]),
     // Text input.
     bind(Key::plain(K::Enter), C::Input, A::Submit, "accept"),
     bind(Key::plain(K::Esc), C::Input, A::Abort, "abandon"),
@@ -401,10 +410,36 @@ pub const KEYS: &[KeyBinding] = &[
     bind(Key::ctrl('c'), C::Confirm, A::No, "no (cancel)"),
 ];
 
+/// Every binding of [`KEYS`] in table order, inherited rows expanded in place.
+pub fn bindings() -> impl Iterator<Item = KeyBinding> {
+    KEYS.iter().flat_map(|row| -> Vec<KeyBinding> {
+        match *row {
+            KeyRow::Bind(b) => vec![b],
+            KeyRow::Inherit {
+                context,
+                from,
+                actions,
+            } => actions
+                .iter()
+                .flat_map(|&action| own_bindings(from, action))
+                .map(|b| KeyBinding { context, ..b })
+                .collect(),
+        }
+    })
+}
+
+/// The bindings `context` declares itself for `action` (inheritance is one level deep).
+fn own_bindings(context: Context, action: Action) -> impl Iterator<Item = KeyBinding> {
+    KEYS.iter().filter_map(move |row| match *row {
+        KeyRow::Bind(b) if b.context == context && b.action == action => Some(b),
+        _ => None,
+    })
+}
+
 /// The action bound to `key` in `context`, if any. Pure: the whole key handling of the
 /// program goes through this lookup in [`KEYS`].
 pub fn action_for(context: Context, key: Key) -> Option<Action> {
-    KEYS.iter()
+    bindings()
         .find(|b| b.context == context && b.key == key)
         .map(|b| b.action)
 }
@@ -427,7 +462,7 @@ pub struct HelpRow {
 /// same action and text are merged into one row.
 pub fn help_rows(context: Context) -> Vec<HelpRow> {
     let mut rows: Vec<(Action, HelpRow)> = Vec::new();
-    for b in KEYS.iter().filter(|b| b.context == context) {
+    for b in bindings().filter(|b| b.context == context) {
         if let Some((_, row)) = rows
             .iter_mut()
             .find(|(a, r)| *a == b.action && r.help == b.help)
@@ -458,15 +493,44 @@ mod tests {
 
     #[test]
     fn every_binding_maps_to_its_action() {
-        for b in KEYS {
+        for b in bindings() {
             assert_eq!(action_for(b.context, b.key), Some(b.action), "{b:?}");
         }
     }
 
     #[test]
+    fn stepping_takes_the_main_screens_keys_for_what_it_inherits() {
+        let mut inherited = 0;
+        for row in KEYS {
+            let KeyRow::Inherit {
+                context,
+                from,
+                actions,
+            } = *row
+            else {
+                continue;
+            };
+            for &action in actions {
+                let theirs: Vec<Key> = own_bindings(from, action).map(|b| b.key).collect();
+                assert!(!theirs.is_empty(), "{from:?} binds no key to {action:?}");
+                for key in theirs {
+                    assert_eq!(action_for(context, key), Some(action), "{key:?}");
+                    inherited += 1;
+                }
+            }
+        }
+        assert!(inherited >= 20, "{inherited}");
+        // What stepping does not inherit stays the main screen's.
+        assert_eq!(action_for(C::Main, Key::ch('/')), Some(A::Search));
+        assert_eq!(action_for(C::Step, Key::ch('/')), None);
+        assert_eq!(action_for(C::Step, Key::ch('n')), Some(A::StepRun));
+        assert_eq!(action_for(C::Step, Key::plain(K::Esc)), Some(A::StepClose));
+    }
+
+    #[test]
     fn no_duplicate_key_in_a_context() {
         let mut seen = HashSet::new();
-        for b in KEYS {
+        for b in bindings() {
             assert!(
                 seen.insert((b.context, b.key)),
                 "duplicate {:?} in {:?}",
@@ -478,7 +542,7 @@ mod tests {
 
     #[test]
     fn help_lists_every_binding() {
-        for b in KEYS {
+        for b in bindings() {
             let rows = help_rows(b.context);
             let label = b.key.label();
             assert!(
@@ -575,7 +639,7 @@ mod tests {
     fn readme_key_table_is_current() {
         // scripts/readme_keys.py regenerates the table from KEYS.
         let readme = include_str!("../../README.md");
-        for b in KEYS {
+        for b in bindings() {
             let ctx = match b.context {
                 Context::Main => "main screen",
                 Context::Step => "stepping",

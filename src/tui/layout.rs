@@ -74,7 +74,7 @@ pub fn findings_lines(app: &App, wide: bool, tiny: bool) -> u16 {
         return 0;
     }
     let cap = if wide { 3 } else { 1 };
-    (app.findings.len() as u16).clamp(1, cap)
+    (app.run().findings().len() as u16).clamp(1, cap)
 }
 
 /// Lines the verdict bar needs for the selected endpoint at `width` (wrapped).
@@ -99,7 +99,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
     let wide = is_wide(area.width, area.height);
     let tiny = is_tiny(area.height);
     let findings = findings_lines(app, wide, tiny);
-    let rows = app.endpoints.len().max(1) as u16;
+    let rows = app.run().endpoints().len().max(1) as u16;
     // Tall terminals show more matrix rows (at 200 × 60 all of a 20-row matrix).
     let cap = if tiny {
         5
@@ -110,7 +110,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
     };
     let matrix_h = (2 + findings + 1 + rows).min(cap);
     // The demo's scenario line needs one more line in the verdict bar.
-    let extra = u16::from(!app.scenarios.is_empty());
+    let extra = u16::from(app.has_scenarios());
     let bottom_h = if tiny {
         2
     } else if wide {
@@ -150,8 +150,8 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
             Constraint::Percentage(100 - pct),
         ])
         .areas(middle);
-    let show_dns = app.side == SideView::Dns && app.dns.is_some();
-    let path = (app.side == SideView::Path).then_some(side);
+    let show_dns = app.panes.side == SideView::Dns && app.run().dns().is_some();
+    let path = (app.panes.side == SideView::Path).then_some(side);
     let (cert, timeline, dns) = if show_dns {
         (None, None, Some(side))
     } else if path.is_some() {
@@ -161,7 +161,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
         // `t` gives the bigger share to the timeline instead.
         let small = 6.min(side.height / 2);
         let big = side.height.saturating_sub(small);
-        let (ch, th) = if app.side == SideView::Timeline {
+        let (ch, th) = if app.panes.side == SideView::Timeline {
             (small, big)
         } else {
             (big, small)
@@ -169,7 +169,7 @@ pub fn main_layout(area: Rect, app: &App) -> MainLayout {
         let [c, t] = Layout::vertical([Constraint::Length(ch), Constraint::Length(th)]).areas(side);
         (Some(c), Some(t), None)
     } else {
-        match app.side {
+        match app.panes.side {
             SideView::Timeline => (None, Some(side), None),
             SideView::Cert | SideView::Dns | SideView::Path => (Some(side), None, None),
         }

@@ -6,11 +6,12 @@
 
 use crate::model::report::{EndpointJson, ManualSession};
 use crate::model::{
-    Class, Direction, EndpointId, EndpointReport, ProbeEvent, RunId, TranscriptEntry, Verdict,
+    Class, Direction, EndpointId, NextStep, ProbeEvent, RunId, TranscriptEntry, Verdict,
 };
 
-use super::app::{App, LineRef, RowState};
 use super::endpoint_view::EndpointView;
+use super::run_view::RunView;
+use super::state::{LineRef, RowState};
 
 /// One manual session as the TUI knows it.
 #[derive(Debug, Clone)]
@@ -46,23 +47,8 @@ impl ManualView {
                 evidence: String::new(),
                 advice: String::new(),
             });
-        let mut r = v.report.clone().unwrap_or_else(|| EndpointReport {
-            endpoint: v.endpoint.clone(),
-            verdict: verdict.clone(),
-            timings: v.timings.clone(),
-            local_addr: None,
-            banner: None,
-            ehlo: Vec::new(),
-            capabilities: Vec::new(),
-            auth_mechanisms: Vec::new(),
-            tls: v.tls.clone(),
-            transcript: Vec::new(),
-            provider: None,
-            warnings: Vec::new(),
-            auth_mech: None,
-        });
+        let mut r = v.to_report(|| verdict.clone());
         r.verdict = verdict;
-        r.transcript.clone_from(&v.transcript);
         let last = v.transcript.last().map_or(self.started_ms, |e| e.t_ms);
         ManualSession {
             number: self.number,
@@ -73,13 +59,31 @@ impl ManualView {
     }
 }
 
-impl App {
-    /// Opens manual session N on `endpoint` (a fresh run id, a header line) and returns
-    /// the run id its events will carry.
-    pub fn open_manual(&mut self, endpoint: &crate::model::Endpoint) -> (RunId, usize) {
-        let run = self.fresh_run_id();
-        let number = self.manual.len() + 1;
-        let started_ms = self.last_ms;
+/// What a manual session's event means for the stepping panel.
+#[derive(Debug)]
+pub(super) enum ManualNews {
+    /// A line; `unrecognised` when it is a 500/502 reply.
+    Line {
+        /// A 500/502 reply (command unrecognised).
+        unrecognised: bool,
+    },
+    /// The session waits for the user (`next`), or has ended (`None`).
+    Ready {
+        /// The step the next key press runs.
+        next: Option<NextStep>,
+        /// Whether the session is inside TLS now.
+        in_tls: bool,
+    },
+    /// Anything else (phases, TLS, the session's report).
+    Other,
+}
+
+impl RunView {
+    /// Opens manual session N on `endpoint` under `run` (a header line first) and returns
+    /// its index.
+    pub(super) fn open_manual(&mut self, run: RunId, endpoint: &crate::model::Endpoint) -> usize {
+        let number = self.manual().len() + 1;
+        let started_ms = self.last_ms();
         let mut view = EndpointView::new(endpoint.clone());
         view.state = RowState::Running(crate::model::Phase::Connect);
         // Our own text (nothing from the network): where the session starts.
@@ -88,39 +92,39 @@ impl App {
             Direction::Info,
             format!("manual session {number}: new connection (the probe's verdict stays)"),
         ));
-        self.manual.push(ManualView {
-            number,
-            run,
-            started_ms,
-            view,
-        });
-        let index = self.manual.len() - 1;
-        self.all_lines.push(LineRef {
-            endpoint: Some(endpoint.id),
-            index: 0,
-            manual: Some(index),
-        });
-        (run, index)
+        let index = self.manual().len();
+        self.push_manual(
+            ManualView {
+                number,
+                run,
+                started_ms,
+                view,
+            },
+            LineRef {
+                endpoint: Some(endpoint.id),
+                index: 0,
+                manual: Some(index),
+            },
+        );
+        index
     }
 
     /// The manual sessions on `id`, in order.
     pub fn manual_on(&self, id: EndpointId) -> impl Iterator<Item = &ManualView> {
-        self.manual.iter().filter(move |m| m.endpoint() == id)
+        self.manual().iter().filter(move |m| m.endpoint() == id)
     }
 
-    /// Applies an event of a manual session; false when no session has its run id.
-    pub(super) fn apply_manual_event(&mut self, ev: ProbeEvent) -> bool {
-        let Some(index) = self.manual.iter().position(|m| m.run == ev.run()) else {
-            return false;
-        };
-        let stepping = self.step.as_ref().is_some_and(|s| s.session == index);
-        match ev {
+    /// Applies an event of a manual session: its index and what it means for the
+    /// stepping panel, or `None` when no session has the event's run id.
+    pub(super) fn apply_manual(&mut self, ev: ProbeEvent) -> Option<(usize, ManualNews)> {
+        let index = self.manual().iter().position(|m| m.run == ev.run())?;
+        let news = match ev {
             ProbeEvent::Line { entry, .. } => {
-                self.note_time(entry.t_ms);
+                self.saw_time(entry.t_ms);
                 let is_reply = matches!(entry.dir, Direction::Server | Direction::ServerTls);
                 let unrecognised =
                     is_reply && (entry.text.starts_with("500") || entry.text.starts_with("502"));
-                let m = &mut self.manual[index];
+                let m = self.manual_mut(index);
                 // The session starts when its first line is timed (the key press may
                 // come long after the run's last event).
                 if m.view.transcript.len() == 1 {
@@ -133,34 +137,35 @@ impl App {
                     index: m.view.transcript.len() - 1,
                     manual: Some(index),
                 };
-                self.all_lines.push(line);
-                if stepping
-                    && unrecognised
-                    && let Some(step) = self.step.as_mut()
-                {
-                    step.unrecognised += 1;
-                }
+                self.push_line(line);
+                ManualNews::Line { unrecognised }
             }
             ProbeEvent::PhaseStarted { phase, at_ms, .. } => {
-                self.note_time(at_ms);
-                let v = &mut self.manual[index].view;
+                self.saw_time(at_ms);
+                let v = &mut self.manual_mut(index).view;
                 v.state = RowState::Running(phase);
                 v.live_phase = Some((phase, at_ms));
+                ManualNews::Other
             }
             ProbeEvent::PhaseDone { timing, .. } => {
-                self.note_time(timing.start_ms + timing.dur_ms);
-                let v = &mut self.manual[index].view;
+                self.saw_time(timing.start_ms + timing.dur_ms);
+                let v = &mut self.manual_mut(index).view;
                 if v.live_phase.is_some_and(|(p, _)| p == timing.phase) {
                     v.live_phase = None;
                 }
                 v.timings.push(timing);
+                ManualNews::Other
             }
-            ProbeEvent::Tls { info, .. } => self.manual[index].view.tls = Some(*info),
+            ProbeEvent::Tls { info, .. } => {
+                self.manual_mut(index).view.tls = Some(*info);
+                ManualNews::Other
+            }
             ProbeEvent::EndpointDone { report, .. } => {
-                let v = &mut self.manual[index].view;
+                let v = &mut self.manual_mut(index).view;
                 v.state = RowState::Done;
                 v.live_phase = None;
-                v.report = Some(*report);
+                v.absorb(*report);
+                ManualNews::Other
             }
             ProbeEvent::StepReady {
                 next,
@@ -168,24 +173,18 @@ impl App {
                 verdict,
                 ..
             } => {
-                let v = &mut self.manual[index].view;
+                let v = &mut self.manual_mut(index).view;
                 v.step_verdict = Some(verdict);
                 v.live_phase = None;
-                if let Some(step) = self.step.as_mut().filter(|s| s.session == index) {
-                    step.ended = next.is_none();
-                    step.next = next;
-                    step.edited = None;
-                    step.in_tls = in_tls;
-                    step.busy = false;
-                }
+                ManualNews::Ready { next, in_tls }
             }
-            _ => return false,
-        }
-        true
+            _ => return None,
+        };
+        Some((index, news))
     }
 
-    /// Lines of the selected endpoint's view: its own, then its manual sessions'.
-    pub(super) fn endpoint_line<'a>(
+    /// Lines of an endpoint's view: its own, then its manual sessions'.
+    pub fn endpoint_line<'a>(
         &'a self,
         ep: &'a EndpointView,
         i: usize,
@@ -203,8 +202,8 @@ impl App {
         None
     }
 
-    /// Number of lines [`App::endpoint_line`] serves for `ep`.
-    pub(super) fn endpoint_lines(&self, ep: &EndpointView) -> usize {
+    /// Number of lines [`RunView::endpoint_line`] serves for `ep`.
+    pub fn endpoint_lines(&self, ep: &EndpointView) -> usize {
         ep.transcript.len()
             + self
                 .manual_on(ep.endpoint.id)

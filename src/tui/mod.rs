@@ -1,7 +1,8 @@
 //! The interactive terminal UI (feature `tui`): the only module that uses ratatui and
-//! crossterm. Elm-style: [`app::App`] is the model, [`update::Msg`] the messages,
-//! [`update::update`] (with [`prompt`] for prompts and stepping) returns
-//! [`update::Cmd`]s for the runtime, [`view::view`] draws.
+//! crossterm. Elm-style: [`app::App`] is the model (the run itself in
+//! [`run_view::RunView`]), [`update::Msg`] the messages — engine events included —,
+//! [`update::update`] (with [`prompt`] for prompts and stepping, [`navigate`] for moving
+//! around) returns [`update::Cmd`]s for the runtime, [`view::view`] draws.
 //! Keys come from the single table in [`keys`]. One task ([`runtime`]) owns the
 //! terminal; the engine is reached only through [`engine`].
 
@@ -19,6 +20,7 @@ pub mod navigate;
 pub mod preset_pick;
 pub mod prompt;
 pub mod recent;
+pub mod run_view;
 pub mod runtime;
 pub mod scroll;
 pub mod state;

@@ -110,7 +110,7 @@ fn app(size: (u16, u16)) -> App {
         Theme::new(false),
         Form::new(Vec::new()),
     );
-    app.size = size;
+    update(&mut app, Msg::Resize(size.0, size.1));
     start_run(&mut app, settings);
     let run = RunId(1);
     let eps = endpoints();
@@ -140,13 +140,11 @@ fn app(size: (u16, u16)) -> App {
             verdict: None,
         });
     }
-    evs.push(ProbeEvent::RunDone {
-        run,
-        findings: Vec::new(),
-    });
     for ev in evs {
         update(&mut app, Msg::Probe(ev));
     }
+    let done = super::fixtures::run_finished(&app, Vec::new());
+    update(&mut app, done);
     app
 }
 
@@ -162,7 +160,10 @@ fn p_opens_the_path_view_of_the_selected_endpoint() {
     for (size, name) in [(SMALL, "path_80x24"), (LARGE, "path_120x40")] {
         let mut app = app(size);
         key(&mut app, 'P');
-        assert_eq!((app.side, app.focus), (SideView::Path, Pane::Path));
+        assert_eq!(
+            (app.panes.side, app.panes.focus),
+            (SideView::Path, Pane::Path)
+        );
         let screen = text(&render(&app));
         assert!(
             screen.contains("dropped after hop 2 (203.0.113.1)"),
@@ -179,7 +180,7 @@ fn p_opens_the_path_view_of_the_selected_endpoint() {
         );
         insta::assert_snapshot!(name, screen);
         key(&mut app, 'P');
-        assert_eq!(app.side, SideView::Cert, "P again leaves the view");
+        assert_eq!(app.panes.side, SideView::Cert, "P again leaves the view");
     }
 }
 
@@ -189,7 +190,7 @@ fn intercepted_endpoint_shows_where_it_was_answered() {
     key(&mut app, 'P');
     key(&mut app, 'j');
     // Focus is on the path pane: move the matrix selection instead.
-    app.selected = 1;
+    app.panes.selected = 1;
     let screen = text(&render(&app));
     assert!(
         screen.contains("answered at hop 1 (192.168.1.1)"),
@@ -219,6 +220,6 @@ fn side_cycle_includes_the_path_when_traced() {
     let mut app = app(SMALL);
     for want in [Timeline, Path, Cert] {
         key(&mut app, 't');
-        assert_eq!(app.side, want);
+        assert_eq!(app.panes.side, want);
     }
 }

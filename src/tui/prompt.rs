@@ -1,7 +1,9 @@
 //! The parts of `update` that handle text prompts (search, raw command, step edit),
-//! the unrecognised-command confirmation and starting a stepping session.
+//! the unrecognised-command confirmation and the stepping panel (start, run, edit,
+//! raw command, leave).
 
-use super::app::{App, Confirm, PromptKind, Status, StepState};
+use super::app::{App, Confirm, Popup, Prompt, PromptKind, Status, StepPhase, StepState};
+use super::input::LineInput;
 use super::keys::Action;
 use super::scroll;
 use super::update::{Cmd, main_layout, quit};
@@ -15,17 +17,14 @@ pub(super) const KNOWN_VERBS: &[&str] = &[
 pub(super) const UNRECOGNISED_LIMIT: usize = 2;
 
 pub(super) fn on_confirm(app: &mut App, action: Action) -> Vec<Cmd> {
-    let Some(c) = app.confirm.take() else {
+    let Some(Popup::Confirm(c)) = app.popup.take() else {
         return Vec::new();
     };
     match action {
         Action::Quit => quit(app),
         Action::Yes => send_raw(app, c.raw),
         _ => {
-            app.status = Some(Status {
-                text: "not sent".into(),
-                error: false,
-            });
+            app.status = Some(Status::info("not sent"));
             Vec::new()
         }
     }
@@ -33,9 +32,8 @@ pub(super) fn on_confirm(app: &mut App, action: Action) -> Vec<Cmd> {
 
 pub(super) fn send_raw(app: &mut App, raw: String) -> Vec<Cmd> {
     match app.step.as_mut() {
-        Some(step) if !step.ended => {
-            step.busy = true;
-            step.next = None;
+        Some(step) if !step.ended() => {
+            step.phase = StepPhase::Busy;
             vec![Cmd::StepRaw(raw)]
         }
         _ => Vec::new(),
@@ -58,14 +56,14 @@ pub(super) fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
     let text = prompt.input.text().to_string();
     match prompt.kind {
         PromptKind::Search => {
-            app.transcript.query = (!text.is_empty()).then_some(text);
-            app.transcript.current_match = None;
+            app.panes.transcript.query = (!text.is_empty()).then_some(text);
+            app.panes.transcript.current_match = None;
             jump_to_match(app, true);
             Vec::new()
         }
         PromptKind::StepEdit => {
             if let Some(step) = app.step.as_mut() {
-                let proposed = step.next.as_ref().map(|n| n.command.as_str());
+                let proposed = step.next().map(|n| n.command.as_str());
                 step.edited = (proposed != Some(text.as_str())).then_some(text);
             }
             Vec::new()
@@ -85,13 +83,13 @@ pub(super) fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
             let risky = !data_mode && !KNOWN_VERBS.contains(&verb.as_str());
             let seen = app.step.as_ref().map_or(0, |s| s.unrecognised);
             if risky && seen >= UNRECOGNISED_LIMIT {
-                app.confirm = Some(Confirm {
+                app.popup = Some(Popup::Confirm(Confirm {
                     question: format!(
                         "The server already answered {seen} commands with 500/502. Some servers \
                          disconnect after a few unrecognised commands. Send `{text}` anyway?"
                     ),
                     raw: text,
-                });
+                }));
                 return Vec::new();
             }
             send_raw(app, text)
@@ -101,17 +99,15 @@ pub(super) fn on_prompt(app: &mut App, action: Action) -> Vec<Cmd> {
 
 /// Moves the current match to the next (or previous) line containing the query.
 pub(super) fn jump_to_match(app: &mut App, forward: bool) {
-    let Some(q) = app.transcript.query.clone() else {
-        app.status = Some(Status {
-            text: "no search: press / first".into(),
-            error: false,
-        });
+    let Some(q) = app.panes.transcript.query.clone() else {
+        app.status = Some(Status::info("no search: press / first"));
         return;
     };
     let len = app.transcript_len();
     let height = main_layout(app).transcript_height();
-    let from = app.transcript.current_match.or_else(|| {
-        let w = scroll::visible_window(len, height, app.transcript.scroll);
+    let transcript = &app.panes.transcript;
+    let from = transcript.current_match.or_else(|| {
+        let w = scroll::visible_window(len, height, transcript.scroll);
         if forward {
             w.start.checked_sub(1)
         } else {
@@ -129,48 +125,88 @@ pub(super) fn jump_to_match(app: &mut App, forward: bool) {
         };
         let before = (0..i).filter(matches).count();
         let total = before + (i..len).filter(matches).count();
-        app.transcript.match_counter = Some((before + 1, total));
-        app.transcript.current_match = Some(i);
-        app.transcript.scroll = scroll::reveal(len, height, app.transcript.scroll, i);
-        app.status = Some(Status {
-            text: format!("match {} of {total}: {q}", before + 1),
-            error: false,
-        });
+        let transcript = &mut app.panes.transcript;
+        transcript.match_counter = Some((before + 1, total));
+        transcript.current_match = Some(i);
+        transcript.scroll = scroll::reveal(len, height, transcript.scroll, i);
+        app.status = Some(Status::info(format!(
+            "match {} of {total}: {q}",
+            before + 1
+        )));
     } else {
-        app.transcript.match_counter = None;
-        app.transcript.current_match = None;
-        app.status = Some(Status {
-            text: format!("not found: {q}"),
-            error: true,
-        });
+        app.panes.transcript.match_counter = None;
+        app.panes.transcript.current_match = None;
+        app.status = Some(Status::error(format!("not found: {q}")));
     }
 }
 
-pub(super) fn start_step(app: &mut App) -> Vec<Cmd> {
-    if app.running {
-        app.status = Some(Status {
-            text: "a run is in progress: wait for it or cancel it (c), then press s".into(),
-            error: true,
-        });
+/// The stepping panel's actions: start a session on the selected endpoint, run the
+/// next step, edit it, open the raw-command prompt, leave.
+pub(super) fn on_step(app: &mut App, action: Action) -> Vec<Cmd> {
+    match action {
+        Action::StartStep => return start_step(app),
+        Action::StepRun => return run_step(app),
+        Action::StepEdit => {
+            if let Some(step) = app.step.as_ref()
+                && let Some(next) = step.next().filter(|n| n.editable)
+            {
+                let text = step.edited.clone().unwrap_or_else(|| next.command.clone());
+                app.prompt = Some(Prompt {
+                    kind: PromptKind::StepEdit,
+                    input: LineInput::new(text),
+                });
+            }
+        }
+        Action::RawPrompt if app.step.as_ref().is_some_and(|s| !s.ended()) => {
+            app.prompt = Some(Prompt {
+                kind: PromptKind::Raw,
+                input: LineInput::default(),
+            });
+        }
+        Action::StepClose if app.step.is_some() => {
+            app.step = None;
+            app.status = Some(Status::info("left the stepping session"));
+            return vec![Cmd::StepClose];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Runs the proposed step (as edited), when the session waits for it.
+fn run_step(app: &mut App) -> Vec<Cmd> {
+    let Some(step) = app.step.as_mut() else {
+        return Vec::new();
+    };
+    match step.phase {
+        StepPhase::Ended => {
+            app.status = Some(Status::info("the session has ended: Esc leaves stepping"));
+            Vec::new()
+        }
+        StepPhase::Ready(_) => {
+            step.phase = StepPhase::Busy;
+            vec![Cmd::StepNext {
+                command: step.edited.take(),
+            }]
+        }
+        StepPhase::Busy => Vec::new(),
+    }
+}
+
+fn start_step(app: &mut App) -> Vec<Cmd> {
+    if app.run().running() {
+        app.status = Some(Status::error(
+            "a run is in progress: wait for it or cancel it (c), then press s",
+        ));
         return Vec::new();
     }
-    let (Some(settings), Some(ep)) = (app.settings.clone(), app.selected_endpoint()) else {
+    let (Some(settings), Some(ep)) = (app.settings().cloned(), app.selected_endpoint()) else {
         return Vec::new();
     };
     let endpoint = ep.endpoint.clone();
-    let id = endpoint.id;
     let (run, session) = app.open_manual(&endpoint);
-    app.step = Some(StepState {
-        endpoint: id,
-        session,
-        next: None,
-        edited: None,
-        in_tls: false,
-        busy: true,
-        ended: false,
-        unrecognised: 0,
-    });
-    app.transcript.scroll = None;
+    app.step = Some(StepState::opened(endpoint.id, session));
+    app.panes.transcript.scroll = None;
     app.status = None;
     vec![Cmd::StepOpen {
         run,

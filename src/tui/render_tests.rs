@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
-use super::app::{App, Pane, Screen, SideView};
+use super::app::{App, Pane, Popup, RowState, Screen, SideView};
 use super::fixtures::{self, HOST};
 use super::fixtures::{render, text};
 use super::form::{Field, Form};
@@ -27,13 +27,15 @@ fn running_app(no_color: bool, size: (u16, u16)) -> App {
         Theme::new(no_color),
         Form::new(Vec::new()),
     );
-    app.size = size;
+    update(&mut app, Msg::Resize(size.0, size.1));
     let cmds = start_run(&mut app, settings);
     assert!(matches!(
         cmds.as_slice(),
         [Cmd::StartRun { run: RunId(1), .. }]
     ));
-    app.tick = 3;
+    for _ in 0..3 {
+        update(&mut app, Msg::Tick { now_ms: 0.0 });
+    }
     app
 }
 
@@ -49,10 +51,19 @@ fn mid(size: (u16, u16)) -> App {
     app
 }
 
-pub(super) fn finished(no_color: bool, size: (u16, u16)) -> App {
+/// The fixture run with every endpoint done, the engine's report not in yet.
+pub(super) fn all_done(no_color: bool, size: (u16, u16)) -> App {
     let mut app = running_app(no_color, size);
     feed(&mut app, fixtures::mid_run());
     feed(&mut app, fixtures::finish());
+    app
+}
+
+/// The fixture run, finished: the engine's report (with the findings) arrived.
+pub(super) fn finished(no_color: bool, size: (u16, u16)) -> App {
+    let mut app = all_done(no_color, size);
+    let done = fixtures::run_finished(&app, fixtures::findings());
+    update(&mut app, done);
     app
 }
 
@@ -103,7 +114,7 @@ fn mid_run_large_with_transcript() {
     let mut app = mid(LARGE);
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.panes.selected, 2);
     let s = screen(&app);
     assert!(s.contains("<~  250-AUTH PLAIN LOGIN"), "{s}");
     insta::assert_snapshot!("mid_run_120x40", s);
@@ -112,7 +123,7 @@ fn mid_run_large_with_transcript() {
 #[test]
 fn finished_with_findings() {
     let app = finished(false, LARGE);
-    assert!(!app.running && !app.busy());
+    assert!(!app.run().running() && !app.busy());
     let s = screen(&app);
     assert!(
         s.contains("Outbound port 25 is blocked on this network"),
@@ -120,7 +131,7 @@ fn finished_with_findings() {
     );
     insta::assert_snapshot!("finished_120x40", s);
     let mut small = finished(false, SMALL);
-    small.size = SMALL;
+    update(&mut small, Msg::Resize(SMALL.0, SMALL.1));
     let s = screen(&small);
     assert!(s.contains("+1 more"), "{s}");
     insta::assert_snapshot!("finished_80x24", s);
@@ -141,7 +152,7 @@ fn verdict_colours() {
 #[test]
 fn cert_inspector_verified() {
     let mut app = finished(false, LARGE);
-    app.selected = 2;
+    app.panes.selected = 2;
     update(
         &mut app,
         Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
@@ -150,9 +161,9 @@ fn cert_inspector_verified() {
         &mut app,
         Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
     );
-    assert_eq!(app.focus, Pane::Cert);
+    assert_eq!(app.panes.focus, Pane::Cert);
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.cert_index, 1);
+    assert_eq!(app.panes.cert.index, 1);
     let s = screen(&app);
     assert!(s.contains("✔ verified for mail.example.com"), "{s}");
     assert!(!s.contains("UNTRUSTED"), "{s}");
@@ -163,7 +174,7 @@ fn cert_inspector_verified() {
 fn cert_inspector_untrusted() {
     for size in [LARGE, SMALL] {
         let mut app = finished(false, size);
-        app.selected = 1;
+        app.panes.selected = 1;
         let s = screen(&app);
         let want = if size == LARGE { 2 } else { 1 };
         assert!(
@@ -179,7 +190,7 @@ fn cert_inspector_untrusted() {
 fn verdict_bar_for_a_failure() {
     let mut app = finished(false, SMALL);
     key(&mut app, KeyCode::Home);
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.panes.selected, 0);
     let s = screen(&app);
     assert!(s.contains("Verdict — v4 25/starttls"), "{s}");
     assert!(s.contains(" timeout  TCP connect timed out"), "{s}");
@@ -193,15 +204,15 @@ fn verdict_bar_for_a_failure() {
 #[test]
 fn timeline() {
     let mut app = finished(false, SMALL);
-    app.selected = 2;
+    app.panes.selected = 2;
     key(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.side, SideView::Timeline);
+    assert_eq!(app.panes.side, SideView::Timeline);
     let s = screen(&app);
     assert!(s.contains("TLS"), "{s}");
     assert!(s.contains("48ms"), "{s}");
     insta::assert_snapshot!("timeline_80x24", s);
     let mut large = mid(LARGE);
-    large.selected = 6;
+    large.panes.selected = 6;
     let s = screen(&large);
     assert!(s.contains("▒"), "open bar for the running EHLO:\n{s}");
     insta::assert_snapshot!("timeline_live_120x40", s);
@@ -219,7 +230,7 @@ fn target_form_masks_the_password() {
                 ..Default::default()
             }]),
         );
-        app.size = size;
+        update(&mut app, Msg::Resize(size.0, size.1));
         assert_eq!(app.screen, Screen::Form);
         typ(&mut app, HOST);
         for _ in 0..3 {
@@ -245,7 +256,7 @@ fn target_form_masks_the_password() {
         assert_eq!(app.screen, Screen::Main);
         match cmds.as_slice() {
             [Cmd::StartRun { settings, .. }] => {
-                let (_, remembered) = app.pending_recent.as_ref().unwrap();
+                let remembered = app.pending_recent().unwrap();
                 let list = [remembered.clone()];
                 assert_eq!(list[0].host, HOST);
                 assert_eq!(list[0].auth, "XOAUTH2");
@@ -285,17 +296,17 @@ fn form_reports_errors_and_p_reopens_it() {
 
 fn stepping_app() -> App {
     let mut app = finished(false, SMALL);
-    app.selected = 2;
+    app.panes.selected = 2;
     let cmds = key(&mut app, KeyCode::Char('s'));
     // The session has a run id of its own: its events never touch the probe's row.
     let run = match cmds.as_slice() {
         [Cmd::StepOpen { run, endpoint, .. }] if endpoint.port == 587 => *run,
         other => panic!("{other:?}"),
     };
-    assert_ne!(run, app.run);
+    assert_ne!(run, app.run().id());
     let ep = EndpointId(2);
     // The session's times continue the run's clock.
-    let t0 = app.last_ms;
+    let t0 = app.run().last_ms();
     let entry = |t: f64, d, s: &str| ProbeEvent::Line {
         run,
         endpoint: ep,

@@ -1,7 +1,7 @@
 //! The task that owns the terminal: it waits for an engine event, a key, a mouse or
 //! resize event, a signal, or — only while something runs — the ~8 Hz spinner tick;
-//! drains every queued engine event, runs `update`, performs the commands and draws
-//! once. Nothing wakes it while idle.
+//! drains every queued engine event, runs `update` on each message (engine events
+//! included), performs the commands and draws once. Nothing wakes it while idle.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,6 +62,17 @@ impl Runtime {
         }
     }
 
+    /// Runs `update` on `msg` and performs what it asks for.
+    pub(crate) fn deliver(&mut self, app: &mut App, msg: Msg) {
+        let cmds = update(app, msg);
+        self.perform(app, cmds);
+    }
+
+    /// The run's clock: milliseconds since the current probe run started.
+    fn run_clock_ms(&self) -> f64 {
+        self.run_started.elapsed().as_secs_f64() * 1000.0
+    }
+
     /// Performs `cmds` (and whatever the resulting messages ask for).
     pub(crate) fn perform(&mut self, app: &mut App, cmds: Vec<Cmd>) {
         let mut queue = cmds;
@@ -82,7 +93,7 @@ impl Runtime {
                 if let Some(t) = self.run_task.take() {
                     t.abort();
                 }
-                app.started_at = engine::now_rfc3339();
+                app.set_started_at(engine::now_rfc3339());
                 self.run_started = std::time::Instant::now();
                 let tx = self.events_tx.clone();
                 let done = self.internal_tx.clone();
@@ -177,8 +188,7 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
         Theme::new(opts.no_color),
         Form::new(recent).with_proxy_password(opts.proxy_password.clone()),
     );
-    app.note.clone_from(&opts.demo_note);
-    app.scenarios.clone_from(&opts.scenarios);
+    app.set_demo(opts.demo_note.clone(), opts.scenarios.clone());
     if let Some(s) = settings.as_ref().or(opts.form.as_ref()) {
         app.form.load_settings(s);
     }
@@ -193,7 +203,7 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
     install_panic_hook();
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
-    app.size = (size.width, size.height);
+    app.resize(size.width, size.height);
     if let Some(s) = settings {
         let cmds = start_run(&mut app, s);
         rt.perform(&mut app, cmds);
@@ -227,19 +237,17 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
                 "SMTPTUI_TEST_PANIC: deliberate panic after the first frame"
             );
         }
-        if app.quit {
+        if app.quitting() {
             break;
         }
+        // Biased: signals and keys first (an engine busy streaming never starves them),
+        // engine events before the run's end — `RunFinished` is sent only after the
+        // engine returned, so by then every event of the run is queued ahead of it.
         let msg = tokio::select! {
-            Some(ev) = events_rx.recv() => {
-                let mut changed = app.apply_event(ev);
-                while let Ok(ev) = events_rx.try_recv() {
-                    changed |= app.apply_event(ev);
-                }
-                dirty = changed;
-                None
-            }
-            Some(msg) = internal_rx.recv() => Some(msg),
+            biased;
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
             ev = input.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
                 Some(Ok(Event::Mouse(m))) => Some(Msg::Mouse(m)),
@@ -248,17 +256,20 @@ pub async fn run(settings: Option<Settings>, opts: TuiOptions) -> anyhow::Result
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            _ = ticker.tick(), if app.busy() => Some(Msg::Tick),
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            _ = ticker.tick(), if app.busy() => Some(Msg::Tick { now_ms: rt.run_clock_ms() }),
+            Some(ev) = events_rx.recv() => {
+                // Drain the queue, then draw once.
+                rt.deliver(&mut app, Msg::Probe(ev));
+                while let Ok(ev) = events_rx.try_recv() {
+                    rt.deliver(&mut app, Msg::Probe(ev));
+                }
+                dirty = true;
+                None
+            }
+            Some(msg) = internal_rx.recv() => Some(msg),
         };
         if let Some(msg) = msg {
-            if matches!(msg, Msg::Tick) {
-                app.now_ms = rt.run_started.elapsed().as_secs_f64() * 1000.0;
-            }
-            let cmds = update(&mut app, msg);
-            rt.perform(&mut app, cmds);
+            rt.deliver(&mut app, msg);
             dirty = true;
         }
     }

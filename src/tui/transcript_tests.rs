@@ -14,7 +14,7 @@ use super::render_tests::{LARGE, SMALL, find, finished, key, typ};
 use super::update::{Msg, update};
 use super::view::transcript::FORMATTED;
 use super::view::{HSCROLL_STEP, visible_lines};
-use crate::model::{Direction, TranscriptEntry};
+use crate::model::{Direction, EndpointId, ProbeEvent, TranscriptEntry};
 
 /// The tail of the long line, far past any pane's right edge.
 const TAIL: &str = "END-OF-LONG-LINE";
@@ -23,8 +23,7 @@ const TAIL: &str = "END-OF-LONG-LINE";
 /// note appended, transcript focused.
 fn long_app(size: (u16, u16)) -> App {
     let mut app = finished(false, size);
-    app.selected = 2;
-    let ep = &mut app.endpoints[2];
+    app.panes.selected = 2;
     let ehlo = format!(
         "250-AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER {} {TAIL}",
         (0..12)
@@ -32,15 +31,20 @@ fn long_app(size: (u16, u16)) -> App {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    ep.transcript
-        .push(TranscriptEntry::new(500.0, Direction::ServerTls, ehlo));
-    ep.transcript.push(TranscriptEntry::new(
-        501.0,
-        Direction::Info,
-        "TLS note: the server offered a certificate chain whose intermediate is missing; \
-         clients that do not fetch it (AIA) will fail to verify",
-    ));
-    app.focus = Pane::Transcript;
+    let note = "TLS note: the server offered a certificate chain whose intermediate is \
+                missing; clients that do not fetch it (AIA) will fail to verify";
+    for entry in [
+        TranscriptEntry::new(500.0, Direction::ServerTls, ehlo),
+        TranscriptEntry::new(501.0, Direction::Info, note),
+    ] {
+        let line = ProbeEvent::Line {
+            run: app.run().id(),
+            endpoint: EndpointId(2),
+            entry,
+        };
+        update(&mut app, Msg::Probe(line));
+    }
+    app.panes.focus = Pane::Transcript;
     app
 }
 
@@ -56,11 +60,11 @@ fn horizontal_scroll_moves_the_text_not_the_time_column() {
         assert!(!before.contains(TAIL), "{before}");
         assert!(before.contains("following"), "{before}");
         key(&mut app, KeyCode::Char('l'));
-        assert_eq!(app.transcript.hscroll, HSCROLL_STEP);
+        assert_eq!(app.panes.transcript.hscroll, HSCROLL_STEP);
         key(&mut app, KeyCode::Right);
-        assert_eq!(app.transcript.hscroll, 2 * HSCROLL_STEP);
+        assert_eq!(app.panes.transcript.hscroll, 2 * HSCROLL_STEP);
         key(&mut app, KeyCode::Char('h'));
-        assert_eq!(app.transcript.hscroll, HSCROLL_STEP);
+        assert_eq!(app.panes.transcript.hscroll, HSCROLL_STEP);
         // Far right: clamped where the longest line in view ends at the edge.
         for _ in 0..100 {
             key(&mut app, KeyCode::Char('l'));
@@ -68,17 +72,17 @@ fn horizontal_scroll_moves_the_text_not_the_time_column() {
         let s = screen(&app);
         assert!(s.contains(TAIL), "{s}");
         assert!(
-            s.contains(&format!("col {}", app.transcript.hscroll)),
+            s.contains(&format!("col {}", app.panes.transcript.hscroll)),
             "{s}"
         );
         // The time column stays put.
         assert!(s.contains("    0.501 "), "{s}");
         insta::assert_snapshot!(format!("transcript_scrolled_{}x{}", size.0, size.1), s);
-        let max = app.transcript.hscroll;
+        let max = app.panes.transcript.hscroll;
         key(&mut app, KeyCode::Char('l'));
-        assert_eq!(app.transcript.hscroll, max);
+        assert_eq!(app.panes.transcript.hscroll, max);
         key(&mut app, KeyCode::Char('0'));
-        assert_eq!(app.transcript.hscroll, 0);
+        assert_eq!(app.panes.transcript.hscroll, 0);
         assert_eq!(screen(&app), before);
     }
 }
@@ -88,7 +92,7 @@ fn wrap_shows_the_whole_line_on_indented_rows() {
     for size in [SMALL, LARGE] {
         let mut app = long_app(size);
         key(&mut app, KeyCode::Char('w'));
-        assert!(app.transcript.wrap);
+        assert!(app.panes.transcript.wrap);
         let s = screen(&app);
         assert!(s.contains("wrap ·"), "{s}");
         // Continuation rows start below the text, past the time and direction columns;
@@ -114,7 +118,7 @@ fn wrap_shows_the_whole_line_on_indented_rows() {
         insta::assert_snapshot!(format!("transcript_wrapped_{}x{}", size.0, size.1), s);
         // h / l do nothing while wrapping (and say why).
         key(&mut app, KeyCode::Char('l'));
-        assert_eq!(app.transcript.hscroll, 0);
+        assert_eq!(app.panes.transcript.hscroll, 0);
         assert!(app.status.is_some());
         key(&mut app, KeyCode::Char('w'));
         assert!(!screen(&app).contains(TAIL));
@@ -137,7 +141,7 @@ fn search_highlights_in_both_modes() {
     key(&mut app, KeyCode::Char('/'));
     typ(&mut app, "LONG-LINE");
     key(&mut app, KeyCode::Enter);
-    assert!(app.transcript.current_match.is_some());
+    assert!(app.panes.transcript.current_match.is_some());
     // Unscrolled: the current match is shifted into view.
     assert!(highlighted(&app), "{}", screen(&app));
     for _ in 0..100 {
@@ -149,7 +153,7 @@ fn search_highlights_in_both_modes() {
     assert!(highlighted(&app), "{}", screen(&app));
     key(&mut app, KeyCode::Char('w'));
     // A match left of the scrolled column is brought back into view.
-    app.transcript.hscroll = 100;
+    app.panes.transcript.hscroll = 100;
     key(&mut app, KeyCode::Char('/'));
     update(
         &mut app,
@@ -176,23 +180,23 @@ fn the_mouse_wheel_scrolls_sideways() {
     };
     update(&mut app, wheel(MouseEventKind::ScrollRight));
     update(&mut app, wheel(MouseEventKind::ScrollRight));
-    assert_eq!(app.transcript.hscroll, 2 * HSCROLL_STEP);
+    assert_eq!(app.panes.transcript.hscroll, 2 * HSCROLL_STEP);
     update(&mut app, wheel(MouseEventKind::ScrollLeft));
-    assert_eq!(app.transcript.hscroll, HSCROLL_STEP);
+    assert_eq!(app.panes.transcript.hscroll, HSCROLL_STEP);
     // Another endpoint starts at column 0 again.
-    app.focus = Pane::Matrix;
+    app.panes.focus = Pane::Matrix;
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.transcript.hscroll, 0);
+    assert_eq!(app.panes.transcript.hscroll, 0);
 }
 
 #[test]
 fn wrapping_a_million_lines_formats_only_the_visible_ones() {
     let mut app = finished(false, SMALL);
-    app.selected = 2;
-    app.transcript.wrap = true;
+    app.panes.selected = 2;
+    app.panes.transcript.wrap = true;
     // Every line takes three rows at 78 columns.
     let long = "y".repeat(150);
-    app.endpoints[2].transcript = (0..1_000_000)
+    app.endpoints_mut()[2].transcript = (0..1_000_000)
         .map(|i| TranscriptEntry::new(f64::from(i), Direction::Server, format!("{long} {i}")))
         .collect();
     let count = |app: &App| {
@@ -206,20 +210,20 @@ fn wrapping_a_million_lines_formats_only_the_visible_ones() {
     assert!(lines[19].to_string().ends_with(" 999999"), "{}", lines[19]);
     // The top rows are the continuation of a line whose start is above the pane.
     assert!(lines[0].to_string().starts_with("    "), "{}", lines[0]);
-    app.transcript.scroll = Some(500_000);
+    app.panes.transcript.scroll = Some(500_000);
     let (lines, formatted) = count(&app);
     assert_eq!(lines.len(), 20);
     assert!(formatted <= 7, "{formatted}");
     assert!(lines[0].to_string().contains("500.000"), "{}", lines[0]);
     assert!(lines[2].to_string().ends_with(" 500000"), "{}", lines[2]);
     // A current match that the wrapped rows would push below the pane is brought up.
-    app.transcript.current_match = Some(500_010);
+    app.panes.transcript.current_match = Some(500_010);
     let (lines, formatted) = count(&app);
     assert!(formatted <= 7 + 7, "{formatted}");
     assert!(lines[19].to_string().ends_with(" 500010"), "{}", lines[19]);
-    app.transcript.current_match = None;
+    app.panes.transcript.current_match = None;
     // Unwrapped, a million short lines still cost one line per row.
-    app.transcript.wrap = false;
+    app.panes.transcript.wrap = false;
     let (lines, formatted) = count(&app);
     assert_eq!((lines.len(), formatted), (20, 20));
 }

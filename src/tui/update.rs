@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use crate::model::{Endpoint, ProbeEvent, RunId, RunReport};
 use crate::settings::Settings;
 
-use super::app::{App, Pane, Prompt, PromptKind, Screen, Status};
+use super::app::{App, Pane, Popup, Prompt, PromptKind, Screen, Status};
 use super::engine::ExportFormat;
 use super::form::Field;
 use super::input::LineInput;
@@ -18,7 +18,7 @@ use super::keys::{Action, Context, Key, action_for, types_text};
 use super::layout::{self, MainLayout};
 use super::navigate;
 pub use super::navigate::{next_side, next_side_with};
-use super::prompt::{jump_to_match, on_confirm, on_prompt, start_step};
+use super::prompt::{jump_to_match, on_confirm, on_prompt, on_step};
 use super::recent::{self, RecentTarget};
 
 /// Something that happened.
@@ -30,11 +30,14 @@ pub enum Msg {
     Mouse(MouseEvent),
     /// The terminal was resized.
     Resize(u16, u16),
-    /// Spinner tick (only while something runs).
-    Tick,
-    /// An event from the engine.
+    /// Spinner tick (only while something runs), with the run's clock.
+    Tick {
+        /// Milliseconds since the run started.
+        now_ms: f64,
+    },
+    /// An event from the engine (every one comes through here).
     Probe(ProbeEvent),
-    /// The engine's run future returned its report.
+    /// The engine's run returned its report: the end of the run.
     RunFinished(RunId, Box<RunReport>),
     /// An export finished.
     Exported(Result<PathBuf, String>),
@@ -89,14 +92,13 @@ pub enum Cmd {
 pub fn start_run(app: &mut App, settings: Settings) -> Vec<Cmd> {
     let settings = Arc::new(settings);
     let mut cmds = Vec::new();
-    if app.running {
+    if app.run().running() {
         cmds.push(Cmd::CancelRun);
     }
     if app.step.is_some() {
         cmds.push(Cmd::StepClose);
     }
-    let run = app.begin_run(settings.target.clone());
-    app.settings = Some(Arc::clone(&settings));
+    let run = app.begin_run(Arc::clone(&settings));
     app.screen = Screen::Main;
     app.status = None;
     cmds.push(Cmd::StartRun { run, settings });
@@ -112,69 +114,45 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Resize(w, h) => {
-            app.size = (w, h);
+            app.resize(w, h);
             let panes = main_layout(app).panes();
-            if !panes.contains(&app.focus) {
-                app.focus = Pane::Matrix;
+            if !panes.contains(&app.panes.focus) {
+                app.panes.focus = Pane::Matrix;
             }
             Vec::new()
         }
-        Msg::Tick => {
-            app.tick = app.tick.wrapping_add(1);
+        Msg::Tick { now_ms } => {
+            app.on_tick(now_ms);
             Vec::new()
         }
         Msg::Probe(ev) => {
             app.apply_event(ev);
             Vec::new()
         }
-        Msg::RunFinished(run, report) => {
-            let mut cmds = Vec::new();
-            if run == app.run {
-                if let Some((pending, target)) = app.pending_recent.take()
-                    && pending == run
-                    && reached_a_server(&report)
-                {
-                    recent::remember(&mut app.form.recent, target);
-                    cmds.push(Cmd::SaveRecent(app.form.recent.clone()));
-                }
-                app.duration_ms = Some(report.duration_ms);
-                app.running = false;
-                app.report = Some(*report);
+        Msg::RunFinished(run, report) => match app.finish_run(run, *report) {
+            Some(target) => {
+                recent::remember(&mut app.form.recent, target);
+                vec![Cmd::SaveRecent(app.form.recent.clone())]
             }
-            cmds
-        }
+            None => Vec::new(),
+        },
         Msg::Exported(res) => {
             app.status = Some(match res {
-                Ok(p) => Status {
-                    text: format!("exported to {}", p.display()),
-                    error: false,
-                },
-                Err(e) => Status {
-                    text: format!("export failed: {e}"),
-                    error: true,
-                },
+                Ok(p) => Status::info(format!("exported to {}", p.display())),
+                Err(e) => Status::error(format!("export failed: {e}")),
             });
             Vec::new()
         }
         Msg::Error(e) => {
-            app.status = Some(Status {
-                text: e,
-                error: true,
-            });
+            app.status = Some(Status::error(e));
             Vec::new()
         }
     }
 }
 
-/// Whether a run got an answer from some server (a greeting, or MX hosts in MX mode):
-/// only such targets are remembered (a typo or a dead host is not).
-fn reached_a_server(report: &RunReport) -> bool {
-    report.dns.as_ref().is_some_and(|d| !d.mx.is_empty())
-        || report.endpoints.iter().any(|e| e.banner.is_some())
-}
-
 pub(super) fn main_layout(app: &App) -> MainLayout {
-    layout::main_layout(Rect::new(0, 0, app.size.0, app.size.1), app)
+    let (w, h) = app.size();
+    layout::main_layout(Rect::new(0, 0, w, h), app)
 }
 
 fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
@@ -200,25 +178,14 @@ fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
 }
 
 pub(super) fn quit(app: &mut App) -> Vec<Cmd> {
-    app.quit = true;
+    app.request_quit();
     vec![Cmd::Quit]
 }
 
 fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Cmd> {
     match ctx {
         Context::Confirm => on_confirm(app, action),
-        Context::Help => {
-            match action {
-                Action::Quit => return quit(app),
-                Action::ToggleHelp => app.help = None,
-                Action::Up => app.help = app.help.map(|s| s.saturating_sub(1)),
-                Action::PageUp => app.help = app.help.map(|s| s.saturating_sub(10)),
-                Action::Down => app.help = app.help.map(|s| s + 1),
-                Action::PageDown => app.help = app.help.map(|s| s + 10),
-                _ => {}
-            }
-            Vec::new()
-        }
+        Context::Help => on_help(app, action),
         Context::Settings => on_settings(app, action),
         Context::Form => on_form(app, action),
         Context::Input => on_prompt(app, action),
@@ -226,36 +193,48 @@ fn on_action(app: &mut App, ctx: Context, action: Action) -> Vec<Cmd> {
     }
 }
 
-/// Keys of the working-settings popup: close, switch tab, scroll, export HTML.
+/// Keys of the help popup: close, scroll.
+fn on_help(app: &mut App, action: Action) -> Vec<Cmd> {
+    if action == Action::Quit {
+        return quit(app);
+    }
+    let Some(Popup::Help { scroll }) = app.popup.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::ToggleHelp => app.popup = None,
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::PageUp => *scroll = scroll.saturating_sub(10),
+        Action::Down => *scroll += 1,
+        Action::PageDown => *scroll += 10,
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Keys of the working-settings popup: close, switch tab, scroll, copy, export HTML.
 fn on_settings(app: &mut App, action: Action) -> Vec<Cmd> {
     let tabs = super::view::settings::tab_count(app);
-    let Some((tab, scroll)) = app.settings_popup.as_mut() else {
+    let Some(Popup::Settings { tab, scroll }) = app.popup.as_mut() else {
         return Vec::new();
     };
     match action {
         Action::Quit => return quit(app),
-        Action::ToggleSettings => app.settings_popup = None,
+        Action::ToggleSettings => app.popup = None,
         Action::FocusNext => (*tab, *scroll) = ((*tab + 1) % tabs, 0),
         Action::FocusPrev => (*tab, *scroll) = ((*tab + tabs - 1) % tabs, 0),
         Action::Up => *scroll = scroll.saturating_sub(1),
         Action::PageUp => *scroll = scroll.saturating_sub(10),
         Action::Down => *scroll += 1,
         Action::PageDown => *scroll += 10,
-        Action::ExportHtml => {
-            return vec![Cmd::Export {
-                format: ExportFormat::Html,
-            }];
-        }
+        Action::ExportHtml => return export(ExportFormat::Html),
         Action::Copy => {
             let tab = *tab;
             let lines = super::view::settings::tab_lines(app, tab);
-            app.status = Some(Status {
-                text: format!(
-                    "copied {} lines (OSC 52: the terminal must allow it; tmux: set-clipboard on)",
-                    lines.len()
-                ),
-                error: false,
-            });
+            app.status = Some(Status::info(format!(
+                "copied {} lines (OSC 52: the terminal must allow it; tmux: set-clipboard on)",
+                lines.len()
+            )));
             return vec![Cmd::Copy(lines.join("\n") + "\n")];
         }
         other => navigate::on_view(app, other),
@@ -270,13 +249,13 @@ fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
             Ok(settings) => {
                 let remembered = app.form.to_recent();
                 let cmds = start_run(app, settings);
-                app.pending_recent = Some((app.run, remembered));
+                app.remember_when_answered(remembered);
                 return cmds;
             }
             Err(e) => app.form.error = Some(e.to_string()),
         },
         Action::Abort => {
-            if app.settings.is_some() {
+            if app.settings().is_some() {
                 app.screen = Screen::Main;
             } else {
                 return quit(app);
@@ -299,55 +278,81 @@ fn on_form(app: &mut App, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
-/// Run, export, search and stepping actions of the main screen; moving around (focus,
-/// scrolling, the side pane) is [`navigate::on_view`].
+/// The main screen (and the stepping session on it), by what an action is about: the
+/// run, an export, the transcript's search, the stepping panel, or moving around the
+/// panes ([`navigate::on_view`]).
 fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
     match action {
+        Action::Quit
+        | Action::ToggleHelp
+        | Action::ToggleSettings
+        | Action::Rerun
+        | Action::Cancel
+        | Action::EditTarget => on_run(app, action),
+        Action::ExportText => export(ExportFormat::Text),
+        Action::ExportJson => export(ExportFormat::Json),
+        Action::ExportHtml => export(ExportFormat::Html),
+        Action::Search | Action::NextMatch | Action::PrevMatch => {
+            on_search(app, action);
+            Vec::new()
+        }
+        Action::StartStep
+        | Action::StepRun
+        | Action::StepEdit
+        | Action::RawPrompt
+        | Action::StepClose => on_step(app, action),
+        other => {
+            navigate::on_view(app, other);
+            Vec::new()
+        }
+    }
+}
+
+/// The run and the screen around it: quit, the popups, re-run, cancel, the form.
+fn on_run(app: &mut App, action: Action) -> Vec<Cmd> {
+    match action {
         Action::Quit => return quit(app),
-        Action::ToggleHelp => app.help = Some(0),
-        Action::ToggleSettings => app.settings_popup = Some((0, 0)),
+        Action::ToggleHelp => app.popup = Some(Popup::Help { scroll: 0 }),
+        Action::ToggleSettings => app.popup = Some(Popup::Settings { tab: 0, scroll: 0 }),
         Action::Rerun => {
-            if let Some(s) = app.settings.clone() {
+            if let Some(s) = app.settings().cloned() {
                 return start_run(app, (*s).clone());
             }
         }
-        Action::Cancel => {
-            if app.running {
-                app.abandon_run();
-                app.status = Some(Status {
-                    text: "run cancelled".into(),
-                    error: false,
-                });
-                return vec![Cmd::CancelRun];
-            }
-            if app.transcript.query.take().is_some() {
-                app.transcript.current_match = None;
-            }
+        Action::Cancel if app.run().running() => {
+            app.abandon_run();
+            app.status = Some(Status::info("run cancelled"));
+            return vec![Cmd::CancelRun];
         }
+        Action::Cancel => clear_search(app),
         Action::EditTarget => {
-            if let Some(s) = app.settings.clone() {
+            if let Some(s) = app.settings().cloned() {
                 app.form.load_settings(&s);
                 app.form.focus = Field::Ports as usize;
             }
             app.screen = Screen::Form;
         }
-        Action::ExportText => {
-            return vec![Cmd::Export {
-                format: ExportFormat::Text,
-            }];
-        }
-        Action::ExportJson => {
-            return vec![Cmd::Export {
-                format: ExportFormat::Json,
-            }];
-        }
-        Action::ExportHtml => {
-            return vec![Cmd::Export {
-                format: ExportFormat::Html,
-            }];
-        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Esc with no run going: forget the search (and its highlight).
+fn clear_search(app: &mut App) {
+    if app.panes.transcript.query.take().is_some() {
+        app.panes.transcript.current_match = None;
+    }
+}
+
+fn export(format: ExportFormat) -> Vec<Cmd> {
+    vec![Cmd::Export { format }]
+}
+
+/// The transcript's search: `/` opens the prompt, `n` / `N` jump.
+fn on_search(app: &mut App, action: Action) {
+    match action {
         Action::Search => {
-            let q = app.transcript.query.clone().unwrap_or_default();
+            let q = app.panes.transcript.query.clone().unwrap_or_default();
             app.prompt = Some(Prompt {
                 kind: PromptKind::Search,
                 input: LineInput::new(q),
@@ -355,49 +360,6 @@ fn on_main(app: &mut App, action: Action) -> Vec<Cmd> {
         }
         Action::NextMatch => jump_to_match(app, true),
         Action::PrevMatch => jump_to_match(app, false),
-        Action::StartStep => return start_step(app),
-        Action::StepRun => {
-            if let Some(step) = app.step.as_mut() {
-                if step.ended {
-                    app.status = Some(Status {
-                        text: "the session has ended: Esc leaves stepping".into(),
-                        error: false,
-                    });
-                } else if !step.busy && step.next.is_some() {
-                    step.busy = true;
-                    step.next = None;
-                    return vec![Cmd::StepNext {
-                        command: step.edited.take(),
-                    }];
-                }
-            }
-        }
-        Action::StepEdit => {
-            if let Some(step) = app.step.as_ref()
-                && let Some(next) = step.next.as_ref().filter(|n| n.editable)
-            {
-                let text = step.edited.clone().unwrap_or_else(|| next.command.clone());
-                app.prompt = Some(Prompt {
-                    kind: PromptKind::StepEdit,
-                    input: LineInput::new(text),
-                });
-            }
-        }
-        Action::RawPrompt if app.step.as_ref().is_some_and(|s| !s.ended) => {
-            app.prompt = Some(Prompt {
-                kind: PromptKind::Raw,
-                input: LineInput::default(),
-            });
-        }
-        Action::StepClose if app.step.is_some() => {
-            app.step = None;
-            app.status = Some(Status {
-                text: "left the stepping session".into(),
-                error: false,
-            });
-            return vec![Cmd::StepClose];
-        }
-        other => navigate::on_view(app, other),
+        _ => {}
     }
-    Vec::new()
 }

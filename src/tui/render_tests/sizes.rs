@@ -12,7 +12,7 @@ const SIZES: [(u16, u16); 4] = [(40, 12), (80, 24), (120, 40), (200, 60)];
 /// The finished fixture run, each row named like a demo scenario, the run's report
 /// (with its recommendation) in place.
 fn demo(size: (u16, u16)) -> App {
-    let mut app = finished(false, size);
+    let mut app = all_done(false, size);
     let names = [
         (
             25,
@@ -39,7 +39,7 @@ fn demo(size: (u16, u16)) -> App {
             "a second submission port",
         ),
     ];
-    app.scenarios = names
+    let scenarios = names
         .iter()
         .map(|(port, mode, name, about)| Scenario {
             port: *port,
@@ -48,7 +48,9 @@ fn demo(size: (u16, u16)) -> App {
             about: (*about).into(),
         })
         .collect();
+    app.set_demo(None, scenarios);
     let mut report = app.export_report();
+    report.findings = fixtures::findings();
     let mut s = Settings::new(HOST);
     s.auth = Some(crate::settings::AuthSettings {
         user: "alice@example.com".into(),
@@ -56,13 +58,15 @@ fn demo(size: (u16, u16)) -> App {
         mech: None,
     });
     report.recommended = crate::recommend::recommend(&report, &s);
-    app.report = Some(report);
+    let run = app.run().id();
+    update(&mut app, Msg::RunFinished(run, Box::new(report)));
     app
 }
 
 fn select(app: &mut App, port: u16) {
-    app.selected = app
-        .endpoints
+    app.panes.selected = app
+        .run()
+        .endpoints()
         .iter()
         .position(|e| e.endpoint.port == port)
         .unwrap();
@@ -99,7 +103,8 @@ fn auth_is_not_cut_while_another_column_has_room() {
         let app = demo((w, h));
         let s = screen(&app);
         let offered = app
-            .endpoints
+            .run()
+            .endpoints()
             .iter()
             .filter_map(|e| e.auth())
             .map(|m| m.join(","))
@@ -168,7 +173,7 @@ fn t_changes_the_wide_screen_and_the_timeline_shows_every_phase() {
     key(&mut app, KeyCode::Char('t'));
     let after = screen(&app);
     assert_ne!(before, after, "`t` changed nothing visible");
-    let phases: Vec<&str> = app.endpoints[app.selected]
+    let phases: Vec<&str> = app.run().endpoints()[app.panes.selected]
         .timings
         .iter()
         .map(|t| t.phase.label())
@@ -184,7 +189,7 @@ fn t_changes_the_wide_screen_and_the_timeline_shows_every_phase() {
 #[test]
 fn the_form_scrolls_to_its_focused_field_at_40x12() {
     let mut app = App::new(None, Theme::new(false), Form::new(Vec::new()));
-    app.size = (40, 12);
+    update(&mut app, Msg::Resize(40, 12));
     assert_eq!(app.screen, Screen::Form);
     for _ in 0..Field::ALL.len() - 1 {
         key(&mut app, KeyCode::Tab);
@@ -219,5 +224,5 @@ fn working_settings_popup() {
     }
     assert!(screen(&app).contains("copied"), "status line");
     key(&mut app, KeyCode::Esc);
-    assert!(app.settings_popup.is_none());
+    assert!(app.popup.is_none());
 }

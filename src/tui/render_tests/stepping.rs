@@ -27,21 +27,7 @@ fn stepping_with_an_edited_command() {
     assert!(app.busy());
     // Not edited: None is sent.
     let run = step_run(&app);
-    feed(
-        &mut app,
-        vec![ProbeEvent::StepReady {
-            run,
-            endpoint: EndpointId(2),
-            next: Some(fixtures::next_ehlo()),
-            in_tls: true,
-            verdict: Verdict {
-                class: Class::Ok,
-                summary: "ok".into(),
-                evidence: String::new(),
-                advice: String::new(),
-            },
-        }],
-    );
+    feed(&mut app, vec![ready(run, fixtures::next_ehlo(), true)]);
     let cmds = key(&mut app, KeyCode::Enter);
     assert!(matches!(cmds.as_slice(), [Cmd::StepNext { command: None }]));
     let cmds = key(&mut app, KeyCode::Esc);
@@ -49,17 +35,33 @@ fn stepping_with_an_edited_command() {
     assert!(app.step.is_none());
 }
 
+/// The session on v4 587 waits for the user with `next`, its verdict so far ok.
+fn ready(run: RunId, next: crate::model::NextStep, in_tls: bool) -> ProbeEvent {
+    ProbeEvent::StepReady {
+        run,
+        endpoint: EndpointId(2),
+        next: Some(next),
+        in_tls,
+        verdict: Verdict {
+            class: Class::Ok,
+            summary: "ok".into(),
+            evidence: String::new(),
+            advice: String::new(),
+        },
+    }
+}
+
 /// The run id the stepping session's events carry.
 fn step_run(app: &App) -> RunId {
-    app.manual[app.step.as_ref().unwrap().session].run
+    app.run().manual()[app.step.as_ref().unwrap().session].run
 }
 
 #[test]
 fn a_manual_session_is_its_own_record() {
     let mut app = stepping_app();
-    let before = app.endpoints[2].verdict().cloned().unwrap();
+    let before = app.run().endpoints()[2].verdict().cloned().unwrap();
     let run = step_run(&app);
-    let mut failed = app.endpoints[2].report.clone().unwrap();
+    let mut failed = app.run().endpoints()[2].report.clone().unwrap();
     failed.verdict = Verdict {
         class: Class::StarttlsNotOffered,
         summary: "HELO has no extensions".into(),
@@ -74,7 +76,7 @@ fn a_manual_session_is_its_own_record() {
         }],
     );
     // The row keeps the probe's verdict; the session has its own.
-    assert_eq!(app.endpoints[2].verdict(), Some(&before));
+    assert_eq!(app.run().endpoints()[2].verdict(), Some(&before));
     let s = screen(&app);
     assert!(s.contains("=== manual session 1"), "{s}");
     let report = app.export_report();
@@ -122,7 +124,7 @@ fn raw_commands_warn_after_two_unrecognised() {
             matches!(cmds.as_slice(), [Cmd::StepRaw(c)] if c == cmd),
             "{cmds:?}"
         );
-        let t = app.last_ms + 10.0;
+        let t = app.run().last_ms() + 10.0;
         feed(
             &mut app,
             vec![
@@ -131,18 +133,7 @@ fn raw_commands_warn_after_two_unrecognised() {
                     endpoint: EndpointId(2),
                     entry: TranscriptEntry::new(t, Direction::Server, reply),
                 },
-                ProbeEvent::StepReady {
-                    run,
-                    endpoint: EndpointId(2),
-                    next: Some(fixtures::next_ehlo()),
-                    in_tls: false,
-                    verdict: Verdict {
-                        class: Class::Ok,
-                        summary: "ok".into(),
-                        evidence: String::new(),
-                        advice: String::new(),
-                    },
-                },
+                ready(run, fixtures::next_ehlo(), false),
             ],
         );
     }
@@ -154,12 +145,11 @@ fn raw_commands_warn_after_two_unrecognised() {
         key(&mut app, KeyCode::Enter).as_slice(),
         [Cmd::StepRaw(_)]
     ));
-    app.step.as_mut().unwrap().busy = false;
-    // A third unknown command asks first.
+    // A third unknown command asks first (even while the NOOP is on its way).
     key(&mut app, KeyCode::Char(':'));
     typ(&mut app, "VRFY postmaster");
     assert!(key(&mut app, KeyCode::Enter).is_empty());
-    assert!(app.confirm.is_some());
+    assert!(matches!(app.popup, Some(Popup::Confirm(_))));
     let s = screen(&app);
     assert!(s.contains("Send anyway?"), "{s}");
     insta::assert_snapshot!("stepping_confirm_80x24", s);
@@ -174,21 +164,21 @@ fn raw_commands_warn_after_two_unrecognised() {
 #[test]
 fn search_highlights_and_n_moves() {
     let mut app = finished(false, LARGE);
-    app.selected = 2;
+    app.panes.selected = 2;
     key(&mut app, KeyCode::Char('/'));
     typ(&mut app, "ehlo");
     let prompt = screen(&app);
     assert!(prompt.contains("/search: ehlo"), "{prompt}");
     key(&mut app, KeyCode::Enter);
-    let first = app.transcript.current_match.unwrap();
+    let first = app.panes.transcript.current_match.unwrap();
     key(&mut app, KeyCode::Char('n'));
-    let second = app.transcript.current_match.unwrap();
+    let second = app.panes.transcript.current_match.unwrap();
     assert_ne!(second, first);
-    let counted = app.transcript.match_counter.unwrap();
+    let counted = app.panes.transcript.match_counter.unwrap();
     key(&mut app, KeyCode::Char('N'));
-    assert_eq!(app.transcript.current_match, Some(first));
+    assert_eq!(app.panes.transcript.current_match, Some(first));
     // The counter: which match of how many, in the title and the status line.
-    let (n, of) = app.transcript.match_counter.unwrap();
+    let (n, of) = app.panes.transcript.match_counter.unwrap();
     assert_eq!(of, 2);
     assert_ne!(counted.0, n);
     let buf = render(&app);
@@ -217,18 +207,18 @@ fn search_highlights_and_n_moves() {
 fn help_popup_lists_the_key_table() {
     let mut app = finished(false, SMALL);
     key(&mut app, KeyCode::Char('?'));
-    assert!(app.help.is_some());
+    assert!(matches!(app.popup, Some(Popup::Help { scroll: 0 })));
     insta::assert_snapshot!("help_80x24", screen(&app));
-    app.size = LARGE;
+    update(&mut app, Msg::Resize(LARGE.0, LARGE.1));
     insta::assert_snapshot!("help_120x40", screen(&app));
-    app.size = (120, 200);
+    update(&mut app, Msg::Resize(120, 200));
     let s = screen(&app);
-    for b in crate::tui::keys::KEYS {
+    for b in crate::tui::keys::bindings() {
         assert!(s.contains(b.help), "{} missing", b.help);
         assert!(s.contains(&b.key.label()), "{} missing", b.key.label());
     }
     key(&mut app, KeyCode::Esc);
-    assert!(app.help.is_none());
+    assert!(app.popup.is_none());
 }
 
 #[test]
@@ -253,25 +243,28 @@ fn stale_run_events_are_dropped() {
         endpoint: EndpointId(0),
         entry: TranscriptEntry::new(1.0, Direction::Info, "stale"),
     };
-    assert!(!app.apply_event(stale));
+    feed(&mut app, vec![stale]);
     assert_eq!(app.transcript_len(), before);
     // Cancelling makes the old run stale too.
     let cmds = key(&mut app, KeyCode::Char('c'));
     assert!(matches!(cmds.as_slice(), [Cmd::CancelRun]));
-    assert!(!app.running && app.run != RunId(1));
-    assert!(!app.apply_event(fixtures::finish().remove(0)));
+    assert!(!app.run().running() && app.run().id() != RunId(1));
+    let timings = app.run().endpoints()[0].timings.len();
+    feed(&mut app, fixtures::finish());
+    assert_eq!(app.run().endpoints()[0].timings.len(), timings);
+    assert_eq!(app.run().endpoints()[0].state, RowState::Cancelled);
     let s = screen(&app);
     assert!(s.contains("⊘"), "{s}");
     let cmds = key(&mut app, KeyCode::Char('r'));
     assert!(matches!(cmds.as_slice(), [Cmd::StartRun { .. }]));
-    assert!(app.running && app.endpoints.is_empty());
+    assert!(app.run().running() && app.run().endpoints().is_empty());
 }
 
 #[test]
 fn a_million_lines_render_only_the_visible_slice() {
     let mut app = finished(false, SMALL);
-    app.selected = 2;
-    let ep = &mut app.endpoints[2];
+    app.panes.selected = 2;
+    let ep = &mut app.endpoints_mut()[2];
     ep.transcript = (0..1_000_000)
         .map(|i| TranscriptEntry::new(f64::from(i), Direction::Server, format!("line {i}")))
         .collect();
@@ -283,7 +276,7 @@ fn a_million_lines_render_only_the_visible_slice() {
         lines[19]
     );
     assert!(lines[0].to_string().ends_with("line 999980"));
-    app.transcript.scroll = Some(500_000);
+    app.panes.transcript.scroll = Some(500_000);
     let lines = visible_lines(&app, 20, 78);
     assert!(lines[0].to_string().ends_with("line 500000"));
     let s = screen(&app);
@@ -294,9 +287,9 @@ fn a_million_lines_render_only_the_visible_slice() {
         "{s}"
     );
     key(&mut app, KeyCode::End);
-    app.focus = Pane::Transcript;
+    app.panes.focus = Pane::Transcript;
     key(&mut app, KeyCode::End);
-    assert_eq!(app.transcript.scroll, None);
+    assert_eq!(app.panes.transcript.scroll, None);
 }
 
 #[test]
@@ -312,8 +305,8 @@ fn mouse_selects_rows_and_scrolls_panes() {
         })
     };
     update(&mut app, click(lay.table.y + 1 + 3));
-    assert_eq!(app.selected, 3);
-    assert_eq!(app.focus, Pane::Matrix);
+    assert_eq!(app.panes.selected, 3);
+    assert_eq!(app.panes.focus, Pane::Matrix);
     let t = lay.transcript;
     update(
         &mut app,
@@ -324,12 +317,12 @@ fn mouse_selects_rows_and_scrolls_panes() {
             modifiers: KeyModifiers::NONE,
         }),
     );
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.panes.selected, 3);
     assert!(
-        app.transcript.scroll.is_none(),
+        app.panes.transcript.scroll.is_none(),
         "short transcript stays at the tail"
     );
-    app.selected = 2;
+    app.panes.selected = 2;
     update(
         &mut app,
         Msg::Mouse(MouseEvent {
@@ -339,7 +332,7 @@ fn mouse_selects_rows_and_scrolls_panes() {
             modifiers: KeyModifiers::NONE,
         }),
     );
-    assert!(app.transcript.scroll.is_some());
+    assert!(app.panes.transcript.scroll.is_some());
 }
 
 #[test]
@@ -394,10 +387,10 @@ fn all_view_interleaves_endpoints() {
 #[test]
 fn resize_adapts_the_layout() {
     let mut app = finished(false, SMALL);
-    app.focus = Pane::Timeline;
+    app.panes.focus = Pane::Timeline;
     update(&mut app, Msg::Resize(80, 24));
     assert_eq!(
-        app.focus,
+        app.panes.focus,
         Pane::Matrix,
         "timeline hidden at 80x24 in cert view"
     );
@@ -408,13 +401,13 @@ fn resize_adapts_the_layout() {
             Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
         );
     }
-    assert_eq!(app.focus, Pane::Timeline);
+    assert_eq!(app.panes.focus, Pane::Timeline);
 }
 
 #[test]
 fn escaped_text_is_never_unescaped() {
     let mut app = mid(SMALL);
-    app.selected = 2;
+    app.panes.selected = 2;
     feed(
         &mut app,
         vec![ProbeEvent::Line {
@@ -431,8 +424,8 @@ fn escaped_text_is_never_unescaped() {
 #[test]
 fn client_certificate_request_is_shown() {
     let mut app = finished(false, LARGE);
-    app.selected = 2;
-    let tls = app.endpoints[2].tls.as_mut().unwrap();
+    app.panes.selected = 2;
+    let tls = app.endpoints_mut()[2].tls.as_mut().unwrap();
     tls.client_cert_requested = true;
     tls.client_cert_cas = vec!["CN=Corp Client CA".into()];
     let s = screen(&app);
@@ -445,12 +438,12 @@ fn tiny_terminals_do_not_panic() {
     for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 12), (60, 15)] {
         for all in [false, true] {
             let mut app = finished(false, (w, h));
-            app.transcript.all = all;
-            app.selected = 1;
+            app.panes.transcript.all = all;
+            app.panes.selected = 1;
             let _ = screen(&app);
-            app.help = Some(0);
+            app.popup = Some(Popup::Help { scroll: 0 });
             let _ = screen(&app);
-            app.help = None;
+            app.popup = None;
             app.screen = Screen::Form;
             let _ = screen(&app);
         }

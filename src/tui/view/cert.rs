@@ -93,34 +93,8 @@ fn kv_wrap(t: Theme, k: &str, v: &str, width: usize) -> Vec<Line<'static>> {
 /// (verdict, subject, SANs, validity with the days, fingerprint), so a short pane shows
 /// them without scrolling; then the parameters, the chain and the rest.
 pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
-    let t = app.theme;
-    let mut out = Vec::new();
-    if tls.verified {
-        out.push(Line::from(Span::styled(
-            format!("✔ verified for {}", safe(&tls.checked_name)),
-            t.tone(Tone::Good),
-        )));
-    } else {
-        out.push(Line::from(Span::styled(
-            format!("✘ {UNTRUSTED}"),
-            t.tone(Tone::Bad),
-        )));
-        let reason = tls
-            .error
-            .as_deref()
-            .map(|e| safe(e).into_owned())
-            .unwrap_or_default();
-        let problem = tls.problem.as_ref().map(problem_text);
-        let text = match (reason.is_empty(), problem) {
-            // The reason usually names the problem already ("certificate expired …").
-            (false, Some(problem)) if reason.contains(problem.as_str()) => reason,
-            (false, Some(problem)) => format!("{reason} ({problem})"),
-            (false, None) => reason,
-            (true, Some(problem)) => problem,
-            (true, None) => "the verifier gave no reason".into(),
-        };
-        out.extend(kv_wrap(t, "  reason", &text, width));
-    }
+    let t = app.theme();
+    let mut out = verification_lines(t, tls, width);
     out.extend(client_lines(t, tls));
     let n = tls.chain.len();
     if n == 0 {
@@ -131,11 +105,50 @@ pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
         out.extend(params_lines(t, tls));
         return out;
     }
-    let sel = app.cert_index.min(n - 1);
+    let sel = app.panes.cert.index.min(n - 1);
     let cert = &tls.chain[sel];
+    out.extend(essential_lines(t, tls, cert, width));
+    out.extend(chain_lines(t, tls, sel));
+    out.extend(params_lines(t, tls));
+    out.extend(detail_lines(t, cert, width));
+    out
+}
+
+/// Verified for the name checked, or UNTRUSTED with the reason.
+fn verification_lines(t: Theme, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
+    if tls.verified {
+        return vec![Line::from(Span::styled(
+            format!("✔ verified for {}", safe(&tls.checked_name)),
+            t.tone(Tone::Good),
+        ))];
+    }
+    let mut out = vec![Line::from(Span::styled(
+        format!("✘ {UNTRUSTED}"),
+        t.tone(Tone::Bad),
+    ))];
+    let reason = tls
+        .error
+        .as_deref()
+        .map(|e| safe(e).into_owned())
+        .unwrap_or_default();
+    let problem = tls.problem.as_ref().map(problem_text);
+    let text = match (reason.is_empty(), problem) {
+        // The reason usually names the problem already ("certificate expired …").
+        (false, Some(problem)) if reason.contains(problem.as_str()) => reason,
+        (false, Some(problem)) => format!("{reason} ({problem})"),
+        (false, None) => reason,
+        (true, Some(problem)) => problem,
+        (true, None) => "the verifier gave no reason".into(),
+    };
+    out.extend(kv_wrap(t, "  reason", &text, width));
+    out
+}
+
+/// The days left (or since expiry) in words, and their tone.
+fn days_left(tls: &TlsInfo, cert: &CertSummary) -> (String, Tone) {
     let expired_today = cert.days_left == 0 && tls.problem == Some(CertProblem::Expired);
     let plural = |n: i64| if n == 1 { "day" } else { "days" };
-    let days = if cert.days_left < 0 {
+    if cert.days_left < 0 {
         (
             format!(
                 "expired {} {} ago",
@@ -155,8 +168,18 @@ pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
         )
     } else {
         (format!("{} days left", cert.days_left), Tone::Good)
-    };
-    out.extend(kv_wrap(t, "Subject", &safe(&cert.subject), width));
+    }
+}
+
+/// Subject, SANs, validity with the days, fingerprint and issuer of `cert`.
+fn essential_lines(
+    t: Theme,
+    tls: &TlsInfo,
+    cert: &CertSummary,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let days = days_left(tls, cert);
+    let mut out = kv_wrap(t, "Subject", &safe(&cert.subject), width);
     if !cert.sans.is_empty() {
         out.extend(kv_wrap(t, "SANs", &safe(&cert.sans.join(", ")), width));
     }
@@ -176,10 +199,16 @@ pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
     }
     out.extend(kv_wrap(t, "SHA-256", &safe(&cert.sha256), width));
     out.extend(kv_wrap(t, "Issuer", &safe(&cert.issuer), width));
-    out.push(Line::from(Span::styled(
+    out
+}
+
+/// The chain as a list, leaf first, `sel` marked.
+fn chain_lines(t: Theme, tls: &TlsInfo, sel: usize) -> Vec<Line<'static>> {
+    let n = tls.chain.len();
+    let mut out = vec![Line::from(Span::styled(
         format!("Chain ({n}, ↑↓ selects)"),
         t.heading(),
-    )));
+    ))];
     for (i, c) in tls.chain.iter().enumerate() {
         let marker = if i == sel { "▸ " } else { "  " };
         let line = Line::from(format!("{marker}{:<13}{}", role(i, n, c), safe(&c.subject)));
@@ -189,10 +218,16 @@ pub fn lines(app: &App, tls: &TlsInfo, width: usize) -> Vec<Line<'static>> {
             line
         });
     }
-    out.extend(params_lines(t, tls));
-    out.push(kv(t, "From", safe(&cert.not_before).into_owned()));
-    out.push(kv(t, "Key", safe(&cert.key).into_owned()));
-    out.push(kv(t, "Signature", safe(&cert.signature).into_owned()));
+    out
+}
+
+/// The rest of `cert`: start of validity, key, signature, serial, flags.
+fn detail_lines(t: Theme, cert: &CertSummary, width: usize) -> Vec<Line<'static>> {
+    let mut out = vec![
+        kv(t, "From", safe(&cert.not_before).into_owned()),
+        kv(t, "Key", safe(&cert.key).into_owned()),
+        kv(t, "Signature", safe(&cert.signature).into_owned()),
+    ];
     out.extend(kv_wrap(t, "Serial", &safe(&cert.serial), width));
     out.push(kv(
         t,
@@ -248,7 +283,7 @@ fn client_lines(t: Theme, tls: &TlsInfo) -> Vec<Line<'static>> {
 
 /// Draws the inspector for the selected endpoint.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let ep = app.selected_endpoint();
     let tls = ep.and_then(|e| e.tls.as_ref());
     let mut title = vec![Span::styled(" Certificate ", t.heading())];
@@ -263,7 +298,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Cert))
+        .border_style(t.border(app.panes.focus == Pane::Cert))
         .title(Line::from(title));
     let body = match (ep, tls) {
         (_, Some(info)) => lines(app, info, area.width.saturating_sub(2) as usize),
@@ -283,6 +318,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let inner_h = area.height.saturating_sub(2) as usize;
     let max_scroll = body.len().saturating_sub(inner_h);
-    let scroll = app.cert_scroll.min(max_scroll) as u16;
+    let scroll = app.panes.cert.scroll.min(max_scroll) as u16;
     frame.render_widget(Paragraph::new(body).block(block).scroll((scroll, 0)), area);
 }

@@ -50,10 +50,10 @@ pub fn status_icon(status: DnsStatus) -> &'static str {
 
 /// The selected finding (the index clamped to the list).
 pub fn selected_finding(app: &App) -> Option<&DnsFinding> {
-    let dns = app.dns.as_ref()?;
+    let dns = app.run().dns()?;
     let n = dns.findings.len();
     dns.findings
-        .get(app.dns_pane.selected.min(n.saturating_sub(1)))
+        .get(app.panes.dns.selected.min(n.saturating_sub(1)))
 }
 
 /// Whether the pane in `area` is tall enough to show the details itself.
@@ -154,8 +154,8 @@ pub fn detail_lines(t: Theme, f: &DnsFinding) -> Vec<Line<'static>> {
 
 /// Draws the DNS pane.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
-    let Some(dns) = app.dns.as_ref() else {
+    let t = app.theme();
+    let Some(dns) = app.run().dns() else {
         return;
     };
     let counts = format!(
@@ -166,7 +166,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Dns))
+        .border_style(t.border(app.panes.focus == Pane::Dns))
         .title(Span::styled(
             format!(" DNS — {} ", safe(&dns.domain)),
             t.heading(),
@@ -175,7 +175,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let selected = app
-        .dns_pane
+        .panes
+        .dns
         .selected
         .min(dns.findings.len().saturating_sub(1));
     let (list, sel_line) = list_lines(t, dns, selected);
@@ -212,7 +213,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 /// The verdict bar's stand-in while the DNS pane has focus and is too small to show
 /// the selected finding's details itself.
 pub fn render_bar(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(t.border(false))

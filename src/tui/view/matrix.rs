@@ -27,17 +27,17 @@ use crate::tui::theme::{Tone, class_tone};
 
 /// Draws the matrix block, its findings header and its table.
 pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
-    let t = app.theme;
-    let (done, total) = app.progress();
+    let t = app.theme();
+    let (done, total) = app.run().progress();
     let mut block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Matrix))
+        .border_style(t.border(app.panes.focus == Pane::Matrix))
         .title(Span::styled(" Port matrix ", t.heading()))
         .title(Line::from(Span::styled(format!(" {done}/{total} done "), t.dim())).right_aligned());
-    if lay.findings.height == 0 && !app.findings.is_empty() {
+    if lay.findings.height == 0 && !app.run().findings().is_empty() {
         // No room for the findings lines: say how many there are.
         block = block.title(Span::styled(
-            format!(" ▲ {} finding(s) ", app.findings.len()),
+            format!(" ▲ {} finding(s) ", app.run().findings().len()),
             t.tone(Tone::Warn),
         ));
     }
@@ -64,9 +64,10 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
         })
         .collect();
     let rows_fit = lay.matrix_rows();
-    let offset = layout::matrix_offset(app.selected, rows_fit);
+    let offset = layout::matrix_offset(app.panes.selected, rows_fit);
     let rows: Vec<Row> = app
-        .endpoints
+        .run()
+        .endpoints()
         .iter()
         .enumerate()
         .skip(offset)
@@ -87,20 +88,20 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
                 })
                 .collect();
             let row = Row::new(c);
-            if i == app.selected {
+            if i == app.panes.selected {
                 row.style(t.selected())
             } else {
                 row
             }
         })
         .collect();
-    let empty = app.endpoints.is_empty();
+    let empty = app.run().endpoints().is_empty();
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(t.heading().add_modifier(Modifier::UNDERLINED)))
         .column_spacing(1);
     frame.render_widget(table, lay.table);
     if empty && lay.table.height > 1 {
-        let msg = if app.running {
+        let msg = if app.run().running() {
             "resolving the target…"
         } else {
             "no endpoints"
@@ -115,32 +116,34 @@ pub fn render(app: &App, frame: &mut Frame, lay: &MainLayout) {
 }
 
 fn findings_lines(app: &App, height: u16) -> Vec<Line<'static>> {
-    let t = app.theme;
-    if app.findings.is_empty() {
-        let text = if app.running {
+    let t = app.theme();
+    if app.run().findings().is_empty() {
+        let text = if app.run().running() {
             "probing… findings appear when the run is done".to_string()
-        } else if app.duration_ms.is_some() && app.endpoints.is_empty() {
+        } else if app.run().duration_ms().is_some() && app.run().endpoints().is_empty() {
             return vec![Line::from(Span::styled(
                 "✘ nothing was probed: the transcript says why",
                 t.tone(Tone::Bad),
             ))];
-        } else if app.duration_ms.is_some()
+        } else if app.run().duration_ms().is_some()
             && !app
-                .endpoints
+                .run()
+                .endpoints()
                 .iter()
                 .any(|e| e.verdict().is_some_and(|v| v.class.is_ok()))
         {
             "no matrix-level findings (but no endpoint works: see the verdicts)".to_string()
-        } else if app.duration_ms.is_some() {
+        } else if app.run().duration_ms().is_some() {
             "✔ no matrix-level findings".to_string()
         } else {
             String::new()
         };
         return vec![Line::from(Span::styled(text, t.dim()))];
     }
-    let n = app.findings.len();
+    let n = app.run().findings().len();
     let h = height.max(1) as usize;
-    app.findings
+    app.run()
+        .findings()
         .iter()
         .take(h)
         .enumerate()
@@ -160,7 +163,7 @@ fn findings_lines(app: &App, height: u16) -> Vec<Line<'static>> {
 
 /// The legend of the row icons, drawn into the matrix's bottom border.
 pub fn legend(app: &App) -> Line<'static> {
-    let t = app.theme;
+    let t = app.theme();
     Line::from(vec![
         Span::styled(" ✔", t.tone(Tone::Good)),
         Span::styled(" works ", t.dim()),
@@ -205,8 +208,12 @@ struct Column {
 /// name columns shrink, and AUTH is cut last — only when nothing else has room left.
 /// A spare width goes to the Summary column (the verdict in words) when it fits.
 fn columns(app: &App, wide: bool, width: u16) -> Vec<Column> {
-    let rows: Vec<Vec<(String, ratatui::style::Style)>> =
-        app.endpoints.iter().map(|e| cells(app, e, wide)).collect();
+    let rows: Vec<Vec<(String, ratatui::style::Style)>> = app
+        .run()
+        .endpoints()
+        .iter()
+        .map(|e| cells(app, e, wide))
+        .collect();
     let natural = |kind: Col, head: &str| -> u16 {
         rows.iter()
             .map(|r| r[kind as usize].0.chars().count())
@@ -216,7 +223,8 @@ fn columns(app: &App, wide: bool, width: u16) -> Vec<Column> {
     };
     let multi = multi_host(app);
     let scenarios = app
-        .endpoints
+        .run()
+        .endpoints()
         .iter()
         .any(|e| app.scenario(&e.endpoint).is_some());
     let mut cols: Vec<Column> = Vec::new();
@@ -248,7 +256,12 @@ fn columns(app: &App, wide: bool, width: u16) -> Vec<Column> {
     let total = |cols: &[Column]| -> u16 {
         cols.iter().map(|c| c.width).sum::<u16>() + cols.len().saturating_sub(1) as u16
     };
-    let all_done = app.endpoints.iter().all(|e| e.state != RowState::Pending) && !app.running;
+    let all_done = app
+        .run()
+        .endpoints()
+        .iter()
+        .all(|e| e.state != RowState::Pending)
+        && !app.run().running();
     // Drop optional columns until the rest fits.
     let mut drops = vec![Col::Address];
     if all_done {
@@ -314,10 +327,10 @@ fn fit(s: &str, w: u16, fill: bool) -> String {
 
 /// Every cell of a row (text and style), indexed by [`Col`].
 fn cells(app: &App, ep: &EndpointView, wide: bool) -> Vec<(String, ratatui::style::Style)> {
-    let t = app.theme;
+    let t = app.theme();
     let verdict = ep.verdict();
     let (icon, icon_style) = match (&ep.state, verdict) {
-        (RowState::Running(_), _) => (spinner(app.tick).to_string(), t.tone(Tone::Busy)),
+        (RowState::Running(_), _) => (spinner(app.tick()).to_string(), t.tone(Tone::Busy)),
         (RowState::Pending, _) => ("·".into(), t.dim()),
         (RowState::Cancelled, _) => ("⊘".into(), t.dim()),
         (RowState::Done, Some(v)) => {
@@ -376,10 +389,9 @@ fn cells(app: &App, ep: &EndpointView, wide: bool) -> Vec<(String, ratatui::styl
         ),
         // A running row says how long its phase has waited, and for how long it may.
         (None, Some((phase, since))) => {
-            let elapsed = (app.now_ms.max(app.last_ms) - since).max(0.0) / 1000.0;
+            let elapsed = (app.run().now_ms().max(app.run().last_ms()) - since).max(0.0) / 1000.0;
             let limit = app
-                .settings
-                .as_ref()
+                .settings()
                 .map(|s| format!(" of {:.0} s", s.timeouts.limit_for(*phase).as_secs_f64()))
                 .unwrap_or_default();
             (

@@ -33,7 +33,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::model::{Endpoint, Family, escape_str};
 
-use super::app::{App, Pane, PromptKind, Screen};
+use super::app::{App, Pane, Popup, PromptKind, Screen};
 use super::input::LineInput;
 use super::keys::Context;
 use super::layout;
@@ -72,7 +72,8 @@ pub fn view(app: &App, frame: &mut Frame) {
         if let Some(r) = lay.path {
             path::render(app, frame, r);
         }
-        let dns_bar = app.focus == Pane::Dns && lay.dns.is_some_and(|r| !dns::shows_detail(r));
+        let dns_bar =
+            app.panes.focus == Pane::Dns && lay.dns.is_some_and(|r| !dns::shows_detail(r));
         if app.step.is_some() {
             verdict::render_step(app, frame, lay.bottom);
         } else if dns_bar {
@@ -82,14 +83,11 @@ pub fn view(app: &App, frame: &mut Frame) {
         }
         render_status(app, frame, lay.status);
     }
-    if app.settings_popup.is_some() {
-        settings::render(app, frame, area);
-    }
-    if app.help.is_some() {
-        popup::render_help(app, frame, area);
-    }
-    if app.confirm.is_some() {
-        popup::render_confirm(app, frame, area);
+    match &app.popup {
+        Some(Popup::Settings { tab, scroll }) => settings::render(app, frame, area, *tab, *scroll),
+        Some(Popup::Help { scroll }) => popup::render_help(app, frame, area, *scroll),
+        Some(Popup::Confirm(c)) => popup::render_confirm(app, frame, area, c),
+        None => {}
     }
 }
 
@@ -126,8 +124,9 @@ pub fn short_label(ep: &Endpoint) -> String {
 
 /// Whether the matrix rows have different hosts (MX mode), so rows need a host name.
 pub fn multi_host(app: &App) -> bool {
-    app.endpoints.first().is_some_and(|first| {
-        app.endpoints
+    app.run().endpoints().first().is_some_and(|first| {
+        app.run()
+            .endpoints()
             .iter()
             .any(|e| e.endpoint.host != first.endpoint.host)
     })
@@ -179,22 +178,22 @@ pub fn input_spans(
 }
 
 fn render_title(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let mut spans = vec![
         Span::styled(" smtptui ", t.bar().add_modifier(Modifier::BOLD)),
         Span::styled("│ ", t.bar()),
         Span::styled(
-            safe(&app.target).into_owned(),
+            safe(app.run().target()).into_owned(),
             t.bar().add_modifier(Modifier::BOLD),
         ),
-        Span::styled(format!(" │ run #{} │ ", app.runs_started), t.bar()),
+        Span::styled(format!(" │ run #{} │ ", app.run().number()), t.bar()),
     ];
-    let (done, total) = app.progress();
-    let state = if app.running {
-        format!("{} probing {done}/{total}", spinner(app.tick))
+    let (done, total) = app.run().progress();
+    let state = if app.run().running() {
+        format!("{} probing {done}/{total}", spinner(app.tick()))
     } else if app.step.is_some() {
         "stepping".to_string()
-    } else if let Some(ms) = app.duration_ms {
+    } else if let Some(ms) = app.run().duration_ms() {
         format!("done in {}", fmt_ms(ms))
     } else if total > 0 {
         "cancelled".to_string()
@@ -202,7 +201,7 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
         "idle".to_string()
     };
     spans.push(Span::styled(state, t.bar()));
-    if let Some(note) = &app.note {
+    if let Some(note) = &app.note() {
         spans.push(Span::styled(format!(" │ {}", safe(note)), t.bar()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.bar()), area);
@@ -238,7 +237,7 @@ fn hints(ctx: Context) -> &'static [(&'static str, &'static str)] {
 }
 
 fn render_status(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let prompt = app
         .prompt
         .as_ref()

@@ -54,7 +54,8 @@ pub fn matrix_tag(p: &PathReport) -> Option<String> {
 /// The control port's view, when the path names one.
 fn control<'a>(app: &'a App, ep: &EndpointView) -> Option<(u16, &'a PathReport)> {
     let port = ep.path.as_ref()?.control_port?;
-    app.endpoints
+    app.run()
+        .endpoints()
         .iter()
         .find(|o| o.endpoint.address == ep.endpoint.address && o.endpoint.port == port)
         .and_then(|o| o.path.as_ref().map(|p| (port, p)))
@@ -62,9 +63,9 @@ fn control<'a>(app: &'a App, ep: &EndpointView) -> Option<(u16, &'a PathReport)>
 
 /// The lines of the view for one endpoint.
 pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
-    let t = app.theme;
+    let t = app.theme();
     let Some(p) = &ep.path else {
-        let why = if app.running {
+        let why = if app.run().running() {
             "tracing… (the path comes when the probes finish)"
         } else {
             "not traced (loopback, a proxy, or --no-trace)"
@@ -84,65 +85,129 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
     if p.verdict == PathVerdict::Unavailable {
         return out;
     }
-    let ctl_any = control(app, ep);
-    // Narrow: the control port's path goes on its own line below the table.
+    let ctl = control(app, ep);
+    // Narrow: the control port's path goes on its own line below the verdict.
     let narrow = width < 60;
-    let ctl = ctl_any.filter(|_| !narrow);
-    let bar_w = if narrow { 4 } else { BAR };
-    let cols = usize::from(width).saturating_sub(5 + bar_w + 9);
-    let addr_w = if ctl.is_some() {
-        cols.saturating_sub(2) / 2
-    } else {
-        cols
-    };
-    let addr_w = addr_w.clamp(8, 39);
-    let head = match ctl {
-        Some((port, _)) => format!(
-            "ttl  {:<addr_w$} {:<bar_w$} {:>7}  control {port}",
-            "this port", "", "rtt"
-        ),
-        None => format!("ttl  {:<addr_w$} {:<bar_w$} {:>7}", "hop", "", "rtt"),
-    };
-    out.push(Line::from(Span::styled(head, t.heading())));
-    let max_rtt = p
-        .hops
-        .iter()
-        .chain(ctl.iter().flat_map(|(_, c)| c.hops.iter()))
-        .filter_map(|h| h.rtt_ms)
-        .fold(0.0_f64, f64::max)
-        .max(0.001);
-    let stop = p.at.as_ref().map(|a| a.hop);
-    let last_answer = p
-        .hops
-        .iter()
-        .filter(|h| h.addr.is_some())
-        .map(|h| h.ttl)
-        .max();
-    let ctl_len = ctl_any.and_then(|(_, c)| c.distance).unwrap_or(0);
-    let shown = last_answer.unwrap_or(0).max(ctl_len).saturating_add(1);
-    let last_ttl = p.hops.last().map_or(0, |h| h.ttl);
-    for ttl in 1..=shown.min(last_ttl.max(ctl_len)) {
-        let own = hop_at(p, ttl);
-        let mark = if stop == Some(ttl) { "▶" } else { " " };
+    let table = HopTable::new(p, ctl.filter(|_| !narrow), ctl, width, narrow);
+    out.push(table.head(t));
+    for ttl in 1..=table.last_row {
+        out.push(table.row(t, ttl, tone));
+    }
+    if table.last_ttl > table.last_row {
+        out.push(Line::from(Span::styled(
+            format!("{}-{} *  no answer", table.last_row + 1, table.last_ttl),
+            t.dim(),
+        )));
+    }
+    if let (true, Some((port, c))) = (narrow, ctl) {
+        // Right under the verdict: a compact pane is only a few rows tall.
+        out.insert(1, control_line(t, port, c));
+    }
+    if let Some(n) = &p.note {
+        out.push(Line::from(Span::styled(safe(n).into_owned(), t.dim())));
+    }
+    out
+}
+
+/// The hop table's geometry: which rows, how wide the address and the RTT bar, the
+/// longest RTT (the bar's full width) and the hop where the path stops.
+struct HopTable<'a> {
+    path: &'a PathReport,
+    /// The control port's path, in a column beside (wide panes only).
+    ctl: Option<(u16, &'a PathReport)>,
+    bar_w: usize,
+    addr_w: usize,
+    max_rtt: f64,
+    stop: Option<u8>,
+    /// The last TTL with a row of its own.
+    last_row: u8,
+    /// The last TTL tried.
+    last_ttl: u8,
+}
+
+impl<'a> HopTable<'a> {
+    /// `ctl` is the column beside; `ctl_any` the control port's path even when it goes
+    /// on a line of its own (its length still decides how many rows to show).
+    fn new(
+        path: &'a PathReport,
+        ctl: Option<(u16, &'a PathReport)>,
+        ctl_any: Option<(u16, &'a PathReport)>,
+        width: u16,
+        narrow: bool,
+    ) -> Self {
+        let bar_w = if narrow { 4 } else { BAR };
+        let cols = usize::from(width).saturating_sub(5 + bar_w + 9);
+        let addr_w = if ctl.is_some() {
+            cols.saturating_sub(2) / 2
+        } else {
+            cols
+        };
+        let max_rtt = path
+            .hops
+            .iter()
+            .chain(ctl.iter().flat_map(|(_, c)| c.hops.iter()))
+            .filter_map(|h| h.rtt_ms)
+            .fold(0.0_f64, f64::max)
+            .max(0.001);
+        let last_answer = path
+            .hops
+            .iter()
+            .filter(|h| h.addr.is_some())
+            .map(|h| h.ttl)
+            .max();
+        let ctl_len = ctl_any.and_then(|(_, c)| c.distance).unwrap_or(0);
+        let shown = last_answer.unwrap_or(0).max(ctl_len).saturating_add(1);
+        let last_ttl = path.hops.last().map_or(0, |h| h.ttl);
+        Self {
+            path,
+            ctl,
+            bar_w,
+            addr_w: addr_w.clamp(8, 39),
+            max_rtt,
+            stop: path.at.as_ref().map(|a| a.hop),
+            last_row: shown.min(last_ttl.max(ctl_len)),
+            last_ttl,
+        }
+    }
+
+    fn head(&self, t: Theme) -> Line<'static> {
+        let (addr_w, bar_w) = (self.addr_w, self.bar_w);
+        let head = match self.ctl {
+            Some((port, _)) => format!(
+                "ttl  {:<addr_w$} {:<bar_w$} {:>7}  control {port}",
+                "this port", "", "rtt"
+            ),
+            None => format!("ttl  {:<addr_w$} {:<bar_w$} {:>7}", "hop", "", "rtt"),
+        };
+        Line::from(Span::styled(head, t.heading()))
+    }
+
+    /// The row of `ttl`: the stop marked in the verdict's `tone`, the RTT bar, what
+    /// answered, and the control port's hop beside.
+    fn row(&self, t: Theme, ttl: u8, tone: Tone) -> Line<'static> {
+        let (addr_w, bar_w) = (self.addr_w, self.bar_w);
+        let own = hop_at(self.path, ttl);
+        let stop = self.stop == Some(ttl);
         let addr = own
             .and_then(|h| h.addr.clone())
             .unwrap_or_else(|| "*".into());
         let rtt = own.and_then(|h| h.rtt_ms);
         let bar = rtt.map_or(String::new(), |r| {
             "▆".repeat(
-                ((r / max_rtt) * bar_w as f64)
+                ((r / self.max_rtt) * bar_w as f64)
                     .ceil()
                     .clamp(1.0, bar_w as f64) as usize,
             )
         });
         let rtt_s = rtt.map_or(String::new(), super::fmt_ms);
-        let style = if stop == Some(ttl) {
+        let style = if stop {
             t.tone(tone)
         } else if own.is_some_and(|h| h.addr.is_none()) {
             t.dim()
         } else {
             t.text()
         };
+        let mark = if stop { "▶" } else { " " };
         let mut spans = vec![
             Span::styled(format!("{mark}{ttl:>2}  "), style),
             Span::styled(format!("{:<addr_w$} ", safe(&addr)), style),
@@ -152,7 +217,7 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
         if let Some(h) = own.filter(|h| !what(h).is_empty()) {
             spans.push(Span::styled(format!(" {}", what(h)), style));
         }
-        if let Some((_, c)) = ctl {
+        if let Some((_, c)) = self.ctl {
             let ch = hop_at(c, ttl);
             let caddr = ch
                 .and_then(|h| h.addr.clone())
@@ -163,54 +228,41 @@ pub fn lines(app: &App, ep: &EndpointView, width: u16) -> Vec<Line<'static>> {
                 t.dim(),
             ));
         }
-        out.push(Line::from(spans));
+        Line::from(spans)
     }
-    let from = shown.min(last_ttl.max(ctl_len)) + 1;
-    if last_ttl >= from {
-        out.push(Line::from(Span::styled(
-            format!("{from}-{last_ttl} *  no answer"),
-            t.dim(),
-        )));
-    }
-    if let (true, Some((port, c))) = (narrow, ctl_any) {
-        let hops: Vec<String> = c
-            .hops
-            .iter()
-            .map(|h| {
-                let a = h.addr.as_deref().unwrap_or("*");
-                let done = if h.tcp == Some(TcpReply::SynAck) {
-                    " ✔"
-                } else {
-                    ""
-                };
-                format!("{} {}{done}", h.ttl, safe(a))
-            })
-            .collect();
-        // Right under the verdict: a compact pane is only a few rows tall.
-        out.insert(
-            1,
-            Line::from(Span::styled(
-                format!("control {port}: {}", hops.join(" · ")),
-                t.dim(),
-            )),
-        );
-    }
-    if let Some(n) = &p.note {
-        out.push(Line::from(Span::styled(safe(n).into_owned(), t.dim())));
-    }
-    out
+}
+
+/// The control port's path on one line (narrow panes).
+fn control_line(t: Theme, port: u16, c: &PathReport) -> Line<'static> {
+    let hops: Vec<String> = c
+        .hops
+        .iter()
+        .map(|h| {
+            let a = h.addr.as_deref().unwrap_or("*");
+            let done = if h.tcp == Some(TcpReply::SynAck) {
+                " ✔"
+            } else {
+                ""
+            };
+            format!("{} {}{done}", h.ttl, safe(a))
+        })
+        .collect();
+    Line::from(Span::styled(
+        format!("control {port}: {}", hops.join(" · ")),
+        t.dim(),
+    ))
 }
 
 /// Draws the path view of the selected endpoint.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t: Theme = app.theme;
+    let t: Theme = app.theme();
     let title = app.selected_endpoint().map_or_else(
         || " Path ".to_string(),
         |e| format!(" Path — {} ", short_label(&e.endpoint)),
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Path))
+        .border_style(t.border(app.panes.focus == Pane::Path))
         .title(Span::styled(title, t.heading()));
     let inner = block.inner(area);
     let body = app

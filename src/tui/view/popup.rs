@@ -16,7 +16,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Confirm};
 use crate::tui::keys::{Context, help_rows};
 use crate::tui::layout::centered;
 use crate::tui::theme::{Theme, Tone};
@@ -34,7 +34,7 @@ pub fn range_title(t: Theme, scroll: usize, inner_h: usize, len: usize) -> Line<
 
 /// Every line of the help popup, from [`crate::tui::keys::KEYS`].
 pub fn help_lines(app: &App) -> Vec<Line<'static>> {
-    let t = app.theme;
+    let t = app.theme();
     let mut out = Vec::new();
     for ctx in Context::ALL {
         out.push(Line::from(Span::styled(ctx.title(), t.heading())));
@@ -78,16 +78,13 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     out
 }
 
-/// Draws the help popup.
-pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+/// Draws the help popup scrolled to `scroll`.
+pub fn render_help(app: &App, frame: &mut Frame, area: Rect, scroll: usize) {
+    let t = app.theme();
     let r = centered(area, 76, area.height.saturating_sub(2));
     let lines = help_lines(app);
     let inner_h = r.height.saturating_sub(2) as usize;
-    let scroll = app
-        .help
-        .unwrap_or(0)
-        .min(lines.len().saturating_sub(inner_h));
+    let scroll = scroll.min(lines.len().saturating_sub(inner_h));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(true))
@@ -103,9 +100,8 @@ pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// Draws the confirmation.
-pub fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
-    let Some(c) = &app.confirm else { return };
+pub fn render_confirm(app: &App, frame: &mut Frame, area: Rect, c: &Confirm) {
+    let t = app.theme();
     let r = centered(area, 64, 8);
     let block = Block::default()
         .borders(Borders::ALL)

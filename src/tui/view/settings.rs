@@ -24,8 +24,8 @@ use super::safe;
 /// Tabs: the settings, then one per snippet (just the settings when there is none).
 pub fn tab_count(app: &App) -> usize {
     1 + app
-        .report
-        .as_ref()
+        .run()
+        .report()
         .and_then(|r| r.recommended.as_ref())
         .map_or(0, |r| r.snippets.len())
 }
@@ -33,7 +33,12 @@ pub fn tab_count(app: &App) -> usize {
 /// The tab titles.
 fn tab_titles(app: &App) -> Vec<String> {
     let mut t = vec!["Settings".to_string()];
-    if let Some(r) = app.report.as_ref().and_then(|r| r.recommended.as_ref()) {
+    if let Some(r) = app
+        .run()
+        .report()
+        .as_ref()
+        .and_then(|r| r.recommended.as_ref())
+    {
         t.extend(r.snippets.iter().map(|s| s.title.clone()));
     }
     t
@@ -41,7 +46,7 @@ fn tab_titles(app: &App) -> Vec<String> {
 
 /// The lines of one tab.
 pub fn tab_lines(app: &App, tab: usize) -> Vec<String> {
-    let Some(report) = &app.report else {
+    let Some(report) = &app.run().report() else {
         return vec![
             "The run has not finished yet: the recommendation comes when it is done.".into(),
         ];
@@ -66,12 +71,9 @@ pub fn tab_lines(app: &App, tab: usize) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Draws the popup over the main screen.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
-    let Some((tab, scroll)) = app.settings_popup else {
-        return;
-    };
+/// Draws the popup over the main screen, tab `tab` scrolled to `scroll`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect, tab: usize, scroll: usize) {
+    let t = app.theme();
     let tab = tab.min(tab_count(app) - 1);
     // The whole width: nothing of the screen below shows through beside the text.
     let r = centered(area, area.width, area.height.saturating_sub(2).max(3));

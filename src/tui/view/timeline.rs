@@ -82,13 +82,13 @@ pub fn columns(bar: &Bar, t0: f64, span: f64, width: usize) -> (usize, usize) {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     const LABEL: usize = 9;
     const DUR: usize = 9;
-    if app.transcript.all {
+    if app.panes.transcript.all {
         render_overview(app, frame, area);
         return;
     }
-    let t = app.theme;
+    let t = app.theme();
     let ep = app.selected_endpoint();
-    let all = ep.map(|e| bars(e, app.last_ms)).unwrap_or_default();
+    let all = ep.map(|e| bars(e, app.run().last_ms())).unwrap_or_default();
     let t0 = all.iter().map(|b| b.start).fold(f64::INFINITY, f64::min);
     let t_end = all.iter().map(|b| b.start + b.dur).fold(0.0, f64::max);
     let span = if all.is_empty() { 0.0 } else { t_end - t0 };
@@ -97,7 +97,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     });
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Timeline))
+        .border_style(t.border(app.panes.focus == Pane::Timeline))
         .title(Span::styled(format!(" Timeline {label}"), t.heading()))
         .title(
             Line::from(Span::styled(
@@ -132,7 +132,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         for (i, b) in all
             .iter()
             .enumerate()
-            .skip(app.timeline_scroll.min(all.len().saturating_sub(1)))
+            .skip(app.panes.timeline_scroll.min(all.len().saturating_sub(1)))
         {
             let (off, len) = columns(b, t0, span, bar_w);
             let ch = match (b.open, b.ok, t.no_color) {
@@ -175,7 +175,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 /// (in its own colour), then `phase duration` pairs wrapped to the width, so every phase
 /// stays visible.
 fn compressed(app: &App, all: &[Bar], t0: f64, span: f64, width: usize) -> Vec<Line<'static>> {
-    let t = app.theme;
+    let t = app.theme();
     let mut cells: Vec<Option<usize>> = vec![None; width];
     for (i, b) in all.iter().enumerate() {
         let (off, len) = columns(b, t0, span, width);
@@ -229,11 +229,12 @@ fn compressed(app: &App, all: &[Bar], t0: f64, span: f64, width: usize) -> Vec<L
 /// common time axis, with the endpoint's total time.
 fn render_overview(app: &App, frame: &mut Frame, area: Rect) {
     const DUR: usize = 9;
-    let t = app.theme;
+    let t = app.theme();
     let rows: Vec<(String, Vec<Bar>)> = app
-        .endpoints
+        .run()
+        .endpoints()
         .iter()
-        .map(|e| (short_label(&e.endpoint), bars(e, app.last_ms)))
+        .map(|e| (short_label(&e.endpoint), bars(e, app.run().last_ms())))
         .collect();
     let t_end = rows
         .iter()
@@ -248,7 +249,7 @@ fn render_overview(app: &App, frame: &mut Frame, area: Rect) {
     let bar_w = inner_w.saturating_sub(label_w + 1 + DUR + 1);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Timeline))
+        .border_style(t.border(app.panes.focus == Pane::Timeline))
         .title(Span::styled(" Timeline — all endpoints ", t.heading()))
         .title(Line::from(Span::styled(format!(" {} ", fmt_ms(t_end)), t.dim())).right_aligned());
     let end = fmt_ms(t_end);
@@ -261,7 +262,7 @@ fn render_overview(app: &App, frame: &mut Frame, area: Rect) {
         ),
         t.dim(),
     ))];
-    for (i, (label, bars)) in rows.iter().enumerate().skip(app.timeline_scroll) {
+    for (i, (label, bars)) in rows.iter().enumerate().skip(app.panes.timeline_scroll) {
         let mut cells = vec![(" ", t.text()); bar_w];
         for (k, b) in bars.iter().enumerate() {
             let (off, len) = columns(b, 0.0, t_end, bar_w);
@@ -281,7 +282,7 @@ fn render_overview(app: &App, frame: &mut Frame, area: Rect) {
                 *cell = (ch, style);
             }
         }
-        let label_style = if i == app.selected {
+        let label_style = if i == app.panes.selected {
             t.selected()
         } else {
             t.text()

@@ -73,8 +73,9 @@ impl LineFmt<'_> {
     fn new(app: &App) -> LineFmt<'_> {
         // O(endpoints), not O(lines): the widest endpoint label aligns the "all" view.
         let multi = multi_host(app);
-        let tag_w = if app.transcript.all {
-            app.endpoints
+        let tag_w = if app.panes.transcript.all {
+            app.run()
+                .endpoints()
                 .iter()
                 .map(|e| label_with_host(multi, &e.endpoint).chars().count())
                 .max()
@@ -83,11 +84,11 @@ impl LineFmt<'_> {
             0
         };
         LineFmt {
-            t: app.theme,
-            query: app.transcript.query.as_deref(),
+            t: app.theme(),
+            query: app.panes.transcript.query.as_deref(),
             tag_w,
             multi,
-            all: app.transcript.all,
+            all: app.panes.transcript.all,
         }
     }
 
@@ -117,7 +118,7 @@ impl LineFmt<'_> {
             prefix_w,
             text: safe(&entry.text).into_owned(),
             style,
-            current: app.transcript.current_match == Some(i),
+            current: app.panes.transcript.current_match == Some(i),
         })
     }
 
@@ -133,7 +134,7 @@ pub fn max_hscroll(app: &App, height: usize, width: usize) -> usize {
     let fmt = LineFmt::new(app);
     let prefix = 14 + if fmt.all { fmt.tag_w + 1 } else { 0 };
     let room = width.saturating_sub(prefix).max(1);
-    visible_window(app.transcript_len(), height, app.transcript.scroll)
+    visible_window(app.transcript_len(), height, app.panes.transcript.scroll)
         .filter_map(|i| app.transcript_line(i))
         .map(|(_, e)| safe(&e.text).chars().count())
         .max()
@@ -148,11 +149,11 @@ pub fn max_hscroll(app: &App, height: usize, width: usize) -> usize {
 /// wrapping, long lines continue on indented rows.
 pub fn visible_lines(app: &App, height: usize, width: usize) -> Vec<Line<'static>> {
     let fmt = LineFmt::new(app);
-    if app.transcript.wrap {
+    if app.panes.transcript.wrap {
         return wrapped_lines(app, &fmt, height, width);
     }
-    let window = visible_window(app.transcript_len(), height, app.transcript.scroll);
-    let hscroll = app.transcript.hscroll;
+    let window = visible_window(app.transcript_len(), height, app.panes.transcript.scroll);
+    let hscroll = app.panes.transcript.hscroll;
     window
         .filter_map(|i| {
             let f = fmt.format(app, i)?;
@@ -200,7 +201,7 @@ fn wrapped_lines(app: &App, fmt: &LineFmt, height: usize, width: usize) -> Vec<L
         out.drain(..extra);
         out
     };
-    let Some(top) = app.transcript.scroll else {
+    let Some(top) = app.panes.transcript.scroll else {
         return back_from(len - 1);
     };
     let top = visible_window(len, height, Some(top)).start;
@@ -215,7 +216,7 @@ fn wrapped_lines(app: &App, fmt: &LineFmt, height: usize, width: usize) -> Vec<L
         picked.push(f);
     }
     let shown_to = top + picked.len();
-    if let Some(m) = app.transcript.current_match
+    if let Some(m) = app.panes.transcript.current_match
         && m >= top
         && m < top + height
         && (m >= shown_to || (m + 1 == shown_to && rows > height))
@@ -350,8 +351,8 @@ fn highlight(
 
 /// Draws the transcript pane.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
-    let which = if app.transcript.all {
+    let t = app.theme();
+    let which = if app.panes.transcript.all {
         "all endpoints".to_string()
     } else {
         app.selected_endpoint()
@@ -359,31 +360,32 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     let len = app.transcript_len();
     let height = area.height.saturating_sub(2) as usize;
-    let horizontal = if app.transcript.wrap {
+    let horizontal = if app.panes.transcript.wrap {
         " wrap ·".to_string()
-    } else if app.transcript.hscroll > 0 {
-        format!(" → col {} ·", app.transcript.hscroll)
+    } else if app.panes.transcript.hscroll > 0 {
+        format!(" → col {} ·", app.panes.transcript.hscroll)
     } else {
         String::new()
     };
-    let right = if app.transcript.scroll.is_none() {
+    let right = if app.panes.transcript.scroll.is_none() {
         format!("{horizontal} following ")
     } else {
-        let w = visible_window(len, height, app.transcript.scroll);
+        let w = visible_window(len, height, app.panes.transcript.scroll);
         format!("{horizontal} ↑ {}/{len} · End follows ", w.end)
     };
     let mut title = vec![Span::styled(format!(" Transcript — {which} "), t.heading())];
-    if let Some(q) = &app.transcript.query {
+    if let Some(q) = &app.panes.transcript.query {
         title.push(Span::styled(format!("/{} ", safe(q)), t.key()));
-        if let (Some((n, of)), Some(_)) =
-            (app.transcript.match_counter, app.transcript.current_match)
-        {
+        if let (Some((n, of)), Some(_)) = (
+            app.panes.transcript.match_counter,
+            app.panes.transcript.current_match,
+        ) {
             title.push(Span::styled(format!("{n}/{of} "), t.dim()));
         }
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(t.border(app.focus == Pane::Transcript))
+        .border_style(t.border(app.panes.focus == Pane::Transcript))
         .title(Line::from(title))
         .title(Line::from(Span::styled(right, t.dim())).right_aligned());
     let lines = if len == 0 {

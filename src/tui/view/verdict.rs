@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{input_spans, row_label, safe, short_label, spinner};
 use crate::model::Verdict;
-use crate::tui::app::{App, PromptKind, RowState};
+use crate::tui::app::{App, PromptKind, RowState, StepPhase};
 use crate::tui::theme::{Theme, Tone, class_tone};
 
 fn verdict_head(t: Theme, v: &Verdict) -> Vec<Span<'static>> {
@@ -38,7 +38,7 @@ fn verdict_head(t: Theme, v: &Verdict) -> Vec<Span<'static>> {
 
 /// Draws the verdict bar.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let ep = app.selected_endpoint();
     let title = ep.map_or_else(
         || " Verdict ".to_string(),
@@ -63,7 +63,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .title(Span::styled(title, t.heading()));
     let lines = match ep {
         None => vec![Line::from(Span::styled(
-            if app.running {
+            if app.run().running() {
                 "waiting for the matrix…"
             } else {
                 "no endpoint: press p to choose a target"
@@ -108,7 +108,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 }
             }
             (None, RowState::Running(p)) => vec![Line::from(Span::styled(
-                format!(" {} probing — {}", spinner(app.tick), p.label()),
+                format!(" {} probing — {}", spinner(app.tick()), p.label()),
                 t.tone(Tone::Busy),
             ))],
             (None, RowState::Cancelled) => {
@@ -184,11 +184,11 @@ pub fn hanging(
 
 /// Draws the stepping panel.
 pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.theme;
+    let t = app.theme();
     let Some(step) = app.step.as_ref() else {
         return;
     };
-    let ep = app.endpoints.get(step.endpoint.0);
+    let ep = app.run().endpoints().get(step.endpoint.0);
     let label = ep.map_or_else(String::new, |e| short_label(&e.endpoint));
     let tls = if step.in_tls { "in TLS" } else { "plaintext" };
     let mut right = String::new();
@@ -208,7 +208,7 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
         .prompt
         .as_ref()
         .filter(|p| p.kind == PromptKind::StepEdit);
-    match (&step.next, editing) {
+    match (&step.phase, editing) {
         (_, Some(p)) => {
             first.push(Span::styled("edit> ", t.key()));
             first.extend(input_spans(
@@ -219,7 +219,7 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
             ));
             first.push(Span::styled("  Enter keep · Esc discard", t.dim()));
         }
-        (Some(next), None) => {
+        (StepPhase::Ready(next), None) => {
             first.push(Span::styled(format!("{}  ", safe(&next.label)), t.text()));
             let cmd = step.edited.as_deref().unwrap_or(&next.command);
             if !cmd.is_empty() || next.editable {
@@ -233,18 +233,18 @@ pub fn render_step(app: &App, frame: &mut Frame, area: Rect) {
                 first.push(Span::styled("  (edited)", t.tone(Tone::Warn)));
             }
         }
-        (None, None) if step.ended => {
+        (StepPhase::Ended, None) => {
             first.push(Span::styled("session ended — Esc leaves", t.dim()));
         }
-        (None, None) => {
+        (StepPhase::Busy, None) => {
             first.push(Span::styled(
-                format!("{} working…", spinner(app.tick)),
+                format!("{} working…", spinner(app.tick())),
                 t.tone(Tone::Busy),
             ));
         }
     }
     let mut lines = vec![Line::from(first)];
-    let session = app.manual.get(step.session);
+    let session = app.run().manual().get(step.session);
     match session.and_then(|m| m.view.step_verdict.as_ref()) {
         Some(v) => {
             let mut l = vec![Span::styled(" so far: ", t.dim())];

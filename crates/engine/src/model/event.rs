@@ -1,9 +1,11 @@
 //! Events streamed by the probe engine while it runs. The TUI, the headless printer and
-//! the tests consume the same stream.
+//! the tests consume the same stream. The run ends when the engine returns its
+//! [`super::RunReport`] (the findings, the recommendation, the whole record): there is
+//! no end-of-run event.
 
 use super::{
-    DnsReport, Endpoint, EndpointId, EndpointReport, Finding, PathReport, Phase, PhaseTiming,
-    RunId, TlsInfo, TranscriptEntry, Verdict,
+    DnsReport, Endpoint, EndpointId, EndpointReport, PathReport, Phase, PhaseTiming, RunId,
+    TlsInfo, TranscriptEntry, Verdict,
 };
 
 /// The next step of an interactive session.
@@ -103,15 +105,14 @@ pub enum ProbeEvent {
         verdict: Verdict,
     },
     /// MX mode: the domain's DNS mail-security report, sent after the endpoints finished
-    /// and before [`ProbeEvent::RunDone`].
+    /// (the last event of an MX run).
     DnsReport {
         /// Run id.
         run: RunId,
         /// The report (also in the final `RunReport::dns`).
         report: Box<DnsReport>,
     },
-    /// The path check of an endpoint finished (after its `EndpointDone`, before
-    /// `RunDone`).
+    /// The path check of an endpoint finished (after its `EndpointDone`).
     Path {
         /// Run id.
         run: RunId,
@@ -121,13 +122,6 @@ pub enum ProbeEvent {
         path: Box<PathReport>,
         /// The endpoint's verdict, when the path refined it (a reject now names its hop).
         verdict: Option<Verdict>,
-    },
-    /// The whole run finished: matrix-level findings.
-    RunDone {
-        /// Run id.
-        run: RunId,
-        /// Inferences across endpoints.
-        findings: Vec<Finding>,
     },
 }
 
@@ -145,8 +139,7 @@ impl ProbeEvent {
             | Self::EndpointDone { run, .. }
             | Self::StepReady { run, .. }
             | Self::DnsReport { run, .. }
-            | Self::Path { run, .. }
-            | Self::RunDone { run, .. } => *run,
+            | Self::Path { run, .. } => *run,
         }
     }
 }

@@ -163,14 +163,6 @@ pub async fn run_with(
         }
         None => None,
     };
-    if let Some(tx) = &tx {
-        let _ = tx
-            .send(ProbeEvent::RunDone {
-                run,
-                findings: findings.clone(),
-            })
-            .await;
-    }
     let mut report = RunReport::new(
         settings.target.clone(),
         started_at,
