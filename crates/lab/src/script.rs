@@ -37,7 +37,9 @@ pub enum Banner {
     Delay(Duration),
 }
 
-/// Deliberately abusive server behaviour, for testing the client's defences.
+/// Deliberately abusive server behaviour, for testing the client's defences. The
+/// behaviours themselves are compiled only with the feature `hostile` (tests), so the
+/// demo in the shipped binary cannot produce them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hostile {
     /// Greet with `220 ` followed by 50 MB without a line end (written in chunks,
@@ -137,6 +139,7 @@ pub struct Script {
     /// Close the connection right after receiving this verb, without replying.
     pub close_after: Option<String>,
     /// Abusive behaviour, if any.
+    #[cfg(feature = "hostile")]
     pub hostile: Option<Hostile>,
     /// Accepted TLS versions.
     pub tls_versions: TlsVersions,
@@ -169,6 +172,7 @@ impl Script {
             replies: Vec::new(),
             reply_delay: Duration::ZERO,
             close_after: None,
+            #[cfg(feature = "hostile")]
             hostile: None,
             tls_versions: TlsVersions::Default,
             client_cert: ClientCert::NotAsked,
@@ -243,7 +247,8 @@ impl Script {
         self
     }
 
-    /// Sets a hostile behaviour.
+    /// Sets a hostile behaviour (feature `hostile`: tests only, never the demo).
+    #[cfg(feature = "hostile")]
     #[must_use]
     pub fn with_hostile(mut self, hostile: Hostile) -> Self {
         self.hostile = Some(hostile);

@@ -15,10 +15,12 @@ use super::envelope::MAX_MESSAGE;
 use super::script::{AuthOffer, Banner, Hostile, Script, TlsMode};
 use super::server::Shared;
 
+/// The hostile behaviours that need code of their own (feature `hostile`).
+#[cfg(feature = "hostile")]
+mod hostile;
+
 /// Longest command line accepted (without its line end).
 pub(super) const MAX_LINE: usize = 4096;
-/// Size of the endless line of [`Hostile::EndlessLine`].
-const ENDLESS_BYTES: usize = 50 * 1024 * 1024;
 /// How long a client may take to complete a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -166,30 +168,9 @@ impl Session {
     /// Sends the greeting (or withholds it, dribbles it, or abuses the client).
     async fn greet(&mut self) -> io::Result<Flow> {
         let normal = format!("220 {} ESMTP lab", self.script.hostname);
-        match self.script.hostile {
-            Some(Hostile::EndlessLine) => {
-                self.conn.write_all(b"220 ").await?;
-                let chunk = vec![b'A'; 64 * 1024];
-                let mut sent = 0;
-                while sent < ENDLESS_BYTES {
-                    self.conn.write_all(&chunk).await?;
-                    sent += chunk.len();
-                }
-                return Ok(Flow::Close);
-            }
-            Some(Hostile::InvalidUtf8Banner) => {
-                let mut b = format!("220 {} ", self.script.hostname).into_bytes();
-                b.extend_from_slice(b"\xff\xfe\xc3\x28 ESMTP \xe2\x82 lab\r\n");
-                return self.send_greeting(&b).await;
-            }
-            Some(Hostile::EscapeBanner) => {
-                let b = format!(
-                    "220 {} \x1b[2J\x1b[31mESMTP\x1b[0m \x1b]0;pwned\x07 \u{202e}bal\r\n",
-                    self.script.hostname
-                );
-                return self.send_greeting(b.as_bytes()).await;
-            }
-            _ => {}
+        #[cfg(feature = "hostile")]
+        if let Some(flow) = self.hostile_greeting().await? {
+            return Ok(flow);
         }
         match self.script.banner.clone() {
             Banner::Normal => self.send_greeting(self.eol(&normal).as_bytes()).await,
@@ -233,18 +214,43 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    /// Sends the extra reply of [`Hostile::UnsolicitedReplies`].
+    /// Sends the extra reply of the hostile `UnsolicitedReplies` (feature `hostile`).
     async fn unsolicited(&mut self) -> io::Result<()> {
-        if self.script.hostile == Some(Hostile::UnsolicitedReplies) {
+        if self.hostile_is(Hostile::UnsolicitedReplies) {
             let extra = self.eol("250 2.0.0 Unsolicited reply");
             self.conn.write_all(extra.as_bytes()).await?;
         }
         Ok(())
     }
 
-    /// Terminates every line of `reply` with CRLF (or LF in [`Hostile::LfOnly`]).
+    /// Whether the script asks for hostile behaviour `h` (never without the feature
+    /// `hostile`).
+    #[cfg_attr(not(feature = "hostile"), allow(clippy::unused_self))]
+    fn hostile_is(&self, h: Hostile) -> bool {
+        #[cfg(feature = "hostile")]
+        {
+            self.script.hostile == Some(h)
+        }
+        #[cfg(not(feature = "hostile"))]
+        {
+            let _ = h;
+            false
+        }
+    }
+
+    /// The extra `250-x` lines of the hostile `ManyContinuationLines` (else 0).
+    #[cfg_attr(not(feature = "hostile"), allow(clippy::unused_self))]
+    fn extra_ehlo_lines(&self) -> usize {
+        #[cfg(feature = "hostile")]
+        if let Some(Hostile::ManyContinuationLines(n)) = self.script.hostile {
+            return n;
+        }
+        0
+    }
+
+    /// Terminates every line of `reply` with CRLF (or LF with the hostile `LfOnly`).
     fn eol(&self, reply: &str) -> String {
-        let eol = if self.script.hostile == Some(Hostile::LfOnly) {
+        let eol = if self.hostile_is(Hostile::LfOnly) {
             "\n"
         } else {
             "\r\n"
@@ -442,9 +448,10 @@ impl Session {
         self.reset_transaction();
         let script = self.script.clone();
         let mut lines = vec![script.hostname.clone()];
-        if let Some(Hostile::ManyContinuationLines(n)) = script.hostile {
-            lines.extend(std::iter::repeat_n("x".to_string(), n));
-        }
+        lines.extend(std::iter::repeat_n(
+            "x".to_string(),
+            self.extra_ehlo_lines(),
+        ));
         if let Some(over) = &script.ehlo_override {
             lines.extend(over.iter().cloned());
         } else {
@@ -467,15 +474,9 @@ impl Session {
             .map(|(i, l)| format!("250{}{l}", if i == last { ' ' } else { '-' }))
             .collect();
         let reply = reply.join("\r\n");
-        if script.hostile == Some(Hostile::CloseMidReply) {
-            let bytes = self.eol(&reply).into_bytes();
-            // Cut inside the second line so the client holds an unfinished reply.
-            let cut = bytes
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len() / 2, |p| p + 6);
-            self.conn.write_all(&bytes[..cut.min(bytes.len())]).await?;
-            return Ok(Flow::Close);
+        #[cfg(feature = "hostile")]
+        if self.hostile_is(Hostile::CloseMidReply) {
+            return self.close_mid_reply(&reply).await;
         }
         self.reply(&reply).await?;
         Ok(Flow::Continue)
