@@ -19,8 +19,8 @@ use crate::classify::infer;
 use crate::dns::{DnsError, Source, StaticTable, resolve};
 use crate::model::transcript::RunClock;
 use crate::model::{
-    Class, Direction, Endpoint, EndpointId, EndpointReport, ProbeEvent, RunId, RunReport,
-    TranscriptEntry, Verdict, escape_str,
+    Direction, Endpoint, EndpointId, EndpointReport, ProbeEvent, RunId, RunReport, TranscriptEntry,
+    escape_str,
 };
 use crate::settings::{FamilyFilter, Settings};
 use crate::tls::TlsClient;
@@ -300,14 +300,7 @@ async fn plan(
 }
 
 fn dns_finding(err: &DnsError) -> crate::model::Finding {
-    crate::model::Finding {
-        code: Class::DnsFailure.code().into(),
-        summary: format!("the name did not resolve: {err}"),
-        evidence: err.to_string(),
-        advice: "Check the spelling and the domain's DNS; try --dns-server or --resolve HOST:ADDR \
-                 to bypass a broken resolver."
-            .into(),
-    }
+    crate::classify::dns_failure(&err.to_string())
 }
 
 /// Probes every endpoint concurrently (bounded by `settings.concurrency`), returning the
@@ -341,15 +334,7 @@ async fn probe_all(ctx: &Arc<Ctx>, endpoints: Vec<Endpoint>) -> Vec<EndpointRepo
 }
 
 fn crashed(endpoint: Endpoint) -> EndpointReport {
-    EndpointReport::bare(
-        endpoint,
-        Verdict {
-            class: Class::ProtocolViolation,
-            summary: "internal error: the probe task ended unexpectedly".into(),
-            evidence: "task aborted".into(),
-            advice: "Please report this with --log FILE.".into(),
-        },
-    )
+    EndpointReport::bare(endpoint, crate::classify::internal_error())
 }
 
 /// Probes one endpoint through every step up to the goal, then reports.
@@ -357,20 +342,16 @@ pub async fn probe_endpoint(ctx: Arc<Ctx>, endpoint: Endpoint) -> EndpointReport
     let deadline = Instant::now() + ctx.settings.timeouts.overall;
     let run = ctx.run;
     let tx = ctx.tx.clone();
-    let preset = ctx.settings.preset.clone();
     let mut m = Machine::new(ctx, endpoint, Some(deadline));
-    let verdict = loop {
+    let stop = loop {
         let Some(step) = m.next_step() else {
-            break m.success_verdict();
+            break None;
         };
-        if let Err(v) = m.step(step, None).await {
-            break *v;
+        if let Err(stop) = m.step(step, None).await {
+            break Some(*stop);
         }
     };
-    let mut report = m.finish(verdict).await;
-    if let Some(hints) = &preset {
-        crate::presets::apply_hints(hints, std::slice::from_mut(&mut report));
-    }
+    let report = m.finish(stop).await;
     if let Some(tx) = tx {
         let _ = tx
             .send(ProbeEvent::EndpointDone {
