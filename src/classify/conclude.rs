@@ -137,12 +137,12 @@ fn add_hints(
         crate::presets::hint_verdict(hints, verdict);
         return;
     }
-    let advised = match o.stop {
-        Some(Stop::Rejected { reply, .. }) => {
-            reply_row(&reply.facts(ctx)).is_some_and(|r| r.tier == Tier::Provider)
-        }
-        _ => false,
+    let reply = match o.stop {
+        Some(Stop::Rejected { reply, .. } | Stop::Greeting(reply)) => Some(reply),
+        _ => None,
     };
+    let advised = reply
+        .is_some_and(|r| reply_row(&r.facts(ctx)).is_some_and(|row| row.tier == Tier::Provider));
     if !advised
         && let Some(p) = provider
         && let Ok(preset) = crate::presets::find(&p.id)

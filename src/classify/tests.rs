@@ -777,3 +777,31 @@ fn the_end_of_an_endpoint() {
         "relay test aborted: no reply to RCPT within 5 s"
     );
 }
+
+#[test]
+fn a_provider_row_is_not_followed_by_the_same_providers_hint() {
+    // Google's SMTP relay refusing this network in its greeting: the provider row's advice
+    // says what the google-relay hint for relay_denied says, so the hint is not added.
+    let ep = Endpoint {
+        host: "smtp-relay.gmail.com".into(),
+        ..endpoint("192.0.2.1", 587)
+    };
+    let text = "550 5.7.1 IP not in whitelist for RCPT domain";
+    for stop in [
+        Stop::Greeting(reply(Phase::Banner, 550, Some("5.7.1"), text)),
+        rejected(Phase::Rcpt, 550, Some("5.7.1"), text),
+    ] {
+        let o = Observation {
+            stop: Some(&stop),
+            ..Observation::of(&ep)
+        };
+        let end = conclude(&o, &Setup::default());
+        assert_eq!(end.verdict.class, Class::RelayDenied, "{stop:?}");
+        assert_eq!(end.provider.map(|p| p.id).as_deref(), Some("google-relay"));
+        assert!(
+            !end.verdict.advice.contains("Apps > Gmail > Routing"),
+            "hint repeated after the provider row: {}",
+            end.verdict.advice
+        );
+    }
+}
