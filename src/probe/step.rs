@@ -111,11 +111,11 @@ async fn session(
     let mut m = Machine::new(ctx, endpoint, None);
     let mut verdict = m.verdict(None);
     // The last failure: after it only QUIT is proposed, and the verdict stays its own.
-    let mut stop: Option<Stop> = None;
+    let mut failure: Option<Stop> = None;
     loop {
         let next = if m.data_mode() {
             Some(Step::DataEnd)
-        } else if stop.is_some() {
+        } else if failure.is_some() {
             m.connected().then_some(Step::Quit)
         } else {
             m.next_step()
@@ -139,11 +139,11 @@ async fn session(
             Some(StepCommand::Next { command }) => {
                 let Some(step) = next else { continue };
                 match m.step(step, command).await {
-                    Ok(()) if stop.is_none() => verdict = m.verdict(None),
+                    Ok(()) if failure.is_none() => verdict = m.verdict(None),
                     Ok(()) => {}
                     Err(s) => {
                         verdict = m.verdict(Some(&s));
-                        stop = Some(*s);
+                        failure = Some(*s);
                     }
                 }
             }
@@ -152,12 +152,12 @@ async fn session(
                     && let Err(s) = m.raw(&line).await
                 {
                     verdict = m.verdict(Some(&s));
-                    stop = Some(*s);
+                    failure = Some(*s);
                 }
             }
         }
     }
-    let report = m.finish(stop).await;
+    let report = m.finish(failure).await;
     let _ = events
         .send(ProbeEvent::EndpointDone {
             run,

@@ -77,6 +77,7 @@ impl Machine {
     }
 
     /// A negative reply to the command of `phase`.
+    #[allow(clippy::unnecessary_box_returns)] // steps return Box<Stop> errors
     pub(super) fn rejected(phase: Phase, reply: &Reply) -> Box<Stop> {
         Self::rejected_as(phase, command_of(phase), reply)
     }
