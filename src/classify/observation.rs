@@ -1,8 +1,8 @@
 //! What the probe of one endpoint saw, as types. A step that cannot go on returns a
 //! [`Stop`]; the machine keeps the rest (greeting, EHLO, TLS, AUTH, the relay test, the
 //! answer to QUIT) and lends it all as an [`Observation`] to [`super::conclude`] at the
-//! end, which decides the verdict and the warnings once. Nothing here is words for the
-//! user except what the server or the OS said.
+//! end, which decides the verdict and the warnings once. The text a stop carries is
+//! evidence (what the server, the OS or the TLS library said, escaped), never a verdict.
 
 use std::io::ErrorKind;
 
