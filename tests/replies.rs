@@ -9,8 +9,8 @@
 //! unescaped. Nothing is reworded.
 
 use smtptui::classify::{
-    Command, Observation, ReplyContext, ReplyFacts, classify, provider::Signs, provider::recognise,
-    replies::Tier, reply_row,
+    Command, ReplyContext, ReplyFacts, provider::Signs, provider::recognise, replies::Tier,
+    reply_row, reply_verdict,
 };
 use smtptui::model::{Class, Phase};
 use smtptui::smtp::reply::{Limits, parse_reply_text};
@@ -216,15 +216,7 @@ fn run(c: &Case) -> Result<(), String> {
             authenticated: false,
         },
     };
-    let obs = if c.command == Banner {
-        Observation::Greeting(facts)
-    } else {
-        Observation::Rejected {
-            phase: phase_of(c.command),
-            reply: facts,
-        }
-    };
-    let v = classify(&obs);
+    let v = reply_verdict(phase_of(c.command), &facts);
     let by_provider = reply_row(&facts).is_some_and(|r| r.tier == Tier::Provider);
     if v.class != c.class || by_provider != c.provider_advice {
         return Err(format!(

@@ -156,13 +156,19 @@ impl Theme {
     }
 }
 
+impl From<Severity> for Tone {
+    fn from(severity: Severity) -> Self {
+        match severity {
+            Severity::Ok => Tone::Good,
+            Severity::Attention => Tone::Warn,
+            Severity::Failure => Tone::Bad,
+        }
+    }
+}
+
 /// The tone of a classification, from its one severity source ([`Class::severity`]).
 pub fn class_tone(class: Class) -> Tone {
-    match class.severity() {
-        Severity::Ok => Tone::Good,
-        Severity::Attention => Tone::Warn,
-        Severity::Failure => Tone::Bad,
-    }
+    class.severity().into()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::{fmt_ms, multi_host, safe, short_label, spinner};
+use crate::model::Severity;
 use crate::tui::app::{App, EndpointView, Pane, RowState};
 use crate::tui::layout::{self, MainLayout};
 use crate::tui::theme::{Tone, class_tone};
@@ -164,12 +165,13 @@ fn findings_lines(app: &App, height: u16) -> Vec<Line<'static>> {
 /// The legend of the row icons, drawn into the matrix's bottom border.
 pub fn legend(app: &App) -> Line<'static> {
     let t = app.theme();
+    let style = |sev: Severity| t.tone(Tone::from(sev));
     Line::from(vec![
-        Span::styled(" ✔", t.tone(Tone::Good)),
+        Span::styled(format!(" {}", Severity::Ok.icon()), style(Severity::Ok)),
         Span::styled(" works ", t.dim()),
-        Span::styled("▲", t.tone(Tone::Warn)),
+        Span::styled(Severity::Attention.icon(), style(Severity::Attention)),
         Span::styled(" warning ", t.dim()),
-        Span::styled("✘", t.tone(Tone::Bad)),
+        Span::styled(Severity::Failure.icon(), style(Severity::Failure)),
         Span::styled(" fails ", t.dim()),
         Span::styled("⊘", t.dim()),
         Span::styled(" cancelled ", t.dim()),
@@ -333,15 +335,10 @@ fn cells(app: &App, ep: &EndpointView, wide: bool) -> Vec<(String, ratatui::styl
         (RowState::Running(_), _) => (spinner(app.tick()).to_string(), t.tone(Tone::Busy)),
         (RowState::Pending, _) => ("·".into(), t.dim()),
         (RowState::Cancelled, _) => ("⊘".into(), t.dim()),
-        (RowState::Done, Some(v)) => {
-            let tone = class_tone(v.class);
-            let icon = match tone {
-                Tone::Good => "✔",
-                Tone::Warn => "▲",
-                _ => "✘",
-            };
-            (icon.into(), t.tone(tone))
-        }
+        (RowState::Done, Some(v)) => (
+            v.class.severity().icon().into(),
+            t.tone(class_tone(v.class)),
+        ),
         (RowState::Done, None) => ("•".into(), t.dim()),
     };
     let state = match &ep.state {

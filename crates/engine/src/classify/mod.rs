@@ -1,24 +1,27 @@
-//! Classification: a pure function from what a probe saw to a [`Verdict`] (code, one-line
-//! summary, evidence, advice), plus matrix-level inferences across endpoints.
-//! What a server's reply means comes from data (`assets/replies.toml`, see [`replies`]);
-//! this module adds the non-reply observations and the phase fallback. Table-tested; no
-//! I/O.
-
-use std::io::ErrorKind;
+//! Classification: from what the probe of one endpoint observed (an [`Observation`]: typed,
+//! lent by the probe once the endpoint is done) to its [`Verdict`] (code, one-line
+//! summary, evidence, advice) and warnings ([`conclude`]), plus matrix-level inferences
+//! across endpoints. What a server's reply means comes from data (`assets/replies.toml`,
+//! see [`replies`]); this module adds the non-reply observations and the phase fallback.
+//! Table-tested; no I/O.
 
 use crate::model::{Class, Phase, TlsInfo, Verdict};
 
+mod conclude;
+mod observation;
 pub mod provider;
 pub mod replies;
+mod session;
 mod transport;
 pub mod warnings;
 
-pub use transport::fit_to_mx;
-use transport::{
-    auth_needs_tls, cert_rejected, connect_failed, connect_timeout_advice, tls_failed,
+pub use conclude::{
+    Conclusion, Setup, conclude, describe_relay, dns_failure, internal_error, tls_setup_failed,
 };
-
+pub use observation::{Ehlo, Observation, QuitAnswer, RelayOutcome, SeenReply, Stop};
 pub use replies::Command;
+pub use session::NO_PLAINTEXT_AUTH;
+pub use transport::fit_to_mx;
 
 /// The facts of one SMTP reply that classification needs.
 #[derive(Debug, Clone, Copy)]
@@ -78,264 +81,105 @@ pub fn reply_row(r: &ReplyFacts<'_>) -> Option<&'static replies::Row> {
     })
 }
 
-/// What the probe of one endpoint observed at the point where it stopped.
-#[derive(Debug, Clone)]
-pub enum Observation<'a> {
-    /// The session reached the requested stage.
-    Completed {
-        /// The last phase done.
-        last: Phase,
-        /// TLS details, if TLS was used.
-        tls: Option<&'a TlsInfo>,
-        /// Mode note, e.g. "auto mode: STARTTLS not offered, stayed in plaintext".
-        note: Option<&'a str>,
-    },
-    /// TCP connect did not finish in time.
-    ConnectTimeout {
-        /// The timeout in seconds.
-        secs: f64,
-        /// The port that timed out (never advised as the way out).
-        port: u16,
-    },
-    /// TCP connect failed.
-    ConnectFailed {
-        /// The I/O error kind.
-        kind: ErrorKind,
-        /// The error in words.
-        error: &'a str,
-        /// Whether the address is IPv4 (then `-4` is no advice).
-        ipv4: bool,
-    },
-    /// The connection was reset or closed by the peer during `phase`.
-    Closed {
-        /// The phase.
-        phase: Phase,
-        /// Error text.
-        error: &'a str,
-    },
-    /// The greeting started but did not complete in time (a dribbling tarpit).
-    PartialGreeting {
-        /// What arrived, escaped.
-        partial: &'a str,
-        /// The timeout in seconds.
-        secs: f64,
-    },
-    /// No reply within the timeout during `phase` (after connecting).
-    NoReply {
-        /// The phase.
-        phase: Phase,
-        /// The timeout in seconds.
-        secs: f64,
-    },
-    /// The server sent something that is not SMTP.
-    Protocol {
-        /// The phase.
-        phase: Phase,
-        /// What was wrong.
-        detail: &'a str,
-    },
-    /// The greeting was not 220.
-    Greeting(ReplyFacts<'a>),
-    /// STARTTLS was not in the EHLO reply.
-    StarttlsNotOffered {
-        /// A keyword or banner that looks masked by a middlebox.
-        masked: Option<&'a str>,
-        /// The EHLO lines, joined.
-        ehlo: &'a str,
-    },
-    /// STARTTLS got a non-220 reply.
-    StarttlsRejected(ReplyFacts<'a>),
-    /// Plaintext SMTP came back where a TLS handshake was tried.
-    PlaintextOnTlsPort {
-        /// The first line the server sent (escaped).
-        first_line: &'a str,
-    },
-    /// No banner in plaintext, but a TLS handshake worked on a reconnect.
-    TlsOnPlainPort {
-        /// TLS version seen on the retry.
-        version: &'a str,
-    },
-    /// The TLS handshake failed.
-    TlsFailed {
-        /// The error in words (alert name, version mismatch ...).
-        error: &'a str,
-        /// Whether the cause is a protocol-version mismatch.
-        version_mismatch: bool,
-    },
-    /// The handshake completed but the certificate did not verify.
-    CertRejected(&'a TlsInfo),
-    /// The server offers no AUTH (or none we can use).
-    AuthNotOffered {
-        /// Whether TLS is active now.
-        in_tls: bool,
-        /// What is offered.
-        offered: &'a str,
-    },
-    /// AUTH is offered only after STARTTLS, or smtptui refused to send credentials
-    /// without TLS.
-    AuthNeedsTls {
-        /// Explanation.
-        detail: &'a str,
-        /// Whether smtptui itself declined (no `--allow-plaintext-auth`), not the server.
-        by_client: bool,
-        /// Whether the server offers STARTTLS on this connection.
-        starttls_offered: bool,
-    },
-    /// The SOCKS5 proxy failed (unreachable, auth, ruleset ...).
-    ProxyFailed {
-        /// The proxy error in words.
-        error: &'a str,
-    },
-    /// The server asked for a client certificate and rejected the handshake.
-    ClientCertRejected {
-        /// The TLS alert or error.
-        error: &'a str,
-        /// Whether smtptui sent a certificate.
-        sent: bool,
-    },
-    /// A command got a negative reply.
-    Rejected {
-        /// Which phase.
-        phase: Phase,
-        /// The reply.
-        reply: ReplyFacts<'a>,
-    },
+/// The verdict of an observation: where the session stopped, or how far it got.
+pub fn verdict(o: &Observation<'_>) -> Verdict {
+    let provider = conclude::provider_of(o);
+    verdict_in(o, context(o, provider.as_ref()))
 }
 
-/// Classifies one observation.
-pub fn classify(obs: &Observation<'_>) -> Verdict {
-    use Observation as O;
-    match obs {
-        O::Completed { last, tls, note } => completed(*last, *tls, *note),
-        O::ConnectTimeout { secs, port } => v(
-            Class::Timeout,
-            format!("TCP connect timed out after {secs:.0} s: packets are silently dropped"),
-            format!("no SYN-ACK within {secs:.0} s"),
-            &connect_timeout_advice(*port),
-        ),
-        O::ConnectFailed { kind, error, ipv4 } => connect_failed(*kind, error, *ipv4),
-        O::PartialGreeting { partial, secs } => v(
-            Class::BannerTimeout,
-            format!("the greeting did not complete within {secs:.0} s"),
-            format!("partial greeting `{partial}` after {secs:.0} s"),
-            "The server sends its greeting very slowly or stalls mid-line: a tarpit (some \
-             servers slow down clients they distrust), an overloaded server or a middlebox \
-             holding the data. Retry with a longer --banner-timeout to see whether it \
-             completes.",
-        ),
-        O::Closed { phase, error } => v(
-            Class::ConnectionReset,
-            format!("the connection was closed during {}", phase.label()),
-            (*error).to_string(),
-            "The server or a middlebox dropped the session. Look at the last lines of the \
-             transcript; an IPS or a connection limit can do this.",
-        ),
-        O::NoReply {
-            phase: Phase::Banner,
-            secs,
-        } => v(
-            Class::BannerTimeout,
-            format!("connected, but no greeting within {secs:.0} s"),
-            "TCP connect succeeded; the server sent nothing".into(),
-            "The port is open but nothing speaks SMTP first on it. It may expect TLS first \
-             (try mode tls), be a tarpit, or be a proxy that holds the connection.",
-        ),
-        O::NoReply { phase, secs } => v(
-            Class::Timeout,
-            format!("no reply to {} within {secs:.0} s", phase.label()),
-            format!("timed out waiting for the {} reply", phase.label()),
-            "The server stopped answering mid-session. A middlebox inspecting SMTP, or an \
-             overloaded server, can do this; retry with --timeout raised.",
-        ),
-        O::Protocol { phase, detail } => v(
-            Class::ProtocolViolation,
-            format!(
-                "the server broke the SMTP protocol during {}",
-                phase.label()
-            ),
-            (*detail).to_string(),
-            "What answered is not a conforming SMTP server (or a middlebox mangled it). \
-             Check that the port is really SMTP.",
-        ),
-        O::Greeting(r) => greeting(r),
-        O::StarttlsNotOffered {
-            masked: Some(m), ..
-        } => v(
-            Class::StarttlsStripped,
-            "a middlebox masked STARTTLS (e.g. Cisco ASA SMTP inspection)".into(),
-            format!("EHLO shows `{m}` where STARTTLS should be"),
-            "A firewall's SMTP inspection (Cisco ASA/PIX 'fixup smtp' / ESMTP inspection) \
-             rewrites the commands it does not know. Disable ESMTP inspection on that \
-             firewall, or use implicit TLS on 465.",
-        ),
-        O::StarttlsNotOffered { ehlo, .. } => v(
-            Class::StarttlsNotOffered,
-            "the server does not offer STARTTLS".into(),
-            format!("EHLO: {ehlo}"),
-            "This port cannot encrypt. Use 465 (implicit TLS) or 587, or enable TLS on the \
-             server (Postfix: smtpd_tls_security_level = may).",
-        ),
-        O::StarttlsRejected(r) => v(
-            Class::StarttlsRejected,
-            format!("STARTTLS was refused ({})", r.code),
-            r.evidence.to_string(),
-            "The server advertises STARTTLS but cannot start it: often a missing or \
-             unreadable certificate/key on the server. Check its TLS configuration and logs.",
-        ),
-        O::PlaintextOnTlsPort { first_line } => v(
-            Class::StarttlsExpected,
-            "the port answered in plaintext SMTP where implicit TLS was tried".into(),
-            format!("server sent `{first_line}` instead of a TLS ServerHello"),
-            "Use mode starttls on this port (e.g. -p PORT/starttls). Implicit TLS is usual \
-             only on 465.",
-        ),
-        O::TlsOnPlainPort { version } => v(
-            Class::ImplicitTlsExpected,
-            "the port wants TLS from the first byte (implicit TLS)".into(),
-            format!("no plaintext greeting; a TLS handshake succeeded ({version})"),
-            "Use mode tls on this port (e.g. -p PORT/tls); 465 is the implicit-TLS port.",
-        ),
-        O::TlsFailed {
+/// The verdict of a negative reply to the command of `phase` (the greeting for
+/// [`Phase::Banner`]): the reply table, then the phase fallback.
+pub fn reply_verdict(phase: Phase, r: &ReplyFacts<'_>) -> Verdict {
+    if phase == Phase::Banner {
+        greeting(r)
+    } else {
+        rejected(phase, r)
+    }
+}
+
+/// The session around the replies of an observation, as the reply table reads it.
+fn context<'a>(
+    o: &Observation<'_>,
+    provider: Option<&'a crate::model::ProviderMatch>,
+) -> ReplyContext<'a> {
+    ReplyContext {
+        provider: provider.map(|p| p.id.as_str()),
+        auth_offered: !o.ehlo.auth.is_empty(),
+        authenticated: o.authenticated,
+    }
+}
+
+fn verdict_in(o: &Observation<'_>, ctx: ReplyContext<'_>) -> Verdict {
+    match o.stop {
+        Some(stop) => stop_verdict(stop, o, ctx),
+        None => reached(o),
+    }
+}
+
+/// The verdict of a session that stopped short of its goal.
+fn stop_verdict(stop: &Stop, o: &Observation<'_>, ctx: ReplyContext<'_>) -> Verdict {
+    use Stop as S;
+    let ipv4 = o.endpoint.address.is_ipv4();
+    match stop {
+        S::ConnectTimeout { secs } => transport::connect_timeout(*secs, o.endpoint.port),
+        S::ConnectFailed {
+            os_error, error, ..
+        } if path::is_filter_reject(*os_error) => {
+            path::filter_reject(error, *os_error == Some(1), None)
+        }
+        S::ConnectFailed { kind, error, .. } => transport::connect_failed(*kind, error, ipv4),
+        S::FilterRejected { error, by } => path::filter_reject(error, false, by.as_deref()),
+        S::ProxyFailed {
+            error,
+            target_refused,
+        } => transport::proxy_failed(error, *target_refused, ipv4),
+        S::PartialGreeting { partial, secs } => session::partial_greeting(partial, *secs),
+        S::NoReply { phase, secs, raw } => session::no_reply(*phase, *secs, raw.as_deref()),
+        S::Closed { phase, error } => session::closed(*phase, error),
+        S::Protocol { phase, detail } => session::protocol(*phase, detail),
+        S::Greeting(r) => greeting(&r.facts(ctx)),
+        S::StarttlsNotOffered => session::starttls_not_offered(&o.ehlo, o.greeting_masked),
+        S::StarttlsRejected(r) => session::starttls_rejected(r),
+        S::PlaintextOnTlsPort { first_line } => transport::plaintext_on_tls_port(first_line),
+        S::TlsOnPlainPort { version } => transport::tls_on_plain_port(version),
+        S::TlsFailed {
             error,
             version_mismatch,
-        } => tls_failed(error, *version_mismatch),
-        O::CertRejected(info) => cert_rejected(info),
-        O::AuthNotOffered { in_tls, offered } => v(
-            Class::AuthNotOffered,
-            if *in_tls {
-                "the server offers no AUTH mechanism we can use".into()
-            } else {
-                "the server offers no AUTH on this connection".into()
-            },
-            format!("AUTH offered: {offered}"),
-            "Submission needs AUTH: use port 587 or 465, or check the server's SASL set-up \
-             (Postfix: smtpd_sasl_auth_enable = yes).",
-        ),
-        O::AuthNeedsTls {
-            detail,
-            by_client,
-            starttls_offered,
-        } => auth_needs_tls(detail, *by_client, *starttls_offered),
-        O::Rejected { phase, reply } => rejected(*phase, reply),
-        O::ProxyFailed { error } => v(
-            Class::ProxyFailed,
-            "the SOCKS5 proxy failed; the target was not reached".into(),
-            (*error).to_string(),
-            "Check the proxy address, its credentials (SMTPTUI_PROXY_PASSWORD) and its \
-             rules for this destination and port. This says nothing about the target yet.",
-        ),
-        O::ClientCertRejected { error, sent } => v(
-            Class::ClientCertRejected,
-            if *sent {
-                "the server rejected the client certificate".into()
-            } else {
-                "the server requires a client certificate".into()
-            },
-            (*error).to_string(),
-            "Give --client-cert and --client-key with a certificate the server trusts (see \
-             the CA names it asked for in the inspector).",
-        ),
+        } => transport::tls_failed(error, *version_mismatch),
+        S::CertRejected => match o.tls {
+            Some(tls) => transport::cert_rejected(tls),
+            None => transport::cert_rejected(&TlsInfo::default()),
+        },
+        S::AuthNotOffered { in_tls } => session::auth_not_offered(*in_tls, o.ehlo.auth),
+        S::AuthNeedsTls { by_client } => session::auth_needs_tls(*by_client, &o.ehlo),
+        S::ClientCertRejected { error, sent } => transport::client_cert_rejected(error, *sent),
+        S::Rejected { phase, reply } => rejected(*phase, &reply.facts(ctx)),
     }
+}
+
+/// The verdict of a session that reached its goal: works, unless the certificate did
+/// not verify (never `ok` then, even with `--insecure`). Before any step (stepping), it
+/// says so.
+fn reached(o: &Observation<'_>) -> Verdict {
+    let Some(last) = o.reached else {
+        return v(
+            Class::Ok,
+            "stepping: nothing has failed so far".into(),
+            "no step run yet".into(),
+            "Press Enter to run the next step, : to send a raw command.",
+        );
+    };
+    if let Some(tls) = o.tls.filter(|t| !t.verified) {
+        let mut v = transport::cert_rejected(tls);
+        if o.insecure {
+            v.summary.push_str(" (continued with --insecure)");
+        }
+        return v;
+    }
+    let note = o
+        .auto_plaintext()
+        .then_some("auto mode: STARTTLS not offered, stayed in plaintext");
+    completed(last, o.tls, note)
 }
 
 fn v(class: Class, summary: String, evidence: String, advice: &str) -> Verdict {

@@ -3,7 +3,6 @@
 //! upstream, the server's side), and a port answered nearer than the server gets an
 //! `intercepted` finding with the differences that prove it.
 
-use std::io;
 use std::net::IpAddr;
 
 use crate::model::path::{Zone, zone_of};
@@ -14,8 +13,9 @@ use crate::model::{
 /// Whether a failed `connect()` was a filter's reject rather than a refusal: Linux fails
 /// it with `EACCES` on an ICMPv6 administratively-prohibited (and on a local `prohibit`
 /// route), `EPERM` when this machine's own firewall drops it.
-pub fn is_filter_reject(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(1 | 13))
+/// `os_error`: the error's OS number ([`std::io::Error::raw_os_error`]).
+pub fn is_filter_reject(os_error: Option<i32>) -> bool {
+    matches!(os_error, Some(1 | 13))
 }
 
 /// The verdict of a connect that a filter rejected; `by` names the hop when known.
@@ -412,9 +412,10 @@ mod tests {
 
     #[test]
     fn filter_rejects_by_errno() {
-        assert!(is_filter_reject(&io::Error::from_raw_os_error(13)));
-        assert!(is_filter_reject(&io::Error::from_raw_os_error(1)));
-        assert!(!is_filter_reject(&io::Error::from_raw_os_error(111)));
+        let os = |n| std::io::Error::from_raw_os_error(n).raw_os_error();
+        assert!(is_filter_reject(os(13)));
+        assert!(is_filter_reject(os(1)));
+        assert!(!is_filter_reject(os(111)));
         let v = filter_reject("Permission denied (os error 13)", false, None);
         assert_eq!(v.class, Class::FirewallRejected);
     }

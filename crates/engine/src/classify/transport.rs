@@ -1,6 +1,6 @@
-//! Verdicts of the observations that are not SMTP replies: TCP connect, TLS handshakes,
-//! certificates, and smtptui's own refusal to send a password in clear. The advice fits
-//! the context (the port that failed, the address family, MX mode).
+//! Verdicts of the observations that are not SMTP replies: TCP connect, the SOCKS5 proxy,
+//! TLS handshakes (and a port that speaks the other TLS mode), certificates. The advice
+//! fits the context (the port that failed, the address family, MX mode).
 
 use std::io::ErrorKind;
 
@@ -19,8 +19,18 @@ pub fn fit_to_mx(verdict: &mut Verdict, mx_host: &str) {
     }
 }
 
+/// A TCP connect that timed out after `secs` on `port`.
+pub(super) fn connect_timeout(secs: f64, port: u16) -> Verdict {
+    v(
+        Class::Timeout,
+        format!("TCP connect timed out after {secs:.0} s: packets are silently dropped"),
+        format!("no SYN-ACK within {secs:.0} s"),
+        &connect_timeout_advice(port),
+    )
+}
+
 /// The way out of a connect timeout, never through the port that timed out.
-pub(super) fn connect_timeout_advice(port: u16) -> String {
+fn connect_timeout_advice(port: u16) -> String {
     let others: Vec<&str> = [(587, "587 (STARTTLS)"), (465, "465 (TLS)")]
         .into_iter()
         .filter(|(p, _)| *p != port)
@@ -35,33 +45,6 @@ pub(super) fn connect_timeout_advice(port: u16) -> String {
         "A firewall on this network, at the ISP, or in front of the server drops the \
          connection to port {port}. {why}Try {} for submission, or ask the network owner.",
         others.join(" or ")
-    )
-}
-
-pub(super) fn auth_needs_tls(detail: &str, by_client: bool, starttls_offered: bool) -> Verdict {
-    let (summary, advice) = match (by_client, starttls_offered) {
-        (true, true) => (
-            "smtptui did not send the password: the connection is not encrypted yet",
-            "This was smtptui's choice, not the server's: the server offers STARTTLS, so \
-             probe with mode starttls (-p PORT/starttls). --allow-plaintext-auth sends the \
-             password in clear anyway.",
-        ),
-        (true, false) => (
-            "smtptui did not send the password: this connection cannot be encrypted",
-            "This was smtptui's choice, not the server's: this port offers no STARTTLS, so \
-             the password would cross the network in clear. Use the server's implicit-TLS \
-             port (465) or a port with STARTTLS; --allow-plaintext-auth sends it anyway.",
-        ),
-        (false, _) => (
-            "the server offers AUTH only after TLS",
-            "Use STARTTLS (mode starttls) or implicit TLS (465), then authenticate.",
-        ),
-    };
-    v(
-        Class::AuthRequiresTls,
-        summary.into(),
-        detail.to_string(),
-        advice,
     )
 }
 
@@ -115,6 +98,54 @@ pub(super) fn connect_failed(kind: ErrorKind, error: &str, ipv4: bool) -> Verdic
             )
         }
     }
+}
+
+/// The SOCKS5 proxy failed; when it reports that the target refused, that is the
+/// target's `refused`, not the proxy's failure.
+pub(super) fn proxy_failed(error: &str, target_refused: bool, ipv4: bool) -> Verdict {
+    if target_refused {
+        return connect_failed(ErrorKind::ConnectionRefused, error, ipv4);
+    }
+    v(
+        Class::ProxyFailed,
+        "the SOCKS5 proxy failed; the target was not reached".into(),
+        error.to_string(),
+        "Check the proxy address, its credentials (SMTPTUI_PROXY_PASSWORD) and its \
+         rules for this destination and port. This says nothing about the target yet.",
+    )
+}
+
+pub(super) fn plaintext_on_tls_port(first_line: &str) -> Verdict {
+    v(
+        Class::StarttlsExpected,
+        "the port answered in plaintext SMTP where implicit TLS was tried".into(),
+        format!("server sent `{first_line}` instead of a TLS ServerHello"),
+        "Use mode starttls on this port (e.g. -p PORT/starttls). Implicit TLS is usual \
+         only on 465.",
+    )
+}
+
+pub(super) fn tls_on_plain_port(version: &str) -> Verdict {
+    v(
+        Class::ImplicitTlsExpected,
+        "the port wants TLS from the first byte (implicit TLS)".into(),
+        format!("no plaintext greeting; a TLS handshake succeeded ({version})"),
+        "Use mode tls on this port (e.g. -p PORT/tls); 465 is the implicit-TLS port.",
+    )
+}
+
+pub(super) fn client_cert_rejected(error: &str, sent: bool) -> Verdict {
+    v(
+        Class::ClientCertRejected,
+        if sent {
+            "the server rejected the client certificate".into()
+        } else {
+            "the server requires a client certificate".into()
+        },
+        error.to_string(),
+        "Give --client-cert and --client-key with a certificate the server trusts (see \
+         the CA names it asked for in the inspector).",
+    )
 }
 
 pub(super) fn tls_failed(error: &str, version_mismatch: bool) -> Verdict {

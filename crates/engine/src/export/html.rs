@@ -155,11 +155,7 @@ fn tone(e: &EndpointJson) -> &'static str {
 }
 
 fn icon(e: &EndpointJson) -> &'static str {
-    match tone(e) {
-        "ok" => "✔",
-        "warn" => "▲",
-        _ => "✘",
-    }
+    e.class.severity().icon()
 }
 
 fn recommended(h: &mut String, report: &RunReport) {
@@ -297,7 +293,11 @@ fn matrix(h: &mut String, report: &RunReport) {
     }
     let _ = writeln!(
         h,
-        "</table>\n<p class=\"mute\">✔ works · ▲ warning (certificate or set-up problem, try later) · ✘ fails</p>"
+        "</table>\n<p class=\"mute\">{} works · {} warning (certificate or set-up problem, try \
+         later) · {} fails</p>",
+        Severity::Ok.icon(),
+        Severity::Attention.icon(),
+        Severity::Failure.icon()
     );
 }
 

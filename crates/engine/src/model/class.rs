@@ -4,8 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// How bad a class is: the one severity source for the TUI colours, the headless
-/// output and the README table.
+/// How bad a class is: the one severity source for the TUI colours and icons, the
+/// headless output's colours, the HTML report and the README table. Each class's
+/// severity is its row in the `classes!` table below; nothing else lists classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -24,6 +25,16 @@ impl Severity {
             Self::Ok => "ok",
             Self::Attention => "attention",
             Self::Failure => "failure",
+        }
+    }
+
+    /// The icon of an endpoint with this severity: ✔ works, ▲ attention, ✘ fails (the
+    /// TUI matrix, the HTML report and their legends).
+    pub fn icon(self) -> &'static str {
+        match self {
+            Self::Ok => "✔",
+            Self::Attention => "▲",
+            Self::Failure => "✘",
         }
     }
 }

@@ -19,8 +19,8 @@ use crate::classify::infer;
 use crate::dns::{DnsError, Source, StaticTable, resolve};
 use crate::model::transcript::RunClock;
 use crate::model::{
-    Class, Direction, Endpoint, EndpointId, EndpointReport, ProbeEvent, RunId, RunReport,
-    TranscriptEntry, Verdict, escape_str,
+    Direction, Endpoint, EndpointId, EndpointReport, ProbeEvent, RunId, RunReport, TranscriptEntry,
+    escape_str,
 };
 use crate::settings::{FamilyFilter, Settings};
 use crate::tls::TlsClient;
@@ -46,7 +46,8 @@ pub async fn run(settings: Arc<Settings>, run: RunId, tx: mpsc::Sender<ProbeEven
     run_with(settings, run, Some(tx)).await
 }
 
-/// [`run`] with an optional channel.
+/// [`run`] with an optional channel: plan, probe (with the path check beside it), then
+/// the findings across endpoints and the report.
 pub async fn run_with(
     settings: Arc<Settings>,
     run: RunId,
@@ -54,20 +55,12 @@ pub async fn run_with(
 ) -> RunReport {
     let clock = RunClock::start();
     let started_at = crate::export::now_rfc3339();
-    if let Some(tx) = &tx {
-        let _ = tx
-            .send(ProbeEvent::RunStarted {
-                run,
-                target: settings.target.clone(),
-            })
-            .await;
-    }
+    let target = settings.target.clone();
+    send(tx.as_ref(), ProbeEvent::RunStarted { run, target }).await;
     let mut lines = Vec::new();
     // The trust anchors: webpki-roots and the CA file, well under a millisecond (the
     // system store is read only if a chain needs it), so no thread of its own.
     let tls_load = TlsClient::new(&settings.tls);
-    let mut reports = Vec::new();
-    let mut paths = Vec::new();
     // MX mode (--mx): endpoints come from the domain's MX records; see crate::diagnose.
     let (endpoints, early, mx_run) = if settings.mx {
         let (e, f, m) =
@@ -77,77 +70,25 @@ pub async fn run_with(
         let (e, f) = plan(&settings, &clock, run, tx.as_ref(), &mut lines).await;
         (e, f, None)
     };
-    let (tls, tls_err) = match tls_load {
-        Ok(c) => (Some(c), None),
-        Err(e) => (None, Some(e.to_string())),
+    let (reports, paths) = match tls_load {
+        Ok(tls) => {
+            let ctx = Arc::new(Ctx {
+                settings: settings.clone(),
+                tls,
+                clock,
+                run,
+                tx: tx.clone(),
+            });
+            probe_matrix(&ctx, endpoints).await
+        }
+        Err(e) => {
+            let text = escape_str(&format!("TLS set-up failed: {e}"));
+            let entry = TranscriptEntry::new(clock.ms(), Direction::Error, text);
+            lines.push(entry.clone());
+            send(tx.as_ref(), ProbeEvent::RunLine { run, entry }).await;
+            (Vec::new(), Vec::new())
+        }
     };
-    if let Some(tls) = tls {
-        let ctx = Arc::new(Ctx {
-            settings: settings.clone(),
-            tls,
-            clock,
-            run,
-            tx: tx.clone(),
-        });
-        if let Some(tx) = &tx {
-            let _ = tx
-                .send(ProbeEvent::Planned {
-                    run,
-                    endpoints: endpoints.clone(),
-                })
-                .await;
-        }
-        // The path check runs beside the probes (every endpoint is either open — the
-        // interception check — or failed — where is it blocked?), so its seconds overlap
-        // the connect timeouts.
-        let traced: Vec<Endpoint> = endpoints
-            .iter()
-            .filter(|e| path::traceable(&settings, e))
-            .cloned()
-            .collect();
-        let cfg = path::config(&settings);
-        let (r, p) = tokio::join!(
-            probe_all(&ctx, endpoints),
-            path::trace_endpoints(&traced, &cfg)
-        );
-        reports = r;
-        paths = p;
-        // Hop names (PTR) only when the run uses DNS anyway; bounded to 1.5 s.
-        let ptr_wait = std::time::Duration::from_millis(1500);
-        if !paths.is_empty()
-            && path::ptr_allowed(&settings)
-            && let Ok(lookup) = crate::dns::HickoryLookup::new(settings.dns_server, ptr_wait)
-        {
-            path::name_hops(&mut paths, &lookup, ptr_wait).await;
-        }
-        let changed = crate::classify::path::refine(&mut reports, &paths);
-        if let Some(tx) = &tx {
-            for (i, p) in &paths {
-                let verdict = changed
-                    .contains(i)
-                    .then(|| reports.get(*i).map(|r| r.verdict.clone()))
-                    .flatten();
-                let _ = tx
-                    .send(ProbeEvent::Path {
-                        run,
-                        endpoint: EndpointId(*i),
-                        path: Box::new(p.clone()),
-                        verdict,
-                    })
-                    .await;
-            }
-        }
-    } else if let Some(e) = tls_err {
-        let entry = TranscriptEntry::new(
-            clock.ms(),
-            Direction::Error,
-            escape_str(&format!("TLS set-up failed: {e}")),
-        );
-        lines.push(entry.clone());
-        if let Some(tx) = &tx {
-            let _ = tx.send(ProbeEvent::RunLine { run, entry }).await;
-        }
-    }
     let mut findings = if mx_run.is_some() {
         crate::diagnose::per_host_findings(&reports)
     } else {
@@ -178,6 +119,79 @@ pub async fn run_with(
     report
 }
 
+/// Sends an event when there is somewhere to send it.
+async fn send(tx: Option<&mpsc::Sender<ProbeEvent>>, event: ProbeEvent) {
+    if let Some(tx) = tx {
+        let _ = tx.send(event).await;
+    }
+}
+
+/// Probes the planned endpoints with the path check beside them (every endpoint is
+/// either open — the interception check — or failed — where is it blocked?, so its
+/// seconds overlap the connect timeouts); paths can refine verdicts.
+async fn probe_matrix(
+    ctx: &Arc<Ctx>,
+    endpoints: Vec<Endpoint>,
+) -> (Vec<EndpointReport>, Vec<(usize, crate::model::PathReport)>) {
+    let (settings, run, tx) = (&ctx.settings, ctx.run, ctx.tx.as_ref());
+    let planned = endpoints.clone();
+    send(
+        tx,
+        ProbeEvent::Planned {
+            run,
+            endpoints: planned,
+        },
+    )
+    .await;
+    let traced: Vec<Endpoint> = endpoints
+        .iter()
+        .filter(|e| path::traceable(settings, e))
+        .cloned()
+        .collect();
+    let cfg = path::config(settings);
+    let (mut reports, mut paths) = tokio::join!(
+        probe_all(ctx, endpoints),
+        path::trace_endpoints(&traced, &cfg)
+    );
+    // Hop names (PTR) only when the run uses DNS anyway; bounded to 1.5 s.
+    let ptr_wait = std::time::Duration::from_millis(1500);
+    if !paths.is_empty()
+        && path::ptr_allowed(settings)
+        && let Ok(lookup) = crate::dns::HickoryLookup::new(settings.dns_server, ptr_wait)
+    {
+        path::name_hops(&mut paths, &lookup, ptr_wait).await;
+    }
+    let changed = crate::classify::path::refine(&mut reports, &paths);
+    for (i, p) in &paths {
+        let verdict = changed
+            .contains(i)
+            .then(|| reports.get(*i).map(|r| r.verdict.clone()))
+            .flatten();
+        let event = ProbeEvent::Path {
+            run,
+            endpoint: EndpointId(*i),
+            path: Box::new(p.clone()),
+            verdict,
+        };
+        send(tx, event).await;
+    }
+    (reports, paths)
+}
+
+/// Records and streams one line of the run's own transcript.
+async fn run_line(
+    clock: &RunClock,
+    run: RunId,
+    tx: Option<&mpsc::Sender<ProbeEvent>>,
+    lines: &mut Vec<TranscriptEntry>,
+    dir: Direction,
+    text: &str,
+) {
+    let entry = TranscriptEntry::new(clock.ms(), dir, escape_str(text));
+    lines.push(entry.clone());
+    send(tx, ProbeEvent::RunLine { run, entry }).await;
+}
+
 /// Resolves the target and lists the endpoints. A DNS failure yields no endpoints and a
 /// `dns_failure` finding.
 async fn plan(
@@ -187,16 +201,6 @@ async fn plan(
     tx: Option<&mpsc::Sender<ProbeEvent>>,
     lines: &mut Vec<TranscriptEntry>,
 ) -> (Vec<Endpoint>, Option<crate::model::Finding>) {
-    let ctx_line = |dir, text: String| {
-        let entry = TranscriptEntry::new(clock.ms(), dir, escape_str(&text));
-        let tx = tx.cloned();
-        (entry.clone(), async move {
-            if let Some(tx) = tx {
-                let _ = tx.send(ProbeEvent::RunLine { run, entry }).await;
-            }
-        })
-    };
-    let table = StaticTable::new(&settings.resolve);
     let host = settings.target.clone();
     let literal = host
         .trim_start_matches('[')
@@ -204,29 +208,22 @@ async fn plan(
         .parse::<IpAddr>()
         .is_ok();
     if settings.proxy.as_ref().is_some_and(|p| p.remote_dns) && !literal {
-        let (e, f) = ctx_line(
-            Direction::Info,
-            format!("{host}: resolved by the SOCKS5 proxy (socks5h)"),
-        );
-        lines.push(e);
-        f.await;
-        let endpoints = settings
-            .ports
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| Endpoint {
-                id: EndpointId(i),
-                host: host.clone(),
-                address: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-                port: spec.port,
-                mode: spec.planned_mode(),
-            })
-            .collect();
-        return (endpoints, None);
+        let text = format!("{host}: resolved by the SOCKS5 proxy (socks5h)");
+        run_line(clock, run, tx, lines, Direction::Info, &text).await;
+        // The proxy resolves the name: one endpoint per port, address unspecified.
+        let unresolved = [IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)];
+        return (matrix(settings, &host, &unresolved), None);
     }
-    let (e, f) = ctx_line(Direction::Info, format!("resolving {host}"));
-    lines.push(e);
-    f.await;
+    run_line(
+        clock,
+        run,
+        tx,
+        lines,
+        Direction::Info,
+        &format!("resolving {host}"),
+    )
+    .await;
+    let table = StaticTable::new(&settings.resolve);
     let result = resolve(
         &host,
         &table,
@@ -242,18 +239,20 @@ async fn plan(
                 Source::Dns => "DNS",
             };
             let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-            let (e, f) = ctx_line(
-                Direction::Info,
-                format!("{host} → {} ({how})", list.join(", ")),
-            );
-            lines.push(e);
-            f.await;
+            let text = format!("{host} → {} ({how})", list.join(", "));
+            run_line(clock, run, tx, lines, Direction::Info, &text).await;
             addrs
         }
         Err(err) => {
-            let (e, f) = ctx_line(Direction::Error, format!("DNS: {err}"));
-            lines.push(e);
-            f.await;
+            run_line(
+                clock,
+                run,
+                tx,
+                lines,
+                Direction::Error,
+                &format!("DNS: {err}"),
+            )
+            .await;
             return (Vec::new(), Some(dns_finding(&err)));
         }
     };
@@ -276,30 +275,28 @@ async fn plan(
         };
         return (Vec::new(), Some(dns_finding(&err)));
     }
+    (matrix(settings, &host, &addrs), None)
+}
+
+/// The endpoints: every address × every port of the settings, in that order.
+fn matrix(settings: &Settings, host: &str, addrs: &[IpAddr]) -> Vec<Endpoint> {
     let mut endpoints = Vec::new();
-    for addr in addrs {
+    for &address in addrs {
         for spec in &settings.ports {
             endpoints.push(Endpoint {
                 id: EndpointId(endpoints.len()),
-                host: host.clone(),
-                address: addr,
+                host: host.to_string(),
+                address,
                 port: spec.port,
                 mode: spec.planned_mode(),
             });
         }
     }
-    (endpoints, None)
+    endpoints
 }
 
 fn dns_finding(err: &DnsError) -> crate::model::Finding {
-    crate::model::Finding {
-        code: Class::DnsFailure.code().into(),
-        summary: format!("the name did not resolve: {err}"),
-        evidence: err.to_string(),
-        advice: "Check the spelling and the domain's DNS; try --dns-server or --resolve HOST:ADDR \
-                 to bypass a broken resolver."
-            .into(),
-    }
+    crate::classify::dns_failure(&err.to_string())
 }
 
 /// Probes every endpoint concurrently (bounded by `settings.concurrency`), returning the
@@ -333,15 +330,7 @@ async fn probe_all(ctx: &Arc<Ctx>, endpoints: Vec<Endpoint>) -> Vec<EndpointRepo
 }
 
 fn crashed(endpoint: Endpoint) -> EndpointReport {
-    EndpointReport::bare(
-        endpoint,
-        Verdict {
-            class: Class::ProtocolViolation,
-            summary: "internal error: the probe task ended unexpectedly".into(),
-            evidence: "task aborted".into(),
-            advice: "Please report this with --log FILE.".into(),
-        },
-    )
+    EndpointReport::bare(endpoint, crate::classify::internal_error())
 }
 
 /// Probes one endpoint through every step up to the goal, then reports.
@@ -349,20 +338,16 @@ pub async fn probe_endpoint(ctx: Arc<Ctx>, endpoint: Endpoint) -> EndpointReport
     let deadline = Instant::now() + ctx.settings.timeouts.overall;
     let run = ctx.run;
     let tx = ctx.tx.clone();
-    let preset = ctx.settings.preset.clone();
     let mut m = Machine::new(ctx, endpoint, Some(deadline));
-    let verdict = loop {
+    let stop = loop {
         let Some(step) = m.next_step() else {
-            break m.success_verdict();
+            break None;
         };
-        if let Err(v) = m.step(step, None).await {
-            break *v;
+        if let Err(stop) = m.step(step, None).await {
+            break Some(*stop);
         }
     };
-    let mut report = m.finish(verdict).await;
-    if let Some(hints) = &preset {
-        crate::presets::apply_hints(hints, std::slice::from_mut(&mut report));
-    }
+    let report = m.finish(stop).await;
     if let Some(tx) = tx {
         let _ = tx
             .send(ProbeEvent::EndpointDone {

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use crate::classify::Stop;
 use crate::model::transcript::RunClock;
-use crate::model::{Class, Endpoint, NextStep, ProbeEvent, RunId, Verdict};
+use crate::model::{Endpoint, NextStep, ProbeEvent, RunId};
 use crate::settings::Settings;
 use crate::tls::TlsClient;
 
@@ -74,15 +75,6 @@ fn describe(m: &Machine, step: Step) -> NextStep {
     }
 }
 
-fn pending() -> Verdict {
-    Verdict {
-        class: Class::Ok,
-        summary: "stepping: nothing has failed so far".into(),
-        evidence: "no step run yet".into(),
-        advice: "Press Enter to run the next step, : to send a raw command.".into(),
-    }
-}
-
 async fn session(
     settings: Arc<Settings>,
     endpoint: Endpoint,
@@ -95,12 +87,7 @@ async fn session(
     let tls = match TlsClient::new(&settings.tls) {
         Ok(t) => t,
         Err(e) => {
-            let verdict = Verdict {
-                class: Class::TlsHandshakeFailed,
-                summary: "TLS set-up failed".into(),
-                evidence: e.to_string(),
-                advice: "Check --ca-file.".into(),
-            };
+            let verdict = crate::classify::tls_setup_failed(&e.to_string());
             let _ = events
                 .send(ProbeEvent::StepReady {
                     run,
@@ -122,12 +109,13 @@ async fn session(
         tx: Some(events.clone()),
     });
     let mut m = Machine::new(ctx, endpoint, None);
-    let mut verdict = pending();
-    let mut failed = false;
+    let mut verdict = m.verdict(None);
+    // The last failure: after it only QUIT is proposed, and the verdict stays its own.
+    let mut failure: Option<Stop> = None;
     loop {
         let next = if m.data_mode() {
             Some(Step::DataEnd)
-        } else if failed {
+        } else if failure.is_some() {
             m.connected().then_some(Step::Quit)
         } else {
             m.next_step()
@@ -151,25 +139,25 @@ async fn session(
             Some(StepCommand::Next { command }) => {
                 let Some(step) = next else { continue };
                 match m.step(step, command).await {
-                    Ok(()) if !failed => verdict = m.success_verdict(),
+                    Ok(()) if failure.is_none() => verdict = m.verdict(None),
                     Ok(()) => {}
-                    Err(v) => {
-                        verdict = *v;
-                        failed = true;
+                    Err(s) => {
+                        verdict = m.verdict(Some(&s));
+                        failure = Some(*s);
                     }
                 }
             }
             Some(StepCommand::Raw(line)) => {
                 if m.connected()
-                    && let Err(v) = m.raw(&line).await
+                    && let Err(s) = m.raw(&line).await
                 {
-                    verdict = *v;
-                    failed = true;
+                    verdict = m.verdict(Some(&s));
+                    failure = Some(*s);
                 }
             }
         }
     }
-    let report = m.finish(verdict).await;
+    let report = m.finish(failure).await;
     let _ = events
         .send(ProbeEvent::EndpointDone {
             run,

@@ -1,13 +1,13 @@
 //! The TCP step of a session: direct or through the SOCKS5 proxy, bounded by the
-//! connect timeout, with failures classified (a proxy failure is `proxy_failed`, never
-//! the target's failure); and reading the greeting.
+//! connect timeout, with failures kept apart (a proxy failure is the proxy's, never the
+//! target's); and reading the greeting.
 
 use std::net::SocketAddr;
 
-use super::{Machine, ReplyText, StepResult};
-use crate::classify::{Command, Observation, classify};
+use super::{Machine, StepResult, seen_reply};
+use crate::classify::{Command, Stop};
 use crate::dns::{StaticTable, resolve};
-use crate::model::{Direction, Mode, Phase, Verdict};
+use crate::model::{Direction, Mode, Phase};
 use crate::probe::net::{self, ProxyError, Target};
 use crate::probe::quickack::QuickAck;
 use crate::smtp::ehlo::banner_looks_masked;
@@ -59,17 +59,17 @@ impl Machine {
         }
     }
 
-    /// Opens the TCP connection and records it; failures become verdicts.
-    pub(super) async fn open_tcp(&mut self) -> Result<QuickAck, Box<Verdict>> {
+    /// Opens the TCP connection and records it; a failure is the step's stop.
+    pub(super) async fn open_tcp(&mut self) -> Result<QuickAck, Box<Stop>> {
         let mut notes = Vec::new();
         let result = self.dial(&mut notes).await;
         for n in &notes {
             self.note(Direction::Info, n).await;
         }
-        let t = self.ctx.settings.timeouts.connect.as_secs_f64();
-        match result {
-            Ok(tcp) => Ok(tcp),
+        let stop = match result {
+            Ok(tcp) => return Ok(tcp),
             Err(DialError::Timeout) => {
+                let secs = self.ctx.settings.timeouts.connect.as_secs_f64();
                 let via = if self.ctx.settings.proxy.is_some() {
                     " (via the proxy)"
                 } else {
@@ -77,57 +77,40 @@ impl Machine {
                 };
                 self.note(
                     Direction::Error,
-                    &format!("connect timed out after {t:.1} s{via}"),
+                    &format!("connect timed out after {secs:.1} s{via}"),
                 )
                 .await;
-                Err(Box::new(classify(&Observation::ConnectTimeout {
-                    secs: t,
-                    port: self.endpoint.port,
-                })))
+                Stop::ConnectTimeout { secs }
             }
             Err(DialError::Io(e)) => {
-                let text = e.to_string();
-                self.note(Direction::Error, &format!("connect failed: {text}"))
+                let error = e.to_string();
+                self.note(Direction::Error, &format!("connect failed: {error}"))
                     .await;
-                if let Some(r) = e
+                let queued = e
                     .get_ref()
-                    .and_then(|i| i.downcast_ref::<crate::probe::path::errqueue::FilterReject>())
-                {
-                    let by = r.report.offender.map(|o| o.to_string());
-                    return Err(Box::new(crate::classify::path::filter_reject(
-                        &text,
-                        false,
-                        by.as_deref(),
-                    )));
+                    .and_then(|i| i.downcast_ref::<crate::probe::path::errqueue::FilterReject>());
+                match queued {
+                    Some(r) => Stop::FilterRejected {
+                        error,
+                        by: r.report.offender.map(|o| o.to_string()),
+                    },
+                    None => Stop::ConnectFailed {
+                        kind: e.kind(),
+                        os_error: e.raw_os_error(),
+                        error,
+                    },
                 }
-                if crate::classify::path::is_filter_reject(&e) {
-                    let local = e.raw_os_error() == Some(1);
-                    return Err(Box::new(crate::classify::path::filter_reject(
-                        &text, local, None,
-                    )));
-                }
-                Err(Box::new(classify(&Observation::ConnectFailed {
-                    kind: e.kind(),
-                    error: &text,
-                    ipv4: self.endpoint.address.is_ipv4(),
-                })))
             }
             Err(DialError::Proxy(e)) => {
-                let text = e.to_string();
-                self.note(Direction::Error, &text).await;
-                if e.target_refused() {
-                    let kind = std::io::ErrorKind::ConnectionRefused;
-                    return Err(Box::new(classify(&Observation::ConnectFailed {
-                        kind,
-                        error: &text,
-                        ipv4: self.endpoint.address.is_ipv4(),
-                    })));
+                let error = e.to_string();
+                self.note(Direction::Error, &error).await;
+                Stop::ProxyFailed {
+                    target_refused: e.target_refused(),
+                    error,
                 }
-                Err(Box::new(classify(&Observation::ProxyFailed {
-                    error: &text,
-                })))
             }
-        }
+        };
+        Err(Box::new(stop))
     }
 
     pub(super) async fn read_banner(&mut self) -> StepResult {
@@ -153,10 +136,10 @@ impl Machine {
                     .await;
                     // A stalled greeting will not answer QUIT either.
                     self.close_session();
-                    return Err(Box::new(classify(&Observation::PartialGreeting {
-                        partial: &shown,
+                    return Err(Box::new(Stop::PartialGreeting {
+                        partial: shown,
                         secs: waited,
-                    })));
+                    }));
                 }
                 self.note(
                     Direction::Error,
@@ -170,24 +153,22 @@ impl Machine {
                     self.close_phase(false).await;
                     return Err(self.detect_implicit_tls(wait).await);
                 }
-                Err(Box::new(classify(&Observation::NoReply {
+                Err(Box::new(Stop::NoReply {
                     phase: Phase::Banner,
                     secs: wait.as_secs_f64(),
-                })))
+                    raw: None,
+                }))
             }
             Ok(Err(e)) => Err(self.smtp_error(Phase::Banner, &e).await),
             Ok(Ok(reply)) => {
                 self.banner = Some(reply.lines.join(" / "));
-                self.recognise();
                 self.note_lf_only(&reply).await;
                 if reply.code != 220 {
-                    let t = ReplyText::of(&reply);
-                    let facts = t.facts(Command::Banner, self.reply_ctx());
-                    return Err(Box::new(classify(&Observation::Greeting(facts))));
+                    let seen = seen_reply(Command::Banner, &reply);
+                    return Err(Box::new(Stop::Greeting(seen)));
                 }
                 if banner_looks_masked(&reply) {
-                    self.notes
-                        .push("the greeting is masked by a middlebox (asterisks)".into());
+                    self.seen.greeting_masked = true;
                     self.note(
                         Direction::Info,
                         "the greeting looks masked by a middlebox (asterisks)",

@@ -1,7 +1,7 @@
-//! Small helpers that turn replies into classification facts, and the test message
+//! Small helpers that keep replies as classification reads them, and the test message
 //! `--send` delivers.
 
-use crate::classify::{Command, ReplyContext, ReplyFacts};
+use crate::classify::{Command, SeenReply};
 use crate::smtp::reply::Reply;
 
 pub(super) fn first_line(bytes: &[u8]) -> Vec<u8> {
@@ -17,33 +17,14 @@ pub(super) fn first_line(bytes: &[u8]) -> Vec<u8> {
     line
 }
 
-/// The owned parts of a reply that [`ReplyFacts`] borrows.
-pub(super) struct ReplyText {
-    code: u16,
-    enhanced: Option<String>,
-    text: String,
-    evidence: String,
-}
-
-impl ReplyText {
-    pub(super) fn of(reply: &Reply) -> Self {
-        Self {
-            code: reply.code,
-            enhanced: reply.enhanced.map(|e| e.to_string()),
-            text: reply.message_lines().join(" "),
-            evidence: reply.summary(),
-        }
-    }
-
-    pub(super) fn facts<'a>(&'a self, command: Command, ctx: ReplyContext<'a>) -> ReplyFacts<'a> {
-        ReplyFacts {
-            code: self.code,
-            enhanced: self.enhanced.as_deref(),
-            text: &self.text,
-            evidence: &self.evidence,
-            command,
-            ctx,
-        }
+/// A reply as classification keeps it, answering `command`.
+pub(super) fn seen_reply(command: Command, reply: &Reply) -> SeenReply {
+    SeenReply {
+        command,
+        code: reply.code,
+        enhanced: reply.enhanced.map(|e| e.to_string()),
+        text: reply.message_lines().join(" "),
+        evidence: reply.summary(),
     }
 }
 

@@ -1,12 +1,11 @@
-//! The mail side of a session: AUTH, the envelope (MAIL, RCPT, DATA), QUIT, raw
-//! commands typed by the user, and the verdict of a session that reached its goal.
+//! The mail side of a session: AUTH, the envelope (MAIL, RCPT, DATA), the relay test,
+//! QUIT, and raw commands typed by the user.
 
 use std::time::Duration;
 
 use super::{Machine, Step, StepResult, test_message};
-use crate::classify::Command;
-use crate::classify::{Observation, classify};
-use crate::model::{Direction, Mode, Phase, Verdict};
+use crate::classify::{Command, NO_PLAINTEXT_AUTH, QuitAnswer, RelayOutcome, Stop};
+use crate::model::{Direction, Phase};
 use crate::smtp::auth::authenticate;
 use crate::smtp::reply::Reply;
 
@@ -21,35 +20,17 @@ impl Machine {
             return Err(v);
         }
         let in_tls = self.in_tls();
-        let caps = self.caps.clone().unwrap_or_default();
         if !in_tls && !self.ctx.settings.opt_in.plaintext_auth {
-            let detail = "smtptui does not send credentials over an unencrypted connection \
-                          (use STARTTLS/TLS, or --allow-plaintext-auth)";
-            self.note(Direction::Error, detail).await;
-            return Err(Box::new(classify(&Observation::AuthNeedsTls {
-                detail,
-                by_client: true,
-                starttls_offered: caps.starttls,
-            })));
+            self.note(Direction::Error, NO_PLAINTEXT_AUTH).await;
+            return Err(Box::new(Stop::AuthNeedsTls { by_client: true }));
         }
         let Some(mech) = self.pick_mech() else {
-            let offered = if caps.auth.is_empty() {
-                "none".to_string()
+            let starttls = self.caps.as_ref().is_some_and(|c| c.starttls);
+            return Err(Box::new(if !in_tls && starttls {
+                Stop::AuthNeedsTls { by_client: false }
             } else {
-                caps.auth.join(" ")
-            };
-            if !in_tls && caps.starttls {
-                let detail = format!("AUTH is not offered before STARTTLS (offered: {offered})");
-                return Err(Box::new(classify(&Observation::AuthNeedsTls {
-                    detail: &detail,
-                    by_client: false,
-                    starttls_offered: true,
-                })));
-            }
-            return Err(Box::new(classify(&Observation::AuthNotOffered {
-                in_tls,
-                offered: &offered,
-            })));
+                Stop::AuthNotOffered { in_tls }
+            }));
         };
         let wait = self.remaining(self.ctx.settings.timeouts.command * 2);
         let sess = self.session()?;
@@ -58,10 +39,11 @@ impl Machine {
         match res {
             Err(_) => {
                 self.close_session();
-                Err(Box::new(classify(&Observation::NoReply {
+                Err(Box::new(Stop::NoReply {
                     phase: Phase::Auth,
                     secs: wait.as_secs_f64(),
-                })))
+                    raw: None,
+                }))
             }
             Ok(Err(e)) => Err(self.smtp_error(Phase::Auth, &e).await),
             Ok(Ok(reply)) if reply.code == 235 => {
@@ -81,7 +63,7 @@ impl Machine {
                 if !in_tls {
                     self.seen.plaintext_credentials = Some(mech.as_str().to_string());
                 }
-                Err(self.rejected(Phase::Auth, &reply))
+                Err(Self::rejected(Phase::Auth, &reply))
             }
         }
     }
@@ -97,24 +79,25 @@ impl Machine {
             return if reply.is_positive() {
                 Ok(())
             } else {
-                Err(self.rejected(phase, &reply))
+                Err(Self::rejected(phase, &reply))
             };
         }
         if reply.code != 354 {
-            return Err(self.rejected(phase, &reply));
+            return Err(Self::rejected(phase, &reply));
         }
         let host = self.ehlo_name();
         let body = test_message(&self.sender(), &self.ctx.settings.to, &host);
         let wait = self.remaining(self.ctx.settings.timeouts.command * 2);
         let sess = self.session()?;
         match tokio::time::timeout(wait, sess.send_message(&body)).await {
-            Err(_) => Err(Box::new(classify(&Observation::NoReply {
+            Err(_) => Err(Box::new(Stop::NoReply {
                 phase,
                 secs: wait.as_secs_f64(),
-            }))),
+                raw: None,
+            })),
             Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
             Ok(Ok(r)) if r.is_positive() => Ok(()),
-            Ok(Ok(r)) => Err(self.rejected_as(phase, Command::DataEnd, &r)),
+            Ok(Ok(r)) => Err(Self::rejected_as(phase, Command::DataEnd, &r)),
         }
     }
 
@@ -122,15 +105,13 @@ impl Machine {
     /// RSET. Never DATA. A 2xx to the RCPT is an open relay. Its result goes into the
     /// verdict's summary and the warnings; it never changes the verdict's class.
     pub(super) async fn relay_test(&mut self) -> StepResult {
-        use super::{RELAY_TEST_FROM, RELAY_TEST_TO};
         if self.authenticated {
             self.note(
                 Direction::Info,
                 "relay test skipped: this session is authenticated (relaying after AUTH is normal)",
             )
             .await;
-            self.seen.relay_outcome =
-                Some("relay test skipped (authenticated session; run it without --user)".into());
+            self.seen.relay = Some(RelayOutcome::Skipped);
             return Ok(());
         }
         self.note(
@@ -138,47 +119,36 @@ impl Machine {
             "relay test: unauthenticated MAIL/RCPT between documentation domains, RSET before DATA",
         )
         .await;
-        let outcome = async {
-            if self.done.contains(&Step::Mail) {
-                self.command(Phase::Rcpt, "RSET").await?;
-            }
-            let mail = self
-                .command(Phase::Mail, &format!("MAIL FROM:<{RELAY_TEST_FROM}>"))
-                .await?;
-            if !mail.is_positive() {
-                return Ok::<_, Box<Verdict>>(format!(
-                    "relay test inconclusive: MAIL FROM refused (`{}`)",
-                    mail.summary()
-                ));
-            }
-            let rcpt = self
-                .command(Phase::Rcpt, &format!("RCPT TO:<{RELAY_TEST_TO}>"))
-                .await?;
-            let text = if rcpt.is_positive() {
-                self.seen.relay_accepted = Some(rcpt.summary());
-                format!(
-                    "relay test: the server RELAYS — unauthenticated RCPT to example.net accepted (`{}`)",
-                    rcpt.summary()
-                )
-            } else {
-                format!(
-                    "relay test: the server does not relay (`{}`)",
-                    rcpt.summary()
-                )
-            };
-            Ok(text)
-        }
-        .await;
-        let text = match outcome {
-            Ok(t) => t,
-            Err(v) => format!("relay test aborted: {}", v.summary),
-        };
+        let outcome = self.try_relay().await.unwrap_or_else(RelayOutcome::Aborted);
         if self.connected() {
             let _ = self.command(Phase::Rcpt, "RSET").await;
         }
+        let text = crate::classify::describe_relay(&outcome, &self.observation(None));
         self.note(Direction::Info, &text).await;
-        self.seen.relay_outcome = Some(text);
+        self.seen.relay = Some(outcome);
         Ok(())
+    }
+
+    /// The relay test's exchanges.
+    async fn try_relay(&mut self) -> Result<RelayOutcome, Box<Stop>> {
+        use super::{RELAY_TEST_FROM, RELAY_TEST_TO};
+        if self.done.contains(&Step::Mail) {
+            self.command(Phase::Rcpt, "RSET").await?;
+        }
+        let mail = self
+            .command(Phase::Mail, &format!("MAIL FROM:<{RELAY_TEST_FROM}>"))
+            .await?;
+        if !mail.is_positive() {
+            return Ok(RelayOutcome::MailRefused(mail.summary()));
+        }
+        let rcpt = self
+            .command(Phase::Rcpt, &format!("RCPT TO:<{RELAY_TEST_TO}>"))
+            .await?;
+        Ok(if rcpt.is_positive() {
+            RelayOutcome::Relays(rcpt.summary())
+        } else {
+            RelayOutcome::Refused(rcpt.summary())
+        })
     }
 
     pub(super) async fn quit(&mut self) -> StepResult {
@@ -194,15 +164,11 @@ impl Machine {
                 // A multi-line answer to QUIT is an earlier reply arriving late: the
                 // server sent replies nobody asked for, so every reply after that
                 // answered the command before it.
-                let note = if reply.lines.len() > 1 {
-                    format!("out of step: QUIT was answered with `{}`", reply.summary())
+                self.seen.quit = Some(if reply.lines.len() > 1 {
+                    QuitAnswer::OutOfStep(reply.summary())
                 } else {
-                    format!(
-                        "QUIT was answered with `{}` instead of 221",
-                        reply.summary()
-                    )
-                };
-                self.notes.push(note);
+                    QuitAnswer::Unexpected(reply.summary())
+                });
             }
         }
         self.close_session();
@@ -216,7 +182,7 @@ impl Machine {
     /// which raw lines are message text (dot-stuffed, no reply) until the `.` step.
     /// Only verbs that are a phase of the handshake are timed as that phase.
     /// Returns the reply (None for a line of message text).
-    pub async fn raw(&mut self, line: &str) -> Result<Option<Reply>, Box<Verdict>> {
+    pub async fn raw(&mut self, line: &str) -> Result<Option<Reply>, Box<Stop>> {
         if self.data_mode() {
             let stuffed = if line.starts_with('.') {
                 format!(".{line}")
@@ -296,7 +262,7 @@ impl Machine {
         phase: Phase,
         line: &str,
         raw: Option<&str>,
-    ) -> Result<Reply, Box<Verdict>> {
+    ) -> Result<Reply, Box<Stop>> {
         let wait = self.remaining(self.ctx.settings.timeouts.command);
         let session = self.session()?;
         match tokio::time::timeout(wait, session.command(line)).await {
@@ -309,11 +275,11 @@ impl Machine {
                 )
                 .await;
                 self.close_session();
-                let mut v = classify(&Observation::NoReply { phase, secs });
-                if let Some(verb) = raw {
-                    v.summary = format!("no reply to the raw command `{verb}` within {secs:.0} s");
-                }
-                Err(Box::new(v))
+                Err(Box::new(Stop::NoReply {
+                    phase,
+                    secs,
+                    raw: raw.map(String::from),
+                }))
             }
             Ok(Err(e)) => Err(self.smtp_error(phase, &e).await),
             Ok(Ok(reply)) => {
@@ -329,7 +295,7 @@ impl Machine {
         verb: &str,
         phase: Option<Phase>,
         line: &str,
-    ) -> Result<Reply, Box<Verdict>> {
+    ) -> Result<Reply, Box<Stop>> {
         self.exchange(phase.unwrap_or(Phase::Quit), line, Some(verb))
             .await
     }
@@ -341,33 +307,7 @@ impl Machine {
         if reply.is_positive() {
             Ok(())
         } else {
-            Err(self.rejected_as(Phase::Data, Command::DataEnd, &reply))
+            Err(Self::rejected_as(Phase::Data, Command::DataEnd, &reply))
         }
-    }
-
-    /// The verdict for a session that reached its goal.
-    pub fn success_verdict(&self) -> Verdict {
-        if let Some(v) = self.cert_blocks() {
-            return *v;
-        }
-        if let Some(tls) = self.tls.as_ref().filter(|t| !t.verified) {
-            // --insecure: went on, but never call an unverified session ok.
-            let mut v = classify(&Observation::CertRejected(tls));
-            v.summary.push_str(" (continued with --insecure)");
-            return v;
-        }
-        let last = self
-            .done
-            .iter()
-            .rev()
-            .find(|s| !matches!(s, Step::Quit | Step::RelayTest))
-            .map_or(Phase::Connect, |s| s.phase());
-        let note = (self.endpoint.mode == Mode::Auto && self.tls.is_none())
-            .then_some("auto mode: STARTTLS not offered, stayed in plaintext");
-        classify(&Observation::Completed {
-            last,
-            tls: self.tls.as_ref(),
-            note,
-        })
     }
 }

@@ -8,10 +8,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::classify::{Observation, classify};
+use crate::classify::{Setup, Stop, conclude};
 use crate::model::{
-    Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, ProviderMatch,
-    TlsInfo, Verdict,
+    Direction, Endpoint, EndpointReport, Mode, Phase, PhaseTiming, ProbeEvent, TlsInfo,
 };
 use crate::settings::Stage;
 use crate::smtp::auth::choose_mech;
@@ -90,8 +89,8 @@ pub(super) fn verb_of(line: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// Why a step could not continue: the verdict, already classified.
-pub type StepResult = Result<(), Box<Verdict>>;
+/// Why a step could not continue: what it saw, classified at the end.
+pub type StepResult = Result<(), Box<Stop>>;
 
 /// The state of one endpoint's session.
 pub struct Machine {
@@ -108,13 +107,13 @@ pub struct Machine {
     tls: Option<TlsInfo>,
     /// The AUTH mechanism that succeeded.
     auth_used: Option<String>,
-    notes: Vec<String>,
     done: Vec<Step>,
+    /// The phase of the last step run (not QUIT or the relay test), as of that step.
+    reached: Option<Phase>,
     /// Whether QUIT has been sent (it is sent at most once).
     pub quit_sent: bool,
-    provider: Option<ProviderMatch>,
     authenticated: bool,
-    /// What warnings are made of.
+    /// What the session saw that its protocol state does not keep.
     seen: Seen,
     /// Stepping: a raw `DATA` got 354, so raw lines are message text until a lone `.`.
     data_mode: bool,
@@ -140,10 +139,9 @@ impl Machine {
             caps: None,
             tls: None,
             auth_used: None,
-            notes: Vec::new(),
             done: Vec::new(),
+            reached: None,
             quit_sent: false,
-            provider: None,
             authenticated: false,
             seen: Seen::default(),
             data_mode: false,
@@ -342,6 +340,12 @@ impl Machine {
         };
         self.close_phase(result.is_ok()).await;
         self.done.push(step);
+        self.reached = self
+            .done
+            .iter()
+            .rev()
+            .find(|s| !matches!(s, Step::Quit | Step::RelayTest))
+            .map(|s| s.phase());
         result
     }
 
@@ -412,19 +416,18 @@ impl Machine {
         }
     }
 
-    pub(super) fn session(&mut self) -> Result<&mut Session<BoxIo>, Box<Verdict>> {
+    pub(super) fn session(&mut self) -> Result<&mut Session<BoxIo>, Box<Stop>> {
         self.session.as_mut().ok_or_else(|| {
-            Box::new(classify(&Observation::Closed {
+            Box::new(Stop::Closed {
                 phase: Phase::Quit,
-                error: "the session is closed",
-            }))
+                error: "the session is closed".into(),
+            })
         })
     }
 
     pub(super) async fn note_lf_only(&mut self, reply: &Reply) {
-        if reply.lf_only && !self.notes.iter().any(|n| n.contains("bare LF")) {
-            self.notes
-                .push("the server ends lines with bare LF (tolerated)".into());
+        if reply.lf_only && !self.seen.lf_only {
+            self.seen.lf_only = true;
             self.note(
                 Direction::Info,
                 "the server ends lines with bare LF instead of CRLF (tolerated)",
@@ -433,7 +436,7 @@ impl Machine {
         }
     }
 
-    pub(super) async fn smtp_error(&mut self, phase: Phase, e: &SmtpError) -> Box<Verdict> {
+    pub(super) async fn smtp_error(&mut self, phase: Phase, e: &SmtpError) -> Box<Stop> {
         let text = e.to_string();
         self.note(Direction::Error, &text).await;
         self.close_session();
@@ -446,30 +449,19 @@ impl Machine {
         {
             let error = format!("TLS alert from server after the handshake: {alert} ({detail})");
             let sent = tls.client_cert_sent;
-            return Box::new(classify(&Observation::ClientCertRejected {
-                error: &error,
-                sent,
-            }));
+            return Box::new(Stop::ClientCertRejected { error, sent });
         }
-        let obs = match e {
-            SmtpError::Closed { .. } | SmtpError::Io(_) => Observation::Closed {
+        Box::new(match e {
+            SmtpError::Closed { .. } | SmtpError::Io(_) => Stop::Closed { phase, error: text },
+            SmtpError::Reply(_) => Stop::Protocol {
                 phase,
-                error: &text,
+                detail: text,
             },
-            SmtpError::Reply(_) => Observation::Protocol {
-                phase,
-                detail: &text,
-            },
-        };
-        Box::new(classify(&obs))
+        })
     }
 
     /// Sends a command and reads its reply within the command timeout.
-    pub(super) async fn command(
-        &mut self,
-        phase: Phase,
-        line: &str,
-    ) -> Result<Reply, Box<Verdict>> {
+    pub(super) async fn command(&mut self, phase: Phase, line: &str) -> Result<Reply, Box<Stop>> {
         self.exchange(phase, line, None).await
     }
 
@@ -483,7 +475,7 @@ impl Machine {
             reply = self.command(phase, &format!("HELO {name}")).await?;
         }
         if !reply.is_positive() {
-            return Err(self.rejected(phase, &reply));
+            return Err(Self::rejected(phase, &reply));
         }
         let caps = parse_ehlo(&reply);
         if !self.in_tls() && !caps.auth.is_empty() {
@@ -491,71 +483,45 @@ impl Machine {
             self.seen.starttls_offered = caps.starttls;
         }
         self.caps = Some(caps);
-        self.recognise();
         Ok(())
     }
 
-    /// Closes politely (QUIT when healthy) and builds the report.
-    pub async fn finish(mut self, mut verdict: Verdict) -> EndpointReport {
+    /// Closes politely (QUIT when healthy), concludes from everything the session saw
+    /// (`stop`: why it stopped short of its goal) and builds the report.
+    pub async fn finish(mut self, stop: Option<Stop>) -> EndpointReport {
         if self.session.is_some() && !self.quit_sent {
             let start = self.phase_start(Phase::Quit).await;
             let _ = self.quit().await;
             self.phase_end(Phase::Quit, start, true).await;
         }
-        if let Some(n) = self
-            .notes
-            .iter()
-            .find(|n| n.starts_with("out of step"))
-            .cloned()
-        {
-            let detail = format!(
-                "{n}; the server sent unsolicited replies (pipelining desync), so the \
-                 earlier verdict `{}` is unreliable",
-                verdict.class
-            );
-            self.note(Direction::Error, &detail).await;
-            verdict = classify(&Observation::Protocol {
-                phase: Phase::Quit,
-                detail: &detail,
-            });
-        } else if let Some(n) = self
-            .notes
-            .iter()
-            .find(|n| n.starts_with("QUIT was"))
-            .cloned()
-        {
-            self.note(Direction::Info, &n).await;
-        }
-        let color = if verdict.class.is_ok() {
-            Direction::Info
-        } else {
-            Direction::Error
+        let settings = self.ctx.settings.clone();
+        let setup = Setup {
+            mx: settings.mx,
+            preset: settings.preset.as_ref(),
         };
-        self.note(
-            color,
-            &format!("verdict: {} - {}", verdict.class, verdict.summary),
-        )
-        .await;
-        let warnings = self.settle(&mut verdict).await;
+        let end = conclude(&self.observation(stop.as_ref()), &setup);
+        for (dir, text) in &end.remarks {
+            self.note(*dir, text).await;
+        }
         let mut rec = match self.session.take() {
             Some(s) => s.into_parts().2,
             None => self.take_recorder(),
         };
-        let caps = self.caps.clone().unwrap_or_default();
+        let caps = self.caps.take().unwrap_or_default();
         EndpointReport {
             endpoint: self.endpoint.clone(),
-            verdict,
+            verdict: end.verdict,
             timings: std::mem::take(&mut self.timings),
             local_addr: self.local_addr.take(),
             banner: self.banner.take(),
-            ehlo: caps.raw.clone(),
-            capabilities: caps.keywords.clone(),
-            auth_mechanisms: caps.auth.clone(),
+            ehlo: caps.raw,
+            capabilities: caps.keywords,
+            auth_mechanisms: caps.auth,
             auth_mech: self.auth_used.take(),
             tls: self.tls.take(),
             transcript: rec.take_entries(),
-            provider: self.provider.take(),
-            warnings,
+            provider: end.provider,
+            warnings: end.warnings,
         }
     }
 }
@@ -565,6 +531,6 @@ fn after_auth(s: &crate::settings::Settings, goal: Stage) -> Option<Step> {
 }
 
 pub use facts::test_message;
-use facts::{ReplyText, first_line};
+use facts::{first_line, seen_reply};
 use verdicts::Seen;
 pub use verdicts::{RELAY_TEST_FROM, RELAY_TEST_TO};

@@ -3,21 +3,20 @@
 
 use std::time::Duration;
 
-use super::{BoxIo, Machine, ReplyText, StepResult, first_line};
-use crate::classify::Command;
-use crate::classify::{Observation, classify};
-use crate::model::{Direction, Phase, ProbeEvent, TlsInfo, Verdict};
+use super::{BoxIo, Machine, StepResult, first_line, seen_reply};
+use crate::classify::{Command, Stop};
+use crate::model::{Direction, Phase, ProbeEvent, TlsInfo};
 use crate::smtp::reply::Limits;
 use crate::smtp::session::Session;
 use crate::tls::FailureKind;
 
 impl Machine {
-    /// TLS handshake on `stream`; records the chain; classifies failures.
+    /// TLS handshake on `stream`; records the chain; a failure is the step's stop.
     pub(super) async fn handshake(
         &mut self,
         stream: BoxIo,
         during: Phase,
-    ) -> Result<BoxIo, Box<Verdict>> {
+    ) -> Result<BoxIo, Box<Stop>> {
         let t = self.ctx.settings.timeouts;
         let name = self.server_name();
         let start = self.phase_start(Phase::TlsHandshake).await;
@@ -32,10 +31,11 @@ impl Machine {
                 }
                 self.phase_end(Phase::TlsHandshake, start, false).await;
                 self.note(Direction::Error, "TLS handshake timed out").await;
-                Err(Box::new(classify(&Observation::NoReply {
+                Err(Box::new(Stop::NoReply {
                     phase: Phase::TlsHandshake,
                     secs: t.tls.as_secs_f64(),
-                })))
+                    raw: None,
+                }))
             }
             Err((false, failure)) => {
                 self.phase_end(Phase::TlsHandshake, start, false).await;
@@ -51,9 +51,7 @@ impl Machine {
                         "plaintext SMTP where a TLS handshake was expected",
                     )
                     .await;
-                    return Err(Box::new(classify(&Observation::PlaintextOnTlsPort {
-                        first_line: &shown,
-                    })));
+                    return Err(Box::new(Stop::PlaintextOnTlsPort { first_line: shown }));
                 }
                 let error = match &failure.kind {
                     FailureKind::Alert(a) => {
@@ -68,16 +66,13 @@ impl Machine {
                 self.note(Direction::Error, &format!("TLS handshake failed: {error}"))
                     .await;
                 if let Some(sent) = client_cert_trouble(&failure) {
-                    return Err(Box::new(classify(&Observation::ClientCertRejected {
-                        error: &error,
-                        sent,
-                    })));
+                    return Err(Box::new(Stop::ClientCertRejected { error, sent }));
                 }
                 let version_mismatch = failure.kind == FailureKind::ProtocolVersion;
-                Err(Box::new(classify(&Observation::TlsFailed {
-                    error: &error,
+                Err(Box::new(Stop::TlsFailed {
+                    error,
                     version_mismatch,
-                })))
+                }))
             }
             Ok((tls, info)) => {
                 self.phase_end(Phase::TlsHandshake, start, true).await;
@@ -139,7 +134,7 @@ impl Machine {
 
     /// No greeting in plaintext: reconnect and try a TLS handshake to find out whether
     /// the port speaks implicit TLS.
-    pub(super) async fn detect_implicit_tls(&mut self, waited: Duration) -> Box<Verdict> {
+    pub(super) async fn detect_implicit_tls(&mut self, waited: Duration) -> Box<Stop> {
         let t = self.ctx.settings.timeouts;
         self.close_session();
         let start = self.phase_start(Phase::Detect).await;
@@ -162,10 +157,11 @@ impl Machine {
         let Some(info) = found else {
             self.note(Direction::Info, "no TLS either: the port stays silent")
                 .await;
-            return Box::new(classify(&Observation::NoReply {
+            return Box::new(Stop::NoReply {
                 phase: Phase::Banner,
                 secs: waited.as_secs_f64(),
-            }));
+                raw: None,
+            });
         };
         let version = info.version.clone();
         self.note(
@@ -174,39 +170,27 @@ impl Machine {
         )
         .await;
         self.record_tls(info).await;
-        Box::new(classify(&Observation::TlsOnPlainPort { version: &version }))
+        Box::new(Stop::TlsOnPlainPort { version })
     }
 
     pub(super) async fn starttls(&mut self, command: Option<String>) -> StepResult {
-        let caps = self.caps.clone().unwrap_or_default();
-        if !caps.starttls && command.is_none() {
-            let masked = caps.masked.first().cloned().or_else(|| {
-                self.notes
-                    .iter()
-                    .any(|n| n.contains("masked"))
-                    .then(|| "a masked greeting".to_string())
-            });
-            let ehlo = caps.raw.join(" / ");
+        let offered = self.caps.as_ref().is_some_and(|c| c.starttls);
+        if !offered && command.is_none() {
             self.note(Direction::Error, "STARTTLS is not offered").await;
-            return Err(Box::new(classify(&Observation::StarttlsNotOffered {
-                masked: masked.as_deref(),
-                ehlo: &ehlo,
-            })));
+            return Err(Box::new(Stop::StarttlsNotOffered));
         }
         let line = command.unwrap_or_else(|| "STARTTLS".into());
         let reply = self.command(Phase::Starttls, &line).await?;
         // `starttls` is the command's round trip; the handshake is its own phase.
         self.close_phase(reply.code == 220).await;
         if reply.code != 220 {
-            let t = ReplyText::of(&reply);
-            return Err(Box::new(classify(&Observation::StarttlsRejected(
-                t.facts(Command::Starttls, self.reply_ctx()),
-            ))));
+            let seen = seen_reply(Command::Starttls, &reply);
+            return Err(Box::new(Stop::StarttlsRejected(seen)));
         }
         let sess = self
             .session
             .take()
-            .ok_or_else(|| self.rejected(Phase::Starttls, &reply))?;
+            .ok_or_else(|| Self::rejected(Phase::Starttls, &reply))?;
         let (stream, leftover, rec) = sess.into_parts();
         self.rec = Some(rec);
         if !leftover.is_empty() {
@@ -217,24 +201,25 @@ impl Machine {
                 leftover.len()
             );
             self.note(Direction::Error, &detail).await;
-            return Err(Box::new(classify(&Observation::Protocol {
+            return Err(Box::new(Stop::Protocol {
                 phase: Phase::Starttls,
-                detail: &detail,
-            })));
+                detail,
+            }));
         }
         let tls = self.handshake(stream, Phase::Starttls).await?;
         let rec = self.take_recorder();
         self.session = Some(Session::new(tls, true, rec, Limits::default()));
-        // RFC 3207: forget what was learned before TLS.
-        self.caps = None;
+        // RFC 3207: forget what was learned before TLS (the lines stay observed).
+        if let Some(caps) = self.caps.take() {
+            self.seen.ehlo_before_tls = caps.raw;
+        }
         Ok(())
     }
 
     /// Whether the certificate check blocks going further (credentials, envelope).
-    pub(super) fn cert_blocks(&self) -> Option<Box<Verdict>> {
+    pub(super) fn cert_blocks(&self) -> Option<Box<Stop>> {
         let tls = self.tls.as_ref()?;
-        (!tls.verified && !self.ctx.settings.tls.insecure)
-            .then(|| Box::new(classify(&Observation::CertRejected(tls))))
+        (!tls.verified && !self.ctx.settings.tls.insecure).then(|| Box::new(Stop::CertRejected))
     }
 }
 
