@@ -60,8 +60,8 @@ pub fn conclude(o: &Observation<'_>, setup: &Setup<'_>) -> Conclusion {
     }
     add_hints(&mut verdict, setup, o, ctx, provider.as_ref());
     let warnings = warnings(&WarningFacts {
-        auth_before_tls: o.auth_before_tls,
-        starttls_offered: o.starttls_before_tls,
+        auth_before_tls: o.before_tls.auth,
+        starttls_offered: o.before_tls.starttls,
         plaintext_credentials: o.plaintext_credentials,
         tls: o.tls,
         relay_accepted: match o.relay {
@@ -94,7 +94,7 @@ pub(super) fn provider_of(o: &Observation<'_>) -> Option<ProviderMatch> {
     };
     recognise(&now).or_else(|| {
         recognise(&Signs {
-            ehlo: o.ehlo_before_tls,
+            ehlo: o.before_tls.lines,
             tls: None,
             ..now
         })

@@ -18,7 +18,7 @@ pub mod warnings;
 pub use conclude::{
     Conclusion, Setup, conclude, describe_relay, dns_failure, internal_error, tls_setup_failed,
 };
-pub use observation::{Ehlo, Observation, QuitAnswer, RelayOutcome, SeenReply, Stop};
+pub use observation::{BeforeTls, Ehlo, Observation, QuitAnswer, RelayOutcome, SeenReply, Stop};
 pub use replies::Command;
 pub use session::NO_PLAINTEXT_AUTH;
 pub use transport::fit_to_mx;

@@ -191,6 +191,17 @@ pub struct Ehlo<'a> {
     pub masked: &'a [String],
 }
 
+/// The EHLO before STARTTLS (or of a plaintext session).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BeforeTls<'a> {
+    /// Its lines.
+    pub lines: &'a [String],
+    /// AUTH mechanisms it listed, when any.
+    pub auth: Option<&'a [String]>,
+    /// Whether it offered STARTTLS.
+    pub starttls: bool,
+}
+
 /// Everything classification reads about one endpoint, lent by the probe.
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
@@ -208,16 +219,12 @@ pub struct Observation<'a> {
     pub greeting_masked: bool,
     /// The EHLO of the current connection (none after STARTTLS until the next EHLO).
     pub ehlo: Ehlo<'a>,
-    /// The EHLO lines before STARTTLS.
-    pub ehlo_before_tls: &'a [String],
+    /// What the EHLO before STARTTLS said.
+    pub before_tls: BeforeTls<'a>,
     /// TLS details, once a handshake got as far as the certificate.
     pub tls: Option<&'a TlsInfo>,
     /// Whether AUTH succeeded.
     pub authenticated: bool,
-    /// AUTH mechanisms that an EHLO before TLS listed, when any.
-    pub auth_before_tls: Option<&'a [String]>,
-    /// Whether that EHLO offered STARTTLS.
-    pub starttls_before_tls: bool,
     /// The mechanism of an AUTH sent without TLS (`--allow-plaintext-auth`).
     pub plaintext_credentials: Option<&'a str>,
     /// What `--relay-test` found.
@@ -237,11 +244,9 @@ impl<'a> Observation<'a> {
             banner: None,
             greeting_masked: false,
             ehlo: Ehlo::default(),
-            ehlo_before_tls: &[],
+            before_tls: BeforeTls::default(),
             tls: None,
             authenticated: false,
-            auth_before_tls: None,
-            starttls_before_tls: false,
             plaintext_credentials: None,
             relay: None,
             quit: None,

@@ -54,30 +54,20 @@ fn stopped(stop: &Stop, tls: Option<&TlsInfo>) -> Verdict {
     })
 }
 
+/// Every stop in `table` maps to its class, with words in every field.
+fn check_table(table: &[(Stop, Option<&TlsInfo>, Class)]) {
+    for (stop, tls, want) in table {
+        let got = stopped(stop, *tls);
+        assert_eq!(got.class, *want, "{stop:?} → {got:?}");
+        assert!(
+            !got.summary.is_empty() && !got.evidence.is_empty() && !got.advice.is_empty(),
+            "{got:?}"
+        );
+    }
+}
+
 #[test]
-fn observations_map_to_codes() {
-    let expired = TlsInfo {
-        problem: Some(CertProblem::Expired),
-        error: Some("certificate expired".into()),
-        checked_name: "mail.test".into(),
-        ..TlsInfo::default()
-    };
-    let mismatch = TlsInfo {
-        problem: Some(CertProblem::HostnameMismatch),
-        ..expired.clone()
-    };
-    let selfsigned = TlsInfo {
-        problem: Some(CertProblem::SelfSigned),
-        ..expired.clone()
-    };
-    let unknown = TlsInfo {
-        problem: Some(CertProblem::UnknownIssuer),
-        ..expired.clone()
-    };
-    let future = TlsInfo {
-        problem: Some(CertProblem::NotYetValid),
-        ..expired.clone()
-    };
+fn connect_stops_map_to_codes() {
     let connect_failed = |kind, error: &str| Stop::ConnectFailed {
         kind,
         os_error: None,
@@ -125,6 +115,13 @@ fn observations_map_to_codes() {
             None,
             Class::ProxyFailed,
         ),
+    ];
+    check_table(&table);
+}
+
+#[test]
+fn session_stops_map_to_codes() {
+    let table: Vec<(Stop, Option<&TlsInfo>, Class)> = vec![
         (
             Stop::ProxyFailed {
                 error: "connection refused by the target".into(),
@@ -187,6 +184,35 @@ fn observations_map_to_codes() {
             None,
             Class::RateLimited,
         ),
+    ];
+    check_table(&table);
+}
+
+#[test]
+fn tls_and_auth_stops_map_to_codes() {
+    let expired = TlsInfo {
+        problem: Some(CertProblem::Expired),
+        error: Some("certificate expired".into()),
+        checked_name: "mail.test".into(),
+        ..TlsInfo::default()
+    };
+    let mismatch = TlsInfo {
+        problem: Some(CertProblem::HostnameMismatch),
+        ..expired.clone()
+    };
+    let selfsigned = TlsInfo {
+        problem: Some(CertProblem::SelfSigned),
+        ..expired.clone()
+    };
+    let unknown = TlsInfo {
+        problem: Some(CertProblem::UnknownIssuer),
+        ..expired.clone()
+    };
+    let future = TlsInfo {
+        problem: Some(CertProblem::NotYetValid),
+        ..expired.clone()
+    };
+    let table: Vec<(Stop, Option<&TlsInfo>, Class)> = vec![
         (Stop::StarttlsNotOffered, None, Class::StarttlsNotOffered),
         (
             Stop::StarttlsRejected(reply(
@@ -247,6 +273,13 @@ fn observations_map_to_codes() {
             None,
             Class::AuthRequiresTls,
         ),
+    ];
+    check_table(&table);
+}
+
+#[test]
+fn rejected_greeting_and_auth_map_to_codes() {
+    let table: Vec<(Stop, Option<&TlsInfo>, Class)> = vec![
         (
             rejected(
                 Phase::Auth,
@@ -307,6 +340,13 @@ fn observations_map_to_codes() {
             None,
             Class::RelayDenied,
         ),
+    ];
+    check_table(&table);
+}
+
+#[test]
+fn rejected_envelope_map_to_codes() {
+    let table: Vec<(Stop, Option<&TlsInfo>, Class)> = vec![
         (
             rejected(
                 Phase::Rcpt,
@@ -368,14 +408,7 @@ fn observations_map_to_codes() {
             Class::RateLimited,
         ),
     ];
-    for (stop, tls, want) in &table {
-        let got = stopped(stop, *tls);
-        assert_eq!(got.class, *want, "{stop:?} → {got:?}");
-        assert!(
-            !got.summary.is_empty() && !got.evidence.is_empty() && !got.advice.is_empty(),
-            "{got:?}"
-        );
-    }
+    check_table(&table);
 }
 
 #[test]
@@ -548,7 +581,7 @@ fn matrix_inferences() {
 }
 
 #[test]
-fn advice_fits_the_context() {
+fn advice_fits_the_port() {
     let timeout = Stop::ConnectTimeout { secs: 10.0 };
     let on_port = |port| {
         let ep = endpoint("192.0.2.1", port);
@@ -573,6 +606,10 @@ fn advice_fits_the_context() {
         "{}",
         v.advice
     );
+}
+
+#[test]
+fn advice_fits_the_family() {
     // -4 is no advice for an IPv4 address that a router rejected.
     let unreachable = Stop::ConnectFailed {
         kind: ErrorKind::HostUnreachable,
@@ -591,6 +628,10 @@ fn advice_fits_the_context() {
     assert!(v4.advice.contains("router or firewall"), "{}", v4.advice);
     let v6 = on("2001:db8::1");
     assert!(v6.advice.contains("-4"), "{}", v6.advice);
+}
+
+#[test]
+fn advice_fits_mx_mode() {
     // MX mode: a name mismatch is fixed with a certificate, not --tls-server-name.
     let mismatch = TlsInfo {
         problem: Some(CertProblem::HostnameMismatch),
@@ -614,6 +655,11 @@ fn advice_fits_the_context() {
     .verdict;
     assert!(!v.advice.contains("--tls-server-name"), "{}", v.advice);
     assert!(v.advice.contains("mail.test"), "{}", v.advice);
+}
+
+#[test]
+fn advice_fits_who_refused() {
+    let ep = endpoint("192.0.2.1", 25);
     // internal_error after the server's certificate: a server-side fault.
     let v = stopped(
         &Stop::TlsFailed {

@@ -46,26 +46,6 @@ fn reachability(plan: &MxPlan, reports: &[EndpointReport]) -> (usize, usize, Vec
 /// MX host on the MX port (`reports`).
 pub(super) fn mx_findings(plan: &MxPlan, reports: &[EndpointReport]) -> Vec<DnsFinding> {
     let d = plan.domain.as_str();
-    let list = || {
-        plan.hosts
-            .iter()
-            .map(|h| {
-                let addrs = if h.addrs.is_empty() {
-                    h.error
-                        .as_ref()
-                        .map_or_else(|| "no address".into(), ToString::to_string)
-                } else {
-                    h.addrs
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                format!("{} {} ({addrs})", h.preference, h.host)
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     match plan.kind {
         MxKind::Null if plan.records.len() == 1 => vec![finding(
             DnsCheck::NullMx,
@@ -95,118 +75,172 @@ pub(super) fn mx_findings(plan: &MxPlan, reports: &[EndpointReport]) -> Vec<DnsF
             DnsStatus::Warn,
             &format!(
                 "no MX record; mail goes to the domain's own address: {}",
-                list()
+                host_list(plan)
             ),
             "Publish an explicit MX record (or a null MX if the domain takes no mail); relying on the implicit MX is fragile and some senders refuse it.",
         )],
-        MxKind::Missing => {
-            let why = plan
-                .error
-                .as_ref()
-                .map_or_else(|| "no MX and no address".to_string(), ToString::to_string);
-            let advice = match plan.error {
-                Some(DnsError::InvalidName { .. }) => {
-                    "Give the domain as a valid DNS name (see the evidence for what is wrong with it); nothing was queried."
-                }
-                Some(DnsError::BadAnswer { .. }) => {
-                    "The name server's answer is broken (see the evidence): fix the zone or its server; senders cannot use it."
-                }
-                Some(DnsError::ServerFailure { .. } | DnsError::Timeout { .. }) => {
-                    "The MX lookup failed: fix the domain's name servers (senders defer mail until it answers)."
-                }
-                _ => {
-                    "The domain cannot receive mail: publish MX records pointing at hosts with A/AAAA records."
-                }
-            };
-            vec![finding(DnsCheck::Mx, d, DnsStatus::Fail, &why, advice)]
-        }
-        MxKind::Records => {
-            let unresolved = plan.hosts.iter().filter(|h| h.addrs.is_empty()).count();
-            let literal = plan.hosts.iter().any(|h| h.host.parse::<IpAddr>().is_ok());
-            let (status, advice) = if literal {
-                (
-                    DnsStatus::Fail,
-                    "An MX must name a host, not an IP address: publish an A/AAAA record and point the MX at its name.",
-                )
-            } else if unresolved == plan.hosts.len() {
-                (
-                    DnsStatus::Fail,
-                    "No MX host resolves: the domain cannot receive mail. Add A/AAAA records for the MX hosts.",
-                )
-            } else if unresolved > 0 {
-                (
-                    DnsStatus::Warn,
-                    "Some MX hosts do not resolve: fix or remove them (senders waste time and may defer).",
-                )
+        MxKind::Missing => vec![missing_finding(plan, d)],
+        MxKind::Records => vec![records_finding(plan, d, reports)],
+    }
+}
+
+/// The MX hosts as evidence: preference, host, addresses (or why there are none).
+fn host_list(plan: &MxPlan) -> String {
+    plan.hosts
+        .iter()
+        .map(|h| {
+            let addrs = if h.addrs.is_empty() {
+                h.error
+                    .as_ref()
+                    .map_or_else(|| "no address".into(), ToString::to_string)
             } else {
-                (DnsStatus::Pass, "The MX records resolve.")
+                h.addrs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
-            let mut evidence = list();
-            let org = organizational_domain(d);
-            let outside: Vec<String> = plan
-                .hosts
-                .iter()
-                .filter(|h| h.host.parse::<IpAddr>().is_err())
-                .map(|h| organizational_domain(&h.host))
-                .filter(|o| *o != org)
-                .fold(Vec::new(), |mut v, o| {
-                    if !v.contains(&o) {
-                        v.push(o);
-                    }
-                    v
-                });
-            if !outside.is_empty() {
-                let _ = write!(
-                    evidence,
-                    "; hosted outside the organizational domain {org}: {}",
-                    outside.join(", ")
-                );
+            format!("{} {} ({addrs})", h.preference, h.host)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The finding when the domain has neither MX nor address (or the lookup failed).
+fn missing_finding(plan: &MxPlan, d: &str) -> DnsFinding {
+    let why = plan
+        .error
+        .as_ref()
+        .map_or_else(|| "no MX and no address".to_string(), ToString::to_string);
+    let advice = match plan.error {
+        Some(DnsError::InvalidName { .. }) => {
+            "Give the domain as a valid DNS name (see the evidence for what is wrong with it); nothing was queried."
+        }
+        Some(DnsError::BadAnswer { .. }) => {
+            "The name server's answer is broken (see the evidence): fix the zone or its server; senders cannot use it."
+        }
+        Some(DnsError::ServerFailure { .. } | DnsError::Timeout { .. }) => {
+            "The MX lookup failed: fix the domain's name servers (senders defer mail until it answers)."
+        }
+        _ => {
+            "The domain cannot receive mail: publish MX records pointing at hosts with A/AAAA records."
+        }
+    };
+    finding(DnsCheck::Mx, d, DnsStatus::Fail, &why, advice)
+}
+
+/// The MX finding of a domain with MX records.
+fn records_finding(plan: &MxPlan, d: &str, reports: &[EndpointReport]) -> DnsFinding {
+    let mut evidence = host_list(plan);
+    let verdict = resolution_verdict(plan);
+    let verdict = name_verdict(plan, d, &mut evidence, verdict);
+    let (status, advice) = reach_verdict(plan, reports, &mut evidence, verdict);
+    finding(DnsCheck::Mx, d, status, &evidence, advice)
+}
+
+/// Whether the MX hosts resolve (and name hosts, not addresses).
+fn resolution_verdict(plan: &MxPlan) -> (DnsStatus, &'static str) {
+    let unresolved = plan.hosts.iter().filter(|h| h.addrs.is_empty()).count();
+    let literal = plan.hosts.iter().any(|h| h.host.parse::<IpAddr>().is_ok());
+    if literal {
+        (
+            DnsStatus::Fail,
+            "An MX must name a host, not an IP address: publish an A/AAAA record and point the MX at its name.",
+        )
+    } else if unresolved == plan.hosts.len() {
+        (
+            DnsStatus::Fail,
+            "No MX host resolves: the domain cannot receive mail. Add A/AAAA records for the MX hosts.",
+        )
+    } else if unresolved > 0 {
+        (
+            DnsStatus::Warn,
+            "Some MX hosts do not resolve: fix or remove them (senders waste time and may defer).",
+        )
+    } else {
+        (DnsStatus::Pass, "The MX records resolve.")
+    }
+}
+
+/// Adds to the evidence MX hosts outside the organizational domain and MX targets that
+/// are aliases (a CNAME: a warning unless the verdict is already a failure).
+fn name_verdict(
+    plan: &MxPlan,
+    d: &str,
+    evidence: &mut String,
+    (status, advice): (DnsStatus, &'static str),
+) -> (DnsStatus, &'static str) {
+    let org = organizational_domain(d);
+    let outside: Vec<String> = plan
+        .hosts
+        .iter()
+        .filter(|h| h.host.parse::<IpAddr>().is_err())
+        .map(|h| organizational_domain(&h.host))
+        .filter(|o| *o != org)
+        .fold(Vec::new(), |mut v, o| {
+            if !v.contains(&o) {
+                v.push(o);
             }
-            let aliases: Vec<String> = plan
-                .hosts
-                .iter()
-                .filter(|h| !h.cname.is_empty())
-                .map(|h| format!("{} → CNAME {}", h.host, h.cname.join(" → ")))
-                .collect();
-            let (status, advice) = if aliases.is_empty() || status == DnsStatus::Fail {
-                (status, advice)
-            } else {
-                let _ = write!(evidence, "; MX target is an alias: {}", aliases.join("; "));
-                (
-                    DnsStatus::Warn,
-                    "An MX must name a host, not a CNAME (RFC 2181 10.3, RFC 5321 5.1): point the MX at the canonical name.",
-                )
-            };
-            let (alive, probed, dead) = reachability(plan, reports);
-            let (status, advice) = if probed == 0 || status == DnsStatus::Fail {
-                (status, advice)
-            } else if alive == 0 {
-                let _ = write!(
-                    evidence,
-                    "; no MX host answered on port 25: {}",
-                    dead.join("; ")
-                );
-                (
-                    DnsStatus::Fail,
-                    "No MX host answers on port 25 from here: the domain cannot receive mail (or this network blocks outbound port 25 — compare with another network).",
-                )
-            } else if !dead.is_empty() {
-                let _ = write!(
-                    evidence,
-                    "; {} of {probed} MX hosts unreachable on port 25: {}",
-                    dead.len(),
-                    dead.join("; ")
-                );
-                (
-                    DnsStatus::Warn,
-                    "A backup MX that does not answer delays mail when the primary is down (and spammers target it): fix it or remove its MX record.",
-                )
-            } else {
-                let _ = write!(evidence, "; all {probed} MX host(s) answered on port 25");
-                (status, advice)
-            };
-            vec![finding(DnsCheck::Mx, d, status, &evidence, advice)]
-        }
+            v
+        });
+    if !outside.is_empty() {
+        let _ = write!(
+            evidence,
+            "; hosted outside the organizational domain {org}: {}",
+            outside.join(", ")
+        );
+    }
+    let aliases: Vec<String> = plan
+        .hosts
+        .iter()
+        .filter(|h| !h.cname.is_empty())
+        .map(|h| format!("{} → CNAME {}", h.host, h.cname.join(" → ")))
+        .collect();
+    if aliases.is_empty() || status == DnsStatus::Fail {
+        (status, advice)
+    } else {
+        let _ = write!(evidence, "; MX target is an alias: {}", aliases.join("; "));
+        (
+            DnsStatus::Warn,
+            "An MX must name a host, not a CNAME (RFC 2181 10.3, RFC 5321 5.1): point the MX at the canonical name.",
+        )
+    }
+}
+
+/// What the probe saw on port 25 of the MX hosts, added to the evidence and verdict.
+fn reach_verdict(
+    plan: &MxPlan,
+    reports: &[EndpointReport],
+    evidence: &mut String,
+    (status, advice): (DnsStatus, &'static str),
+) -> (DnsStatus, &'static str) {
+    let (alive, probed, dead) = reachability(plan, reports);
+    if probed == 0 || status == DnsStatus::Fail {
+        (status, advice)
+    } else if alive == 0 {
+        let _ = write!(
+            evidence,
+            "; no MX host answered on port 25: {}",
+            dead.join("; ")
+        );
+        (
+            DnsStatus::Fail,
+            "No MX host answers on port 25 from here: the domain cannot receive mail (or this network blocks outbound port 25 — compare with another network).",
+        )
+    } else if !dead.is_empty() {
+        let _ = write!(
+            evidence,
+            "; {} of {probed} MX hosts unreachable on port 25: {}",
+            dead.len(),
+            dead.join("; ")
+        );
+        (
+            DnsStatus::Warn,
+            "A backup MX that does not answer delays mail when the primary is down (and spammers target it): fix it or remove its MX record.",
+        )
+    } else {
+        let _ = write!(evidence, "; all {probed} MX host(s) answered on port 25");
+        (status, advice)
     }
 }
 

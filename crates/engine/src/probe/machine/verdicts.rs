@@ -4,7 +4,7 @@
 
 use super::Machine;
 use super::facts::seen_reply;
-use crate::classify::{Command, Ehlo, Observation, QuitAnswer, RelayOutcome, Stop};
+use crate::classify::{BeforeTls, Command, Ehlo, Observation, QuitAnswer, RelayOutcome, Stop};
 use crate::model::{Phase, Verdict};
 use crate::smtp::reply::Reply;
 
@@ -51,11 +51,13 @@ impl Machine {
             banner: self.banner.as_deref(),
             greeting_masked: self.seen.greeting_masked,
             ehlo,
-            ehlo_before_tls: &self.seen.ehlo_before_tls,
+            before_tls: BeforeTls {
+                lines: &self.seen.ehlo_before_tls,
+                auth: self.seen.auth_before_tls.as_deref(),
+                starttls: self.seen.starttls_offered,
+            },
             tls: self.tls.as_ref(),
             authenticated: self.authenticated,
-            auth_before_tls: self.seen.auth_before_tls.as_deref(),
-            starttls_before_tls: self.seen.starttls_offered,
             plaintext_credentials: self.seen.plaintext_credentials.as_deref(),
             relay: self.seen.relay.as_ref(),
             quit: self.seen.quit.as_ref(),
