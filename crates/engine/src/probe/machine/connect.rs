@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 
 use super::{Machine, StepResult, seen_reply};
 use crate::classify::{Command, Stop};
-use crate::dns::{StaticTable, resolve};
 use crate::model::{Direction, Mode, Phase};
-use crate::probe::net::{self, ProxyError, Target};
+use crate::probe::net::{self, OpenError, ProxyError, Target};
 use crate::probe::quickack::QuickAck;
 use crate::smtp::ehlo::banner_looks_masked;
 
@@ -29,33 +28,21 @@ impl Machine {
         let s = &self.ctx.settings;
         let wait = self.remaining(s.timeouts.connect);
         let ep = &self.endpoint;
+        let target = if ep.address.is_unspecified() {
+            // socks5h: the proxy resolves the name.
+            Target::Name(ep.host.clone(), ep.port)
+        } else {
+            Target::Addr(SocketAddr::new(ep.address, ep.port))
+        };
         let fut = async {
-            let Some(proxy) = &s.proxy else {
-                let peer = SocketAddr::new(ep.address, ep.port);
-                return net::direct(peer, s).await.map_err(DialError::Io);
-            };
-            let table = StaticTable::new(&s.resolve);
-            let (addrs, _) = resolve(&proxy.host, &table, s.dns_server, s.timeouts.connect)
-                .await
-                .map_err(|e| {
-                    DialError::Proxy(ProxyError::Unreachable {
-                        proxy: format!("{}:{}", proxy.host, proxy.port),
-                        source: std::io::Error::other(e.to_string()),
-                    })
-                })?;
-            let proxy_addr = SocketAddr::new(addrs[0], proxy.port);
-            let target = if ep.address.is_unspecified() {
-                Target::Name(ep.host.clone(), ep.port)
-            } else {
-                Target::Addr(SocketAddr::new(ep.address, ep.port))
-            };
-            net::via_socks5(proxy_addr, proxy, &target, s, notes)
-                .await
-                .map_err(DialError::Proxy)
+            net::open(&target, s, notes).await.map_err(|e| match e {
+                OpenError::Io(e) => DialError::Io(e),
+                OpenError::Proxy(e) => DialError::Proxy(e),
+            })
         };
         match tokio::time::timeout(wait, fut).await {
             Err(_) => Err(DialError::Timeout),
-            Ok(r) => r.map(QuickAck::new),
+            Ok(r) => r,
         }
     }
 
