@@ -6,17 +6,20 @@
 //!   N lines, interleaved frame times;
 //! - `relay-rtt`: the latency relay's own round trip;
 //! - `roots`: the cost of reading the system trust store;
-//! - `report`: rewrites BENCHMARKS.md from the measured JSON files.
+//! - `report`: rewrites BENCHMARKS.md from the measured files (JSON, and the `BENCH`
+//!   lines of the DNS scale test).
 //!
 //! Every subcommand that measures writes its figures as JSON to `--out`.
 
 mod batch;
+mod dns_scale;
 mod fixture;
 mod labserver;
 mod procs;
 mod real;
 mod relay;
 mod report;
+mod sections;
 mod tui;
 
 use std::path::PathBuf;
