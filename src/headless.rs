@@ -71,13 +71,14 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
     let paint = Paint(opts.color);
     let mut endpoints: Vec<Endpoint> = Vec::new();
     let stdout = std::io::stdout();
-    let mut provider_table = false;
     while let Some(ev) = rx.recv().await {
-        if !provider_table {
-            // The probe has sent its first event and waits on the network (DNS, connect,
-            // greeting): parse the compiled-in provider table now, so that the greeting's
-            // provider check finds it parsed instead of parsing it on the critical path.
-            provider_table = true;
+        if let ProbeEvent::Planned { endpoints: eps, .. } = &ev
+            && !eps.is_empty()
+        {
+            // The probe connects next and waits on the network meanwhile (this task runs
+            // while it waits): parse the compiled-in provider table now, so that the
+            // greetings' provider check finds it parsed instead of parsing it on the
+            // critical path. Parsed once per process (presets::providers).
             let _ = crate::presets::providers();
         }
         if opts.json || !opts.stream {
