@@ -10,15 +10,18 @@
 # the steps not run shown as "not measured"; BENCHMARKS.md is left alone.
 #
 # Loopback only. Environment: DELAY_MS (relay one-way delay, default 50),
-# IDLE_SECS (default 30), RUNS (whole-process runs per command, default 20).
+# IDLE_SECS (default 30), RUNS (whole-process runs per command, default 20), ROUNDS (the
+# whole-process comparisons run in this many rounds, default 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DELAY_MS=${DELAY_MS:-50}
 IDLE_SECS=${IDLE_SECS:-30}
 RUNS=${RUNS:-20}
+ROUNDS=${ROUNDS:-4}
 OUT=target/bench-out
-BIN=target/release/smtptui
+# The binary measured: an installed copy of target/release/smtptui (see the build step).
+BIN=$OUT/bin/smtptui
 B=target/release/examples/bench
 HOST=mail.lab.test
 
@@ -85,6 +88,28 @@ run() {
     "$@"
 }
 
+# rotated OUT.json -n NAME CMD [-n NAME CMD]…: hyperfine (no shell) in $ROUNDS rounds of
+# $RUNS/$ROUNDS runs (2 warm-up runs each), the order of the commands rotated every round,
+# then `bench merge` joins the rounds into OUT.json (all runs of each command). On a
+# shared machine a change of speed lasting a second then hits every command alike, where
+# one block per command would give it all to one of them.
+rotated() {
+    local out=$1 names=() cmds=() r i k parts=() per=$((RUNS / ROUNDS))
+    ((per > 0)) || per=1
+    shift
+    while (($#)); do names+=("$2"); cmds+=("$3"); shift 3; done
+    for ((r = 0; r < ROUNDS; r++)); do
+        local args=()
+        for ((i = 0; i < ${#names[@]}; i++)); do
+            k=$(((i + r) % ${#names[@]}))
+            args+=(-n "${names[k]}" "${cmds[k]}")
+        done
+        parts+=("${out%.json}.round$r.json")
+        run hyperfine -N --warmup 2 --runs "$per" --export-json "${parts[r]}" "${args[@]}"
+    done
+    run "$B" merge --out "$out" "${parts[@]}"
+}
+
 missing=()
 for tool in hyperfine:hyperfine swaks:swaks openssl:openssl tmux:tmux script:bsdutils; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
@@ -99,6 +124,11 @@ fi
 echo "== building (release)"
 cargo build --release --bin smtptui
 cargo build --release --example bench
+# Measured as installed: `cargo install` and packages copy the binary. The file the
+# linker has just written starts measurably slower than a copy of the same bytes (more
+# page faults: against the real Postfix, ~1 ms of a ~7 ms `check`; issue 14).
+mkdir -p "$OUT/bin"
+install -m 0755 target/release/smtptui "$BIN"
 
 {
     echo "date:      $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -133,7 +163,7 @@ if want lab; then
     load_mark "lab, one endpoint"
     export SMTPTUI_PASSWORD=bench-password
     echo "export SMTPTUI_PASSWORD=bench-password" >> "$OUT/commands.txt"
-    run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/whole.json" \
+    rotated "$OUT/whole.json" \
         -n smtptui "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA -u bench -q" \
         -n swaks "swaks --server 127.0.0.1:$AUTH --tls --tls-verify --tls-ca-path $CA --auth PLAIN --auth-user bench --auth-password bench-password --to postmaster@lab.test --quit-after AUTH" \
         -n smtptui-no-system-roots "$BIN check $HOST --resolve $HOST:127.0.0.1 -p $AUTH/starttls --ca-file $CA --no-system-roots -u bench -q" \
@@ -178,13 +208,13 @@ if want real; then
             fi
             S="swaks --server $RADDR:PORT --auth PLAIN --auth-user $RUSER --to postmaster@real.test --quit-after AUTH --tls-verify --tls-ca-path $RCA"
             load_mark "real servers, 587"
-            run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/real_587.json" \
+            rotated "$OUT/real_587.json" \
                 -n smtptui "$R -p $PSUB/starttls" \
                 -n smtptui-no-quickack "env SMTPTUI_QUICKACK=0 $R -p $PSUB/starttls" \
                 -n swaks "${S/PORT/$PSUB} --tls" \
                 -n openssl "openssl s_client -starttls smtp -connect $RADDR:$PSUB -servername $RHOST -CAfile $RCA -verify_return_error"
             load_mark "real servers, 465"
-            run hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/real_465.json" \
+            rotated "$OUT/real_465.json" \
                 -n smtptui "$R -p $PSMTPS/tls" \
                 -n smtptui-no-quickack "env SMTPTUI_QUICKACK=0 $R -p $PSMTPS/tls" \
                 -n swaks "${S/PORT/$PSMTPS} --tls-on-connect" \

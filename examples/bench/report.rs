@@ -251,8 +251,10 @@ fn intro(s: &mut String, run: &Run) {
          script installs hyperfine, swaks, openssl, tmux and script with apt-get when missing, \
          sets up the real-server fixture (`tests/real/setup.sh`) when it runs as root and \
          the fixture is absent, builds the release binary and the helpers (`cargo build \
-         --release --bin smtptui`, `cargo build --release --example bench`), runs every \
-         measurement and writes this file with `target/release/examples/bench report` \
+         --release --bin smtptui`, `cargo build --release --example bench`), measures an \
+         installed copy of the binary (`target/bench-out/bin/smtptui`, as `cargo install` \
+         makes one: the file the linker has just written starts measurably slower), runs \
+         every measurement and writes this file with `target/release/examples/bench report` \
          (this run took {}, builds included). Every process a step starts is stopped by \
          its pid when the step ends. The JSON it read stays in `target/bench-out/`; \
          criterion's estimates in `target/criterion/`. The machine's load is recorded \

@@ -60,10 +60,22 @@ pub fn whole(s: &mut String, v: Option<&Value>) {
          --auth PLAIN … --quit-after AUTH`, and `openssl s_client -starttls smtp -CAfile \
          ca.pem` (handshake only, no AUTH; stdin at end of file). `smtptui-no-system-roots` \
          is the same `check` with `--no-system-roots`: as the lab chain verifies against \
-         `--ca-file`, the two should now be alike. hyperfine, `-N` (no shell), warm-up 3, \
-         side by side in one invocation.\n"
+         `--ca-file`, the two should now be alike. {}\n",
+        rounds_note(v)
     );
     commands(s, v);
+}
+
+/// How a whole-process comparison was run: hyperfine rounds in rotated order, merged by
+/// `bench merge` (the number of rounds read from the file).
+pub fn rounds_note(v: Option<&Value>) -> String {
+    format!(
+        "hyperfine `-N` (no shell) in {} rounds, each with its own warm-up runs, the order of \
+         the commands rotated every round (a change in the shared machine's speed then \
+         hits every command alike); `bench merge` joins the rounds, so each row holds all \
+         runs of its command.",
+        f(num(v, "rounds"), 0)
+    )
 }
 
 fn inter_med(v: Option<&Value>, i: usize) -> Option<f64> {
