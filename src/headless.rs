@@ -85,6 +85,15 @@ pub async fn check(settings: Settings, opts: HeadlessOptions) -> i32 {
     let paint = Paint(color);
     let mut endpoints: Vec<Endpoint> = Vec::new();
     while let Some(ev) = rx.recv().await {
+        if let ProbeEvent::Planned { endpoints: eps, .. } = &ev
+            && !eps.is_empty()
+        {
+            // The probe connects next and waits on the network meanwhile (this task runs
+            // while it waits): parse the compiled-in provider table now, so that the
+            // greetings' provider check finds it parsed instead of parsing it on the
+            // critical path. Parsed once per process (presets::providers).
+            let _ = crate::presets::providers();
+        }
         if stream {
             print_event(ev, &mut endpoints, &paint);
         }

@@ -6,16 +6,21 @@
 //!   N lines, interleaved frame times;
 //! - `relay-rtt`: the latency relay's own round trip;
 //! - `roots`: the cost of reading the system trust store;
-//! - `report`: rewrites BENCHMARKS.md from the measured JSON files.
+//! - `merge`: joins hyperfine rounds (commands in rotated order) into one result;
+//! - `report`: rewrites BENCHMARKS.md from the measured files (JSON, and the `BENCH`
+//!   lines of the DNS scale test).
 //!
 //! Every subcommand that measures writes its figures as JSON to `--out`.
 
 mod batch;
+mod dns_scale;
 mod fixture;
 mod labserver;
+mod merge;
 mod procs;
 mod real;
 mod report;
+mod sections;
 mod tui;
 
 use std::path::PathBuf;
@@ -115,6 +120,15 @@ enum Cmd {
         runs: usize,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Join hyperfine JSON files of several rounds into one (per command: all runs).
+    Merge {
+        /// Where the merged JSON goes.
+        #[arg(long)]
+        out: PathBuf,
+        /// The rounds' JSON files.
+        #[arg(required = true)]
+        rounds: Vec<PathBuf>,
     },
     /// Rewrite BENCHMARKS.md from the measured files.
     Report {
@@ -222,6 +236,16 @@ fn main() -> anyhow::Result<()> {
         Cmd::Frames { rounds, out } => write_json(&out, &tui::frames(rounds.max(1))?),
         Cmd::Rss { lines, out } => write_json(&out, &tui::rss(lines)?),
         Cmd::Roots { runs, out } => write_json(&out, &real::roots(runs.max(1))),
+        Cmd::Merge { out, rounds } => {
+            let docs = rounds
+                .iter()
+                .map(|p| Ok(serde_json::from_str(&std::fs::read_to_string(p)?)?))
+                .collect::<anyhow::Result<Vec<serde_json::Value>>>()?;
+            let text = serde_json::to_string_pretty(&merge::merge(&docs))?;
+            std::fs::write(&out, text)?;
+            println!("merged {} round(s) into {}", docs.len(), out.display());
+            Ok(())
+        }
         Cmd::Report {
             dir,
             criterion,

@@ -190,9 +190,9 @@ impl Real {
              `SMTPTUI_QUICKACK=0` (through `env`), i.e. without the fix for the delayed-ACK \
              stall: Postfix writes its TLS 1.3 session tickets and then its reply as two \
              small segments, Nagle holds the reply until the tickets are acknowledged, and \
-             Linux delays that ACK by up to 40 ms unless `TCP_QUICKACK` is armed. hyperfine, \
-             `-N`, warm-up 3, the four commands side by side; p95 is the nearest-rank 95th \
-             percentile of the runs.\n"
+             Linux delays that ACK by up to 40 ms unless `TCP_QUICKACK` is armed. {} p95 is \
+             the nearest-rank 95th percentile of the runs.\n",
+            super::sections::rounds_note(self.json_587.as_ref().or(self.json_465.as_ref()))
         );
         if let Some(why) = &self.skipped {
             let _ = writeln!(s, "Not measured in this run: {}\n", why.trim());

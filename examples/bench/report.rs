@@ -1,20 +1,30 @@
 //! `bench report`: rewrites BENCHMARKS.md from the files the run wrote (hyperfine and
-//! bench JSON, criterion's estimates, the machine description). Nothing in the output
-//! is typed in: every figure is read from a measurement file, and a missing file shows
-//! as "not measured".
+//! bench JSON, criterion's estimates, the scale test's `BENCH` lines, the machine
+//! description). Nothing in the output is typed in: every figure is read from a
+//! measurement file, and a missing file shows as "not measured".
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::Value;
 
+use super::dns_scale::DnsScale;
 use super::real::{Real, p95_ms};
+use super::sections;
 
 /// Critical-path one-way delays (in units of the relay delay D) of a STARTTLS + EHLO
 /// probe: banner 1, EHLO 2, STARTTLS 2, TLS 1.3 handshake 2, EHLO in TLS 2, QUIT 2.
-const STARTTLS_DS: u64 = 11;
+pub(super) const STARTTLS_DS: u64 = 11;
 /// Implicit TLS + EHLO: handshake 2, client Finished → banner 2, EHLO 2, QUIT 2.
-const IMPLICIT_DS: u64 = 8;
+pub(super) const IMPLICIT_DS: u64 = 8;
+/// Target: the matrix vs its round-trip bound.
+const MATRIX_VS_BOUND: f64 = 1.15;
+/// Target: `check` vs swaks on the lab server.
+const LAB_VS_SWAKS: f64 = 0.3;
+/// Target: the idle TUI, % of one core.
+const IDLE_PERCENT: f64 = 0.5;
+/// Target: the 1 M-line frame vs the 1 k-line frame.
+const FRAME_FLAT: f64 = 1.2;
 
 pub(super) fn load(dir: &Path, name: &str) -> Option<Value> {
     let text = std::fs::read_to_string(dir.join(name)).ok()?;
@@ -59,60 +69,180 @@ fn verdict(ok: Option<bool>) -> &'static str {
     }
 }
 
+/// Every measurement file of one run, read once.
+pub(super) struct Run {
+    pub delay_ms: u64,
+    /// `machine.txt`: the machine, tool versions, load marks, the script's duration.
+    pub machine: String,
+    pub matrix: Option<Value>,
+    pub relay: Option<Value>,
+    pub whole: Option<Value>,
+    pub ttff_demo: Option<Value>,
+    pub ttff_form: Option<Value>,
+    pub idle: Option<Value>,
+    pub rss: Option<Value>,
+    pub batch: Option<Value>,
+    /// `bench frames`: the interleaved frame times.
+    pub inter: Option<Value>,
+    /// Criterion medians per transcript size: (lines, tail µs, all scrolled µs).
+    pub frames: Vec<(usize, Option<f64>, Option<f64>)>,
+    /// Criterion: applying one transcript event, µs.
+    pub apply_us: Option<f64>,
+    pub real: Real,
+    pub dns: DnsScale,
+    /// `commands.txt`: the commands as run.
+    pub commands: String,
+}
+
+impl Run {
+    fn read(dir: &Path, crit: &Path, delay_ms: u64) -> Self {
+        let frames = [1_000usize, 100_000, 1_000_000]
+            .iter()
+            .map(|n| {
+                (
+                    *n,
+                    crit_us(crit, &format!("frame_120x40/tail/{n}")),
+                    crit_us(crit, &format!("frame_120x40/all_scrolled/{n}")),
+                )
+            })
+            .collect();
+        Self {
+            delay_ms,
+            machine: std::fs::read_to_string(dir.join("machine.txt")).unwrap_or_default(),
+            matrix: load(dir, "matrix.json"),
+            relay: load(dir, "relay.json"),
+            whole: load(dir, "whole.json"),
+            ttff_demo: load(dir, "ttff_demo.json"),
+            ttff_form: load(dir, "ttff_form.json"),
+            idle: load(dir, "idle.json"),
+            rss: load(dir, "rss.json"),
+            batch: load(dir, "batch.json"),
+            inter: load(dir, "frames.json"),
+            frames,
+            apply_us: crit_us(crit, "apply_event/transcript_line"),
+            real: Real::read(dir),
+            dns: DnsScale::read(dir),
+            commands: std::fs::read_to_string(dir.join("commands.txt")).unwrap_or_default(),
+        }
+    }
+
+    /// The `duration:` line of `machine.txt` (how long the script took).
+    fn duration(&self) -> Option<&str> {
+        self.machine
+            .lines()
+            .find_map(|l| l.strip_prefix("duration:"))
+            .map(str::trim)
+    }
+}
+
+/// The figures derived from a [`Run`] (ms unless named otherwise).
+pub(super) struct Figures {
+    /// The matrix's round-trip bound, and that of four sequential probes.
+    pub bound: f64,
+    pub seq_bound: f64,
+    pub full_ms: Option<f64>,
+    pub seq_ms: Option<f64>,
+    pub full_ratio: Option<f64>,
+    /// The relay's measured overshoot per hold, and the bound with it.
+    pub overshoot: Option<f64>,
+    pub effective: Option<f64>,
+    /// One lab endpoint: `check`, swaks, `openssl s_client`, `check --no-system-roots`.
+    pub check: Option<f64>,
+    pub swaks: Option<f64>,
+    pub openssl: Option<f64>,
+    pub no_roots: Option<f64>,
+    /// 1 M-line frame vs 1 k-line frame: criterion medians, then `bench frames`.
+    pub crit_flat: Option<f64>,
+    pub flat: Option<f64>,
+    pub idle_pct: Option<f64>,
+}
+
+impl Figures {
+    fn of(run: &Run) -> Self {
+        let d = run.delay_ms as f64;
+        let full_ms = hf_ms(hf(run.matrix.as_ref(), "full-matrix"), "median");
+        let bound = STARTTLS_DS as f64 * d;
+        let overshoot = num(run.relay.as_ref(), "overshoot_per_hold_ms");
+        let whole = |name| hf_ms(hf(run.whole.as_ref(), name), "median");
+        Self {
+            bound,
+            seq_bound: (3 * STARTTLS_DS + IMPLICIT_DS) as f64 * d,
+            full_ms,
+            seq_ms: hf_ms(hf(run.matrix.as_ref(), "sequential"), "median"),
+            full_ratio: full_ms.map(|m| m / bound),
+            overshoot,
+            effective: overshoot.map(|o| STARTTLS_DS as f64 * (d + o)),
+            check: whole("smtptui"),
+            swaks: whole("swaks"),
+            openssl: whole("openssl"),
+            no_roots: whole("smtptui-no-system-roots"),
+            crit_flat: run.frames[2].1.zip(run.frames[0].1).map(|(a, b)| a / b),
+            flat: num(run.inter.as_ref(), "ratio_1m_to_1k"),
+            idle_pct: num(run.idle.as_ref(), "percent_of_one_core"),
+        }
+    }
+
+    fn vs_swaks(&self) -> Option<f64> {
+        self.check.zip(self.swaks).map(|(a, b)| a / b)
+    }
+
+    fn vs_openssl(&self) -> Option<f64> {
+        self.check.zip(self.openssl).map(|(a, b)| a / b)
+    }
+
+    /// The targets judged in Findings: (name, measured ratio, target ≤).
+    fn targets(&self, real: &Real) -> Vec<(&'static str, Option<f64>, f64)> {
+        let mut targets = vec![
+            (
+                "full matrix vs the round-trip bound",
+                self.full_ratio,
+                MATRIX_VS_BOUND,
+            ),
+            ("`check` vs swaks", self.vs_swaks(), LAB_VS_SWAKS),
+        ];
+        targets.extend(real.targets());
+        targets.extend([
+            ("idle CPU, % of one core", self.idle_pct, IDLE_PERCENT),
+            ("1 M-line frame vs 1 k-line frame", self.flat, FRAME_FLAT),
+        ]);
+        targets
+    }
+}
+
 /// Writes the Markdown report.
 pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Result<()> {
-    let d = delay_ms as f64;
-    let machine = std::fs::read_to_string(dir.join("machine.txt")).unwrap_or_default();
-    let matrix = load(dir, "matrix.json");
-    let whole = load(dir, "whole.json");
-    let (ttff_demo, ttff_form) = (load(dir, "ttff_demo.json"), load(dir, "ttff_form.json"));
-    let (idle, rss, batch) = (
-        load(dir, "idle.json"),
-        load(dir, "rss.json"),
-        load(dir, "batch.json"),
-    );
-
-    let full = hf(matrix.as_ref(), "full-matrix");
-    let seq = hf(matrix.as_ref(), "sequential");
-    let full_ms = hf_ms(full, "median");
-    let seq_ms = hf_ms(seq, "median");
-    let bound = STARTTLS_DS as f64 * d;
-    let seq_bound = (3 * STARTTLS_DS + IMPLICIT_DS) as f64 * d;
-    let full_ratio = full_ms.map(|m| m / bound);
-    let relay = load(dir, "relay.json");
-    let overshoot = num(relay.as_ref(), "overshoot_per_hold_ms");
-    let effective = overshoot.map(|o| STARTTLS_DS as f64 * (d + o));
-
-    let smtptui = hf_ms(hf(whole.as_ref(), "smtptui"), "median");
-    let swaks = hf_ms(hf(whole.as_ref(), "swaks"), "median");
-    let openssl = hf_ms(hf(whole.as_ref(), "openssl"), "median");
-    let vs_swaks = smtptui.zip(swaks).map(|(a, b)| a / b);
-    let vs_openssl = smtptui.zip(openssl).map(|(a, b)| a / b);
-
-    let frames: Vec<(usize, Option<f64>, Option<f64>)> = [1_000usize, 100_000, 1_000_000]
-        .iter()
-        .map(|n| {
-            (
-                *n,
-                crit_us(crit, &format!("frame_120x40/tail/{n}")),
-                crit_us(crit, &format!("frame_120x40/all_scrolled/{n}")),
-            )
-        })
-        .collect();
-    let crit_flat = frames[2].1.zip(frames[0].1).map(|(a, b)| a / b);
-    let inter = load(dir, "frames.json");
-    let inter_us = |i: usize| {
-        inter
-            .as_ref()
-            .and_then(|v| v.get("median_us"))
-            .and_then(|v| v.get(i))
-            .and_then(Value::as_f64)
-    };
-    let flat = num(inter.as_ref(), "ratio_1m_to_1k");
-    let idle_pct = num(idle.as_ref(), "percent_of_one_core");
-    let real = Real::read(dir);
-
+    let run = Run::read(dir, crit, delay_ms);
+    let fig = Figures::of(&run);
     let mut s = String::new();
+    intro(&mut s, &run);
+    summary_lab(&mut s, &run, &fig);
+    run.real.summary_rows(&mut s, verdict);
+    summary_tui(&mut s, &run, &fig);
+    run.dns.summary_row(&mut s, verdict);
+    s.push('\n');
+    sections::matrix(&mut s, &run, &fig);
+    sections::whole(&mut s, run.whole.as_ref());
+    run.real.section(&mut s);
+    sections::frames(&mut s, &run);
+    sections::tui(&mut s, &run);
+    sections::batch(&mut s, run.batch.as_ref());
+    run.dns.section(&mut s);
+    findings(&mut s, &fig.targets(&run.real), &run, &fig);
+    fixes(&mut s, &run.real);
+    let _ = writeln!(
+        s,
+        "## Commands as run\n\n\
+         The measurement commands of this run, in order, as `bench/run.sh` ran them \
+         (ports are picked afresh each run; `$OUT` is `target/bench-out`):\n\n```sh\n{}```",
+        run.commands
+    );
+    std::fs::write(md, s)?;
+    println!("wrote {}", md.display());
+    Ok(())
+}
+
+/// The title, how the file is made, the machine, and the summary table's head.
+fn intro(s: &mut String, run: &Run) {
     let _ = writeln!(
         s,
         "# Benchmarks\n\n\
@@ -121,173 +251,122 @@ pub fn write(dir: &Path, crit: &Path, delay_ms: u64, md: &Path) -> anyhow::Resul
          script installs hyperfine, swaks, openssl, tmux and script with apt-get when missing, \
          sets up the real-server fixture (`tests/real/setup.sh`) when it runs as root and \
          the fixture is absent, builds the release binary and the helpers (`cargo build \
-         --release --bin smtptui`, `cargo build --release --example bench`), runs every \
-         measurement (about 3 minutes once the builds are warm) and writes this file with \
-         `target/release/examples/bench report`. Every process a step starts is stopped by \
+         --release --bin smtptui`, `cargo build --release --example bench`), measures an \
+         installed copy of the binary (`target/bench-out/bin/smtptui`, as `cargo install` \
+         makes one: the file the linker has just written starts measurably slower), runs \
+         every measurement and writes this file with `target/release/examples/bench report` \
+         (this run took {}, builds included). Every process a step starts is stopped by \
          its pid when the step ends. The JSON it read stays in `target/bench-out/`; \
          criterion's estimates in `target/criterion/`. The machine's load is recorded \
          before each section (under Machine): on a shared machine, compare the p95 and \
-         max columns, not only medians.\n"
+         max columns, not only medians.\n",
+        run.duration().unwrap_or("a time it did not record")
     );
-    let _ = writeln!(s, "## Machine\n\n```text\n{machine}```\n");
+    let _ = writeln!(s, "## Machine\n\n```text\n{}```\n", run.machine);
     let _ = writeln!(
         s,
         "## Summary\n\n| figure | measured | target | verdict |\n|---|---|---|---|"
     );
+}
+
+/// The summary rows of the lab measurements (matrix, one endpoint).
+fn summary_lab(s: &mut String, run: &Run, fig: &Figures) {
     let _ = writeln!(
         s,
-        "| full matrix (4 endpoints, D = {delay_ms} ms) vs round-trip bound | {} ms = {}× the {bound:.0} ms bound | ≤ 1.15× | {} |",
-        f(full_ms, 1),
-        f(full_ratio, 3),
-        verdict(full_ratio.map(|r| r <= 1.15))
+        "| full matrix (4 endpoints, D = {} ms) vs round-trip bound | {} ms = {}× the {:.0} ms bound | ≤ {MATRIX_VS_BOUND}× | {} |",
+        run.delay_ms,
+        f(fig.full_ms, 1),
+        f(fig.full_ratio, 3),
+        fig.bound,
+        verdict(fig.full_ratio.map(|r| r <= MATRIX_VS_BOUND))
     );
     let _ = writeln!(
         s,
         "| full matrix vs the bound with the relay's measured hold ({} ms) | {}× | — | — |",
-        f(effective, 1),
-        f(full_ms.zip(effective).map(|(a, b)| a / b), 3)
+        f(fig.effective, 1),
+        f(fig.full_ms.zip(fig.effective).map(|(a, b)| a / b), 3)
     );
     let _ = writeln!(
         s,
         "| full matrix vs four sequential probes | {} ms vs {} ms ({}×) | — | — |",
-        f(full_ms, 1),
-        f(seq_ms, 1),
-        f(full_ms.zip(seq_ms).map(|(a, b)| a / b), 3)
+        f(fig.full_ms, 1),
+        f(fig.seq_ms, 1),
+        f(fig.full_ms.zip(fig.seq_ms).map(|(a, b)| a / b), 3)
     );
     let _ = writeln!(
         s,
-        "| `check` STARTTLS + AUTH vs swaks | {} ms vs {} ms = {}× | ≤ 0.3× | {} |",
-        f(smtptui, 1),
-        f(swaks, 1),
-        f(vs_swaks, 3),
-        verdict(vs_swaks.map(|r| r <= 0.3))
+        "| `check` STARTTLS + AUTH vs swaks | {} ms vs {} ms = {}× | ≤ {LAB_VS_SWAKS}× | {} |",
+        f(fig.check, 1),
+        f(fig.swaks, 1),
+        f(fig.vs_swaks(), 3),
+        verdict(fig.vs_swaks().map(|r| r <= LAB_VS_SWAKS))
     );
     let _ = writeln!(
         s,
         "| `check` vs `openssl s_client -starttls smtp` | {} ms vs {} ms = {}× | — | — |",
-        f(smtptui, 1),
-        f(openssl, 1),
-        f(vs_openssl, 3)
+        f(fig.check, 1),
+        f(fig.openssl, 1),
+        f(fig.vs_openssl(), 3)
     );
-    real.summary_rows(&mut s, verdict);
+}
+
+/// The summary rows of the TUI and batch measurements.
+fn summary_tui(s: &mut String, run: &Run, fig: &Figures) {
+    let (idle, rss, batch) = (run.idle.as_ref(), run.rss.as_ref(), run.batch.as_ref());
+    let inter_us = |i: usize| {
+        run.inter
+            .as_ref()
+            .and_then(|v| v.get("median_us"))
+            .and_then(|v| v.get(i))
+            .and_then(Value::as_f64)
+    };
     let _ = writeln!(
         s,
         "| TUI time to first frame (`--demo` / target form) | {} ms / {} ms | — | — |",
-        f(num(ttff_demo.as_ref(), "median_ms"), 1),
-        f(num(ttff_form.as_ref(), "median_ms"), 1)
+        f(num(run.ttff_demo.as_ref(), "median_ms"), 1),
+        f(num(run.ttff_form.as_ref(), "median_ms"), 1)
     );
     let _ = writeln!(
         s,
-        "| TUI CPU while idle {} s after a run | {} % of one core | < 0.5 % | {} |",
-        f(num(idle.as_ref(), "window_s"), 1),
-        f(idle_pct, 3),
-        verdict(idle_pct.map(|p| p < 0.5))
+        "| TUI CPU while idle {} s after a run | {} % of one core | < {IDLE_PERCENT} % | {} |",
+        f(num(idle, "window_s"), 1),
+        f(fig.idle_pct, 3),
+        verdict(fig.idle_pct.map(|p| p < IDLE_PERCENT))
     );
     let _ = writeln!(
         s,
-        "| frame 120×40, 1 M lines vs 1 k lines (interleaved) | {} µs vs {} µs = {}× | ≤ 1.2× | {} |",
+        "| frame 120×40, 1 M lines vs 1 k lines (interleaved) | {} µs vs {} µs = {}× | ≤ {FRAME_FLAT}× | {} |",
         f(inter_us(2), 1),
         f(inter_us(0), 1),
-        f(flat, 3),
-        verdict(flat.map(|r| r <= 1.2))
+        f(fig.flat, 3),
+        verdict(fig.flat.map(|r| r <= FRAME_FLAT))
     );
     let _ = writeln!(
         s,
         "| the same, criterion medians (separate runs) | {} µs vs {} µs = {}× | — | — |",
-        f(frames[2].1, 1),
-        f(frames[0].1, 1),
-        f(crit_flat, 3),
+        f(run.frames[2].1, 1),
+        f(run.frames[0].1, 1),
+        f(fig.crit_flat, 3),
     );
     let _ = writeln!(
         s,
-        "| TUI model peak RSS, 100 k lines | {} MiB | — | — |",
-        f(num(rss.as_ref(), "peak_rss_kib").map(|k| k / 1024.0), 1)
+        "| TUI model peak RSS, {} lines | {} MiB | — | — |",
+        f(num(rss, "lines"), 0),
+        f(num(rss, "peak_rss_kib").map(|k| k / 1024.0), 1)
     );
     let _ = writeln!(
         s,
-        "| batch, 1,000 endpoints, concurrency {} | {} endpoints/s, peak RSS {} MiB, peak {} fds | — | — |\n",
-        f(num(batch.as_ref(), "concurrency"), 0),
-        f(num(batch.as_ref(), "endpoints_per_s_median"), 0),
-        f(num(batch.as_ref(), "peak_rss_kib").map(|k| k / 1024.0), 1),
-        f(num(batch.as_ref(), "peak_fds"), 0)
+        "| batch, {} endpoints, concurrency {} | {} endpoints/s, peak RSS {} MiB, peak {} fds | — | — |",
+        f(num(batch, "endpoints"), 0),
+        f(num(batch, "concurrency"), 0),
+        f(num(batch, "endpoints_per_s_median"), 0),
+        f(num(batch, "peak_rss_kib").map(|k| k / 1024.0), 1),
+        f(num(batch, "peak_fds"), 0)
     );
-
-    matrix_section(&mut s, matrix.as_ref(), delay_ms, bound, seq_bound);
-    let _ = writeln!(
-        s,
-        "Relay calibration (`bench relay-rtt`): {} sequential one-byte round trips \
-         through a relay with the same D in front of an echo server took {} ms on average \
-         (nominal {} ms), so each hold overshoots D by {} ms; with that, the bound \
-         becomes {} ms.\n",
-        f(num(relay.as_ref(), "trips"), 0),
-        f(num(relay.as_ref(), "mean_rtt_ms"), 2),
-        2 * delay_ms,
-        f(overshoot, 3),
-        f(effective, 1)
-    );
-    whole_section(&mut s, whole.as_ref());
-    real.section(&mut s);
-    tui_section(
-        &mut s,
-        &frames,
-        inter.as_ref(),
-        ttff_demo.as_ref(),
-        ttff_form.as_ref(),
-        idle.as_ref(),
-        rss.as_ref(),
-        crit,
-    );
-    batch_section(&mut s, batch.as_ref());
-    let no_roots = hf_ms(hf(whole.as_ref(), "smtptui-no-system-roots"), "median");
-    let mut targets = vec![
-        ("full matrix vs the round-trip bound", full_ratio, 1.15),
-        ("`check` vs swaks", vs_swaks, 0.3),
-    ];
-    targets.extend(real.targets());
-    targets.extend([
-        ("idle CPU, % of one core", idle_pct, 0.5),
-        ("1 M-line frame vs 1 k-line frame", flat, 1.2),
-    ]);
-    findings(
-        &mut s,
-        &targets,
-        &Costs {
-            full_ms,
-            bound,
-            holds: overshoot.map(|o| o * STARTTLS_DS as f64),
-            check_ms: smtptui,
-            no_roots_ms: no_roots,
-            roots_ms: real.roots_ms,
-        },
-    );
-    fixes(&mut s, &real);
-    let ran = std::fs::read_to_string(dir.join("commands.txt")).unwrap_or_default();
-    let _ = writeln!(
-        s,
-        "## Commands as run\n\n\
-         The measurement commands of this run, in order, as `bench/run.sh` ran them \
-         (ports are picked afresh each run; `$OUT` is `target/bench-out`):\n\n```sh\n{ran}```"
-    );
-    std::fs::write(md, s)?;
-    println!("wrote {}", md.display());
-    Ok(())
-}
-
-/// Measured costs the findings explain the gaps with.
-struct Costs {
-    full_ms: Option<f64>,
-    bound: f64,
-    /// What the relay's overshoot adds along the critical path.
-    holds: Option<f64>,
-    check_ms: Option<f64>,
-    /// `check --no-system-roots`.
-    no_roots_ms: Option<f64>,
-    /// Reading the system trust store (`bench roots`).
-    roots_ms: Option<f64>,
 }
 
 /// The targets judged (name, measured ratio, target ≤), then what the gaps are made of.
-fn findings(s: &mut String, targets: &[(&str, Option<f64>, f64)], c: &Costs) {
+fn findings(s: &mut String, targets: &[(&str, Option<f64>, f64)], run: &Run, c: &Figures) {
     let _ = writeln!(s, "## Findings\n");
     let missed: Vec<String> = targets
         .iter()
@@ -327,10 +406,10 @@ fn findings(s: &mut String, targets: &[(&str, Option<f64>, f64)], c: &Costs) {
          `--no-system-roots`).\n",
         f(c.full_ms, 1),
         c.bound,
-        f(c.holds, 1),
-        f(c.roots_ms, 1),
-        f(c.check_ms, 1),
-        f(c.no_roots_ms, 1),
+        f(c.overshoot.map(|o| o * STARTTLS_DS as f64), 1),
+        f(run.real.roots_ms, 1),
+        f(c.check, 1),
+        f(c.no_roots, 1),
     );
 }
 
@@ -386,186 +465,6 @@ pub(super) fn commands(s: &mut String, v: Option<&Value>) {
     s.push('\n');
 }
 
-fn matrix_section(s: &mut String, v: Option<&Value>, delay_ms: u64, bound: f64, seq_bound: f64) {
-    let _ = writeln!(
-        s,
-        "## Matrix latency\n\n\
-         Four lab servers in the 25/465/587/2525 styles (STARTTLS + EHLO, implicit TLS + \
-         EHLO, STARTTLS + EHLO, STARTTLS + EHLO) sit behind latency relays \
-         (`examples/bench/relay.rs`: a loopback TCP proxy that holds every chunk \
-         D = {delay_ms} ms in each direction, so one data round trip costs {rtt} ms). The \
-         TCP handshake to the relay is not delayed, so it is left out of the bound too.\n\n\
-         Lower bound: the one-way trips on the critical path × D. STARTTLS + EHLO: banner \
-         (1) + EHLO (2) + STARTTLS (2) + TLS 1.3 handshake (2; the client's Finished and \
-         the next EHLO leave together) + EHLO (2) + QUIT (2) = {STARTTLS_DS} D = {bound:.0} ms. \
-         Implicit TLS: handshake (2) + the server sends its banner after the client's \
-         Finished (2) + EHLO (2) + QUIT (2) = {IMPLICIT_DS} D. The full matrix runs all four \
-         at once, so its bound is the slowest endpoint: {bound:.0} ms. Four sequential probes \
-         (the same command with `--concurrency 1`) are bound by {seq_bound:.0} ms. The \
-         measured figures are whole processes (`smtptui check`, release build), start-up \
-         and the trust-store load included; tokio timers in the relay round each hold up \
-         to the next millisecond, so each of the 11 holds may add up to 1 ms that the \
-         bound does not count.\n",
-        rtt = 2 * delay_ms
-    );
-    commands(s, v);
-}
-
-fn whole_section(s: &mut String, v: Option<&Value>) {
-    let _ = writeln!(
-        s,
-        "## One endpoint, whole process\n\n\
-         One lab server on loopback (STARTTLS, AUTH PLAIN/LOGIN/CRAM-MD5, no added \
-         latency). `smtptui check … -p PORT/starttls -u bench -q` (password from \
-         `SMTPTUI_PASSWORD`, lab CA via `--ca-file`, system roots as by default: read \
-         only when a chain needs them), `swaks --tls --tls-verify --tls-ca-path ca.pem \
-         --auth PLAIN … --quit-after AUTH`, and `openssl s_client -starttls smtp -CAfile \
-         ca.pem` (handshake only, no AUTH; stdin at end of file). `smtptui-no-system-roots` \
-         is the same `check` with `--no-system-roots`: as the lab chain verifies against \
-         `--ca-file`, the two should now be alike. hyperfine, `-N` (no shell), warm-up 3, \
-         side by side in one invocation.\n"
-    );
-    commands(s, v);
-}
-
-fn inter_med(v: Option<&Value>, i: usize) -> Option<f64> {
-    v?.get("median_us")?.get(i)?.as_f64()
-}
-
-#[allow(clippy::too_many_arguments)] // one value per measurement file
-fn tui_section(
-    s: &mut String,
-    frames: &[(usize, Option<f64>, Option<f64>)],
-    inter: Option<&Value>,
-    demo: Option<&Value>,
-    form: Option<&Value>,
-    idle: Option<&Value>,
-    rss: Option<&Value>,
-    crit: &Path,
-) {
-    let _ = writeln!(
-        s,
-        "## TUI\n\n\
-         **Frame render** (criterion, `cargo bench --bench render`): an `App` filled \
-         through its public event API with N lines for one endpoint, drawn with \
-         `terminal.draw(|f| view(&app, f))` on a 120×40 `TestBackend`. `tail` follows the \
-         end of the transcript; `all scrolled` shows every endpoint's lines, scrolled to \
-         the middle. Median per frame:\n\n\
-         | lines | tail µs | all scrolled µs |\n|---|---|---|"
-    );
-    for (n, tail, all) in frames {
-        let _ = writeln!(s, "| {n} | {} | {} |", f(*tail, 1), f(*all, 1));
-    }
-    let _ = writeln!(
-        s,
-        "\nApplying one transcript event to the model: {} µs (median).\n",
-        f(crit_us(crit, "apply_event/transcript_line"), 3)
-    );
-    let _ = writeln!(
-        s,
-        "Criterion measures each size in its own time slot, so a change in the shared \
-         machine's load between slots shows up as a difference between sizes. The \
-         target is therefore judged with `bench frames`: the three models are drawn in \
-         turn ({} rounds after 10 warm-up rounds, `Instant` around each \
-         `terminal.draw`), medians {} / {} / {} µs for 1 k / 100 k / 1 M lines.\n",
-        f(num(inter, "rounds"), 0),
-        f(inter_med(inter, 0), 1),
-        f(inter_med(inter, 1), 1),
-        f(inter_med(inter, 2), 1),
-    );
-    for (what, v) in [
-        ("`smtptui --demo`", demo),
-        ("`smtptui` (target form)", form),
-    ] {
-        let _ = writeln!(
-            s,
-            "**Time to first frame**, {what}: median {} ms (min {}, max {}, {} runs). \
-             Measured from outside (`bench ttff`): the binary runs under `script` in a \
-             120×40 pseudo-terminal; the clock starts when `script` is spawned and stops \
-             when the output holds the alternate-screen switch and then the first frame's \
-             title bar (the rest of the frame follows in the same write loop), so the \
-             figure includes the start-up of `script`, `sh` and `stty`.\n",
-            f(num(v, "median_ms"), 1),
-            f(num(v, "min_ms"), 1),
-            f(num(v, "max_ms"), 1),
-            f(num(v, "runs"), 0),
-        );
-    }
-    let _ = writeln!(
-        s,
-        "**Idle CPU** (`bench idle`): `smtptui --demo` in a detached 120×40 tmux session; \
-         once the title bar says `done in`, one second to settle, then the CPU time of every \
-         thread (`/proc/PID/task/*/schedstat`; the whole process's utime + stime when \
-         that says more, as when a thread exits in the window) over {} s: {} ms = {} % of one core ({} clock ticks \
-         of utime + stime; {} threads; method {}; the process had used {} ms of CPU \
-         before the window, so the counters are live){}. The TUI ran in a tmux server of \
-         its own; its processes were stopped by pid afterwards ({} left behind; {} \
-         processes left behind by the time-to-first-frame runs).\n",
-        f(num(idle, "window_s"), 1),
-        f(num(idle, "cpu_ms"), 2),
-        f(num(idle, "percent_of_one_core"), 3),
-        f(num(idle, "utime_stime_ticks"), 0),
-        f(num(idle, "threads"), 0),
-        idle.and_then(|v| v.get("method"))
-            .and_then(Value::as_str)
-            .unwrap_or("-"),
-        f(num(idle, "cpu_before_window_ms"), 1),
-        idle.and_then(|v| v.get("error"))
-            .and_then(Value::as_str)
-            .map_or_else(String::new, |e| format!("; no figure: {e}")),
-        f(num(idle, "left_behind"), 0),
-        f(
-            num(demo, "left_behind")
-                .zip(num(form, "left_behind"))
-                .map(|(a, b)| a + b),
-            0
-        ),
-    );
-    let _ = writeln!(
-        s,
-        "**Peak RSS with 100 k lines** (`bench rss`): {} MiB (`VmHWM` after one frame; \
-         {} MiB before the model was built; building it took {} ms).\n",
-        f(num(rss, "peak_rss_kib").map(|k| k / 1024.0), 1),
-        f(num(rss, "rss_before_kib").map(|k| k / 1024.0), 1),
-        f(num(rss, "build_ms"), 0),
-    );
-}
-
-fn batch_section(s: &mut String, v: Option<&Value>) {
-    let _ = writeln!(
-        s,
-        "## Batch\n\n\
-         `bench batch`: {} endpoints (STARTTLS + EHLO and implicit TLS + EHLO, alternating) \
-         on {} loopback addresses (high in 127/8, each checked before use), through \
-         `probe::run_with` with concurrency \
-         {}. The lab servers run in a child process, so the figures are the prober's own. \
-         Median of {} runs: **{} endpoints/s** (all runs: {}); ok endpoints per run: {}. \
-         Peak RSS (`VmHWM`) {} MiB ({} MiB before the first run); peak open descriptors \
-         {} ({} before; sampled every 2 ms from `/proc/self/fd`).\n",
-        f(num(v, "endpoints"), 0),
-        f(num(v, "addresses"), 0),
-        f(num(v, "concurrency"), 0),
-        f(num(v, "runs"), 0),
-        f(num(v, "endpoints_per_s_median"), 0),
-        v.and_then(|v| v.get("endpoints_per_s_all"))
-            .map_or("-".into(), |a| {
-                a.as_array().map_or(String::new(), |a| {
-                    a.iter()
-                        .filter_map(Value::as_f64)
-                        .map(|x| format!("{x:.0}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-            }),
-        v.and_then(|v| v.get("ok_per_run"))
-            .map_or("-".into(), ToString::to_string),
-        f(num(v, "peak_rss_kib").map(|k| k / 1024.0), 1),
-        f(num(v, "rss_before_kib").map(|k| k / 1024.0), 1),
-        f(num(v, "peak_fds"), 0),
-        f(num(v, "fds_before"), 0),
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,7 +484,16 @@ mod tests {
     fn report_reads_figures_and_judges_targets() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        std::fs::write(p.join("machine.txt"), "cpu: test\n").unwrap();
+        std::fs::write(
+            p.join("machine.txt"),
+            "cpu: test\nduration:  7 min 3 s (the whole script, builds included)\n",
+        )
+        .unwrap();
+        std::fs::write(
+            p.join(super::super::dns_scale::FILE),
+            "BENCH 500-MX domain: 6064 DNS queries, 2.93 s for the whole run (500 endpoints, 2506 findings)\n",
+        )
+        .unwrap();
         // 0.6 s against an 11 × 50 ms bound: 1.091×, met.
         std::fs::write(
             p.join("matrix.json"),
@@ -636,10 +544,20 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("| TUI model peak RSS, 100 k lines | not measured MiB"),
+            text.contains("| TUI model peak RSS, not measured lines | not measured MiB"),
             "{text}"
         );
         assert!(text.contains("cpu: test"), "{text}");
+        assert!(
+            text.contains("(this run took 7 min 3 s (the whole script, builds included)"),
+            "{text}"
+        );
+        // The scale test's line becomes its section; its bounds line is absent here.
+        assert!(text.contains("## DNS report: a 500-MX domain"), "{text}");
+        assert!(
+            text.contains("| DNS queries | 6064 | not measured |"),
+            "{text}"
+        );
         for row in [
             "| real Postfix 587, STARTTLS + AUTH: `check` vs swaks (medians) | 8.0 ms vs 80.0 ms = 0.100× | ≤ 0.2× | met |",
             "| real Postfix 587: `check` p95 (max) vs its median | 50.0 ms (50.0 ms) vs 8.0 ms = 6.250× | ≤ 1.5× | **missed** |",
