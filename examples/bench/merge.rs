@@ -24,7 +24,7 @@ fn median(sorted: &[f64]) -> f64 {
     if n % 2 == 1 {
         sorted[n / 2]
     } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        f64::midpoint(sorted[n / 2 - 1], sorted[n / 2])
     }
 }
 
@@ -109,25 +109,25 @@ mod tests {
 
     #[test]
     fn rounds_join_by_command_whatever_their_order() {
-        let a = round(&[("smtptui", &[0.006, 0.007]), ("openssl", &[0.010, 0.012])]);
+        let first = round(&[("smtptui", &[0.006, 0.007]), ("openssl", &[0.010, 0.012])]);
         // The next round in the rotated order, slower as a whole.
-        let b = round(&[("openssl", &[0.020, 0.022]), ("smtptui", &[0.016, 0.017])]);
-        let m = merge(&[a, b]);
-        assert_eq!(m["rounds"], 2);
-        let r = m["results"].as_array().unwrap();
+        let second = round(&[("openssl", &[0.020, 0.022]), ("smtptui", &[0.016, 0.017])]);
+        let merged = merge(&[first, second]);
+        assert_eq!(merged["rounds"], 2);
+        let r = merged["results"].as_array().unwrap();
         assert_eq!(r[0]["command"], "smtptui");
         assert_eq!(r[1]["command"], "openssl");
         assert_eq!(r[0]["times"].as_array().unwrap().len(), 4);
-        let f = |v: &Value| v.as_f64().unwrap();
+        let secs = |v: &Value| v.as_f64().unwrap();
         // Sorted 6, 7, 16, 17 ms: median 11.5 ms; min 6, max 17.
-        assert!((f(&r[0]["median"]) - 0.0115).abs() < 1e-12);
-        assert!((f(&r[0]["min"]) - 0.006).abs() < 1e-12);
-        assert!((f(&r[0]["max"]) - 0.017).abs() < 1e-12);
-        assert!((f(&r[1]["median"]) - 0.016).abs() < 1e-12);
-        assert!((f(&r[0]["mean"]) - 0.0115).abs() < 1e-12);
+        assert!((secs(&r[0]["median"]) - 0.0115).abs() < 1e-12);
+        assert!((secs(&r[0]["min"]) - 0.006).abs() < 1e-12);
+        assert!((secs(&r[0]["max"]) - 0.017).abs() < 1e-12);
+        assert!((secs(&r[1]["median"]) - 0.016).abs() < 1e-12);
+        assert!((secs(&r[0]["mean"]) - 0.0115).abs() < 1e-12);
         // Sample σ of 6, 7, 16, 17 ms.
-        assert!((f(&r[0]["stddev"]) - 0.005_802_298).abs() < 1e-8);
-        assert!((f(&r[0]["user"]) - 0.001).abs() < 1e-12);
+        assert!((secs(&r[0]["stddev"]) - 0.005_802_298).abs() < 1e-8);
+        assert!((secs(&r[0]["user"]) - 0.001).abs() < 1e-12);
         assert_eq!(r[1]["exit_codes"].as_array().unwrap().len(), 4);
     }
 
