@@ -114,21 +114,21 @@ mod tests {
         let second = round(&[("openssl", &[0.020, 0.022]), ("smtptui", &[0.016, 0.017])]);
         let merged = merge(&[first, second]);
         assert_eq!(merged["rounds"], 2);
-        let rows = merged["results"].as_array().unwrap();
-        assert_eq!(rows[0]["command"], "smtptui");
-        assert_eq!(rows[1]["command"], "openssl");
-        assert_eq!(rows[0]["times"].as_array().unwrap().len(), 4);
-        let num = |v: &Value| v.as_f64().unwrap();
+        let r = merged["results"].as_array().unwrap();
+        assert_eq!(r[0]["command"], "smtptui");
+        assert_eq!(r[1]["command"], "openssl");
+        assert_eq!(r[0]["times"].as_array().unwrap().len(), 4);
+        let secs = |v: &Value| v.as_f64().unwrap();
         // Sorted 6, 7, 16, 17 ms: median 11.5 ms; min 6, max 17.
-        assert!((num(&rows[0]["median"]) - 0.0115).abs() < 1e-12);
-        assert!((num(&rows[0]["min"]) - 0.006).abs() < 1e-12);
-        assert!((num(&rows[0]["max"]) - 0.017).abs() < 1e-12);
-        assert!((num(&rows[1]["median"]) - 0.016).abs() < 1e-12);
-        assert!((num(&rows[0]["mean"]) - 0.0115).abs() < 1e-12);
+        assert!((secs(&r[0]["median"]) - 0.0115).abs() < 1e-12);
+        assert!((secs(&r[0]["min"]) - 0.006).abs() < 1e-12);
+        assert!((secs(&r[0]["max"]) - 0.017).abs() < 1e-12);
+        assert!((secs(&r[1]["median"]) - 0.016).abs() < 1e-12);
+        assert!((secs(&r[0]["mean"]) - 0.0115).abs() < 1e-12);
         // Sample σ of 6, 7, 16, 17 ms.
-        assert!((num(&rows[0]["stddev"]) - 0.005_802_298).abs() < 1e-8);
-        assert!((num(&rows[0]["user"]) - 0.001).abs() < 1e-12);
-        assert_eq!(rows[1]["exit_codes"].as_array().unwrap().len(), 4);
+        assert!((secs(&r[0]["stddev"]) - 0.005_802_298).abs() < 1e-8);
+        assert!((secs(&r[0]["user"]) - 0.001).abs() < 1e-12);
+        assert_eq!(r[1]["exit_codes"].as_array().unwrap().len(), 4);
     }
 
     #[test]
