@@ -45,6 +45,17 @@ fn init_log(path: Option<&std::path::Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes a whole page to stdout; a reader that stopped early (`smtptui man | head`) is
+/// not an error.
+fn emit(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
 fn usage_exit(msg: &str) -> ! {
     eprintln!("smtptui: {msg}");
     eprintln!("Try 'smtptui --help'.");
@@ -65,14 +76,12 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Man) => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
-            Ok(())
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            emit(&page)
         }
         Some(Command::Presets) => match smtptui::presets::list_text() {
-            Ok(text) => {
-                print!("{text}");
-                Ok(())
-            }
+            Ok(text) => emit(text.as_bytes()),
             Err(e) => usage_exit(&e.to_string()),
         },
         Some(Command::Check(args)) => {

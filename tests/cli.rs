@@ -260,3 +260,22 @@ async fn a_ca_only_in_the_system_store_is_trusted() {
         );
     }
 }
+
+/// A reader that stops early (`smtptui man | head`) is no error: exit 0, nothing on
+/// stderr. The pipe is closed before the binary writes, so its write fails with EPIPE.
+#[test]
+fn pages_to_a_closed_pipe_are_no_error() {
+    for args in [&["man"][..], &["presets"][..]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smtptui"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
