@@ -18,7 +18,7 @@ pub enum UsageError {
     #[error(transparent)]
     Preset(#[from] PresetError),
     /// `--auth` names no mechanism smtptui speaks.
-    #[error("unknown --auth `{0}` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)")]
+    #[error("unknown --auth `{0}` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)")]
     UnknownMech(String),
     /// `--quit-after` names no stage.
     #[error(

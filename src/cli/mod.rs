@@ -31,7 +31,8 @@ Examples:
   smtptui check mail.example.com -p 587 --user me@example.com --export report.html
   smtptui check example.com --mx --dnsbl zen.spamhaus.org   every MX + DNS mail-security report
   smtptui check --preset gmail --user me@gmail.com          provider preset (see `smtptui presets`)
-Exit status: 0 when at least one endpoint is ok, 1 when none is, 2 on usage errors.";
+Exit status: 0 when at least one endpoint is ok, 1 when none is, 2 on usage errors,
+3 with --fail-on-warning when an endpoint is ok but any endpoint has a warning.";
 
 /// smtptui: why does mail submission from here to there work or fail? Probes the SMTP
 /// port matrix, shows the live transcript, inspects certificates, classifies failures.
@@ -46,7 +47,7 @@ pub struct Cli {
     /// Start the embedded loopback lab and open the TUI against it (no network needed).
     #[arg(long)]
     pub demo: bool,
-    /// Directory for `e`/`E` exports from the TUI.
+    /// Directory for `e`/`E`/`H` exports from the TUI.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub export_dir: PathBuf,
     /// Probe options.
@@ -94,7 +95,8 @@ pub struct CheckArgs {
     /// Do not stream the transcript while running (text format).
     #[arg(short, long)]
     pub quiet: bool,
-    /// Exit with status 3 when any endpoint has a warning (and none failed outright).
+    /// Exit with status 3 when some endpoint works but any endpoint has a warning (status 1,
+    /// no endpoint works, comes first).
     #[arg(long)]
     pub fail_on_warning: bool,
     /// Probe options.
@@ -252,8 +254,8 @@ pub struct SessionArgs {
     /// Read the password (or XOAUTH2 token) from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
-    /// AUTH mechanism: PLAIN, LOGIN, CRAM-MD5, XOAUTH2 (token from SMTPTUI_OAUTH_TOKEN)
-    /// [default: chosen from EHLO].
+    /// AUTH mechanism: PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER (token from
+    /// SMTPTUI_OAUTH_TOKEN) [default: chosen from EHLO].
     #[arg(long, value_name = "MECH")]
     pub auth: Option<String>,
     /// Allow sending credentials without TLS.

@@ -295,7 +295,7 @@ fn usage_errors_keep_their_words() {
         ),
         (
             &["check", "h", "--auth", "NTLM", "--user", "u"],
-            "unknown --auth `NTLM` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)",
+            "unknown --auth `NTLM` (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)",
         ),
         (&["check", "h", "--auth", "PLAIN"], "--auth needs --user"),
         (&["check", "h", "--send"], "--send needs at least one --to"),
