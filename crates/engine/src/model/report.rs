@@ -167,6 +167,24 @@ pub enum DnsCheck {
 }
 
 impl DnsCheck {
+    /// Every check, in report order.
+    pub const ALL: [Self; 14] = [
+        Self::Mx,
+        Self::NullMx,
+        Self::ImplicitMx,
+        Self::Ptr,
+        Self::Fcrdns,
+        Self::BannerPtrMatch,
+        Self::MxTls,
+        Self::Spf,
+        Self::Dmarc,
+        Self::Dkim,
+        Self::MtaSts,
+        Self::TlsRpt,
+        Self::Dane,
+        Self::Dnsbl,
+    ];
+
     /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -402,5 +420,55 @@ impl From<&EndpointReport> for EndpointJson {
             warnings: r.warnings.clone(),
             path: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod dns_check_tests {
+    use super::DnsCheck;
+
+    /// Exhaustive: a new check fails to compile here until `ALL` (and the README) has it.
+    fn position(c: DnsCheck) -> usize {
+        match c {
+            DnsCheck::Mx => 0,
+            DnsCheck::NullMx => 1,
+            DnsCheck::ImplicitMx => 2,
+            DnsCheck::Ptr => 3,
+            DnsCheck::Fcrdns => 4,
+            DnsCheck::BannerPtrMatch => 5,
+            DnsCheck::MxTls => 6,
+            DnsCheck::Spf => 7,
+            DnsCheck::Dmarc => 8,
+            DnsCheck::Dkim => 9,
+            DnsCheck::MtaSts => 10,
+            DnsCheck::TlsRpt => 11,
+            DnsCheck::Dane => 12,
+            DnsCheck::Dnsbl => 13,
+        }
+    }
+
+    #[test]
+    fn the_readme_dns_table_lists_every_check() {
+        for (i, c) in DnsCheck::ALL.iter().enumerate() {
+            assert_eq!(position(*c), i, "{c:?}");
+            let json = serde_json::to_string(c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+        }
+        let readme = include_str!("../../../../README.md");
+        let table = readme
+            .split("| check | what is checked |")
+            .nth(1)
+            .and_then(|t| t.split("\n\n").next())
+            .expect("README has the DNS check table");
+        // The first column of every row: `name` or `name`, `name`.
+        let mut listed: Vec<&str> = Vec::new();
+        for row in table.lines().skip(2) {
+            let first = row.trim_start_matches('|').split('|').next().unwrap_or("");
+            listed.extend(first.split('`').skip(1).step_by(2));
+        }
+        let mut want: Vec<&str> = DnsCheck::ALL.iter().map(|c| c.as_str()).collect();
+        listed.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(listed, want, "README's DNS check table vs DnsCheck");
     }
 }
