@@ -69,21 +69,10 @@ impl EndpointView {
     /// The endpoint's whole report for export: the report with the live transcript,
     /// timings and TLS details put back; `verdict` stands in for a missing one.
     pub fn to_report(&self, verdict: impl FnOnce() -> Verdict) -> EndpointReport {
-        let mut r = self.report.clone().unwrap_or_else(|| EndpointReport {
-            endpoint: self.endpoint.clone(),
-            verdict: verdict(),
-            timings: Vec::new(),
-            local_addr: None,
-            banner: None,
-            ehlo: Vec::new(),
-            capabilities: Vec::new(),
-            auth_mechanisms: Vec::new(),
-            auth_mech: None,
-            tls: None,
-            transcript: Vec::new(),
-            provider: None,
-            warnings: Vec::new(),
-        });
+        let mut r = self
+            .report
+            .clone()
+            .unwrap_or_else(|| EndpointReport::bare(self.endpoint.clone(), verdict()));
         r.transcript.clone_from(&self.transcript);
         r.timings.clone_from(&self.timings);
         r.tls.clone_from(&self.tls);

@@ -353,31 +353,22 @@ mod tests {
     fn hints_extend_failing_advice_only() {
         use crate::model::{Class, Endpoint, EndpointId, Verdict};
         let hints = find("sendgrid").unwrap().hints;
-        let mk = |class| EndpointReport {
-            endpoint: Endpoint {
-                id: EndpointId(0),
-                host: "h".into(),
-                address: "127.0.0.1".parse().unwrap(),
-                port: 587,
-                mode: Mode::Starttls,
-            },
-            verdict: Verdict {
-                class,
-                summary: String::new(),
-                evidence: String::new(),
-                advice: "Check the credentials.".into(),
-            },
-            timings: Vec::new(),
-            local_addr: None,
-            banner: None,
-            ehlo: Vec::new(),
-            capabilities: Vec::new(),
-            auth_mechanisms: Vec::new(),
-            auth_mech: None,
-            tls: None,
-            transcript: Vec::new(),
-            provider: None,
-            warnings: Vec::new(),
+        let mk = |class| {
+            EndpointReport::bare(
+                Endpoint {
+                    id: EndpointId(0),
+                    host: "h".into(),
+                    address: "127.0.0.1".parse().unwrap(),
+                    port: 587,
+                    mode: Mode::Starttls,
+                },
+                Verdict {
+                    class,
+                    summary: String::new(),
+                    evidence: String::new(),
+                    advice: "Check the credentials.".into(),
+                },
+            )
         };
         let mut reports = vec![mk(Class::AuthFailed), mk(Class::Ok), mk(Class::Timeout)];
         apply_hints(&hints, &mut reports);
